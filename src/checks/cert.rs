@@ -1,0 +1,424 @@
+//! `tilicheck cert`: a supplier's certificate (and key) against the certificate rules that
+//! can be judged from the files alone.
+
+use time::OffsetDateTime;
+
+use crate::checks::identity::{self, ExpectedIds, Purpose};
+use crate::findings::{Finding, Subject};
+use crate::pki::facts::{CertificateFacts, KeyFacts};
+use crate::pki::qc::{QC_TYPE_WEB, QcFacts};
+use crate::profile::{RegisterProfile, RuleId};
+use crate::time_arg::format_date;
+
+/// The public half of the private key the user gave, if any.
+#[derive(Clone, Debug)]
+pub enum KeyEvidence {
+    /// No key was given.
+    None,
+    /// The key's public key bits, and which file it came from.
+    Public {
+        file: String,
+        public_key_raw: Vec<u8>,
+    },
+    /// The key was read but its public half could not be derived.
+    Unusable { file: String, reason: String },
+}
+
+/// Everything `cert` judges.
+pub struct CertCheck<'a> {
+    pub facts: &'a CertificateFacts,
+    pub key: &'a KeyEvidence,
+    pub purpose: Purpose,
+    pub expected: ExpectedIds,
+    pub at: OffsetDateTime,
+    pub profile: &'a RegisterProfile,
+}
+
+impl CertCheck<'_> {
+    /// All certificate findings, in catalogue order.
+    pub fn findings(&self) -> Vec<Finding> {
+        let ids = identity::found_ids(self.facts);
+        let mut out = vec![
+            self.x509v3(),
+            self.validity(),
+            identity::check_cert_id(&ids, self.expected, self.purpose.signing()),
+            identity::check_check_digits(&ids),
+            self.key_strength(),
+        ];
+        out.push(if self.purpose.signing() {
+            self.key_rs256()
+        } else {
+            Finding::skip(RuleId::CertKeyRs256, "not used for signing (--purpose tls)")
+        });
+        out.push(self.signature_algorithm());
+        out.push(if self.purpose.signing() {
+            self.key_usage_sign()
+        } else {
+            Finding::skip(RuleId::CertKuSign, "not used for signing (--purpose tls)")
+        });
+        out.push(if self.purpose.tls() {
+            self.eku_tls()
+        } else {
+            Finding::skip(RuleId::CertEkuTls, "not used for TLS (--purpose signing)")
+        });
+        out.push(self.qwac());
+        out.push(self.keypair());
+        out.push(if self.purpose == Purpose::Both {
+            identity::check_same_id(&ids, self.expected)
+        } else {
+            Finding::skip(RuleId::CertSameId, "the certificate serves one use only")
+        });
+        out
+    }
+
+    /// A subject with the summary a person reads first, and the findings.
+    pub fn subject(&self, input: &str) -> Subject {
+        let f = self.facts;
+        let mut s = Subject::new(self.purpose.role(), input);
+        s.summary = summary(f, self.at);
+        s.findings = self.findings();
+        s
+    }
+
+    fn x509v3(&self) -> Finding {
+        let rule = RuleId::CertX509V3;
+        let f = self.facts;
+        if f.version != 2 {
+            return Finding::fail(rule, format!("version {} certificate", f.version + 1));
+        }
+        if f.is_ca {
+            return Finding::fail(
+                rule,
+                "this is a CA certificate (basicConstraints CA:TRUE), not an end-entity certificate",
+            )
+            .with_remedy("Give the supplier's own certificate first; put CA certificates in --chain.");
+        }
+        if !f.unknown_critical.is_empty() {
+            return Finding::fail(
+                rule,
+                format!(
+                    "unrecognised critical extension {}: relying parties must reject it (RFC 5280 §4.2)",
+                    f.unknown_critical.join(", ")
+                ),
+            )
+            .with_remedy("Ask the CA to reissue without marking that extension critical.");
+        }
+        if f.serial_negative {
+            return Finding::warn(
+                rule,
+                format!(
+                    "version 3, but the serial number {} is negative (RFC 5280 §4.1.2.2 requires a positive one); strict validators refuse it",
+                    f.serial_hex
+                ),
+            )
+            .with_remedy("Ask the CA to reissue the certificate with a positive serial number.");
+        }
+        Finding::pass(rule, "version 3")
+    }
+
+    fn validity(&self) -> Finding {
+        let rule = RuleId::CertValidity;
+        let f = self.facts;
+        let window = self.profile.renewal_window_days;
+        let span = format!(
+            "{} → {}",
+            format_date(f.not_before),
+            format_date(f.not_after)
+        );
+        if self.at < f.not_before {
+            let days = (f.not_before - self.at).whole_days();
+            return Finding::fail(
+                rule,
+                format!("not yet valid at the check time: valid {span}, starts in {days} days"),
+            )
+            .with_remedy(
+                "Wait until the certificate's start date, or check with --at a later date.",
+            );
+        }
+        if self.at > f.not_after {
+            let days = (self.at - f.not_after).whole_days();
+            return Finding::fail(rule, format!("expired {days} days before the check time (valid {span})"))
+                .with_remedy("Order a new certificate and deliver it to Customs at least one month before use; an expired certificate must not be used.");
+        }
+        let left = (f.not_after - self.at).whole_days();
+        if left < window.value {
+            return Finding::warn(
+                rule,
+                format!(
+                    "valid {span}, {left} days left: inside the {}-day renewal window",
+                    window.value
+                ),
+            )
+            .with_assumption(window.assumption());
+        }
+        Finding::pass(rule, format!("valid {span}, {left} days left"))
+    }
+
+    fn key_strength(&self) -> Finding {
+        let rule = RuleId::CertKeyStrength;
+        let p = self.profile;
+        match &self.facts.key {
+            KeyFacts::Rsa { bits } if *bits < p.min_rsa_bits.value => Finding::fail(
+                rule,
+                format!(
+                    "RSA {bits} bits; the register requires at least {}",
+                    p.min_rsa_bits.value
+                ),
+            ),
+            KeyFacts::Rsa { bits } => Finding::pass(
+                rule,
+                format!(
+                    "RSA {bits} bits (at least {} required)",
+                    p.min_rsa_bits.value
+                ),
+            ),
+            KeyFacts::Ec { curve, bits } if *bits < p.min_ec_bits.value => Finding::fail(
+                rule,
+                format!(
+                    "EC {curve}, {bits} bits; at least {} required",
+                    p.min_ec_bits.value
+                ),
+            )
+            .with_assumption(p.min_ec_bits.assumption()),
+            KeyFacts::Ec { curve, bits } => Finding::pass(
+                rule,
+                format!(
+                    "EC {curve}, {bits} bits (at least {} required)",
+                    p.min_ec_bits.value
+                ),
+            )
+            .with_assumption(p.min_ec_bits.assumption()),
+            k @ (KeyFacts::Ed25519 | KeyFacts::Ed448) => Finding::warn(
+                rule,
+                format!("{k}: strong, but not an algorithm Customs or DVV issue certificates for"),
+            )
+            .with_assumption(p.min_ec_bits.assumption()),
+            k @ KeyFacts::Other { .. } => Finding::fail(rule, k.to_string()),
+        }
+    }
+
+    fn key_rs256(&self) -> Finding {
+        let rule = RuleId::CertKeyRs256;
+        match &self.facts.key {
+            KeyFacts::Rsa { bits } => {
+                Finding::pass(rule, format!("RSA key ({bits} bits) can sign RS256"))
+            }
+            other => Finding::fail(
+                rule,
+                format!(
+                    "{other} cannot make RS256 signatures, which are the only ones the register verifies"
+                ),
+            ),
+        }
+    }
+
+    fn signature_algorithm(&self) -> Finding {
+        let rule = RuleId::CertSigAlg;
+        let min = self.profile.min_signature_hash;
+        let sig = &self.facts.signature;
+        let finding = match sig.hash {
+            None => Finding::fail(rule, format!("{}: hash strength unknown", sig.name)),
+            Some(h) if h < min.value => Finding::fail(
+                rule,
+                format!("{}: weaker than the required {:?}", sig.name, min.value),
+            ),
+            Some(_) => Finding::pass(rule, sig.name.clone()),
+        };
+        finding.with_assumption(min.assumption())
+    }
+
+    fn key_usage_sign(&self) -> Finding {
+        let rule = RuleId::CertKuSign;
+        match &self.facts.key_usage {
+            None => Finding::fail(
+                rule,
+                "no keyUsage extension; Customs requires 'digital signature' to be listed",
+            ),
+            Some(ku) if ku.digital_signature => {
+                Finding::pass(rule, format!("key usage: {}", ku.names.join(", ")))
+            }
+            Some(ku) => Finding::fail(
+                rule,
+                format!(
+                    "key usage is {} without digitalSignature",
+                    display_list(&ku.names)
+                ),
+            ),
+        }
+    }
+
+    fn eku_tls(&self) -> Finding {
+        let rule = RuleId::CertEkuTls;
+        let Some(eku) = &self.facts.ext_key_usage else {
+            return Finding::fail(
+                rule,
+                "no extendedKeyUsage extension; Customs asks for TLS Web Client and Server Authentication",
+            );
+        };
+        let listed = display_list(&eku.names);
+        match (eku.client_auth, eku.server_auth) {
+            (true, true) => Finding::pass(rule, format!("extended key usage: {listed}")),
+            (false, _) => Finding::fail(
+                rule,
+                format!(
+                    "extended key usage {listed} lacks clientAuth: the register cannot accept it as a TLS client"
+                ),
+            ),
+            (true, false) => Finding::fail(
+                rule,
+                format!(
+                    "extended key usage {listed} lacks serverAuth, which Customs requires alongside clientAuth"
+                ),
+            ),
+        }
+    }
+
+    fn qwac(&self) -> Finding {
+        let rule = RuleId::CertQwac;
+        let accepted = self.profile.qwac_policies.value;
+        let qwac_policies: Vec<&str> = self
+            .facts
+            .policies
+            .iter()
+            .filter_map(|p| {
+                accepted
+                    .iter()
+                    .find(|(oid, _)| oid == p)
+                    .map(|(_, name)| *name)
+            })
+            .collect();
+        match &self.facts.qc_statements {
+            None if self.purpose.tls() => Finding::warn(
+                rule,
+                "no QCStatements: not a QWAC. Customs' note asks for a QWAC-type TLS certificate; a DVV-issued certificate is accepted under §3.1 a)",
+            )
+            .with_remedy("If the certificate is not DVV-issued, order a qualified website authentication certificate; if it is, this warning can be accepted."),
+            None => Finding::skip(rule, "no QCStatements: not presented as a QWAC, so the DVV route (§3.1 a) applies"),
+            Some(Err(e)) => Finding::fail(rule, format!("QCStatements present but unreadable: {e}")),
+            Some(Ok(qc)) => qwac_verdict(qc, &qwac_policies),
+        }
+    }
+
+    fn keypair(&self) -> Finding {
+        let rule = RuleId::CertKeypair;
+        match self.key {
+            KeyEvidence::None => Finding::skip(rule, "no private key given (--key)"),
+            KeyEvidence::Unusable { file, reason } => {
+                Finding::fail(rule, format!("{file}: cannot use the key: {reason}"))
+            }
+            KeyEvidence::Public {
+                file,
+                public_key_raw,
+            } => {
+                if *public_key_raw == self.facts.public_key_raw {
+                    Finding::pass(rule, format!("{file} holds the certificate's private key"))
+                } else {
+                    Finding::fail(
+                        rule,
+                        format!("{file} is not the private key of this certificate"),
+                    )
+                }
+            }
+        }
+    }
+}
+
+fn qwac_verdict(qc: &QcFacts, qwac_policies: &[&str]) -> Finding {
+    let rule = RuleId::CertQwac;
+    let mut missing = Vec::new();
+    if !qc.compliance {
+        missing.push("QcCompliance".to_owned());
+    }
+    if !qc.has_type(&QC_TYPE_WEB) {
+        let found = if qc.types.is_empty() {
+            "none".to_owned()
+        } else {
+            qc.types
+                .iter()
+                .map(|t| qc_type_name(t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        missing.push(format!("QcType web (found: {found})"));
+    }
+    if qwac_policies.is_empty() {
+        missing.push("a QWAC policy (QEVCP-w, QNCP-w, QNCP-w-gen or QCP-w-psd2)".to_owned());
+    }
+    let mut present = Vec::new();
+    if qc.compliance {
+        present.push("QcCompliance".to_owned());
+    }
+    present.extend(
+        qc.types
+            .iter()
+            .map(|t| format!("QcType {}", qc_type_name(t))),
+    );
+    if qc.sscd {
+        present.push("QcSSCD".to_owned());
+    }
+    if !qc.pds.is_empty() {
+        present.push(format!("QcPDS ({})", qc.pds.len()));
+    }
+    if let Some(psd2) = &qc.psd2 {
+        present.push(format!("PSD2 {} ({})", psd2.nca_id, psd2.roles.join(", ")));
+    }
+    present.extend(qwac_policies.iter().map(|p| format!("policy {p}")));
+    if missing.is_empty() {
+        Finding::pass(rule, format!("QWAC: {}", present.join(", ")))
+    } else {
+        Finding::fail(
+            rule,
+            format!(
+                "QCStatements present but not a QWAC: missing {}; has {}",
+                missing.join(", "),
+                display_list(&present)
+            ),
+        )
+    }
+}
+
+fn qc_type_name(oid: &str) -> String {
+    match oid {
+        "0.4.0.1862.1.6.1" => "esign".to_owned(),
+        "0.4.0.1862.1.6.2" => "eseal".to_owned(),
+        "0.4.0.1862.1.6.3" => "web".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+fn display_list<S: AsRef<str>>(items: &[S]) -> String {
+    if items.is_empty() {
+        "(none)".to_owned()
+    } else {
+        items
+            .iter()
+            .map(AsRef::as_ref)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The lines a person reads before the findings.
+pub fn summary(f: &CertificateFacts, at: OffsetDateTime) -> Vec<(String, String)> {
+    let days = (f.not_after - at).whole_days();
+    let left = if days >= 0 {
+        format!("{days} days left")
+    } else {
+        format!("expired {} days ago", -days)
+    };
+    vec![
+        ("Subject".into(), f.subject.clone()),
+        ("Issuer".into(), f.issuer.clone()),
+        (
+            "Valid".into(),
+            format!(
+                "{} → {} ({left})",
+                format_date(f.not_before),
+                format_date(f.not_after)
+            ),
+        ),
+        ("Key".into(), f.key.to_string()),
+        ("Serial".into(), f.serial_hex.clone()),
+        ("SHA-256".into(), f.sha256_fingerprint.clone()),
+    ]
+}

@@ -1,0 +1,6 @@
+//! Checks compare facts with a profile and return findings. They never print and never
+//! touch files or the network: the command runners in this module's children gather the
+//! facts first.
+
+pub mod cert;
+pub mod identity;

@@ -1,0 +1,125 @@
+//! The command line. Parsing only: the work is done in [`crate::commands`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use time::OffsetDateTime;
+
+use crate::checks::identity::Purpose;
+use crate::identity::BusinessId;
+use crate::profile::Interface;
+use crate::render::{ColorChoice, Format};
+use crate::secret::PasswordSource;
+use crate::time_arg::parse_check_time;
+
+/// Readiness checks for Finnish Customs' Bank and Payment Account Register and the Vero API.
+#[derive(Debug, Parser)]
+#[command(name = "tilicheck", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output (written whole or not at all).
+    #[arg(long, short = 'o', global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Colour text output.
+    #[arg(long, global = true, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Treat warnings as failures for the exit code.
+    #[arg(long, global = true)]
+    pub strict: bool,
+    /// Account Register interface version whose rules apply.
+    #[arg(long, global = true, value_enum, default_value = "v3")]
+    pub interface: Interface,
+    /// Check as of this time instead of now: YYYY-MM-DD (00:00 UTC) or RFC 3339.
+    #[arg(long, global = true, value_name = "DATE", value_parser = parse_check_time)]
+    pub at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a supplier's certificate (and private key) against the register's rules.
+    Cert(CertArgs),
+    /// Print the rule catalogue and the profile values the rules rest on.
+    Rules,
+    /// Certificate tools: generate the DEMO PKI.
+    #[command(subcommand)]
+    Pki(PkiCommand),
+    /// Generate a DEMO PKI and run the checks on it: see the whole tool working.
+    Demo(DemoArgs),
+}
+
+/// Where a password comes from. Never from argv itself.
+#[derive(Debug, Args, Default)]
+pub struct PasswordArgs {
+    /// Read the password for an encrypted key or PKCS#12 file from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "password_file")]
+    pub password_env: Option<String>,
+    /// Read the password from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+}
+
+impl PasswordArgs {
+    pub fn source(&self) -> PasswordSource {
+        match (&self.password_env, &self.password_file) {
+            (Some(var), _) => PasswordSource::Env(var.clone()),
+            (None, Some(file)) => PasswordSource::File(file.clone()),
+            (None, None) => PasswordSource::None,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CertArgs {
+    /// The certificate: PEM, DER or PKCS#12 (a PEM with several certificates: the first is checked).
+    pub cert: PathBuf,
+    /// Intermediate CA certificates (PEM or DER).
+    #[arg(long, value_name = "FILE")]
+    pub chain: Option<PathBuf>,
+    /// The private key (PEM/DER PKCS#8, encrypted PKCS#8, PKCS#1, SEC1 or PKCS#12).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// The data supplier's business ID (1234567-8) or VAT number (FI12345678).
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+    /// An authorised service centre's business ID, allowed in a TLS certificate.
+    #[arg(long, value_name = "ID", requires = "business_id")]
+    pub service_centre: Option<BusinessId>,
+    /// What the certificate is used for.
+    #[arg(long, value_enum, default_value = "both")]
+    pub purpose: Purpose,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PkiCommand {
+    /// Write a DEMO PKI (CAs, supplier, QWAC, register and broken variants) into DIR.
+    Demo {
+        /// Directory to write; created if missing.
+        dir: PathBuf,
+        /// Fixed validity 2025-01-01 → 2099-12-31 (as the committed test fixtures) instead of from now.
+        #[arg(long)]
+        fixtures: bool,
+        /// Overwrite files in a directory that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the generated DEMO PKI in DIR instead of a temporary directory.
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+}

@@ -1,0 +1,145 @@
+//! `tilicheck cert`: load the certificate, its key and chain, and judge them.
+
+use std::path::Path;
+
+use time::OffsetDateTime;
+
+use crate::checks::cert::{CertCheck, KeyEvidence};
+use crate::checks::identity::ExpectedIds;
+use crate::cli::CertArgs;
+use crate::commands::CommandError;
+use crate::findings::Report;
+use crate::pki::facts::{self, CertificateFacts};
+use crate::pki::load::{self, PrivateKey};
+use crate::profile::Interface;
+use crate::secret::PasswordSource;
+
+pub fn run(
+    args: &CertArgs,
+    interface: Interface,
+    at: OffsetDateTime,
+) -> Result<Report, CommandError> {
+    let password = args.password.source();
+    let input = LoadedCert::load(&args.cert, args.key.as_deref(), &password)?;
+    let chain = match &args.chain {
+        Some(path) => load::read_certificates(path, &password)
+            .map_err(|e| CommandError::Input(e.to_string()))?
+            .certificates
+            .iter()
+            .map(|c| {
+                CertificateFacts::from_der(c)
+                    .map_err(|e| CommandError::Input(format!("{}: {e}", path.display())))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        None => Vec::new(),
+    };
+    let expected = ExpectedIds {
+        supplier: args.business_id,
+        service_centre: args.service_centre,
+    };
+    let check = CertCheck {
+        facts: &input.facts,
+        key: &input.key,
+        purpose: args.purpose,
+        expected,
+        at,
+        profile: interface.profile(),
+    };
+    let mut subject = check.subject(&args.cert.display().to_string());
+    let chain_summary =
+        describe_chain(&input.facts, input.bundled_chain.iter().chain(chain.iter()));
+    if let Some(line) = chain_summary {
+        subject.summary.push(("Chain".into(), line));
+    }
+    let mut report = Report::new("cert", interface, at);
+    report.subjects.push(subject);
+    Ok(report)
+}
+
+/// A certificate with what came with it.
+pub struct LoadedCert {
+    pub facts: CertificateFacts,
+    /// Other certificates in the same file (a PEM chain or a PKCS#12).
+    pub bundled_chain: Vec<CertificateFacts>,
+    pub key: KeyEvidence,
+}
+
+impl LoadedCert {
+    /// Load the certificate file and, if given, the key file. A PKCS#12 or PEM bundle that
+    /// carries its own key is used when no separate key is given.
+    pub fn load(
+        cert: &Path,
+        key: Option<&Path>,
+        password: &PasswordSource,
+    ) -> Result<Self, CommandError> {
+        let file = load::read_certificates(cert, password)
+            .map_err(|e| CommandError::Input(e.to_string()))?;
+        let mut certs = file.certificates.iter().map(|der| {
+            CertificateFacts::from_der(der)
+                .map_err(|e| CommandError::Input(format!("{}: {e}", cert.display())))
+        });
+        let facts = certs.next().ok_or_else(|| {
+            CommandError::Input(format!("{}: holds no certificate", cert.display()))
+        })??;
+        let bundled_chain = certs.collect::<Result<Vec<_>, _>>()?;
+        let key = match (key, &file.key) {
+            (Some(path), _) => {
+                let k = load::read_private_key(path, password)
+                    .map_err(|e| CommandError::Input(e.to_string()))?;
+                evidence(&path.display().to_string(), &k)
+            }
+            (None, Some(k)) => evidence(&cert.display().to_string(), k),
+            (None, None) => KeyEvidence::None,
+        };
+        Ok(LoadedCert {
+            facts,
+            bundled_chain,
+            key,
+        })
+    }
+}
+
+fn evidence(file: &str, key: &PrivateKey) -> KeyEvidence {
+    match facts::public_key_of(&key.der) {
+        Ok(public_key_raw) => KeyEvidence::Public {
+            file: file.to_owned(),
+            public_key_raw,
+        },
+        Err(reason) => KeyEvidence::Unusable {
+            file: file.to_owned(),
+            reason,
+        },
+    }
+}
+
+/// One line naming the chain certificates given and whether the leaf's issuer is among them.
+/// Path validation proper is CERT-ISSUER's job; this only says what was supplied.
+fn describe_chain<'a>(
+    leaf: &CertificateFacts,
+    chain: impl Iterator<Item = &'a CertificateFacts>,
+) -> Option<String> {
+    let chain: Vec<&CertificateFacts> = chain.collect();
+    if chain.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = chain
+        .iter()
+        .map(|c| {
+            c.common_names
+                .first()
+                .cloned()
+                .unwrap_or_else(|| c.subject.clone())
+        })
+        .collect();
+    let issuer_present = chain.iter().any(|c| c.subject == leaf.issuer);
+    Some(format!(
+        "{} certificate(s): {}{}",
+        chain.len(),
+        names.join(" ← "),
+        if issuer_present {
+            ""
+        } else {
+            " (the leaf's issuer is not among them)"
+        }
+    ))
+}

@@ -1,0 +1,122 @@
+//! Command runners: each gathers its inputs, turns them into facts, runs the checks and
+//! hands a report to a renderer. `main` maps the result to an exit code.
+
+pub mod cert;
+pub mod demo;
+pub mod pki;
+pub mod rules;
+
+use std::io::Write;
+use std::path::Path;
+
+use time::OffsetDateTime;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::findings::Report;
+use crate::render::{self, Format};
+
+/// Why a command could not do its job.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The arguments do not make sense together (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// An input could not be read, or output could not be written (exit 3).
+    #[error("{0}")]
+    Input(String),
+}
+
+impl CommandError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CommandError::Usage(_) => 2,
+            CommandError::Input(_) => 3,
+        }
+    }
+}
+
+/// Run the parsed command line; returns the exit code.
+pub fn run(cli: Cli) -> Result<u8, CommandError> {
+    let g = &cli.global;
+    match &cli.command {
+        Command::Cert(args) => {
+            let report = cert::run(args, g.interface, check_time(g))?;
+            emit_report(&report, g)
+        }
+        Command::Rules => {
+            let text = match g.format {
+                Format::Text => rules::text(g.interface),
+                Format::Json => rules::json(g.interface),
+            };
+            write_output(g.output.as_deref(), &text)?;
+            Ok(0)
+        }
+        Command::Pki(cmd) => pki::run(cmd),
+        Command::Demo(args) => {
+            let report = demo::run(args, g.interface, check_time(g))?;
+            emit_report(&report, g)
+        }
+    }
+}
+
+/// The check time: `--at`, or now.
+pub fn check_time(g: &GlobalArgs) -> OffsetDateTime {
+    g.at.unwrap_or_else(OffsetDateTime::now_utc)
+}
+
+/// Render a report in the chosen format, write it, and return its exit code.
+pub fn emit_report(report: &Report, g: &GlobalArgs) -> Result<u8, CommandError> {
+    let text = match g.format {
+        Format::Text => {
+            let to_terminal = g.output.is_none() && render::stdout_is_terminal();
+            render::text::render(report, g.color.enabled(to_terminal))
+        }
+        Format::Json => render::json::render(report, g.strict),
+    };
+    write_output(g.output.as_deref(), &text)?;
+    Ok(report.outcome(g.strict).exit_code())
+}
+
+/// Write to FILE atomically (a temporary file in the same directory, then a rename), or to
+/// standard output. A failed run never leaves a partial report behind.
+pub fn write_output(path: Option<&Path>, text: &str) -> Result<(), CommandError> {
+    let Some(path) = path else {
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            Ok(()) => Ok(()),
+            // A closed pipe (`| head`) is the reader's choice, not our failure.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(CommandError::Input(format!(
+                "cannot write to standard output: {e}"
+            ))),
+        };
+    };
+    write_atomically(path, text.as_bytes())
+        .map_err(|e| CommandError::Input(format!("{}: cannot write report: {e}", path.display())))
+}
+
+/// Write `bytes` to `path` via a temporary sibling and a rename.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,119 @@
+//! `tilicheck rules`: the catalogue and the profile values, with their sources.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use crate::profile::{Confidence, Interface, RegisterProfile, Rule, RuleId};
+
+/// One profile value for display: name, value, source, and whether it is confirmed.
+struct ProfileValue {
+    name: &'static str,
+    value: String,
+    source: &'static str,
+    confidence: Confidence,
+}
+
+fn profile_values(p: &RegisterProfile) -> Vec<ProfileValue> {
+    macro_rules! v {
+        ($name:literal, $field:expr, $fmt:expr) => {
+            ProfileValue {
+                name: $name,
+                value: $fmt(&$field.value),
+                source: $field.source,
+                confidence: $field.confidence,
+            }
+        };
+    }
+    vec![
+        v!("min_rsa_bits", p.min_rsa_bits, |v: &u32| v.to_string()),
+        v!("min_ec_bits", p.min_ec_bits, |v: &u32| v.to_string()),
+        v!(
+            "min_signature_hash",
+            p.min_signature_hash,
+            |v: &crate::profile::HashStrength| format!("{v:?}")
+        ),
+        v!("renewal_window_days", p.renewal_window_days, |v: &i64| v
+            .to_string()),
+        v!("register_ids", p.register_ids, |v: &&[&str]| v.join(", ")),
+        v!("qwac_policies", p.qwac_policies, |v: &&[(&str, &str)]| v
+            .iter()
+            .map(|(oid, n)| format!("{n} {oid}"))
+            .collect::<Vec<_>>()
+            .join(", ")),
+        v!("max_message_bytes", p.max_message_bytes, |v: &usize| v
+            .to_string()),
+    ]
+}
+
+pub fn text(interface: Interface) -> String {
+    let p = interface.profile();
+    let mut out = String::new();
+    let width = RuleId::ALL
+        .iter()
+        .map(|r| r.as_str().len())
+        .max()
+        .unwrap_or(0);
+    let _ = writeln!(out, "Rules ({})\n", p.document);
+    for id in RuleId::ALL {
+        let r = id.rule();
+        let _ = writeln!(out, "{:<width$}  {}", r.id.as_str(), r.title);
+        let _ = writeln!(out, "{:<width$}  source: {}", "", r.source);
+    }
+    let _ = writeln!(
+        out,
+        "\nProfile values for interface {}\n",
+        interface.as_str()
+    );
+    for v in profile_values(p) {
+        let _ = writeln!(out, "{}: {}", v.name, v.value);
+        let _ = writeln!(out, "  source: {}", v.source);
+        if let Confidence::Assumed { why } = v.confidence {
+            let _ = writeln!(out, "  ASSUMPTION: {why}");
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct RulesDoc<'a> {
+    interface: &'static str,
+    document: &'static str,
+    rules: Vec<&'static Rule>,
+    profile: Vec<JsonValue<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonValue<'a> {
+    name: &'a str,
+    value: String,
+    source: &'a str,
+    confirmed: bool,
+    assumption: Option<&'a str>,
+}
+
+pub fn json(interface: Interface) -> String {
+    let p = interface.profile();
+    let values = profile_values(p);
+    let doc = RulesDoc {
+        interface: interface.as_str(),
+        document: p.document,
+        rules: RuleId::ALL.iter().map(|r| r.rule()).collect(),
+        profile: values
+            .iter()
+            .map(|v| JsonValue {
+                name: v.name,
+                value: v.value.clone(),
+                source: v.source,
+                confirmed: v.confidence == Confidence::Confirmed,
+                assumption: match v.confidence {
+                    Confidence::Assumed { why } => Some(why),
+                    Confidence::Confirmed => None,
+                },
+            })
+            .collect(),
+    };
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -1,0 +1,17 @@
+//! tilicheck: readiness checks for Finnish Customs' Bank and Payment Account Register
+//! (Tilirekisteri) and the Tax Administration's Vero API.
+//!
+//! Data flows one way: *inputs* (files, network) → *facts* (what was observed) → *checks*
+//! (facts compared with a [`profile`]) → [`findings`] → [`render`]ers. `main` only maps a
+//! report to an exit code.
+
+pub mod checks;
+pub mod cli;
+pub mod commands;
+pub mod findings;
+pub mod identity;
+pub mod pki;
+pub mod profile;
+pub mod render;
+pub mod secret;
+pub mod time_arg;

@@ -1,0 +1,159 @@
+//! The rule catalogue: every check's stable ID, title, source and default remedy.
+//! This table is the one place these texts live; `tilicheck rules` prints it.
+
+use serde::Serialize;
+
+macro_rules! catalogue {
+    ($( $variant:ident => $id:literal, $title:literal, $source:literal, $remedy:literal; )+) => {
+        /// A rule of the catalogue. IDs are stable once released.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum RuleId { $( $variant, )+ }
+
+        impl RuleId {
+            /// Every rule, in catalogue order.
+            pub const ALL: &'static [RuleId] = &[ $( RuleId::$variant, )+ ];
+
+            pub fn rule(self) -> &'static Rule {
+                match self { $( RuleId::$variant => &Rule {
+                    id: RuleId::$variant, title: $title, source: $source, remedy: $remedy,
+                }, )+ }
+            }
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( RuleId::$variant => $id, )+ }
+            }
+
+            pub fn parse(id: &str) -> Option<RuleId> {
+                match id { $( $id => Some(RuleId::$variant), )+ _ => None }
+            }
+        }
+    };
+}
+
+/// One rule: what it checks, where the requirement comes from, how to fix a failure.
+#[derive(Debug, Serialize)]
+pub struct Rule {
+    pub id: RuleId,
+    pub title: &'static str,
+    pub source: &'static str,
+    pub remedy: &'static str,
+}
+
+impl Serialize for RuleId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+catalogue! {
+    CertX509V3 => "CERT-X509V3", "Certificate is X.509 version 3",
+        "Customs update interface §3.1",
+        "Order an X.509 v3 certificate; v1/v2 certificates cannot carry the extensions the register needs.";
+    CertValidity => "CERT-VALIDITY", "Certificate is valid at the check time",
+        "Customs update interface §3.1; deployment instructions §7.2",
+        "Order a replacement in time: Customs must receive a new certificate at least one month before it is used.";
+    CertIssuer => "CERT-ISSUER", "Certificate chains to DVV or is an eIDAS QWAC",
+        "Customs update interface §3.1 a) and b)",
+        "Use a DVV service certificate (DVV Service Certificates - G5R/G5E) or an eIDAS qualified website authentication certificate.";
+    CertRevocation => "CERT-REVOCATION", "Certificate is not revoked",
+        "Customs update interface §3.1; FINEID S2",
+        "A revoked certificate is refused: order a new one and deliver it to Customs.";
+    CertId => "CERT-ID", "Subject carries the supplier's business ID or VAT number",
+        "Customs update interface §3.1",
+        "Order the certificate with subject serialNumber (DVV) or organizationIdentifier (QWAC) set to the supplier's business ID (1234567-8) or VAT number (FI12345678).";
+    IdCheckDigit => "ID-CHECKDIGIT", "Business ID check digit is right",
+        "Finnish business ID rules (weights 7,9,10,5,8,4,2, mod 11)",
+        "The identifier in the certificate is not a valid business ID; check it against the Business Information System (YTJ) and reorder.";
+    CertKeyStrength => "CERT-KEY-STRENGTH", "Key is strong enough (RSA ≥ 3072 bits, EC ≥ 256 bits)",
+        "Customs update interface §3.1 note; Traficom ST IV (Dnro 190/651/2015)",
+        "Generate a new key of at least the required size (DVV: order with a 4096-bit RSA key) and reorder the certificate.";
+    CertKeyRs256 => "CERT-KEY-RS256", "Signing certificate has an RSA key (tokens are RS256)",
+        "Customs update interface §3.4",
+        "The register verifies RS256 signatures only: the signing certificate needs an RSA key.";
+    CertSigAlg => "CERT-SIG-ALG", "Certificate is signed with SHA-256 or stronger",
+        "Traficom ST IV (Dnro 190/651/2015)",
+        "The issuer signed with a weak hash; ask the CA for a certificate signed with SHA-256 or stronger.";
+    CertKuSign => "CERT-KU-SIGN", "Signing certificate's key usage includes digitalSignature",
+        "Customs update interface §3.1 note",
+        "Order the signing certificate with key usage 'digital signature'.";
+    CertEkuTls => "CERT-EKU-TLS", "TLS certificate's extended key usage has clientAuth and serverAuth",
+        "Customs update interface §3.1 note (v3.0.3)",
+        "Order the TLS certificate with both TLS Web Client Authentication and TLS Web Server Authentication.";
+    CertQwac => "CERT-QWAC", "QWAC markers: QcCompliance, QcType web, QWAC policy",
+        "Customs update interface §3.1 b) and note; ETSI EN 319 412-5, EN 319 411-2",
+        "A QWAC must carry QcCompliance, QcType web and a QWAC policy (QEVCP-w, QNCP-w or QNCP-w-gen); ask the trust service provider for a qualified website certificate.";
+    CertKeypair => "CERT-KEYPAIR", "Private key matches the certificate",
+        "—",
+        "Use the private key the certificate was issued for; a mismatched pair fails every handshake and signature.";
+    CertSameId => "CERT-SAME-ID", "One certificate for TLS and signing only with matching IDs",
+        "Customs update interface §3.1",
+        "Use one certificate for both uses only when its ID is the supplier's own; otherwise use a separate signing certificate with the supplier's ID.";
+    RegCert => "REG-CERT", "Register's server certificate is genuine",
+        "Customs update interface §3.1 (server certificate of the Account Register)",
+        "Do not send: the endpoint did not present the Account Register's certificate. Check the address and any TLS-intercepting proxy.";
+    TlsVersion => "TLS-VERSION", "Only TLS 1.2 or later is negotiable",
+        "Customs update interface §3.2",
+        "Disable SSL 3.0, TLS 1.0 and TLS 1.1.";
+    TlsFs => "TLS-FS", "Every negotiable suite is forward-secret",
+        "Customs update interface §3.2",
+        "Offer only ECDHE or DHE suites; remove static RSA and static DH suites.";
+    TlsStrength => "TLS-STRENGTH", "Negotiable suites meet Traficom ST IV",
+        "Customs update interface §3.2; Traficom Dnro 190/651/2015",
+        "Offer only AEAD suites with AES ≥ 128 bits and SHA-256 or stronger, DH ≥ 3072 bits, ECDHE ≥ 256 bits.";
+    TlsMutual => "TLS-MUTUAL", "Server asks for a client certificate and accepts the supplier's",
+        "Customs update interface §3.2",
+        "Configure the client to present the certificate delivered to Customs, with its chain.";
+    HttpVersion => "HTTP-VERSION", "HTTP/1.1 is used",
+        "Customs update interface §3.3",
+        "Force HTTP/1.1 in the client (disable HTTP/2 via ALPN).";
+    JwsAlg => "JWS-ALG", "Both tokens are RS256 with typ JWT",
+        "Customs update interface §3.4",
+        "Sign both tokens with RS256 and header {\"alg\":\"RS256\",\"typ\":\"JWT\"}.";
+    JwsClaims => "JWS-CLAIMS", "Tokens carry the claims the interface version needs",
+        "Customs update interface §3.4",
+        "Add the missing claims; the body token must carry exactly one report claim.";
+    JwsSub => "JWS-SUB", "sub equals the signing certificate's serialNumber",
+        "Customs update interface §3.4 (v1.0.13)",
+        "Copy sub character for character from the signing certificate's subject serialNumber.";
+    MsgSchema => "MSG-SCHEMA", "Payload validates against the official schema",
+        "Customs update interface §4.5",
+        "Fix the fields the schema reports.";
+    MsgSender => "MSG-SENDER", "senderBusinessId is the supplier's; creationDateTime present",
+        "Customs update interface §4.1",
+        "Set senderBusinessId to the supplier's business ID and add creationDateTime.";
+    MsgIds => "MSG-IDS", "Record keys are UUIDv4 and references resolve",
+        "Customs update interface §4.1",
+        "Use random (v4) UUIDs as record keys and refer only to records in the message or sent earlier.";
+    MsgSize => "MSG-SIZE", "Message fits the interface's size limit in JWT form",
+        "Customs update interface §3.6",
+        "Split the report into smaller messages.";
+    MsgContent => "MSG-CONTENT", "Content checks the schema cannot see",
+        "Customs update interface §4.8; Finnish identifier rules",
+        "Fix the values reported.";
+    SendSequential => "SEND-SEQUENTIAL", "Messages are sent one at a time with X-Correlation-ID",
+        "Customs update interface §3.6, §4.1",
+        "Send the next message only after the previous one was answered 200; put a UUIDv4 in X-Correlation-ID.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for id in RuleId::ALL {
+            assert!(seen.insert(id.as_str()), "duplicate id {id}");
+            assert_eq!(RuleId::parse(id.as_str()), Some(*id));
+            assert_eq!(id.rule().id, *id);
+            assert!(!id.rule().title.is_empty());
+        }
+        assert_eq!(RuleId::parse("NOPE"), None);
+    }
+}

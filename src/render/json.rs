@@ -1,0 +1,108 @@
+//! The JSON report. Its shape is documented in `docs/report.schema.json`; keep them in step.
+
+use serde::Serialize;
+
+use crate::findings::{Outcome, Report, Status, Tally};
+use crate::time_arg::format_time;
+
+/// Version of the report shape; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    tool: &'static str,
+    version: &'static str,
+    schema_version: u32,
+    command: &'static str,
+    interface: &'static str,
+    checked_at: String,
+    outcome: &'static str,
+    exit_code: u8,
+    tally: Tally,
+    subjects: Vec<JsonSubject<'a>>,
+    findings: Vec<JsonFinding<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSubject<'a> {
+    role: &'a str,
+    input: &'a str,
+    status: Option<Status>,
+    summary: Vec<SummaryItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct SummaryItem<'a> {
+    label: &'a str,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    id: &'static str,
+    status: Status,
+    subject: &'a str,
+    input: &'a str,
+    title: &'static str,
+    detail: &'a str,
+    source: &'static str,
+    remedy: Option<&'a str>,
+    assumption: Option<&'a str>,
+}
+
+fn outcome_name(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Passed => "pass",
+        Outcome::Failed => "fail",
+        Outcome::Incomplete => "incomplete",
+    }
+}
+
+/// Render the report as pretty-printed JSON with a trailing newline.
+pub fn render(report: &Report, strict: bool) -> String {
+    let outcome = report.outcome(strict);
+    let doc = JsonReport {
+        tool: "tilicheck",
+        version: env!("CARGO_PKG_VERSION"),
+        schema_version: SCHEMA_VERSION,
+        command: report.command,
+        interface: report.interface.as_str(),
+        checked_at: format_time(report.checked_at),
+        outcome: outcome_name(outcome),
+        exit_code: outcome.exit_code(),
+        tally: report.tally(),
+        subjects: report
+            .subjects
+            .iter()
+            .map(|s| JsonSubject {
+                role: &s.role,
+                input: &s.input,
+                status: s.worst(),
+                summary: s
+                    .summary
+                    .iter()
+                    .map(|(label, value)| SummaryItem { label, value })
+                    .collect(),
+            })
+            .collect(),
+        findings: report
+            .findings()
+            .map(|(s, f)| JsonFinding {
+                id: f.rule.as_str(),
+                status: f.status,
+                subject: &s.role,
+                input: &s.input,
+                title: f.title(),
+                detail: &f.detail,
+                source: f.source(),
+                remedy: f.remedy(),
+                assumption: f.assumption.as_deref(),
+            })
+            .collect(),
+    };
+    // Serialising plain strings and numbers cannot fail.
+    let mut s =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    s.push('\n');
+    s
+}

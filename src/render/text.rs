@@ -1,0 +1,104 @@
+//! The human report: grouped by subject, aligned, coloured on a terminal.
+
+use std::fmt::Write;
+
+use crate::findings::{Report, Status};
+use crate::time_arg::format_time;
+
+struct Palette {
+    on: bool,
+}
+
+impl Palette {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_owned()
+        }
+    }
+
+    fn status(&self, s: Status) -> String {
+        let (label, code) = match s {
+            Status::Pass => ("PASS ", "32"),
+            Status::Warn => ("WARN ", "33"),
+            Status::Skip => ("SKIP ", "2"),
+            Status::Fail => ("FAIL ", "1;31"),
+            Status::Error => ("ERROR", "1;35"),
+        };
+        self.paint(code, label)
+    }
+
+    fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+
+    fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+}
+
+/// Render the report as text.
+pub fn render(report: &Report, color: bool) -> String {
+    let p = Palette { on: color };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        p.bold(&format!(
+            "tilicheck {} · Account Register interface {} · checked at {}",
+            report.command,
+            report.interface.as_str(),
+            format_time(report.checked_at)
+        ))
+    );
+    let id_width = report
+        .findings()
+        .map(|(_, f)| f.rule.as_str().len())
+        .max()
+        .unwrap_or(0);
+
+    for subject in &report.subjects {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}  {}", p.bold(&subject.role), subject.input);
+        let label_width = subject
+            .summary
+            .iter()
+            .map(|(l, _)| l.len())
+            .max()
+            .unwrap_or(0);
+        for (label, value) in &subject.summary {
+            let _ = writeln!(out, "  {label:<label_width$}  {value}");
+        }
+        if !subject.summary.is_empty() {
+            let _ = writeln!(out);
+        }
+        let indent = " ".repeat(2 + 5 + 2 + id_width + 2);
+        for f in &subject.findings {
+            let _ = writeln!(
+                out,
+                "  {}  {:<id_width$}  {}",
+                p.status(f.status),
+                f.rule.as_str(),
+                f.title()
+            );
+            let _ = writeln!(out, "{indent}{}", f.detail);
+            if let Some(a) = &f.assumption {
+                let _ = writeln!(out, "{indent}{}", p.dim(&format!("assumption: {a}")));
+            }
+            if let Some(r) = f.remedy() {
+                let _ = writeln!(out, "{indent}fix: {r}");
+                let _ = writeln!(out, "{indent}{}", p.dim(&format!("source: {}", f.source())));
+            }
+        }
+    }
+
+    let t = report.tally();
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{} pass, {} warn, {} fail, {} skip, {} error",
+        t.pass, t.warn, t.fail, t.skip, t.error
+    );
+    out
+}
