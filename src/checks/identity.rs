@@ -138,10 +138,11 @@ pub fn check_cert_id(ids: &[FoundId], expected: ExpectedIds, signing: bool) -> F
     if ids.iter().any(|f| f.digits_match(&supplier)) {
         return Finding::pass(rule, format!("{listed}: the supplier's ID {supplier}"));
     }
-    if let Some(centre) = expected.service_centre {
-        if ids.iter().any(|f| f.digits_match(&centre)) {
-            if signing {
-                return Finding::fail(
+    if let Some(centre) = expected.service_centre
+        && ids.iter().any(|f| f.digits_match(&centre))
+    {
+        if signing {
+            return Finding::fail(
                     rule,
                     format!(
                         "{listed} is the service centre's ID {centre}; a signing certificate must carry the supplier's own ID {supplier}"
@@ -150,14 +151,13 @@ pub fn check_cert_id(ids: &[FoundId], expected: ExpectedIds, signing: bool) -> F
                 .with_remedy(
                     "Sign with a certificate that carries the supplier's own business ID; a service centre's certificate may only be used for the TLS connection.",
                 );
-            }
-            return Finding::pass(
-                rule,
-                format!(
-                    "{listed}: the authorised service centre {centre} acting for {supplier} (Customs must have the written authorisation)"
-                ),
-            );
         }
+        return Finding::pass(
+            rule,
+            format!(
+                "{listed}: the authorised service centre {centre} acting for {supplier} (Customs must have the written authorisation)"
+            ),
+        );
     }
     Finding::fail(
         rule,

@@ -64,6 +64,10 @@ pub enum LoadProblem {
     #[error("{}", too_large_text(.size))]
     TooLarge { size: Option<u64> },
 
+    /// UTF-16 text (byte-order mark FF FE or FE FF), which PEM never is.
+    #[error("is UTF-16 text; PEM must be ASCII: save it again as UTF-8 or ASCII")]
+    Utf16,
+
     /// Neither a PEM `-----BEGIN` line nor a DER structure we know.
     #[error("is neither PEM nor DER: no certificate or key found")]
     Unrecognised,
@@ -208,9 +212,10 @@ pub struct CertificateFile {
     /// Leaf first, then the rest in file order. For PEM and DER the file order is kept as is;
     /// for PKCS#12 the certificate belonging to the key is moved to the front.
     pub certificates: Vec<CertificateDer<'static>>,
-    /// Set when the file also held exactly one private key that loads without a password
-    /// (PKCS#12: with the file's password). Problems with that key do not fail the call;
-    /// [`read_private_key`] reports them.
+    /// Set when the file also held exactly one private key that loads: PKCS#12 with the file's
+    /// password; PEM unencrypted, or encrypted PKCS#8 when the password source is an
+    /// environment variable or a file (a PEM bundle never prompts). Problems with that key do
+    /// not fail the call; [`read_private_key`] reports them.
     pub key: Option<PrivateKey>,
     pub format: FileFormat,
 }
@@ -368,6 +373,14 @@ enum Encoding {
 }
 
 fn detect_encoding(bytes: &[u8]) -> Result<Encoding, LoadProblem> {
+    // Checked first so that "-----BEGIN" inside a DER structure cannot make it look like PEM.
+    if is_one_der_sequence(bytes) {
+        return Ok(Encoding::Der);
+    }
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        // Windows PowerShell's `>` writes UTF-16; PEM must be ASCII.
+        return Err(LoadProblem::Utf16);
+    }
     if bytes.windows(10).any(|w| w == b"-----BEGIN") {
         Ok(Encoding::Pem)
     } else if bytes.first() == Some(&0x30) {
@@ -389,12 +402,16 @@ fn certificates_from_bytes(
 ) -> Result<Loaded, LoadProblem> {
     check_size(bytes)?;
     match detect_encoding(bytes)? {
-        Encoding::Pem => certificates_from_pem(name, bytes),
+        Encoding::Pem => certificates_from_pem(name, bytes, password),
         Encoding::Der => certificates_from_der(name, bytes, password),
     }
 }
 
-fn certificates_from_pem(name: &str, bytes: &[u8]) -> Result<Loaded, LoadProblem> {
+fn certificates_from_pem(
+    name: &str,
+    bytes: &[u8],
+    password: &PasswordSource,
+) -> Result<Loaded, LoadProblem> {
     let blocks = scan_pem(bytes)?;
     if blocks.is_empty() {
         return Err(LoadProblem::Unrecognised);
@@ -428,9 +445,14 @@ fn certificates_from_pem(name: &str, bytes: &[u8]) -> Result<Loaded, LoadProblem
             what: describe_non_certificates(&blocks),
         });
     }
-    // The key is a bonus here: take it only when it is unambiguous and needs no password.
+    // The key is a bonus here: take it only when it is unambiguous, and decrypt it only with
+    // a password given up front; loading certificates must never prompt for a PEM key.
+    let quiet_password = match password {
+        PasswordSource::Env(_) | PasswordSource::File(_) => Some(password),
+        PasswordSource::None | PasswordSource::Prompt => None,
+    };
     let key = match keys.as_slice() {
-        [(block, kind)] => key_from_block(name, block, *kind, None).ok(),
+        [(block, kind)] => key_from_block(name, block, *kind, quiet_password).ok(),
         _ => None,
     };
     Ok((certificates, key, FileFormat::Pem))
@@ -454,7 +476,7 @@ fn certificates_from_der(
     }
     if let Some(outline) = pfx_outline(bytes) {
         let store = open_pkcs12(name, bytes, outline, password)?;
-        return certificates_from_pkcs12(store);
+        return certificates_from_pkcs12(&store);
     }
     if is_ber_pkcs12(bytes) {
         return Err(ber_pkcs12_problem());
@@ -512,7 +534,7 @@ fn describe_non_certificates(blocks: &[PemBlock]) -> String {
     } else if has(|k| matches!(k, BlockKind::Crl)) {
         "a certificate revocation list (CRL)".to_owned()
     } else if has(|k| matches!(k, BlockKind::Pkcs7)) {
-        "a PKCS#7 bundle; extract its certificates with `openssl pkcs7 -print_certs -in FILE`"
+        "a PKCS#7 bundle (extract its certificates with `openssl pkcs7 -print_certs -in FILE`)"
             .to_owned()
     } else {
         let labels: Vec<String> = blocks.iter().map(|b| format!("'{}'", b.label)).collect();
@@ -623,7 +645,7 @@ fn key_from_der(
     }
     if let Some(outline) = pfx_outline(bytes) {
         let store = open_pkcs12(name, bytes, outline, password)?;
-        return key_from_pkcs12(store);
+        return key_from_pkcs12(&store);
     }
     if is_ber_pkcs12(bytes) {
         return Err(ber_pkcs12_problem());
@@ -781,8 +803,7 @@ fn diagnose_key(key: &PrivateKeyDer<'_>) -> LoadProblem {
                     bad_key("the Ed25519 key is malformed")
                 } else {
                     let name = algorithm_name(&oid)
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| format!("algorithm {oid}"));
+                        .map_or_else(|| format!("algorithm {oid}"), str::to_owned);
                     LoadProblem::UnsupportedKey {
                         reason: format!("{name} keys are not supported; {SUPPORTED_KEYS}"),
                     }
@@ -839,9 +860,7 @@ fn diagnose_ec(curve: Option<ObjectIdentifier>) -> LoadProblem {
     if [OID_P256, OID_P384, OID_P521].contains(&curve) {
         return bad_key("the EC private value does not fit its curve or public key");
     }
-    let name = curve_name(&curve)
-        .map(str::to_owned)
-        .unwrap_or_else(|| format!("curve {curve}"));
+    let name = curve_name(&curve).map_or_else(|| format!("curve {curve}"), str::to_owned);
     LoadProblem::UnsupportedKey {
         reason: format!("EC keys on {name} are not supported; {SUPPORTED_KEYS}"),
     }
@@ -980,19 +999,37 @@ fn looks_like_certificate(bytes: &[u8]) -> bool {
         .is_some_and(|inner| matches!(inner.first(), Some(0xa0 | 0x02)))
 }
 
+/// Whether `bytes` is exactly one DER SEQUENCE, by its header alone.
+fn is_one_der_sequence(bytes: &[u8]) -> bool {
+    der_header(bytes, 0x30)
+        .is_some_and(|(header, length)| header.checked_add(length) == Some(bytes.len()))
+}
+
 /// What follows the tag and length of a DER element with `tag`, not cut to the length (the
 /// data may be truncated and we only sniff).
 fn der_contents(bytes: &[u8], tag: u8) -> Option<&[u8]> {
+    let (header, _) = der_header(bytes, tag)?;
+    bytes.get(header..)
+}
+
+/// (header size, content length) of a DER element with `tag` (definite lengths only).
+fn der_header(bytes: &[u8], tag: u8) -> Option<(usize, usize)> {
     if *bytes.first()? != tag {
         return None;
     }
     let first = *bytes.get(1)?;
-    let header = match first {
-        0..=0x7f => 2,
-        0x81..=0x84 => 2 + usize::from(first & 0x7f),
-        _ => return None,
-    };
-    bytes.get(header..)
+    match first {
+        0..=0x7f => Some((2, usize::from(first))),
+        0x81..=0x84 => {
+            let count = usize::from(first & 0x7f);
+            let length = bytes
+                .get(2..2 + count)?
+                .iter()
+                .fold(0usize, |n, &b| (n << 8) | usize::from(b));
+            Some((2 + count, length))
+        }
+        _ => None,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1029,9 +1066,19 @@ fn pkcs12_problem(err: p12_keystore::error::Error, outline: Pkcs12Outline) -> Lo
         P12::MacError(_) => LoadProblem::WrongPassword {
             check: PasswordCheck::Pkcs12Mac,
         },
-        P12::UnpadError | P12::Pkcs5Error(_) if !outline.has_mac => LoadProblem::WrongPassword {
-            check: PasswordCheck::Pkcs12Decryption,
-        },
+        // Without a MAC a wrong password shows up as bad padding or, now and then, as garbage
+        // that decrypted "fine" and then fails to parse.
+        P12::UnpadError
+        | P12::Pkcs5Error(_)
+        | P12::DerError(_)
+        | P12::X509Error(_)
+        | P12::InvalidPrivateKey
+            if !outline.has_mac =>
+        {
+            LoadProblem::WrongPassword {
+                check: PasswordCheck::Pkcs12Decryption,
+            }
+        }
         P12::UnpadError => bad("a part does not decrypt although the password is right".to_owned()),
         P12::Pkcs5Error(reason) => bad(format!("a part does not decrypt: {reason}")),
         P12::UnsupportedEncryptionScheme | P12::UnsupportedMacAlgorithm => unsupported(
@@ -1055,7 +1102,7 @@ fn pkcs12_problem(err: p12_keystore::error::Error, outline: Pkcs12Outline) -> Lo
     }
 }
 
-fn certificates_from_pkcs12(store: p12_keystore::Pkcs12Archive) -> Result<Loaded, LoadProblem> {
+fn certificates_from_pkcs12(store: &p12_keystore::Pkcs12Archive) -> Result<Loaded, LoadProblem> {
     if store.certs.is_empty() {
         return Err(LoadProblem::NotACertificate {
             what: if store.keys.is_empty() {
@@ -1106,17 +1153,18 @@ fn certificates_from_pkcs12(store: p12_keystore::Pkcs12Archive) -> Result<Loaded
                 })
             })
         };
-        if let Some(leaf) = by_id.or_else(by_public_key) {
-            if leaf > 0 && leaf < certificates.len() {
-                let cert = certificates.remove(leaf);
-                certificates.insert(0, cert);
-            }
+        if let Some(leaf) = by_id.or_else(by_public_key)
+            && leaf > 0
+            && leaf < certificates.len()
+        {
+            let cert = certificates.remove(leaf);
+            certificates.insert(0, cert);
         }
     }
     Ok((certificates, key, FileFormat::Pkcs12))
 }
 
-fn key_from_pkcs12(store: p12_keystore::Pkcs12Archive) -> Result<PrivateKey, LoadProblem> {
+fn key_from_pkcs12(store: &p12_keystore::Pkcs12Archive) -> Result<PrivateKey, LoadProblem> {
     match store.keys.as_slice() {
         [] => Err(LoadProblem::NoKey {
             holds: (!store.certs.is_empty()).then(|| "certificates".to_owned()),
@@ -1370,7 +1418,7 @@ impl OpenBlock {
             return Err(self.defect(PemDefect::NoData));
         }
         let padding = self.text.iter().rev().take_while(|&&c| c == b'=').count();
-        if self.text.len() % 4 != 0 {
+        if !self.text.len().is_multiple_of(4) {
             return Err(self.defect(PemDefect::BadLength {
                 line: self.odd_line(),
             }));
@@ -1446,4 +1494,1119 @@ fn decode_base64(text: &[u8]) -> Zeroizing<Vec<u8>> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::IsTerminal;
+    use std::process::Command;
+
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+
+    /// Distinctive, so a leak into any message is easy to spot.
+    const PASSWORD: &str = "Tulli-testi-salasana-7Q";
+
+    /// A temporary directory to write inputs into and run `openssl` in.
+    struct Kit {
+        dir: tempfile::TempDir,
+    }
+
+    impl Kit {
+        fn new() -> Self {
+            Kit {
+                dir: tempfile::tempdir().expect("temp dir"),
+            }
+        }
+
+        fn path(&self, name: &str) -> PathBuf {
+            self.dir.path().join(name)
+        }
+
+        fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+            let path = self.path(name);
+            std::fs::write(&path, bytes).expect("write input");
+            path
+        }
+
+        fn read(&self, name: &str) -> Vec<u8> {
+            std::fs::read(self.path(name)).expect("read output")
+        }
+
+        /// The right password, from a file.
+        fn password(&self) -> PasswordSource {
+            PasswordSource::File(self.write("pw.txt", format!("{PASSWORD}\n")))
+        }
+
+        fn wrong_password(&self) -> PasswordSource {
+            PasswordSource::File(self.write("wrong-pw.txt", "not-the-password\n"))
+        }
+
+        /// Runs openssl in the kit's directory. Passwords go through the TILI_PW environment
+        /// variable (`pass:`-free), so none shows in argv.
+        fn openssl(&self, args: &[&str]) {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(self.dir.path())
+                .env("TILI_PW", PASSWORD)
+                .output()
+                .expect("the openssl command must be installed for these tests");
+            assert!(
+                out.status.success(),
+                "openssl {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
+    fn self_signed(key: &KeyPair, name: &str) -> rcgen::Certificate {
+        CertificateParams::new(vec![name.to_owned()])
+            .expect("params")
+            .self_signed(key)
+            .expect("self-signed")
+    }
+
+    /// A CA and a leaf it issued.
+    struct Chain {
+        ca: rcgen::Certificate,
+        leaf: rcgen::Certificate,
+        leaf_key: KeyPair,
+    }
+
+    fn chain() -> Chain {
+        let ca_key = KeyPair::generate().expect("ca key");
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "Tilicheck Test CA");
+        let ca = ca_params.self_signed(&ca_key).expect("ca cert");
+        let leaf_key = KeyPair::generate().expect("leaf key");
+        let leaf = CertificateParams::new(vec!["x.test".to_owned()])
+            .expect("leaf params")
+            .signed_by(&leaf_key, &Issuer::from_params(&ca_params, &ca_key))
+            .expect("leaf cert");
+        Chain { ca, leaf, leaf_key }
+    }
+
+    fn rsa_key() -> KeyPair {
+        KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).expect("RSA key")
+    }
+
+    /// The same inputs as `Kit::write` + `read_*`, for files written by openssl.
+    fn certs(path: &Path, password: &PasswordSource) -> Result<CertificateFile, LoadError> {
+        read_certificates(path, password)
+    }
+
+    fn key(path: &Path, password: &PasswordSource) -> Result<PrivateKey, LoadError> {
+        read_private_key(path, password)
+    }
+
+    fn no_password() -> PasswordSource {
+        PasswordSource::Env("TILICHECK_TEST_VARIABLE_THAT_IS_NEVER_SET".to_owned())
+    }
+
+    // --- certificates --------------------------------------------------------------------
+
+    #[test]
+    fn pem_certificate_loads() {
+        let kit = Kit::new();
+        let key = KeyPair::generate().unwrap();
+        let cert = self_signed(&key, "x.test");
+        let path = kit.write("cert.pem", cert.pem());
+        let file = certs(&path, &PasswordSource::None).unwrap();
+        assert_eq!(file.format, FileFormat::Pem);
+        assert_eq!(file.certificates, vec![cert.der().clone()]);
+        assert!(file.key.is_none());
+        assert_eq!(file.path, path);
+    }
+
+    #[test]
+    fn pem_chain_of_two_loads_in_file_order() {
+        let kit = Kit::new();
+        let chain = chain();
+        let text = format!("{}{}", chain.leaf.pem(), chain.ca.pem());
+        let file = certs(&kit.write("chain.pem", &text), &PasswordSource::None).unwrap();
+        assert_eq!(
+            file.certificates,
+            vec![chain.leaf.der().clone(), chain.ca.der().clone()]
+        );
+        // Reversed stays reversed: ordering is the checks' business, not the loader's.
+        let text = format!("{}{}", chain.ca.pem(), chain.leaf.pem());
+        let file = certs(&kit.write("rev.pem", &text), &PasswordSource::None).unwrap();
+        assert_eq!(file.certificates[0], *chain.ca.der());
+    }
+
+    #[test]
+    fn pem_with_text_between_blocks_and_crlf_loads() {
+        let kit = Kit::new();
+        let chain = chain();
+        let text = format!(
+            "Bag Attributes\r\n    friendlyName: leaf\r\nsubject=CN=x.test\r\n\r\n{}\r\nsome note\r\n{}",
+            chain.leaf.pem().replace('\n', "\r\n"),
+            chain.ca.pem().replace('\n', "\r\n")
+        );
+        let file = certs(&kit.write("notes.pem", text), &PasswordSource::None).unwrap();
+        assert_eq!(file.certificates.len(), 2);
+        assert_eq!(file.certificates[0], *chain.leaf.der());
+    }
+
+    #[test]
+    fn der_certificate_loads() {
+        let kit = Kit::new();
+        let chain = chain();
+        kit.write("leaf.pem", chain.leaf.pem());
+        kit.openssl(&[
+            "x509", "-in", "leaf.pem", "-outform", "DER", "-out", "leaf.der",
+        ]);
+        let file = certs(&kit.path("leaf.der"), &PasswordSource::None).unwrap();
+        assert_eq!(file.format, FileFormat::Der);
+        assert_eq!(file.certificates, vec![chain.leaf.der().clone()]);
+    }
+
+    #[test]
+    fn pem_bundle_with_one_key_sets_key_and_with_two_keys_does_not() {
+        let kit = Kit::new();
+        let chain = chain();
+        let one = format!("{}{}", chain.leaf.pem(), chain.leaf_key.serialize_pem());
+        let file = certs(&kit.write("one.pem", one), &PasswordSource::None).unwrap();
+        assert!(matches!(
+            file.key,
+            Some(PrivateKey {
+                origin: KeyOrigin::Pkcs8,
+                ..
+            })
+        ));
+        let other = KeyPair::generate().unwrap();
+        let two = format!(
+            "{}{}{}",
+            chain.leaf.pem(),
+            chain.leaf_key.serialize_pem(),
+            other.serialize_pem()
+        );
+        let file = certs(&kit.write("two.pem", two), &PasswordSource::None).unwrap();
+        assert_eq!(file.certificates.len(), 1);
+        assert!(file.key.is_none());
+    }
+
+    #[test]
+    fn pem_bundle_with_encrypted_key_uses_a_given_password_but_never_prompts() {
+        let kit = Kit::new();
+        let chain = chain();
+        kit.write("k.pem", chain.leaf_key.serialize_pem());
+        kit.openssl(&[
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-in",
+            "k.pem",
+            "-out",
+            "enc.pem",
+            "-passout",
+            "env:TILI_PW",
+        ]);
+        let mut bundle = chain.leaf.pem().into_bytes();
+        bundle.extend_from_slice(&kit.read("enc.pem"));
+        let path = kit.write("bundle.pem", bundle);
+        let file = certs(&path, &kit.password()).unwrap();
+        assert_eq!(file.key.map(|k| k.origin), Some(KeyOrigin::EncryptedPkcs8));
+        for source in [
+            PasswordSource::None,
+            PasswordSource::Prompt,
+            kit.wrong_password(),
+        ] {
+            let file = certs(&path, &source).unwrap();
+            assert_eq!(file.certificates.len(), 1);
+            assert!(file.key.is_none());
+        }
+    }
+
+    #[test]
+    fn negative_serial_still_loads() {
+        let key = KeyPair::generate().unwrap();
+        let mut der = self_signed(&key, "x.test").der().to_vec();
+        // version [0] INTEGER 2, then the serial INTEGER: set the sign bit of its first byte.
+        let at = der
+            .windows(6)
+            .position(|w| w == [0xa0, 0x03, 0x02, 0x01, 0x02, 0x02])
+            .expect("version and serial");
+        der[at + 7] |= 0x80;
+        let file = parse_certificates("neg.der", &der, &PasswordSource::None).unwrap();
+        assert_eq!(file.certificates[0].as_ref(), der.as_slice());
+    }
+
+    // --- PKCS#12 -------------------------------------------------------------------------
+
+    /// Writes leaf, its key and the CA, and exports them to `name` with extra `args`.
+    fn export_p12(kit: &Kit, chain: &Chain, name: &str, args: &[&str]) -> PathBuf {
+        kit.write("leaf.pem", chain.leaf.pem());
+        kit.write("leaf-key.pem", chain.leaf_key.serialize_pem());
+        kit.write("ca.pem", chain.ca.pem());
+        let mut all = vec![
+            "pkcs12",
+            "-export",
+            "-inkey",
+            "leaf-key.pem",
+            "-in",
+            "leaf.pem",
+            "-certfile",
+            "ca.pem",
+            "-out",
+            name,
+        ];
+        all.extend_from_slice(args);
+        kit.openssl(&all);
+        kit.path(name)
+    }
+
+    fn assert_p12_loads(chain: &Chain, path: &Path, password: &PasswordSource) {
+        let file = certs(path, password).unwrap();
+        assert_eq!(file.format, FileFormat::Pkcs12);
+        assert_eq!(
+            file.certificates,
+            vec![chain.leaf.der().clone(), chain.ca.der().clone()]
+        );
+        let bundled = file.key.expect("key from the PKCS#12 file");
+        assert_eq!(bundled.origin, KeyOrigin::Pkcs12);
+        let key = key(path, password).unwrap();
+        assert_eq!(key.origin, KeyOrigin::Pkcs12);
+        assert_eq!(
+            KeyPair::try_from(&key.der).unwrap().public_key_raw(),
+            chain.leaf_key.public_key_raw()
+        );
+    }
+
+    #[test]
+    fn pkcs12_openssl3_default_loads_leaf_first() {
+        let kit = Kit::new();
+        let chain = chain();
+        let path = export_p12(&kit, &chain, "default.p12", &["-passout", "env:TILI_PW"]);
+        assert_p12_loads(&chain, &path, &kit.password());
+    }
+
+    #[test]
+    fn pkcs12_legacy_loads() {
+        let kit = Kit::new();
+        let chain = chain();
+        let path = export_p12(
+            &kit,
+            &chain,
+            "legacy.p12",
+            &["-legacy", "-passout", "env:TILI_PW"],
+        );
+        assert_p12_loads(&chain, &path, &kit.password());
+    }
+
+    #[test]
+    fn pkcs12_with_ca_bag_first_still_puts_leaf_first() {
+        use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKeyChain};
+        let chain = chain();
+        // p12-keystore writes standalone (trusted) certificates before key chains, so the CA
+        // bag comes first in the file.
+        let mut store = KeyStore::new();
+        let ca = Certificate::from_der(chain.ca.der()).unwrap();
+        store.add_entry("ca", KeyStoreEntry::Certificate(ca));
+        let leaf = Certificate::from_der(chain.leaf.der()).unwrap();
+        let key = p12_keystore::PrivateKey::from_der(chain.leaf_key.serialized_der()).unwrap();
+        let key_chain = PrivateKeyChain::new(b"leaf-id".as_slice(), key, [leaf]);
+        store.add_entry("leaf", KeyStoreEntry::PrivateKeyChain(key_chain));
+        let bytes = store.writer(PASSWORD).write().unwrap();
+        let archive = p12_keystore::Pkcs12Archive::from_pkcs12(&bytes, PASSWORD).unwrap();
+        assert_eq!(archive.certs[0].cert.as_der(), chain.ca.der().as_ref());
+
+        let kit = Kit::new();
+        let file = parse_certificates("s.p12", &bytes, &kit.password()).unwrap();
+        assert_eq!(
+            file.certificates,
+            vec![chain.leaf.der().clone(), chain.ca.der().clone()]
+        );
+        assert_eq!(file.key.map(|k| k.origin), Some(KeyOrigin::Pkcs12));
+    }
+
+    #[test]
+    fn pkcs12_with_empty_password_needs_no_password() {
+        let kit = Kit::new();
+        let chain = chain();
+        let path = export_p12(&kit, &chain, "open.p12", &["-passout", "pass:"]);
+        assert_p12_loads(&chain, &path, &no_password());
+    }
+
+    #[test]
+    fn pkcs12_wrong_password() {
+        let kit = Kit::new();
+        let chain = chain();
+        for args in [
+            &["-passout", "env:TILI_PW"][..],
+            &["-legacy", "-passout", "env:TILI_PW"],
+        ] {
+            let path = export_p12(&kit, &chain, "s.p12", args);
+            let err = certs(&path, &kit.wrong_password()).unwrap_err();
+            assert!(
+                matches!(
+                    err.problem,
+                    LoadProblem::WrongPassword {
+                        check: PasswordCheck::Pkcs12Mac
+                    }
+                ),
+                "{err:?}"
+            );
+            assert!(
+                err.to_string()
+                    .contains("wrong password (the file's integrity check failed)")
+            );
+            let err = key(&path, &kit.wrong_password()).unwrap_err();
+            assert!(matches!(err.problem, LoadProblem::WrongPassword { .. }));
+        }
+    }
+
+    #[test]
+    fn pkcs12_without_mac_wrong_password() {
+        let kit = Kit::new();
+        let chain = chain();
+        let path = export_p12(
+            &kit,
+            &chain,
+            "n.p12",
+            &["-nomac", "-passout", "env:TILI_PW"],
+        );
+        assert_p12_loads(&chain, &path, &kit.password());
+        let err = certs(&path, &kit.wrong_password()).unwrap_err();
+        assert!(
+            matches!(
+                err.problem,
+                LoadProblem::WrongPassword {
+                    check: PasswordCheck::Pkcs12Decryption
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("wrong password or corrupt file"));
+    }
+
+    #[test]
+    fn pkcs12_without_password_source() {
+        let kit = Kit::new();
+        let chain = chain();
+        let path = export_p12(&kit, &chain, "s.p12", &["-passout", "env:TILI_PW"]);
+        let err = certs(&path, &no_password()).unwrap_err();
+        assert!(
+            matches!(
+                err.problem,
+                LoadProblem::Password(SecretError::EnvMissing(_))
+            ),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains("TILICHECK_TEST_VARIABLE_THAT_IS_NEVER_SET")
+        );
+        // No source at all: without a terminal to prompt on, the message says how to give one.
+        if !std::io::stdin().is_terminal() {
+            let err = certs(&path, &PasswordSource::None).unwrap_err();
+            assert!(matches!(
+                err.problem,
+                LoadProblem::Password(SecretError::NotConfigured)
+            ));
+            assert!(err.to_string().contains("--password-file"));
+        }
+    }
+
+    #[test]
+    fn pkcs12_is_found_by_content_not_name() {
+        let kit = Kit::new();
+        let chain = chain();
+        export_p12(&kit, &chain, "s.p12", &["-passout", "env:TILI_PW"]);
+        let path = kit.write("looks-like.pem", kit.read("s.p12"));
+        let file = certs(&path, &kit.password()).unwrap();
+        assert_eq!(file.format, FileFormat::Pkcs12);
+    }
+
+    // --- private keys --------------------------------------------------------------------
+
+    #[test]
+    fn pkcs8_pem_and_der_load() {
+        let kit = Kit::new();
+        let pair = KeyPair::generate().unwrap();
+        let key_pem = key(&kit.write("k.pem", pair.serialize_pem()), &no_password()).unwrap();
+        assert_eq!(key_pem.origin, KeyOrigin::Pkcs8);
+        assert!(matches!(key_pem.der, PrivateKeyDer::Pkcs8(_)));
+        let key_der = key(&kit.write("k.der", pair.serialize_der()), &no_password()).unwrap();
+        assert_eq!(key_der.origin, KeyOrigin::Pkcs8);
+        assert_eq!(key_der.der.secret_der(), pair.serialized_der());
+    }
+
+    #[test]
+    fn ed25519_and_p384_keys_load() {
+        let kit = Kit::new();
+        for alg in [&rcgen::PKCS_ED25519, &rcgen::PKCS_ECDSA_P384_SHA384] {
+            let pair = KeyPair::generate_for(alg).unwrap();
+            let loaded = key(&kit.write("k.pem", pair.serialize_pem()), &no_password()).unwrap();
+            assert_eq!(loaded.origin, KeyOrigin::Pkcs8);
+        }
+    }
+
+    #[test]
+    fn encrypted_pkcs8_pem_and_der_load() {
+        let kit = Kit::new();
+        let pair = KeyPair::generate().unwrap();
+        kit.write("k.pem", pair.serialize_pem());
+        for (out, form) in [("enc.pem", "PEM"), ("enc.der", "DER")] {
+            kit.openssl(&[
+                "pkcs8",
+                "-topk8",
+                "-v2",
+                "aes-256-cbc",
+                "-in",
+                "k.pem",
+                "-outform",
+                form,
+                "-out",
+                out,
+                "-passout",
+                "env:TILI_PW",
+            ]);
+            let loaded = key(&kit.path(out), &kit.password()).unwrap();
+            assert_eq!(loaded.origin, KeyOrigin::EncryptedPkcs8);
+            assert_eq!(loaded.der.secret_der(), pair.serialized_der());
+        }
+    }
+
+    #[test]
+    fn encrypted_pkcs8_wrong_password_and_no_password() {
+        let kit = Kit::new();
+        kit.write("k.pem", KeyPair::generate().unwrap().serialize_pem());
+        kit.openssl(&[
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-in",
+            "k.pem",
+            "-out",
+            "enc.pem",
+            "-passout",
+            "env:TILI_PW",
+        ]);
+        let err = key(&kit.path("enc.pem"), &kit.wrong_password()).unwrap_err();
+        assert!(
+            matches!(
+                err.problem,
+                LoadProblem::WrongPassword {
+                    check: PasswordCheck::EncryptedPkcs8
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains("wrong password or corrupt encrypted key")
+        );
+        let err = key(&kit.path("enc.pem"), &no_password()).unwrap_err();
+        assert!(matches!(err.problem, LoadProblem::Password(_)));
+        assert!(err.to_string().contains("is not set"));
+    }
+
+    #[test]
+    fn encrypted_pkcs8_with_unsupported_scheme_says_how_to_convert() {
+        let kit = Kit::new();
+        kit.write("k.pem", KeyPair::generate().unwrap().serialize_pem());
+        let cases: [&[&str]; 2] = [
+            &["-v2", "aes-256-cbc", "-v2prf", "hmacWithSHA1"],
+            &["-v1", "PBE-SHA1-3DES"],
+        ];
+        for scheme in cases {
+            let mut args = vec!["pkcs8", "-topk8", "-in", "k.pem", "-out", "old.pem"];
+            args.extend_from_slice(scheme);
+            args.extend_from_slice(&["-passout", "env:TILI_PW"]);
+            kit.openssl(&args);
+            let err = key(&kit.path("old.pem"), &kit.password()).unwrap_err();
+            assert!(
+                matches!(err.problem, LoadProblem::UnsupportedKey { .. }),
+                "{scheme:?}: {err:?}"
+            );
+            assert!(
+                err.to_string()
+                    .contains("openssl pkcs8 -topk8 -v2 aes-256-cbc")
+            );
+        }
+    }
+
+    #[test]
+    fn pkcs1_rsa_pem_and_der_load() {
+        let kit = Kit::new();
+        let pair = rsa_key();
+        kit.write("rsa.pem", pair.serialize_pem());
+        kit.openssl(&["rsa", "-in", "rsa.pem", "-traditional", "-out", "rsa1.pem"]);
+        kit.openssl(&[
+            "rsa",
+            "-in",
+            "rsa.pem",
+            "-traditional",
+            "-outform",
+            "DER",
+            "-out",
+            "rsa1.der",
+        ]);
+        assert!(
+            String::from_utf8(kit.read("rsa1.pem"))
+                .unwrap()
+                .contains("BEGIN RSA PRIVATE KEY")
+        );
+        for name in ["rsa1.pem", "rsa1.der"] {
+            let loaded = key(&kit.path(name), &no_password()).unwrap();
+            assert_eq!(loaded.origin, KeyOrigin::Pkcs1Rsa, "{name}");
+            assert!(matches!(loaded.der, PrivateKeyDer::Pkcs1(_)));
+        }
+    }
+
+    #[test]
+    fn sec1_ec_pem_with_parameters_and_der_load() {
+        let kit = Kit::new();
+        kit.write("ec.pem", KeyPair::generate().unwrap().serialize_pem());
+        kit.openssl(&["ec", "-in", "ec.pem", "-out", "sec1.pem"]);
+        kit.openssl(&["ec", "-in", "ec.pem", "-outform", "DER", "-out", "sec1.der"]);
+        kit.openssl(&["ecparam", "-name", "prime256v1", "-out", "params.pem"]);
+        let mut with_params = kit.read("params.pem");
+        with_params.extend_from_slice(&kit.read("sec1.pem"));
+        kit.write("with-params.pem", with_params);
+        for name in ["sec1.pem", "sec1.der", "with-params.pem"] {
+            let loaded = key(&kit.path(name), &no_password()).unwrap();
+            assert_eq!(loaded.origin, KeyOrigin::Sec1Ec, "{name}");
+            assert!(matches!(loaded.der, PrivateKeyDer::Sec1(_)));
+        }
+    }
+
+    #[test]
+    fn legacy_encrypted_pem_is_refused_with_a_conversion_hint() {
+        let kit = Kit::new();
+        kit.write("ec.pem", KeyPair::generate().unwrap().serialize_pem());
+        kit.openssl(&[
+            "ec",
+            "-in",
+            "ec.pem",
+            "-aes256",
+            "-passout",
+            "env:TILI_PW",
+            "-out",
+            "legacy.pem",
+        ]);
+        assert!(
+            String::from_utf8(kit.read("legacy.pem"))
+                .unwrap()
+                .contains("Proc-Type: 4,ENCRYPTED")
+        );
+        let err = key(&kit.path("legacy.pem"), &kit.password()).unwrap_err();
+        assert!(
+            matches!(err.problem, LoadProblem::LegacyEncryptedPem),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("openssl pkcs8 -topk8"));
+    }
+
+    #[test]
+    fn unsupported_key_types_are_named() {
+        let kit = Kit::new();
+        kit.openssl(&["genpkey", "-algorithm", "ed448", "-out", "ed448.pem"]);
+        kit.openssl(&[
+            "ecparam",
+            "-name",
+            "secp256k1",
+            "-genkey",
+            "-noout",
+            "-out",
+            "k1.pem",
+        ]);
+        kit.openssl(&[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:1024",
+            "-out",
+            "rsa1024.pem",
+        ]);
+        for (name, expected) in [
+            ("ed448.pem", "Ed448 keys are not supported"),
+            ("k1.pem", "secp256k1"),
+            ("rsa1024.pem", "the RSA key is 1024 bits"),
+        ] {
+            let err = key(&kit.path(name), &no_password()).unwrap_err();
+            assert!(
+                matches!(err.problem, LoadProblem::UnsupportedKey { .. }),
+                "{name}: {err:?}"
+            );
+            assert!(err.to_string().contains(expected), "{name}: {err}");
+        }
+        let dsa = "-----BEGIN DSA PRIVATE KEY-----\nMAA=\n-----END DSA PRIVATE KEY-----\n";
+        let err = key(&kit.write("dsa.pem", dsa), &no_password()).unwrap_err();
+        assert!(matches!(err.problem, LoadProblem::UnsupportedKey { .. }));
+        assert!(err.to_string().contains("DSA keys are not supported"));
+    }
+
+    #[test]
+    fn corrupt_key_is_bad_key() {
+        let pair = KeyPair::generate().unwrap();
+        let mut der = pair.serialize_der();
+        // Flip bits in the private scalar: still DER, no longer a key that matches its public half.
+        let last = der.len() - 40;
+        der[last] ^= 0xff;
+        let err = parse_private_key("k.der", &der, &no_password()).unwrap_err();
+        assert!(matches!(err.problem, LoadProblem::BadKey { .. }), "{err:?}");
+        assert!(
+            err.to_string()
+                .starts_with("k.der: holds a corrupt private key")
+        );
+    }
+
+    // --- damaged and wrong input ---------------------------------------------------------
+
+    #[test]
+    fn truncated_pem_says_so() {
+        let key = KeyPair::generate().unwrap();
+        let pem = self_signed(&key, "x.test").pem();
+        let cut = &pem.as_bytes()[..pem.len() / 2];
+        let err = parse_certificates("cut.pem", cut, &PasswordSource::None).unwrap_err();
+        assert!(
+            matches!(
+                err.problem,
+                LoadProblem::BadPem {
+                    line: 1,
+                    defect: PemDefect::Truncated,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("PEM block 'CERTIFICATE' starting at line 1 is corrupt"),
+            "{text}"
+        );
+        assert!(text.contains("truncated"), "{text}");
+    }
+
+    #[test]
+    fn broken_base64_line_is_named() {
+        let key = KeyPair::generate().unwrap();
+        let pem = self_signed(&key, "x.test").pem();
+        let mut lines: Vec<String> = pem.lines().map(str::to_owned).collect();
+        lines[4].replace_range(10..11, "*");
+        let broken = lines.join("\n");
+        let err =
+            parse_certificates("b.pem", broken.as_bytes(), &PasswordSource::None).unwrap_err();
+        assert!(
+            matches!(
+                err.problem,
+                LoadProblem::BadPem {
+                    defect: PemDefect::BadCharacter {
+                        line: 5,
+                        column: 11,
+                        ..
+                    },
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains("line 5 is not base64: '*' at column 11")
+        );
+    }
+
+    #[test]
+    fn shortened_base64_line_is_named() {
+        let key = KeyPair::generate().unwrap();
+        let pem = self_signed(&key, "x.test").pem();
+        let mut lines: Vec<String> = pem.lines().map(str::to_owned).collect();
+        lines[3].remove(20);
+        let broken = lines.join("\n");
+        let err =
+            parse_certificates("s.pem", broken.as_bytes(), &PasswordSource::None).unwrap_err();
+        assert!(
+            matches!(
+                err.problem,
+                LoadProblem::BadPem {
+                    defect: PemDefect::BadLength { line: 4 },
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains("line 4 has the wrong number of base64 characters")
+        );
+    }
+
+    #[test]
+    fn mismatched_end_and_missing_end_before_begin() {
+        let key = KeyPair::generate().unwrap();
+        let pem = self_signed(&key, "x.test").pem();
+        let wrong_end = pem.replace("END CERTIFICATE", "END PRIVATE KEY");
+        let err =
+            parse_certificates("e.pem", wrong_end.as_bytes(), &PasswordSource::None).unwrap_err();
+        assert!(matches!(
+            err.problem,
+            LoadProblem::BadPem {
+                defect: PemDefect::MismatchedEnd { .. },
+                ..
+            }
+        ));
+        assert!(err.to_string().contains("is for 'PRIVATE KEY'"));
+        let no_end = format!("{}{pem}", pem.replace("-----END CERTIFICATE-----\n", ""));
+        let err =
+            parse_certificates("n.pem", no_end.as_bytes(), &PasswordSource::None).unwrap_err();
+        assert!(matches!(
+            err.problem,
+            LoadProblem::BadPem {
+                defect: PemDefect::NoEndBeforeBegin { .. },
+                ..
+            }
+        ));
+        assert!(
+            err.to_string()
+                .contains("no END line before the next BEGIN")
+        );
+    }
+
+    #[test]
+    fn corrupt_der_inside_pem_is_a_bad_certificate() {
+        let pem = "-----BEGIN CERTIFICATE-----\nMIIBAAAAAAAA\n-----END CERTIFICATE-----\n";
+        let err = parse_certificates("c.pem", pem.as_bytes(), &PasswordSource::None).unwrap_err();
+        assert!(
+            matches!(err.problem, LoadProblem::BadCertificate { index: 1, .. }),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains("certificate #1 is not valid DER X.509")
+        );
+        assert!(err.to_string().contains("(PEM block at line 1)"));
+    }
+
+    #[test]
+    fn truncated_der_certificate_is_a_bad_certificate() {
+        let key = KeyPair::generate().unwrap();
+        let der = self_signed(&key, "x.test").der().to_vec();
+        let err =
+            parse_certificates("t.der", &der[..der.len() - 30], &PasswordSource::None).unwrap_err();
+        assert!(
+            matches!(err.problem, LoadProblem::BadCertificate { index: 1, .. }),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains("certificate #1 is not valid DER X.509")
+        );
+    }
+
+    #[test]
+    fn garbage_is_unrecognised() {
+        let kit = Kit::new();
+        let path = kit.write("g.crt", "hello, this is not a certificate\n\x01\x02\x03");
+        let err = certs(&path, &PasswordSource::None).unwrap_err();
+        assert!(matches!(err.problem, LoadProblem::Unrecognised));
+        assert!(
+            err.to_string()
+                .ends_with("is neither PEM nor DER: no certificate or key found")
+        );
+        let err = key(&path, &PasswordSource::None).unwrap_err();
+        assert!(matches!(err.problem, LoadProblem::Unrecognised));
+    }
+
+    #[test]
+    fn utf16_pem_gets_a_hint() {
+        let key = KeyPair::generate().unwrap();
+        let pem = self_signed(&key, "x.test").pem();
+        let mut utf16 = vec![0xff, 0xfe];
+        utf16.extend(pem.encode_utf16().flat_map(u16::to_le_bytes));
+        let err = parse_certificates("w.pem", &utf16, &PasswordSource::None).unwrap_err();
+        assert!(matches!(err.problem, LoadProblem::Utf16), "{err:?}");
+        assert!(err.to_string().contains("save it again as UTF-8 or ASCII"));
+    }
+
+    #[test]
+    fn der_holding_begin_text_is_still_der() {
+        // A certificate whose name contains "-----BEGIN" is one DER structure, not PEM.
+        let key = KeyPair::generate().unwrap();
+        let cert = self_signed(&key, "-----BEGIN.x.test");
+        let file = parse_certificates("b.der", cert.der(), &PasswordSource::None).unwrap();
+        assert_eq!(file.format, FileFormat::Der);
+    }
+
+    /// A fixed xorshift stream: random-looking and the same on every run.
+    fn noise(len: usize) -> Vec<u8> {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 24) as u8
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_megabyte_of_random_bytes_is_unrecognised() {
+        let kit = Kit::new();
+        let mut bytes = noise(1024 * 1024);
+        if bytes[0] == 0x30 {
+            bytes[0] = 0x31;
+        }
+        let path = kit.write("random.bin", &bytes);
+        for err in [
+            certs(&path, &PasswordSource::None).unwrap_err(),
+            key(&path, &PasswordSource::None).map(|_| ()).unwrap_err(),
+        ] {
+            assert!(matches!(err.problem, LoadProblem::Unrecognised), "{err:?}");
+        }
+        // Random bytes behind a DER SEQUENCE header go through every DER parser, and fail cleanly.
+        bytes[..4].copy_from_slice(&[0x30, 0x83, 0x0f, 0xff]);
+        let path = kit.write("random.der", &bytes);
+        for err in [
+            certs(&path, &PasswordSource::None).unwrap_err(),
+            key(&path, &PasswordSource::None).map(|_| ()).unwrap_err(),
+        ] {
+            assert!(matches!(err.problem, LoadProblem::Unrecognised), "{err:?}");
+        }
+    }
+
+    #[test]
+    fn empty_and_blank_files_are_empty() {
+        let kit = Kit::new();
+        for (name, content) in [("empty.pem", ""), ("blank.pem", "\n  \r\n")] {
+            let err = certs(&kit.write(name, content), &PasswordSource::None).unwrap_err();
+            assert!(matches!(err.problem, LoadProblem::Empty), "{err:?}");
+            assert!(err.to_string().ends_with(&format!("{name}: is empty")));
+        }
+    }
+
+    #[test]
+    fn directory_is_refused() {
+        let kit = Kit::new();
+        let err = certs(kit.dir.path(), &PasswordSource::None).unwrap_err();
+        assert!(matches!(err.problem, LoadProblem::IsDirectory));
+        assert!(err.to_string().ends_with("is a directory, not a file"));
+        let err = key(kit.dir.path(), &PasswordSource::None).unwrap_err();
+        assert!(matches!(err.problem, LoadProblem::IsDirectory));
+    }
+
+    #[test]
+    fn missing_file_gives_the_os_reason() {
+        let kit = Kit::new();
+        let path = kit.path("nope.pem");
+        let err = certs(&path, &PasswordSource::None).unwrap_err();
+        let LoadProblem::Io(io) = &err.problem else {
+            panic!("expected Io, got {err:?}");
+        };
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!("{}: cannot read: ", path.display())),
+            "{text}"
+        );
+        #[cfg(unix)]
+        assert!(text.contains("No such file or directory"), "{text}");
+    }
+
+    #[test]
+    fn file_over_the_cap_is_refused_without_reading_it() {
+        let kit = Kit::new();
+        let path = kit.path("huge.bin");
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(100 * 1024 * 1024).unwrap();
+        drop(file);
+        let started = std::time::Instant::now();
+        let err = certs(&path, &PasswordSource::None).unwrap_err();
+        // The exact size can only come from the metadata: nothing was read.
+        assert!(
+            matches!(
+                err.problem,
+                LoadProblem::TooLarge {
+                    size: Some(104_857_600)
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains(
+            "is 104857600 bytes, larger than any certificate or key file (limit 16 MiB)"
+        ));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        let err = key(&path, &PasswordSource::None).unwrap_err();
+        assert!(matches!(err.problem, LoadProblem::TooLarge { .. }));
+    }
+
+    #[test]
+    fn in_memory_input_over_the_cap_is_refused() {
+        let bytes = vec![0u8; MAX_INPUT_BYTES as usize + 1];
+        let err = parse_certificates("mem", &bytes, &PasswordSource::None).unwrap_err();
+        assert!(matches!(err.problem, LoadProblem::TooLarge { .. }));
+        assert_eq!(err.path, "mem");
+    }
+
+    #[test]
+    fn key_given_as_certificate() {
+        let kit = Kit::new();
+        let pair = KeyPair::generate().unwrap();
+        for (name, bytes) in [
+            ("k.pem", pair.serialize_pem().into_bytes()),
+            ("k.der", pair.serialize_der()),
+        ] {
+            let err = certs(&kit.write(name, bytes), &PasswordSource::None).unwrap_err();
+            assert!(
+                matches!(err.problem, LoadProblem::NotACertificate { .. }),
+                "{name}: {err:?}"
+            );
+            assert!(
+                err.to_string()
+                    .contains("holds a private key, not a certificate")
+            );
+        }
+    }
+
+    #[test]
+    fn csr_given_as_certificate() {
+        let kit = Kit::new();
+        kit.write("k.pem", KeyPair::generate().unwrap().serialize_pem());
+        kit.openssl(&[
+            "req",
+            "-new",
+            "-key",
+            "k.pem",
+            "-subj",
+            "/CN=x.test",
+            "-out",
+            "r.csr",
+        ]);
+        let err = certs(&kit.path("r.csr"), &PasswordSource::None).unwrap_err();
+        assert!(matches!(err.problem, LoadProblem::NotACertificate { .. }));
+        assert!(
+            err.to_string()
+                .contains("holds a certificate signing request (CSR), not a certificate")
+        );
+    }
+
+    #[test]
+    fn certificate_given_as_key() {
+        let kit = Kit::new();
+        let chain = chain();
+        let cases = [
+            (
+                "one.pem",
+                chain.leaf.pem().into_bytes(),
+                "holds a certificate but no private key",
+            ),
+            (
+                "two.pem",
+                format!("{}{}", chain.leaf.pem(), chain.ca.pem()).into_bytes(),
+                "holds certificates but no private key",
+            ),
+            (
+                "one.der",
+                chain.leaf.der().to_vec(),
+                "holds a certificate but no private key",
+            ),
+        ];
+        for (name, bytes, expected) in cases {
+            let err = key(&kit.write(name, bytes), &PasswordSource::None).unwrap_err();
+            assert!(
+                matches!(err.problem, LoadProblem::NoKey { .. }),
+                "{name}: {err:?}"
+            );
+            assert!(err.to_string().contains(expected), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn two_keys_are_refused() {
+        let kit = Kit::new();
+        let text = format!(
+            "{}{}",
+            KeyPair::generate().unwrap().serialize_pem(),
+            KeyPair::generate().unwrap().serialize_pem()
+        );
+        let err = key(&kit.write("two.pem", text), &PasswordSource::None).unwrap_err();
+        assert!(matches!(err.problem, LoadProblem::TwoKeys { count: 2 }));
+        assert!(
+            err.to_string()
+                .contains("holds 2 private keys; give a file with exactly one")
+        );
+    }
+
+    // --- secrets -------------------------------------------------------------------------
+
+    #[test]
+    fn debug_of_private_key_shows_origin_only() {
+        let pair = KeyPair::generate().unwrap();
+        let pem = pair.serialize_pem();
+        let loaded = parse_private_key("k.pem", pem.as_bytes(), &PasswordSource::None).unwrap();
+        let debug = format!("{loaded:?}");
+        assert_eq!(debug, "PrivateKey { origin: Pkcs8, .. }");
+        let file = parse_certificates(
+            "b.pem",
+            format!("{}{pem}", self_signed(&pair, "x.test").pem()).as_bytes(),
+            &PasswordSource::None,
+        )
+        .unwrap();
+        assert!(format!("{file:?}").contains("PrivateKey { origin: Pkcs8, .. }"));
+    }
+
+    #[test]
+    fn messages_never_contain_the_password_or_key_material() {
+        let kit = Kit::new();
+        let chain = chain();
+        let key_pem = chain.leaf_key.serialize_pem();
+        kit.write("k.pem", &key_pem);
+        kit.openssl(&[
+            "pkcs8",
+            "-topk8",
+            "-v2",
+            "aes-256-cbc",
+            "-in",
+            "k.pem",
+            "-out",
+            "enc.pem",
+            "-passout",
+            "env:TILI_PW",
+        ]);
+        let p12 = export_p12(&kit, &chain, "s.p12", &["-passout", "env:TILI_PW"]);
+        // Passwords that are wrong but look like the real one, and sources that fail.
+        let near = PasswordSource::File(kit.write("near.txt", format!("{PASSWORD}x\n")));
+        let mut broken_key = key_pem.clone().into_bytes();
+        let mid = broken_key.len() / 2;
+        broken_key[mid] = b'#';
+        let mut messages = Vec::new();
+        for source in [&near, &kit.wrong_password(), &no_password()] {
+            messages.push(certs(&p12, source).unwrap_err());
+            messages.push(key(&p12, source).map(|_| ()).unwrap_err());
+            messages.push(key(&kit.path("enc.pem"), source).map(|_| ()).unwrap_err());
+        }
+        messages.push(
+            key(&kit.write("broken.pem", &broken_key), &near)
+                .map(|_| ())
+                .unwrap_err(),
+        );
+        messages.push(
+            key(&kit.write("cut.pem", &key_pem[..key_pem.len() / 2]), &near)
+                .map(|_| ())
+                .unwrap_err(),
+        );
+        messages.push(certs(&kit.path("k.pem"), &near).unwrap_err());
+        let secret_lines: Vec<&str> = key_pem
+            .lines()
+            .filter(|l| !l.starts_with("-----") && l.len() >= 16)
+            .collect();
+        assert!(!secret_lines.is_empty());
+        for err in &messages {
+            for text in [err.to_string(), format!("{err:?}")] {
+                assert!(!text.contains(PASSWORD), "password in: {text}");
+                for line in &secret_lines {
+                    assert!(!text.contains(&line[..16]), "key material in: {text}");
+                }
+            }
+        }
+    }
 }

@@ -73,7 +73,7 @@ pub enum QcError {
 impl QcFacts {
     pub fn has_type(&self, oid: &ObjectIdentifier) -> bool {
         let s = oid.to_string();
-        self.types.iter().any(|t| *t == s)
+        self.types.contains(&s)
     }
 }
 
