@@ -220,7 +220,7 @@ impl CertCheck<'_> {
             None => Finding::fail(rule, format!("{}: hash strength unknown", sig.name)),
             Some(h) if h < min.value => Finding::fail(
                 rule,
-                format!("{}: weaker than the required {:?}", sig.name, min.value),
+                format!("{}: weaker than the required {}", sig.name, min.value),
             ),
             Some(_) => Finding::pass(rule, sig.name.clone()),
         };

@@ -31,7 +31,7 @@ fn profile_values(p: &RegisterProfile) -> Vec<ProfileValue> {
         v!(
             "min_signature_hash",
             p.min_signature_hash,
-            |v: &crate::profile::HashStrength| format!("{v:?}")
+            |v: &crate::profile::HashStrength| v.to_string()
         ),
         v!("renewal_window_days", p.renewal_window_days, |v: &i64| v
             .to_string()),

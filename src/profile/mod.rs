@@ -93,6 +93,19 @@ pub enum HashStrength {
     Sha512,
 }
 
+impl std::fmt::Display for HashStrength {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            HashStrength::Md5 => "MD5",
+            HashStrength::Sha1 => "SHA-1",
+            HashStrength::Sha224 => "SHA-224",
+            HashStrength::Sha256 => "SHA-256",
+            HashStrength::Sha384 => "SHA-384",
+            HashStrength::Sha512 => "SHA-512",
+        })
+    }
+}
+
 /// The rules of one interface version of the Account Register, as data.
 #[derive(Debug, Serialize)]
 pub struct RegisterProfile {

@@ -1,0 +1,203 @@
+//! PKCS#12 (.p12/.pfx) stores: recognising one before asking for its password, opening it
+//! (with an empty password first), and taking out its certificates, leaf first, and its key.
+
+use der::Decode;
+use der::asn1::{AnyRef, ObjectIdentifier};
+use rustls_pki_types::CertificateDer;
+
+use crate::secret::PasswordSource;
+
+use super::cert::{Loaded, describe_x509_error, split_certificate, trailing_data};
+use super::key::{KeyEncoding, borrowed_key, public_key_of, usable_key};
+use super::{FileFormat, KeyOrigin, LoadProblem, PasswordCheck, PrivateKey};
+
+const OID_PKCS7_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
+const OID_PKCS7_SIGNED: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
+
+// DER outlines, like those of the keys: just enough structure to recognise a PKCS#12 file
+// before asking for its password.
+
+/// RFC 7292 PFX.
+#[derive(der::Sequence)]
+struct PfxOutline<'a> {
+    version: u8,
+    auth_safe: ContentInfoOutline<'a>,
+    mac_data: Option<AnyRef<'a>>,
+}
+
+#[derive(der::Sequence)]
+struct ContentInfoOutline<'a> {
+    content_type: ObjectIdentifier,
+    #[allow(dead_code)]
+    #[asn1(context_specific = "0", optional = "true")]
+    content: Option<AnyRef<'a>>,
+}
+
+/// What we learnt about a PKCS#12 file without its password.
+#[derive(Clone, Copy)]
+pub(super) struct Pkcs12Outline {
+    has_mac: bool,
+}
+
+pub(super) fn pfx_outline(bytes: &[u8]) -> Option<Pkcs12Outline> {
+    let pfx = PfxOutline::from_der(bytes).ok()?;
+    let content_type = pfx.auth_safe.content_type;
+    (pfx.version == 3 && (content_type == OID_PKCS7_DATA || content_type == OID_PKCS7_SIGNED))
+        .then_some(Pkcs12Outline {
+            has_mac: pfx.mac_data.is_some(),
+        })
+}
+
+/// Old Windows and Java tools wrote PKCS#12 in BER with indefinite lengths, which strict DER
+/// parsers cannot read: SEQUENCE (indefinite) { INTEGER 3, ... }.
+pub(super) fn is_ber_pkcs12(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x30, 0x80, 0x02, 0x01, 0x03])
+}
+
+pub(super) fn ber_pkcs12_problem() -> LoadProblem {
+    LoadProblem::UnsupportedPkcs12 {
+        reason: "it is BER-encoded (indefinite lengths); convert it with `openssl pkcs12 -in OLD -nodes | openssl pkcs12 -export -out NEW.p12`".to_owned(),
+    }
+}
+
+pub(super) fn open_pkcs12(
+    name: &str,
+    bytes: &[u8],
+    outline: Pkcs12Outline,
+    password: &PasswordSource,
+) -> Result<p12_keystore::Pkcs12Archive, LoadProblem> {
+    use p12_keystore::error::Error as P12;
+    // Many exported stores have an empty password. With a MAC we can tell for sure, so try it
+    // before asking the user for anything.
+    if outline.has_mac {
+        match p12_keystore::Pkcs12Archive::from_pkcs12(bytes, "") {
+            Ok(store) => return Ok(store),
+            Err(P12::MacError(_)) => {}
+            Err(err) => return Err(pkcs12_problem(err, outline)),
+        }
+    }
+    let secret = password.resolve(name).map_err(LoadProblem::Password)?;
+    p12_keystore::Pkcs12Archive::from_pkcs12(bytes, secret.expose())
+        .map_err(|err| pkcs12_problem(err, outline))
+}
+
+fn pkcs12_problem(err: p12_keystore::error::Error, outline: Pkcs12Outline) -> LoadProblem {
+    use p12_keystore::error::Error as P12;
+    let unsupported = |reason: &str| LoadProblem::UnsupportedPkcs12 {
+        reason: reason.to_owned(),
+    };
+    let bad = |reason: String| LoadProblem::BadPkcs12 { reason };
+    match err {
+        P12::MacError(_) => LoadProblem::WrongPassword {
+            check: PasswordCheck::Pkcs12Mac,
+        },
+        // Without a MAC a wrong password shows up as bad padding or, now and then, as garbage
+        // that decrypted "fine" and then fails to parse.
+        P12::UnpadError
+        | P12::Pkcs5Error(_)
+        | P12::DerError(_)
+        | P12::X509Error(_)
+        | P12::InvalidPrivateKey
+            if !outline.has_mac =>
+        {
+            LoadProblem::WrongPassword {
+                check: PasswordCheck::Pkcs12Decryption,
+            }
+        }
+        P12::UnpadError => bad("a part does not decrypt although the password is right".to_owned()),
+        P12::Pkcs5Error(reason) => bad(format!("a part does not decrypt: {reason}")),
+        P12::UnsupportedEncryptionScheme | P12::UnsupportedMacAlgorithm => unsupported(
+            "it uses an encryption or integrity algorithm this tool does not support; re-export it with OpenSSL 3's defaults (`openssl pkcs12 -export`)",
+        ),
+        P12::UnsupportedContentType => unsupported(
+            "it is protected with a public key (signed or enveloped data), not a password",
+        ),
+        P12::UnsupportedCertificateType => unsupported("it holds a certificate that is not X.509"),
+        P12::InvalidVersion => unsupported("it is not PKCS#12 version 3"),
+        P12::InvalidParameters => unsupported(
+            "its password-based encryption parameters are invalid or ask for an unreasonable amount of work",
+        ),
+        P12::X509Error(err) => bad(format!(
+            "a certificate in it is not valid X.509: {}",
+            describe_x509_error(&err)
+        )),
+        P12::InvalidPrivateKey => bad("a private key in it is not valid PKCS#8".to_owned()),
+        P12::DerError(err) => bad(format!("DER error: {err}")),
+        P12::InvalidLength | P12::InvalidData | P12::IoError(_) => bad(err.to_string()),
+    }
+}
+
+pub(super) fn certificates_from_pkcs12(store: &p12_keystore::Pkcs12Archive) -> Result<Loaded, LoadProblem> {
+    if store.certs.is_empty() {
+        return Err(LoadProblem::NotACertificate {
+            what: if store.keys.is_empty() {
+                "an empty PKCS#12 store".to_owned()
+            } else {
+                "only a private key (a PKCS#12 file without certificates)".to_owned()
+            },
+        });
+    }
+    let mut certificates = Vec::with_capacity(store.certs.len());
+    for (i, bag) in store.certs.iter().enumerate() {
+        let der = bag.cert.as_der();
+        let (cert, rest) = split_certificate(i + 1, der)?;
+        if !rest.is_empty() {
+            return Err(trailing_data(i + 1, rest.len()));
+        }
+        certificates.push(CertificateDer::from(cert.to_vec()));
+    }
+    let (key, public_key) = match store.keys.as_slice() {
+        [bag] => {
+            let key = borrowed_key(bag.key.as_der(), KeyEncoding::Pkcs8);
+            match public_key_of(&key) {
+                Ok(public_key) => (
+                    Some(PrivateKey {
+                        der: key.clone_key(),
+                        origin: KeyOrigin::Pkcs12,
+                    }),
+                    Some(public_key),
+                ),
+                Err(_) => (None, None),
+            }
+        }
+        _ => (None, None),
+    };
+    // The leaf is the certificate the key belongs to: by localKeyId, else by public key.
+    if let [key_bag] = store.keys.as_slice() {
+        let by_id = key_bag.local_key_id.as_ref().and_then(|id| {
+            store
+                .certs
+                .iter()
+                .position(|c| c.local_key_id.as_deref() == Some(id.as_ref()))
+        });
+        let by_public_key = || {
+            let public_key = public_key.as_deref()?;
+            certificates.iter().position(|c| {
+                x509_parser::parse_x509_certificate(c.as_ref()).is_ok_and(|(_, cert)| {
+                    cert.public_key().subject_public_key.data.as_ref() == public_key
+                })
+            })
+        };
+        if let Some(leaf) = by_id.or_else(by_public_key)
+            && leaf > 0
+            && leaf < certificates.len()
+        {
+            let cert = certificates.remove(leaf);
+            certificates.insert(0, cert);
+        }
+    }
+    Ok((certificates, key, FileFormat::Pkcs12))
+}
+
+pub(super) fn key_from_pkcs12(store: &p12_keystore::Pkcs12Archive) -> Result<PrivateKey, LoadProblem> {
+    match store.keys.as_slice() {
+        [] => Err(LoadProblem::NoKey {
+            holds: (!store.certs.is_empty()).then(|| "certificates".to_owned()),
+        }),
+        [bag] => usable_key(bag.key.as_der(), KeyEncoding::Pkcs8, KeyOrigin::Pkcs12),
+        more => Err(LoadProblem::TwoKeys { count: more.len() }),
+    }
+}
+
+#[cfg(test)]
+mod tests;

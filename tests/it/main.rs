@@ -1,0 +1,7 @@
+//! Integration tests: one test binary (each binary is a slow link), one module per area.
+
+mod bad_input;
+mod cli;
+mod rules_on_fixtures;
+mod snapshots;
+mod support;

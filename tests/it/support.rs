@@ -1,0 +1,42 @@
+//! Shared helpers: fixture paths, the binary under test, openssl.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The check time every test uses, inside the fixtures' validity.
+pub const AT: &str = "2030-01-01";
+/// The DEMO supplier's business ID (see testdata/pki/README.txt).
+pub const SUPPLIER_ID: &str = tilicheck::pki::demo::DEMO_SUPPLIER_ID;
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/pki")
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    fixtures().join(name)
+}
+
+/// `tilicheck` run from the fixture directory, so reports name files relatively.
+pub fn tilicheck() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("tilicheck").expect("binary built");
+    cmd.current_dir(fixtures())
+        .env_remove("NO_COLOR")
+        .env_remove("TILICHECK_TEST_PASSWORD")
+        .timeout(std::time::Duration::from_secs(60));
+    cmd
+}
+
+/// Run the real openssl CLI; panics with its stderr on failure.
+pub fn openssl(args: &[&str], dir: &Path, envs: &[(&str, &str)]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .envs(envs.iter().copied())
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
