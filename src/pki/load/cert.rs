@@ -1,5 +1,5 @@
 //! Certificates: from PEM blocks, from DER (one certificate or several back to back) and,
-//! through [`super::pkcs12`], from PKCS#12 stores.
+//! through `pkcs12`, from PKCS#12 stores.
 
 use rustls_pki_types::CertificateDer;
 
@@ -134,7 +134,9 @@ pub(super) fn trailing_data(index: usize, extra: usize) -> LoadProblem {
     }
 }
 
-pub(super) fn describe_x509_error(err: &x509_parser::nom::Err<x509_parser::error::X509Error>) -> String {
+pub(super) fn describe_x509_error(
+    err: &x509_parser::nom::Err<x509_parser::error::X509Error>,
+) -> String {
     match err {
         x509_parser::nom::Err::Incomplete(_) => "the data ends early (truncated)".to_owned(),
         x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => e.to_string(),

@@ -8,8 +8,8 @@
 //! `-----BEGIN` line is PEM, anything else starting with a DER SEQUENCE is DER (a certificate,
 //! a key or a PKCS#12 store).
 //!
-//! The work is split by job: [`sniff`] tells PEM from DER, [`pem`] is the strict PEM scanner,
-//! [`cert`] reads certificates, [`key`] reads and checks private keys, and [`pkcs12`] opens
+//! The work is split by job: `sniff` tells PEM from DER, `pem` is the strict PEM scanner,
+//! `cert` reads certificates, `key` reads and checks private keys, and `pkcs12` opens
 //! PKCS#12 stores. This module holds the public types and entry points and reads the files.
 
 use std::fmt;

@@ -127,7 +127,9 @@ fn pkcs12_problem(err: p12_keystore::error::Error, outline: Pkcs12Outline) -> Lo
     }
 }
 
-pub(super) fn certificates_from_pkcs12(store: &p12_keystore::Pkcs12Archive) -> Result<Loaded, LoadProblem> {
+pub(super) fn certificates_from_pkcs12(
+    store: &p12_keystore::Pkcs12Archive,
+) -> Result<Loaded, LoadProblem> {
     if store.certs.is_empty() {
         return Err(LoadProblem::NotACertificate {
             what: if store.keys.is_empty() {
@@ -189,7 +191,9 @@ pub(super) fn certificates_from_pkcs12(store: &p12_keystore::Pkcs12Archive) -> R
     Ok((certificates, key, FileFormat::Pkcs12))
 }
 
-pub(super) fn key_from_pkcs12(store: &p12_keystore::Pkcs12Archive) -> Result<PrivateKey, LoadProblem> {
+pub(super) fn key_from_pkcs12(
+    store: &p12_keystore::Pkcs12Archive,
+) -> Result<PrivateKey, LoadProblem> {
     match store.keys.as_slice() {
         [] => Err(LoadProblem::NoKey {
             holds: (!store.certs.is_empty()).then(|| "certificates".to_owned()),

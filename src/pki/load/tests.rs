@@ -1,4 +1,9 @@
-use super::*;
+use rcgen::KeyPair;
+
+use crate::secret::PasswordSource;
+
+use super::test_support::{Kit, PASSWORD, certs, chain, export_p12, key, no_password, self_signed};
+use super::{LoadProblem, MAX_INPUT_BYTES, parse_certificates, parse_private_key};
 
 #[test]
 fn empty_and_blank_files_are_empty() {
@@ -57,9 +62,10 @@ fn file_over_the_cap_is_refused_without_reading_it() {
         ),
         "{err:?}"
     );
-    assert!(err.to_string().contains(
-        "is 104857600 bytes, larger than any certificate or key file (limit 16 MiB)"
-    ));
+    assert!(
+        err.to_string()
+            .contains("is 104857600 bytes, larger than any certificate or key file (limit 16 MiB)")
+    );
     assert!(started.elapsed() < std::time::Duration::from_secs(2));
     let err = key(&path, &PasswordSource::None).unwrap_err();
     assert!(matches!(err.problem, LoadProblem::TooLarge { .. }));

@@ -1,4 +1,8 @@
-use super::*;
+use rcgen::KeyPair;
+
+use crate::pki::load::test_support::{Kit, certs, chain, self_signed};
+use crate::pki::load::{FileFormat, KeyOrigin, LoadProblem, PrivateKey, parse_certificates};
+use crate::secret::PasswordSource;
 
 #[test]
 fn pem_certificate_loads() {

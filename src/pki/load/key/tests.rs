@@ -1,4 +1,9 @@
-use super::*;
+use rcgen::KeyPair;
+use rustls_pki_types::PrivateKeyDer;
+
+use crate::pki::load::test_support::{Kit, chain, key, no_password, rsa_key};
+use crate::pki::load::{KeyOrigin, LoadProblem, PasswordCheck, parse_private_key};
+use crate::secret::PasswordSource;
 
 #[test]
 fn pkcs8_pem_and_der_load() {

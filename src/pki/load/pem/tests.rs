@@ -1,4 +1,8 @@
-use super::*;
+use rcgen::KeyPair;
+
+use crate::pki::load::test_support::self_signed;
+use crate::pki::load::{LoadProblem, PemDefect, parse_certificates};
+use crate::secret::PasswordSource;
 
 #[test]
 fn truncated_pem_says_so() {
@@ -32,8 +36,7 @@ fn broken_base64_line_is_named() {
     let mut lines: Vec<String> = pem.lines().map(str::to_owned).collect();
     lines[4].replace_range(10..11, "*");
     let broken = lines.join("\n");
-    let err =
-        parse_certificates("b.pem", broken.as_bytes(), &PasswordSource::None).unwrap_err();
+    let err = parse_certificates("b.pem", broken.as_bytes(), &PasswordSource::None).unwrap_err();
     assert!(
         matches!(
             err.problem,
@@ -61,8 +64,7 @@ fn shortened_base64_line_is_named() {
     let mut lines: Vec<String> = pem.lines().map(str::to_owned).collect();
     lines[3].remove(20);
     let broken = lines.join("\n");
-    let err =
-        parse_certificates("s.pem", broken.as_bytes(), &PasswordSource::None).unwrap_err();
+    let err = parse_certificates("s.pem", broken.as_bytes(), &PasswordSource::None).unwrap_err();
     assert!(
         matches!(
             err.problem,
@@ -84,8 +86,7 @@ fn mismatched_end_and_missing_end_before_begin() {
     let key = KeyPair::generate().unwrap();
     let pem = self_signed(&key, "x.test").pem();
     let wrong_end = pem.replace("END CERTIFICATE", "END PRIVATE KEY");
-    let err =
-        parse_certificates("e.pem", wrong_end.as_bytes(), &PasswordSource::None).unwrap_err();
+    let err = parse_certificates("e.pem", wrong_end.as_bytes(), &PasswordSource::None).unwrap_err();
     assert!(matches!(
         err.problem,
         LoadProblem::BadPem {
@@ -95,8 +96,7 @@ fn mismatched_end_and_missing_end_before_begin() {
     ));
     assert!(err.to_string().contains("is for 'PRIVATE KEY'"));
     let no_end = format!("{}{pem}", pem.replace("-----END CERTIFICATE-----\n", ""));
-    let err =
-        parse_certificates("n.pem", no_end.as_bytes(), &PasswordSource::None).unwrap_err();
+    let err = parse_certificates("n.pem", no_end.as_bytes(), &PasswordSource::None).unwrap_err();
     assert!(matches!(
         err.problem,
         LoadProblem::BadPem {

@@ -1,4 +1,13 @@
-use super::*;
+use std::io::IsTerminal;
+use std::path::Path;
+
+use rcgen::KeyPair;
+
+use crate::pki::load::test_support::{
+    Chain, Kit, PASSWORD, certs, chain, export_p12, key, no_password,
+};
+use crate::pki::load::{FileFormat, KeyOrigin, LoadProblem, PasswordCheck, parse_certificates};
+use crate::secret::{PasswordSource, SecretError};
 
 fn assert_p12_loads(chain: &Chain, path: &Path, password: &PasswordSource) {
     let file = certs(path, password).unwrap();

@@ -1,4 +1,8 @@
-use super::*;
+use rcgen::KeyPair;
+
+use crate::pki::load::test_support::{Kit, certs, key, self_signed};
+use crate::pki::load::{FileFormat, LoadProblem, parse_certificates};
+use crate::secret::PasswordSource;
 
 #[test]
 fn garbage_is_unrecognised() {
