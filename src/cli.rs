@@ -49,6 +49,8 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Check a supplier's certificate (and private key) against the register's rules.
     Cert(CertArgs),
+    /// Check that a certificate is the Account Register's genuine server certificate.
+    RegisterCert(RegisterCertArgs),
     /// Print the rule catalogue and the profile values the rules rest on.
     Rules,
     /// Certificate tools: generate the DEMO PKI.
@@ -100,6 +102,12 @@ pub struct CertArgs {
     pub purpose: Purpose,
     #[command(flatten)]
     pub password: PasswordArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RegisterCertArgs {
+    /// The certificate the endpoint presented (PEM or DER; a PEM chain: the first is checked).
+    pub cert: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -117,41 +117,7 @@ impl CertCheck<'_> {
     }
 
     fn validity(&self) -> Finding {
-        let rule = RuleId::CertValidity;
-        let f = self.facts;
-        let window = self.profile.renewal_window_days;
-        let span = format!(
-            "{} → {}",
-            format_date(f.not_before),
-            format_date(f.not_after)
-        );
-        if self.at < f.not_before {
-            let days = (f.not_before - self.at).whole_days();
-            return Finding::fail(
-                rule,
-                format!("not yet valid at the check time: valid {span}, starts in {days} days"),
-            )
-            .with_remedy(
-                "Wait until the certificate's start date, or check with --at a later date.",
-            );
-        }
-        if self.at > f.not_after {
-            let days = (self.at - f.not_after).whole_days();
-            return Finding::fail(rule, format!("expired {days} days before the check time (valid {span})"))
-                .with_remedy("Order a new certificate and deliver it to Customs at least one month before use; an expired certificate must not be used.");
-        }
-        let left = (f.not_after - self.at).whole_days();
-        if left < window.value {
-            return Finding::warn(
-                rule,
-                format!(
-                    "valid {span}, {left} days left: inside the {}-day renewal window",
-                    window.value
-                ),
-            )
-            .with_assumption(window.assumption());
-        }
-        Finding::pass(rule, format!("valid {span}, {left} days left"))
+        check_validity(self.facts, self.at, self.profile)
     }
 
     fn key_strength(&self) -> Finding {
@@ -321,6 +287,46 @@ impl CertCheck<'_> {
             }
         }
     }
+}
+
+/// CERT-VALIDITY: valid at `at`; a warning inside the profile's renewal window.
+pub fn check_validity(
+    f: &CertificateFacts,
+    at: OffsetDateTime,
+    profile: &RegisterProfile,
+) -> Finding {
+    let rule = RuleId::CertValidity;
+    let window = profile.renewal_window_days;
+    let span = format!(
+        "{} → {}",
+        format_date(f.not_before),
+        format_date(f.not_after)
+    );
+    if at < f.not_before {
+        let days = (f.not_before - at).whole_days();
+        return Finding::fail(
+            rule,
+            format!("not yet valid at the check time: valid {span}, starts in {days} days"),
+        )
+        .with_remedy("Wait until the certificate's start date, or check with --at a later date.");
+    }
+    if at > f.not_after {
+        let days = (at - f.not_after).whole_days();
+        return Finding::fail(rule, format!("expired {days} days before the check time (valid {span})"))
+            .with_remedy("Order a new certificate and deliver it to Customs at least one month before use; an expired certificate must not be used.");
+    }
+    let left = (f.not_after - at).whole_days();
+    if left < window.value {
+        return Finding::warn(
+            rule,
+            format!(
+                "valid {span}, {left} days left: inside the {}-day renewal window",
+                window.value
+            ),
+        )
+        .with_assumption(window.assumption());
+    }
+    Finding::pass(rule, format!("valid {span}, {left} days left"))
 }
 
 fn qwac_verdict(qc: &QcFacts, qwac_policies: &[&str]) -> Finding {

@@ -4,3 +4,4 @@
 
 pub mod cert;
 pub mod identity;
+pub mod register;

@@ -4,6 +4,7 @@
 pub mod cert;
 pub mod demo;
 pub mod pki;
+pub mod register;
 pub mod rules;
 
 use std::io::Write;
@@ -41,6 +42,10 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
     match &cli.command {
         Command::Cert(args) => {
             let report = cert::run(args, g.interface, check_time(g))?;
+            emit_report(&report, g)
+        }
+        Command::RegisterCert(args) => {
+            let report = register::run(args, g.interface, check_time(g))?;
             emit_report(&report, g)
         }
         Command::Rules => {

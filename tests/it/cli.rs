@@ -361,3 +361,26 @@ fn pki_demo_refuses_to_overwrite_without_force() {
         "x"
     );
 }
+
+#[test]
+fn register_cert_recognises_the_register_and_refuses_look_alikes() {
+    tilicheck()
+        .args(["register-cert", "register.pem", "--at", AT])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "\"FI02454428\" is the Account Register's",
+        ));
+    tilicheck()
+        .args(["register-cert", "supplier.pem", "--at", AT])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "\"1234567-1\" is not the Account Register's",
+        ));
+    tilicheck()
+        .args(["register-cert", "bad-no-id.pem", "--at", AT])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("has no serialNumber"));
+}

@@ -1,0 +1,36 @@
+//! `tilicheck register-cert FILE`: is this the Account Register's own certificate?
+
+use time::OffsetDateTime;
+
+use crate::checks::register::register_subject;
+use crate::cli::RegisterCertArgs;
+use crate::commands::CommandError;
+use crate::findings::Report;
+use crate::pki::facts::CertificateFacts;
+use crate::pki::load;
+use crate::profile::Interface;
+use crate::secret::PasswordSource;
+
+pub fn run(
+    args: &RegisterCertArgs,
+    interface: Interface,
+    at: OffsetDateTime,
+) -> Result<Report, CommandError> {
+    let path = &args.cert;
+    let file = load::read_certificates(path, &PasswordSource::None)
+        .map_err(|e| CommandError::Input(e.to_string()))?;
+    let der = file
+        .certificates
+        .first()
+        .ok_or_else(|| CommandError::Input(format!("{}: holds no certificate", path.display())))?;
+    let facts = CertificateFacts::from_der(der)
+        .map_err(|e| CommandError::Input(format!("{}: {e}", path.display())))?;
+    let mut report = Report::new("register-cert", interface, at);
+    report.subjects.push(register_subject(
+        &facts,
+        &path.display().to_string(),
+        at,
+        interface.profile(),
+    ));
+    Ok(report)
+}
