@@ -58,6 +58,9 @@ pub enum Command {
     Pki(PkiCommand),
     /// Generate a DEMO PKI and run the checks on it: see the whole tool working.
     Demo(DemoArgs),
+    /// Update messages: validate, sign into the two tokens, verify tokens, generate test data.
+    #[command(subcommand)]
+    Message(MessageCommand),
 }
 
 /// Where a password comes from. Never from argv itself.
@@ -130,4 +133,104 @@ pub struct DemoArgs {
     /// Keep the generated DEMO PKI in DIR instead of a temporary directory.
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MessageCommand {
+    /// Validate a report: official schema, sender, record keys, size, content.
+    Validate(MessageValidateArgs),
+    /// Sign a report into the Authorization and body tokens (optionally a request file).
+    Sign(MessageSignArgs),
+    /// Verify a request file or the two tokens against the signing certificate.
+    Verify(MessageVerifyArgs),
+    /// Write a synthetic report (invented people, valid check digits) for testing.
+    Generate(MessageGenerateArgs),
+}
+
+/// How a report is classified, when not from its content.
+#[derive(Debug, Args)]
+pub struct MessageKindArgs {
+    /// The kind of report (default: detected from its fields).
+    #[arg(long, value_enum)]
+    pub kind: Option<crate::message::kind::Kind>,
+    /// Data supplier category for updates (v3): 1 credit institution, 2 other.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub category: Option<u8>,
+}
+
+#[derive(Debug, Args)]
+pub struct MessageValidateArgs {
+    /// The report (JSON, as it goes into the body token).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub kind: MessageKindArgs,
+    /// The data supplier's business ID, to compare with senderBusinessId.
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+}
+
+#[derive(Debug, Args)]
+pub struct MessageSignArgs {
+    /// The report (JSON).
+    pub file: PathBuf,
+    /// The signing private key (PEM/DER PKCS#8 or PKCS#1, encrypted PKCS#8, or PKCS#12).
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// The signing certificate delivered to Customs.
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+    #[command(flatten)]
+    pub kind: MessageKindArgs,
+    /// The data supplier's business ID (checked against the certificate and senderBusinessId).
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+    /// Write a complete HTTP/1.1 request to FILE (written whole or not at all).
+    #[arg(long, value_name = "FILE")]
+    pub request: Option<PathBuf>,
+    /// Print an equivalent curl command.
+    #[arg(long)]
+    pub curl: bool,
+    /// X-Correlation-ID to use (default: a random UUIDv4).
+    #[arg(long, value_name = "UUID")]
+    pub correlation_id: Option<String>,
+    /// Host of the register for the request (Customs gives it at onboarding).
+    #[arg(long, value_name = "HOST", default_value = crate::message::request::DEFAULT_HOST)]
+    pub host: String,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MessageVerifyArgs {
+    /// A request file (as written by `message sign --request`).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["authorization", "body"])]
+    pub request: Option<PathBuf>,
+    /// The Authorization token (without "Bearer "), or @FILE to read it from FILE.
+    #[arg(long, value_name = "TOKEN", requires = "body")]
+    pub authorization: Option<String>,
+    /// A file holding the body token.
+    #[arg(long, value_name = "FILE", requires = "authorization")]
+    pub body: Option<PathBuf>,
+    /// The signing certificate delivered to Customs.
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+    /// The data supplier's business ID, to compare with senderBusinessId.
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+    /// Data supplier category for updates (v3): 1 credit institution, 2 other.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub category: Option<u8>,
+}
+
+#[derive(Debug, Args)]
+pub struct MessageGenerateArgs {
+    /// How many accounts (each with its owner and customership).
+    #[arg(long, value_name = "N")]
+    pub records: usize,
+    /// Seed for the generator: the same seed gives the same report.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// senderBusinessId to put in the report (default: a generated one).
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
 }

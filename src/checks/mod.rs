@@ -4,4 +4,5 @@
 
 pub mod cert;
 pub mod identity;
+pub mod message;
 pub mod register;

@@ -3,6 +3,7 @@
 
 pub mod cert;
 pub mod demo;
+pub mod message;
 pub mod pki;
 pub mod register;
 pub mod rules;
@@ -61,6 +62,7 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
             let report = demo::run(args, g.interface, check_time(g))?;
             emit_report(&report, g)
         }
+        Command::Message(cmd) => message::run(cmd, g),
     }
 }
 

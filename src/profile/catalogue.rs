@@ -121,6 +121,9 @@ catalogue! {
     JwsSub => "JWS-SUB", "sub equals the signing certificate's serialNumber",
         "Customs update interface §3.4 (v1.0.13)",
         "Copy sub character for character from the signing certificate's subject serialNumber.";
+    JwsSig => "JWS-SIG", "Token signature verifies with the signing certificate's key",
+        "Customs update interface §3.4",
+        "Sign with the private key of the certificate delivered to Customs; re-deliver the certificate if the key changed.";
     MsgSchema => "MSG-SCHEMA", "Payload validates against the official schema",
         "Customs update interface §4.5",
         "Fix the fields the schema reports.";

@@ -3,6 +3,7 @@
 //! nothing version-specific is decided elsewhere.
 
 pub mod catalogue;
+pub mod message;
 
 use serde::Serialize;
 
@@ -126,6 +127,8 @@ pub struct RegisterProfile {
     pub qwac_policies: Sourced<&'static [(&'static str, &'static str)]>,
     /// Largest message, in bytes of its signed JWT form.
     pub max_message_bytes: Sourced<usize>,
+    /// Schemas, endpoints, token claims and content limits of the update messages.
+    pub message: &'static message::MessageRules,
 }
 
 const MIN_RSA_BITS: Sourced<u32> = Sourced::confirmed(
@@ -179,6 +182,7 @@ pub static V3: RegisterProfile = RegisterProfile {
         "Customs update interface v3 §3.6: \"50 kB\"",
         "50 kB read as 50,000 bytes of the JWT form; the document does not say 1000 or 1024",
     ),
+    message: &message::V3_MESSAGES,
 };
 
 pub static V1_0_4: RegisterProfile = RegisterProfile {
@@ -195,4 +199,5 @@ pub static V1_0_4: RegisterProfile = RegisterProfile {
         "Customs update interface v1.0.4: \"5MB\"",
         "5 MB read as 5,000,000 bytes; the document does not say whether it counts the JWS or the JSON",
     ),
+    message: &message::V1_0_4_MESSAGES,
 };
