@@ -103,6 +103,8 @@ pub fn report(records: usize, seed: u64, sender: Option<&str>, rules: &MessageRu
                 "registrationNumber": {"number": rng.business_id(), "type": "businessId"},
                 "registrationAuthority": "PRH",
                 "registrationDate": iso(rng.date(1970, 40)),
+                // Required (possibly empty) by the v1.0.4 and category-1 schemas.
+                "roles": [],
             }})
         } else {
             let (y, m, d) = rng.date(1940, 65);

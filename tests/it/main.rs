@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cli;
+mod message;
 mod rules_on_fixtures;
 mod snapshots;
 mod support;
