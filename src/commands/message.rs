@@ -329,10 +329,10 @@ fn verify(a: &MessageVerifyArgs, g: &GlobalArgs) -> Result<Report, CommandError>
         &cert,
         profile,
     ));
-    if let Ok(t) = &body_token {
-        if let Some(s) = message_from_body(t, &input, profile, a) {
-            report.subjects.push(s);
-        }
+    if let Ok(t) = &body_token
+        && let Some(s) = message_from_body(t, &input, profile, a)
+    {
+        report.subjects.push(s);
     }
     if let Some((mut subject, path)) = request_subject {
         if let Ok(t) = &body_token
