@@ -143,8 +143,19 @@ pub enum MessageCommand {
     Sign(MessageSignArgs),
     /// Verify a request file or the two tokens against the signing certificate.
     Verify(MessageVerifyArgs),
+    /// Split a large update (a first full load) into messages that each fit the size limit.
+    Split(MessageSplitArgs),
     /// Write a synthetic report (invented people, valid check digits) for testing.
     Generate(MessageGenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MessageSplitArgs {
+    /// The update report to split (any size; read as a stream).
+    pub file: PathBuf,
+    /// Directory for part-000001.json, part-000002.json, … (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// How a report is classified, when not from its content.

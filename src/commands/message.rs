@@ -11,7 +11,7 @@ use crate::checks::message::{
 };
 use crate::cli::{
     GlobalArgs, MessageCommand, MessageGenerateArgs, MessageKindArgs, MessageSignArgs,
-    MessageValidateArgs, MessageVerifyArgs,
+    MessageSplitArgs, MessageValidateArgs, MessageVerifyArgs,
 };
 use crate::commands::cert::LoadedCert;
 use crate::commands::{CommandError, check_time, emit_report, write_atomically, write_output};
@@ -33,6 +33,7 @@ pub fn run(cmd: &MessageCommand, g: &GlobalArgs) -> Result<u8, CommandError> {
         MessageCommand::Validate(a) => emit_report(&validate(a, g)?, g),
         MessageCommand::Sign(a) => sign(a, g),
         MessageCommand::Verify(a) => emit_report(&verify(a, g)?, g),
+        MessageCommand::Split(a) => split(a, g),
         MessageCommand::Generate(a) => generate(a, g),
     }
 }
@@ -482,5 +483,35 @@ fn generate(a: &MessageGenerateArgs, g: &GlobalArgs) -> Result<u8, CommandError>
     let text = serde_json::to_string_pretty(&value)
         .map_err(|e| CommandError::Input(format!("cannot serialise the report: {e}")))?;
     write_output(g.output.as_deref(), &format!("{text}\n"))?;
+    Ok(0)
+}
+
+fn split(a: &MessageSplitArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
+    let profile = g.interface.profile();
+    let summary = crate::message::split::split(&a.file, &a.out, profile)
+        .map_err(|e| CommandError::Input(e.to_string()))?;
+    let [lp, cu, ac, sd] = summary.records;
+    let first = summary
+        .parts
+        .first()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let last = summary
+        .parts
+        .last()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let text = format!(
+        "{n} message(s) written: {first} … {last}\n\
+         records: {lp} legal persons, {cu} customers, {ac} accounts, {sd} safety-deposit boxes\n\
+         largest message: {largest} bytes in JWT form (limit {limit}; sized for a sub of up to {sub} characters and an RSA-{bits} signature)\n\
+         send them in order, each after the previous one was answered 200\n",
+        n = summary.parts.len(),
+        largest = summary.largest_jwt,
+        limit = profile.max_message_bytes.value,
+        sub = crate::message::split::SUB_BUDGET,
+        bits = crate::message::split::SIGNATURE_BUDGET * 8,
+    );
+    write_output(g.output.as_deref(), &text)?;
     Ok(0)
 }

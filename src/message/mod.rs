@@ -9,4 +9,5 @@ pub mod kind;
 pub mod parse;
 pub mod request;
 pub mod schemas;
+pub mod split;
 pub mod validate;

@@ -96,8 +96,8 @@ fn strip_position(e: &serde_json::Error) -> String {
 
 /// Builds a `Value` like serde_json does, but fails on a repeated key. Knows the JSON pointer
 /// of where it is, so the error names the object.
-struct StrictSeed<'p> {
-    pointer: &'p str,
+pub(crate) struct StrictSeed<'p> {
+    pub(crate) pointer: &'p str,
 }
 
 impl<'de> DeserializeSeed<'de> for StrictSeed<'_> {

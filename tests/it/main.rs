@@ -3,6 +3,7 @@
 mod bad_input;
 mod cli;
 mod message;
+mod message_split;
 mod rules_on_fixtures;
 mod snapshots;
 mod support;
