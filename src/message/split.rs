@@ -129,7 +129,7 @@ fn run(
             let entry = line.trim_end_matches('\n');
             let entry_len = packer.entry_len(entry);
             if part.is_empty() {
-                let alone = packer.jwt_len(&Part::default().with(index, entry_len));
+                let alone = packer.jwt_len(PartSize::default().plus(index, entry_len));
                 if alone > limit {
                     return Err(SplitError::RecordTooLarge {
                         section,
@@ -142,8 +142,8 @@ fn run(
                         limit,
                     });
                 }
-            } else if packer.jwt_len(&part.clone().with(index, entry_len)) > limit {
-                let jwt = packer.jwt_len(&part);
+            } else if packer.jwt_len(part.size.plus(index, entry_len)) > limit {
+                let jwt = packer.jwt_len(part.size);
                 summary.largest_jwt = summary.largest_jwt.max(jwt);
                 written.push(write_part(work, written.len() + 1, &packer, &part)?);
                 part = Part::default();
@@ -152,7 +152,7 @@ fn run(
         }
     }
     if !part.is_empty() || written.is_empty() {
-        summary.largest_jwt = summary.largest_jwt.max(packer.jwt_len(&part));
+        summary.largest_jwt = summary.largest_jwt.max(packer.jwt_len(part.size));
         written.push(write_part(work, written.len() + 1, &packer, &part)?);
     }
     // All parts are complete: move them into place.
@@ -172,8 +172,23 @@ fn run(
 #[derive(Clone, Debug, Default)]
 struct Part {
     entries: [Vec<String>; 4],
-    /// Sum of entry lengths (escaped for the string form) per section.
+    size: PartSize,
+}
+
+/// What a part's size depends on: records and their (escaped) text length per section.
+#[derive(Clone, Copy, Debug, Default)]
+struct PartSize {
+    counts: [usize; 4],
     lens: [usize; 4],
+}
+
+impl PartSize {
+    /// As if one more entry of `len` were added to `section`.
+    fn plus(mut self, section: usize, len: usize) -> Self {
+        self.counts[section] += 1;
+        self.lens[section] += len;
+        self
+    }
 }
 
 impl Part {
@@ -182,13 +197,7 @@ impl Part {
     }
     fn add(&mut self, section: usize, entry: String, len: usize) {
         self.entries[section].push(entry);
-        self.lens[section] += len;
-    }
-    /// A copy sized as if one more entry of `len` were added (the text is not needed).
-    fn with(mut self, section: usize, len: usize) -> Self {
-        self.entries[section].push(String::new());
-        self.lens[section] += len;
-        self
+        self.size = self.size.plus(section, len);
     }
 }
 
@@ -200,6 +209,9 @@ struct Packer {
     claims_overhead: usize,
     /// Whether the report travels as an escaped JSON string (v1.0.4).
     as_string: bool,
+    /// Lengths (escaped where needed) of the head and of each `,"section":{`.
+    head_len: usize,
+    section_open_len: [usize; 4],
 }
 
 impl Packer {
@@ -222,10 +234,15 @@ impl Packer {
             .is_some_and(Value::is_string);
         // The placeholder report is `""` (string form) or `null` (object form).
         let claims_overhead = if as_string { empty_len } else { empty_len - 4 };
+        let len_of = |s: &str| if as_string { escaped_len(s) } else { s.len() };
+        let head_len = len_of(&head);
+        let section_open_len = SECTIONS.map(|name| len_of(&format!(",\"{name}\":{{")));
         Ok(Packer {
             head,
             claims_overhead,
             as_string,
+            head_len,
+            section_open_len,
         })
     }
 
@@ -238,29 +255,21 @@ impl Packer {
     }
 
     /// Bytes of the part's JSON text (escaped in string form).
-    fn report_len(&self, part: &Part) -> usize {
-        let mut n = self.len_of(&self.head) + 1; // head + closing brace
-        for (i, entries) in part.entries.iter().enumerate() {
-            if entries.is_empty() {
+    fn report_len(&self, size: PartSize) -> usize {
+        let mut n = self.head_len + 1; // head + closing brace
+        for i in 0..SECTIONS.len() {
+            if size.counts[i] == 0 {
                 continue;
             }
-            // ,"name":{ … }
-            n += self.len_of(&format!(",\"{}\":{{", SECTIONS[i])) + 1;
-            n += part.lens[i] + entries.len() - 1;
+            // ,"name":{ entries joined by ',' }
+            n += self.section_open_len[i] + 1 + size.lens[i] + size.counts[i] - 1;
         }
         n
     }
 
-    fn len_of(&self, s: &str) -> usize {
-        if self.as_string {
-            escaped_len(s)
-        } else {
-            s.len()
-        }
-    }
 
-    fn jwt_len(&self, part: &Part) -> usize {
-        let payload = self.claims_overhead + self.report_len(part);
+    fn jwt_len(&self, size: PartSize) -> usize {
+        let payload = self.claims_overhead + self.report_len(size);
         let b64 = |n: usize| (n * 4).div_ceil(3);
         b64(r#"{"typ":"JWT","alg":"RS256"}"#.len()) + 1 + b64(payload) + 1 + b64(SIGNATURE_BUDGET)
     }
