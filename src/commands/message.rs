@@ -216,6 +216,11 @@ fn sign(a: &MessageSignArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
         write_atomically(path, request::http_request(&parts).as_bytes()).map_err(|e| {
             CommandError::Input(format!("{}: cannot write request: {e}", path.display()))
         })?;
+        eprintln!(
+            "tilicheck: wrote {} (POST {}, X-Correlation-ID {correlation_id})",
+            path.display(),
+            parts.path
+        );
     }
     let out = if a.curl {
         request::curl_command(&parts)
