@@ -267,7 +267,6 @@ impl Packer {
         n
     }
 
-
     fn jwt_len(&self, size: PartSize) -> usize {
         let payload = self.claims_overhead + self.report_len(size);
         let b64 = |n: usize| (n * 4).div_ceil(3);
@@ -302,8 +301,9 @@ fn escaped_len(s: &str) -> usize {
 
 fn write_part(work: &Path, n: usize, packer: &Packer, part: &Part) -> Result<PathBuf, SplitError> {
     let path = work.join(format!("part-{n:06}.json"));
-    let mut text = packer.text(part);
-    text.push('\n');
+    // No trailing newline: v1.0.4 signs the file text as it is, and the size was computed
+    // for exactly this text.
+    let text = packer.text(part);
     let r = (|| {
         let mut f = File::create(&path)?;
         f.write_all(text.as_bytes())?;
@@ -524,5 +524,60 @@ impl<'de> Visitor<'de> for SectionSeed<'_> {
             state.mark.set(state.pos.get());
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Interface;
+
+    /// The packer's arithmetic equals the length of the real body token's claims.
+    #[test]
+    fn sizing_matches_the_signed_form_for_both_profiles() {
+        for interface in [Interface::V3, Interface::V1_0_4] {
+            let profile = interface.profile();
+            let header = vec![
+                (
+                    "creationDateTime".to_owned(),
+                    Value::from("2026-01-01T06:00:00"),
+                ),
+                ("senderBusinessId".to_owned(), Value::from("1234567-1")),
+            ];
+            let packer = Packer::new(profile, &header).expect("packer");
+            let mut part = Part::default();
+            for (section, entry) in [
+                (
+                    0,
+                    r#""5d892fac-07f0-465f-ab6a-af88a1d922ba":{"privatePerson":{"fullName":"Testinen, \"Aino\"","birthDate":"1959-06-01"}}"#,
+                ),
+                (
+                    0,
+                    r#""e12bb4e6-eb8b-48c4-b297-95e38dd0d776":{"organisation":{"name":"Å Oy"}}"#,
+                ),
+                (
+                    2,
+                    r#""6c035985-976f-4fa6-afcb-e1745eb58f9d":{"id":{"iban":"FI8371356610003253"},"roles":[]}"#,
+                ),
+            ] {
+                part.add(section, entry.to_owned(), packer.entry_len(entry));
+            }
+            let text = packer.text(&part);
+            let value: Value = serde_json::from_str(&text).expect("part is JSON");
+            let sub = "X".repeat(SUB_BUDGET);
+            let (_, body) = jws::claims(
+                profile.message.claims.value,
+                Kind::Update,
+                &sub,
+                &sub,
+                &text,
+                &value,
+            );
+            assert_eq!(
+                packer.jwt_len(part.size),
+                jws::compact_len(&body, SIGNATURE_BUDGET),
+                "{interface:?}"
+            );
+        }
     }
 }
