@@ -373,7 +373,12 @@ pub fn token_subject(
     }
 
     // JWS-SUB
-    s.findings.push(check_sub(t.payload.get("sub"), cert));
+    let sub_rule = &rules.sub_is_serial_number;
+    let sub = check_sub(t.payload.get("sub"), cert);
+    s.findings.push(match sub.assumption {
+        Some(_) => sub,
+        None => sub.with_assumption(sub_rule.assumption()),
+    });
     s
 }
 

@@ -55,6 +55,8 @@ pub struct MessageRules {
     pub ended_before_cutoff: Option<Sourced<&'static str>>,
     /// Whether disputable/incorrect reports must name the update's X-Correlation-ID.
     pub correlation_id_required: bool,
+    /// `sub` is the signing certificate's subject serialNumber, character for character.
+    pub sub_is_serial_number: Sourced<bool>,
 }
 
 pub static V3_MESSAGES: MessageRules = MessageRules {
@@ -98,6 +100,10 @@ pub static V3_MESSAGES: MessageRules = MessageRules {
         "Customs update interface v3.0.5 §4.8",
     )),
     correlation_id_required: true,
+    sub_is_serial_number: Sourced::confirmed(
+        true,
+        "Customs update interface v3.0.5 §3.4 (since doc 1.0.13)",
+    ),
 };
 
 pub static V1_0_4_MESSAGES: MessageRules = MessageRules {
@@ -136,4 +142,9 @@ pub static V1_0_4_MESSAGES: MessageRules = MessageRules {
     ),
     ended_before_cutoff: None,
     correlation_id_required: false,
+    sub_is_serial_number: Sourced::assumed(
+        true,
+        "Customs update interface v1.0.4 §3.4 (\"[SUBJECT]\")",
+        "v1.0.4 leaves sub undefined; the rule of doc 1.0.13 (sub = the certificate's serialNumber) is applied",
+    ),
 };

@@ -203,6 +203,17 @@ fn a_failed_split_leaves_no_files() {
     assert_eq!(run.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&run.stderr).contains("duplicate record key"));
     assert!(parts(&out).is_empty());
+    // One 3 MB record on one line: cut off while reading, memory stays bounded.
+    let long = format!(
+        r#"{{"creationDateTime":"2026-01-01T06:00:00","senderBusinessId":"{SUPPLIER_ID}","legalPersons":{{"5d892fac-07f0-465f-ab6a-af88a1d922ba":{{"organisation":{{"name":"{}"}}}}}}}}"#,
+        "x".repeat(3_000_000)
+    );
+    std::fs::write(&input, long).expect("write");
+    let run = split(&input, &out);
+    assert_eq!(run.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("is larger than 100000 bytes"), "{err}");
+    assert!(parts(&out).is_empty());
     // A 100,000-deep nesting: a clear error, not a crash.
     std::fs::write(
         &input,
