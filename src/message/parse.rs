@@ -69,7 +69,7 @@ pub fn utf8(bytes: &[u8]) -> Result<&str, ParseError> {
 /// Parse `text` as one JSON value, rejecting duplicate keys and trailing data.
 pub fn parse_strict(text: &str) -> Result<Value, ParseError> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let value = StrictSeed { pointer: "" }
+    let value = StrictSeed::root()
         .deserialize(&mut de)
         .and_then(|v| de.end().map(|()| v))
         .map_err(|e| ParseError::Syntax {
@@ -94,10 +94,47 @@ fn strip_position(e: &serde_json::Error) -> String {
     }
 }
 
-/// Builds a `Value` like serde_json does, but fails on a repeated key. Knows the JSON pointer
-/// of where it is, so the error names the object.
+/// Where in the document a value sits: a chain of parents, turned into a JSON pointer only
+/// when an error needs it (building pointers for every key would cost more than parsing).
+#[derive(Clone, Copy)]
+pub(crate) enum Location<'p> {
+    Root,
+    /// A pointer prefix given as text (e.g. `/legalPersons/<key>`).
+    Prefix(&'p str),
+    Key(&'p Location<'p>, &'p str),
+    Index(&'p Location<'p>, usize),
+}
+
+impl Location<'_> {
+    fn pointer(&self) -> String {
+        match self {
+            Location::Root => String::new(),
+            Location::Prefix(p) => (*p).to_owned(),
+            Location::Key(parent, k) => format!("{}/{}", parent.pointer(), escape_pointer(k)),
+            Location::Index(parent, i) => format!("{}/{i}", parent.pointer()),
+        }
+    }
+}
+
+/// Builds a `Value` like serde_json does, but fails on a repeated key, naming it by its
+/// JSON pointer.
 pub(crate) struct StrictSeed<'p> {
-    pub(crate) pointer: &'p str,
+    pub(crate) at: Location<'p>,
+}
+
+impl StrictSeed<'static> {
+    pub(crate) fn root() -> Self {
+        StrictSeed { at: Location::Root }
+    }
+}
+
+impl<'p> StrictSeed<'p> {
+    /// A seed for a value whose pointer is `prefix`.
+    pub(crate) fn at(prefix: &'p str) -> Self {
+        StrictSeed {
+            at: Location::Prefix(prefix),
+        }
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for StrictSeed<'_> {
@@ -144,8 +181,8 @@ impl<'de> Visitor<'de> for StrictSeed<'_> {
         let mut out = Vec::new();
         let mut index = 0usize;
         loop {
-            let child = format!("{}/{index}", self.pointer);
-            match seq.next_element_seed(StrictSeed { pointer: &child })? {
+            let at = Location::Index(&self.at, index);
+            match seq.next_element_seed(StrictSeed { at })? {
                 Some(v) => out.push(v),
                 None => break,
             }
@@ -157,13 +194,14 @@ impl<'de> Visitor<'de> for StrictSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let child = format!("{}/{}", self.pointer, escape_pointer(&key));
+            let at = Location::Key(&self.at, &key);
             if out.contains_key(&key) {
                 return Err(de::Error::custom(format_args!(
-                    "duplicate object key \"{key}\" at {child} (a parser would silently keep only one of the values)"
+                    "duplicate object key \"{key}\" at {} (a parser would silently keep only one of the values)",
+                    at.pointer()
                 )));
             }
-            let value = map.next_value_seed(StrictSeed { pointer: &child })?;
+            let value = map.next_value_seed(StrictSeed { at })?;
             out.insert(key, value);
         }
         Ok(Value::Object(out))

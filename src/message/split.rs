@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use crate::message::jws;
 use crate::message::kind::Kind;
-use crate::message::parse::StrictSeed;
+use crate::message::parse::{Location, StrictSeed};
 use crate::profile::RegisterProfile;
 
 /// The sections of an update, in the order their records are sent.
@@ -465,7 +465,7 @@ impl<'de> Visitor<'de> for RootSeed<'_> {
                 })?;
             } else if key == "creationDateTime" || key == "senderBusinessId" {
                 let pointer = format!("/{key}");
-                let v = map.next_value_seed(StrictSeed { pointer: &pointer })?;
+                let v = map.next_value_seed(StrictSeed::at(&pointer))?;
                 state.header.push((key, v));
             } else {
                 return Err(de::Error::custom(format_args!(
@@ -499,6 +499,7 @@ impl<'de> Visitor<'de> for SectionSeed<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let section = SECTIONS[self.index];
+        let section_pointer = format!("/{section}");
         let state = self.state;
         while let Some(key) = map.next_key::<String>()? {
             let uuid = uuid::Uuid::try_parse(&key).map_err(|_| {
@@ -511,8 +512,10 @@ impl<'de> Visitor<'de> for SectionSeed<'_> {
                     "duplicate record key {key} in {section}"
                 )));
             }
-            let pointer = format!("/{section}/{key}");
-            let value = map.next_value_seed(StrictSeed { pointer: &pointer })?;
+            let parent = Location::Prefix(&section_pointer);
+            let value = map.next_value_seed(StrictSeed {
+                at: Location::Key(&parent, &key),
+            })?;
             let w = &mut state.spools[self.index];
             let r = serde_json::to_writer(&mut *w, &key)
                 .map_err(io::Error::other)
