@@ -809,3 +809,37 @@ fn generate_is_deterministic_and_valid() {
     assert_eq!(code, 0);
     all_pass(&v);
 }
+
+#[test]
+fn message_reports_conform_to_the_report_schema() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.schema.json"),
+        )
+        .expect("schema file"),
+    )
+    .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = generated(dir.path(), "v3");
+    let req = sign_request(dir.path(), "v3", &report);
+    let (_, verify) = run_json(&[
+        "message",
+        "verify",
+        "--request",
+        req.to_str().expect("path"),
+        "--cert",
+        "supplier.pem",
+    ]);
+    let (_, validate) = validate(
+        "v3",
+        &spec("v3/examples/report-update-v3-credit_institution.json"),
+    );
+    for doc in [verify, validate] {
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+}
