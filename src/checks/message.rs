@@ -335,6 +335,10 @@ pub fn token_subject(
 
     // JWS-SIG: always checked as RS256, whatever the header claims.
     s.findings.push(match &cert.key {
+        KeyFacts::Rsa { .. } if t.signature.is_empty() => Finding::fail(
+            RuleId::JwsSig,
+            "the token carries no signature at all; the register rejects it",
+        ),
         KeyFacts::Rsa { .. } => {
             if verify_rs256(t, &cert.public_key_raw) {
                 if alg == "RS256" {
