@@ -843,3 +843,23 @@ fn message_reports_conform_to_the_report_schema() {
         assert!(errors.is_empty(), "{errors:#?}");
     }
 }
+
+#[test]
+fn the_official_request_example_is_read_and_decoded() {
+    use tilicheck::message::{jws, request};
+    let text = std::fs::read_to_string(spec("v3/examples/request.txt")).expect("example");
+    let req = request::parse_request(&text).expect("request parses");
+    assert_eq!(
+        (req.method.as_str(), req.version.as_str()),
+        ("POST", "HTTP/1.1")
+    );
+    let auth = jws::decode(req.bearer().expect("bearer")).expect("auth token");
+    assert_eq!(auth.header["alg"], "RS256");
+    assert_eq!(
+        Value::Object(auth.payload),
+        serde_json::json!({"aud": "accountRegister", "sub": "8488829-6"})
+    );
+    let body = jws::decode(&req.body).expect("body token");
+    assert_eq!(body.signature.len(), 256, "RSA-2048 in the 2020 example");
+    assert!(body.payload["reportUpdate"].is_object());
+}
