@@ -337,7 +337,8 @@ impl<R: Read> Read for CappedReader<R> {
         let n = self.inner.read(buf)?;
         let pos = self.pos.get() + n as u64;
         self.pos.set(pos);
-        if pos.saturating_sub(self.mark.get()) > self.cap + buf.len() as u64 {
+        // The mark lags by at most one buffer: allow that much on top of the cap.
+        if pos.saturating_sub(self.mark.get()) > self.cap + 2 * buf.len() as u64 {
             return Err(io::Error::other(format!(
                 "a single record (or the text before the first record) is larger than {} bytes",
                 self.cap
@@ -354,13 +355,18 @@ fn spool(input: &Path, work: &Path, limit: usize) -> Result<Spooled, SplitError>
     })?;
     let pos = Rc::new(Cell::new(0));
     let mark = Rc::new(Cell::new(0));
-    let reader = CappedReader {
-        inner: BufReader::with_capacity(1 << 16, file),
-        pos: pos.clone(),
-        mark: mark.clone(),
-        // A record bigger than the limit cannot be sent anyway; twice that is the cut-off.
-        cap: 2 * limit as u64,
-    };
+    // The cap is checked per buffer refill (64 KiB), so the parser reads bytes from the
+    // buffer without a check per byte.
+    let reader = BufReader::with_capacity(
+        1 << 16,
+        CappedReader {
+            inner: file,
+            pos: pos.clone(),
+            mark: mark.clone(),
+            // A record bigger than the limit cannot be sent anyway; twice that is the cut-off.
+            cap: 2 * limit as u64,
+        },
+    );
     let mut spools = Vec::new();
     for section in SECTIONS {
         let path = work.join(format!("{section}.spool"));
