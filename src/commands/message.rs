@@ -506,6 +506,17 @@ fn split(a: &MessageSplitArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
         .last()
         .map(|p| p.display().to_string())
         .unwrap_or_default();
+    if g.format == Format::Json {
+        let doc = serde_json::json!({
+            "parts": summary.parts.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "records": {"legalPersons": lp, "customers": cu, "accounts": ac, "safetyDepositBoxes": sd},
+            "largest_jwt_bytes": summary.largest_jwt,
+            "limit_bytes": profile.max_message_bytes.value,
+            "input_bytes": summary.input_bytes,
+        });
+        write_output(g.output.as_deref(), &format!("{doc:#}\n"))?;
+        return Ok(0);
+    }
     let text = format!(
         "{n} message(s) written: {first} … {last}\n\
          records: {lp} legal persons, {cu} customers, {ac} accounts, {sd} safety-deposit boxes\n\
