@@ -304,11 +304,9 @@ fn write_part(work: &Path, n: usize, packer: &Packer, part: &Part) -> Result<Pat
     // No trailing newline: v1.0.4 signs the file text as it is, and the size was computed
     // for exactly this text.
     let text = packer.text(part);
-    let r = (|| {
-        let mut f = File::create(&path)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()
-    })();
+    // No fsync per part: thousands of them would dominate the run. The parts become visible
+    // only by the final rename out of the work directory.
+    let r = File::create(&path).and_then(|mut f| f.write_all(text.as_bytes()));
     r.map_err(|e| SplitError::Io {
         path: path.display().to_string(),
         source: e,
