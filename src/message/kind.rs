@@ -180,3 +180,41 @@ fn detect_category(report: &Value) -> (Category, String) {
         "category 2 assumed: no safety-deposit boxes or beneficiaries (use --category 1 for a credit institution)".into(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Interface;
+    use serde_json::json;
+
+    #[test]
+    fn kind_and_category_from_the_fields() {
+        let v3 = Interface::V3.profile().message;
+        let c = classify(
+            &json!({"referredEntityId": "x", "disputed": true}),
+            v3,
+            None,
+            None,
+        );
+        assert_eq!(
+            (c.kind, c.endpoint(v3)),
+            (Kind::Disputable, "/v3/report-disputable/")
+        );
+        let c = classify(&json!({"referredEntityId": "x"}), v3, None, None);
+        assert_eq!(c.kind, Kind::Incorrect);
+        let c = classify(&json!({"safetyDepositBoxes": {}}), v3, None, None);
+        assert_eq!(
+            (c.category, c.endpoint(v3)),
+            (Category::One, "/v3/report-update/cat-1/")
+        );
+        let c = classify(&json!({"accounts": {}}), v3, None, None);
+        assert_eq!(c.category, Category::Two);
+        assert!(c.reason.contains("category 2 assumed"));
+        let c = classify(&json!({}), v3, Some(Kind::Update), Some(Category::One));
+        assert_eq!(c.reason, "as given on the command line");
+        let v1 = Interface::V1_0_4.profile().message;
+        let c = classify(&json!({"safetyDepositBoxes": {}}), v1, None, None);
+        assert_eq!(c.endpoint(v1), "/report-update");
+        assert_eq!(c.schema(v1), Some(SchemaId::V104Update));
+    }
+}
