@@ -51,6 +51,8 @@ pub enum Command {
     Cert(CertArgs),
     /// Check that a certificate is the Account Register's genuine server certificate.
     RegisterCert(RegisterCertArgs),
+    /// Make a key and certificate request with the subject the register needs, or check one.
+    Csr(CsrArgs),
     /// Print the rule catalogue and the profile values the rules rest on.
     Rules,
     /// Certificate tools: generate the DEMO PKI.
@@ -108,6 +110,56 @@ pub struct CertArgs {
 pub struct RegisterCertArgs {
     /// The certificate the endpoint presented (PEM or DER; a PEM chain: the first is checked).
     pub cert: PathBuf,
+}
+
+/// Key algorithm for a new request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CsrKeyType {
+    Rsa,
+    P384,
+}
+
+/// How the business ID is written in the subject serialNumber (and so in every JWS `sub`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum IdForm {
+    /// 1234567-8
+    BusinessId,
+    /// FI12345678
+    Vat,
+}
+
+#[derive(Debug, Args)]
+pub struct CsrArgs {
+    /// Check this existing request (PEM or DER) instead of making one.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["dns", "org", "key_out", "out", "force"])]
+    pub check: Option<PathBuf>,
+    /// The business ID (1234567-8) or VAT number (FI12345678) for subject serialNumber.
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+    /// The written form of the ID in the subject.
+    #[arg(long, value_enum, default_value = "business-id")]
+    pub id_form: IdForm,
+    /// The server's DNS name: CN and subjectAltName.
+    #[arg(long, value_name = "NAME")]
+    pub dns: Option<String>,
+    /// The organisation name (O).
+    #[arg(long, value_name = "NAME")]
+    pub org: Option<String>,
+    /// Key algorithm.
+    #[arg(long, value_enum, default_value = "rsa")]
+    pub key_type: CsrKeyType,
+    /// RSA key size: 3072 or 4096 (default from the profile: 4096).
+    #[arg(long, value_name = "BITS")]
+    pub rsa_bits: Option<u32>,
+    /// Where to write the new private key (default: NAME.key); owner-only permissions.
+    #[arg(long, value_name = "FILE")]
+    pub key_out: Option<PathBuf>,
+    /// Where to write the request (default: NAME.csr).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Overwrite existing key and request files.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,5 +3,6 @@
 //! facts first.
 
 pub mod cert;
+pub mod csr;
 pub mod identity;
 pub mod register;

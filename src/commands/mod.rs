@@ -2,6 +2,7 @@
 //! hands a report to a renderer. `main` maps the result to an exit code.
 
 pub mod cert;
+pub mod csr;
 pub mod demo;
 pub mod pki;
 pub mod register;
@@ -48,6 +49,17 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
             let report = register::run(args, g.interface, check_time(g))?;
             emit_report(&report, g)
         }
+        Command::Csr(args) => match csr::run(args, g.interface, check_time(g))? {
+            csr::CsrOutcome::Checked(report) => emit_report(&report, g),
+            csr::CsrOutcome::Written { key, csr } => {
+                eprintln!(
+                    "wrote the private key to {} (owner-only) and the request to {}; send the request to the CA, keep the key",
+                    key.display(),
+                    csr.display()
+                );
+                Ok(0)
+            }
+        },
         Command::Rules => {
             let text = match g.format {
                 Format::Text => rules::text(g.interface),

@@ -1,5 +1,6 @@
 //! Certificates and keys: loading them from files, reading their facts, and the demo PKI.
 
+pub mod csr;
 pub mod demo;
 pub mod facts;
 pub mod load;

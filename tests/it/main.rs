@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod cli;
+mod csr;
 mod rules_on_fixtures;
 mod snapshots;
 mod support;
