@@ -51,6 +51,8 @@ pub enum Command {
     Cert(CertArgs),
     /// Check that a certificate is the Account Register's genuine server certificate.
     RegisterCert(RegisterCertArgs),
+    /// Audit many certificates at once: expiry table, failing rules, order-by dates.
+    Audit(AuditArgs),
     /// Make a key and certificate request with the subject the register needs, or check one.
     Csr(CsrArgs),
     /// Print the rule catalogue and the profile values the rules rest on.
@@ -110,6 +112,33 @@ pub struct CertArgs {
 pub struct RegisterCertArgs {
     /// The certificate the endpoint presented (PEM or DER; a PEM chain: the first is checked).
     pub cert: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Certificate files, directories (searched recursively for .pem .crt .cer .der .p12 .pfx) or glob patterns.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Warn about certificates expiring within this many days.
+    #[arg(long, default_value_t = 60, value_name = "DAYS")]
+    pub warn_days: i64,
+    /// Fail on certificates expiring within this many days.
+    #[arg(long, default_value_t = 14, value_name = "DAYS")]
+    pub fail_days: i64,
+    /// What the certificates are used for (decides which rules apply).
+    #[arg(long, value_enum, default_value = "both")]
+    pub purpose: Purpose,
+    /// The data supplier's business ID, to check every certificate's ID against.
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+    /// An authorised service centre's business ID.
+    #[arg(long, value_name = "ID", requires = "business_id")]
+    pub service_centre: Option<BusinessId>,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    #[command(flatten)]
+    pub password: PasswordArgs,
 }
 
 /// Key algorithm for a new request.
