@@ -4,3 +4,6 @@ pub mod demo;
 pub mod facts;
 pub mod load;
 pub mod qc;
+pub mod chain;
+pub mod revocation;
+pub mod trust;
