@@ -3,5 +3,6 @@
 //! facts first.
 
 pub mod cert;
+pub mod chain;
 pub mod identity;
 pub mod register;

@@ -61,6 +61,8 @@ impl std::fmt::Display for LinkOrigin {
 pub struct Link {
     pub der: CertificateDer<'static>,
     pub name: String,
+    /// The whole subject DN.
+    pub subject: String,
     pub origin: LinkOrigin,
     pub not_before: OffsetDateTime,
     pub not_after: OffsetDateTime,
@@ -181,6 +183,7 @@ fn link(der: &CertificateDer<'static>, origin: LinkOrigin) -> Option<Link> {
     Some(Link {
         der: der.clone(),
         name: trust::display_name(der),
+        subject: cert.subject().to_string(),
         origin,
         not_before: cert.validity().not_before.to_datetime(),
         not_after: cert.validity().not_after.to_datetime(),
