@@ -123,7 +123,12 @@ pub struct RegisterCertArgs {
 pub struct TrustArgs {
     /// Also trust the CA certificates in FILE as anchors (a test or DEMO root). Repeatable;
     /// the environment variable takes a comma-separated list.
-    #[arg(long, value_name = "FILE", env = "TILICHECK_TRUST", value_delimiter = ',')]
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "TILICHECK_TRUST",
+        value_delimiter = ','
+    )]
     pub trust: Vec<PathBuf>,
     /// Trust only the CA certificates in FILE, not the bundled DVV roots. Repeatable.
     #[arg(long, value_name = "FILE")]

@@ -39,7 +39,12 @@ pub fn check_issuer(
             PathEnd::Anchor {
                 name,
                 origin: trust::Origin::Bundled,
-            } => Finding::pass(rule, format!("issued by DVV: validated path {shown}, ending at the bundled root \"{name}\"")),
+            } => Finding::pass(
+                rule,
+                format!(
+                    "issued by DVV: validated path {shown}, ending at the bundled root \"{name}\""
+                ),
+            ),
             PathEnd::Anchor {
                 name,
                 origin: origin @ trust::Origin::File(_),
@@ -53,7 +58,10 @@ pub fn check_issuer(
                     }
                 ),
             ),
-            _ => Finding::pass(rule, format!("validated path to a trusted anchor ({shown})")),
+            _ => Finding::pass(
+                rule,
+                format!("validated path to a trusted anchor ({shown})"),
+            ),
         };
     }
     let mut why = match &path.end {
@@ -71,7 +79,10 @@ pub fn check_issuer(
             ));
         }
         PathEnd::NoIssuer { issuer } => {
-            let last = path.links.last().map_or("the certificate", |l| l.name.as_str());
+            let last = path
+                .links
+                .last()
+                .map_or("the certificate", |l| l.name.as_str());
             format!(
                 "no path to a trusted anchor: the issuer \"{issuer}\" of \"{last}\" is in neither the supplied chain, the bundled DVV intermediates nor the trust anchors"
             )
@@ -121,7 +132,10 @@ fn judge(cert: &CertAnswers, mode: Mode) -> (Status, String) {
             State::Revoked { at, reason } => format!(
                 "REVOKED on {}{}",
                 crate::pki::revocation::show_time(*at),
-                reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+                reason
+                    .as_ref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
             ),
             State::Unknown(w) => format!("unknown: {w}"),
             State::Unreachable(w) => format!("no answer: {w}"),

@@ -59,7 +59,12 @@ pub fn run(
     );
     let mut report = Report::new("demo", interface, at);
     for (file, key, purpose, ca) in [
-        ("supplier.pem", "supplier.key", Purpose::Both, "service-ca.pem"),
+        (
+            "supplier.pem",
+            "supplier.key",
+            Purpose::Both,
+            "service-ca.pem",
+        ),
         ("qwac.pem", "qwac.key", Purpose::Tls, "qwac-ca.pem"),
     ] {
         let loaded =

@@ -53,22 +53,13 @@ pub enum HttpError {
     #[error("{url}: not an http:// URL this client can fetch ({why})")]
     BadUrl { url: String, why: &'static str },
     #[error("{url}: cannot resolve host: {source}")]
-    Resolve {
-        url: String,
-        source: std::io::Error,
-    },
+    Resolve { url: String, source: std::io::Error },
     #[error("{url}: cannot connect: {source}")]
-    Connect {
-        url: String,
-        source: std::io::Error,
-    },
+    Connect { url: String, source: std::io::Error },
     #[error("{url}: no complete answer within {}s", after.as_secs_f32())]
     Timeout { url: String, after: Duration },
     #[error("{url}: connection failed: {source}")]
-    Io {
-        url: String,
-        source: std::io::Error,
-    },
+    Io { url: String, source: std::io::Error },
     #[error("{url}: the server answered HTTP {code}")]
     Status { url: String, code: u16 },
     #[error("{url}: the body is larger than the {limit}-byte cap{}", declared.map(|d| format!(" (declared {d} bytes)")).unwrap_or_default())]
@@ -79,8 +70,14 @@ pub enum HttpError {
     },
     #[error("{url}: malformed HTTP response: {why}")]
     Malformed { url: String, why: String },
-    #[error("{url}: the connection closed before the whole body arrived ({got} of {expected} bytes)")]
-    Truncated { url: String, got: u64, expected: u64 },
+    #[error(
+        "{url}: the connection closed before the whole body arrived ({got} of {expected} bytes)"
+    )]
+    Truncated {
+        url: String,
+        got: u64,
+        expected: u64,
+    },
     #[error("{url}: the body is {encoding}-encoded although no encoding was asked for")]
     Encoded { url: String, encoding: String },
     #[error("{url}: more than {limit} redirects")]
@@ -113,11 +110,7 @@ pub fn post(
     fetch(url, Some((content_type, body)), limits)
 }
 
-fn fetch(
-    url: &str,
-    body: Option<(&str, &[u8])>,
-    limits: &Limits,
-) -> Result<Response, HttpError> {
+fn fetch(url: &str, body: Option<(&str, &[u8])>, limits: &Limits) -> Result<Response, HttpError> {
     let deadline = Instant::now() + limits.total_timeout;
     let mut current = url.to_owned();
     for _ in 0..=limits.max_redirects {
@@ -278,10 +271,12 @@ fn exchange(
     let head = conn.read_head()?;
     let status = head.status;
     if (300..400).contains(&status) && matches!(status, 301 | 302 | 303 | 307 | 308) {
-        let location = head.header("location").ok_or_else(|| HttpError::Malformed {
-            url: url.to_owned(),
-            why: format!("redirect {status} without a Location"),
-        })?;
+        let location = head
+            .header("location")
+            .ok_or_else(|| HttpError::Malformed {
+                url: url.to_owned(),
+                why: format!("redirect {status} without a Location"),
+            })?;
         return Ok(Answer::Redirect(resolve_location(&parsed, location)));
     }
     if !(200..300).contains(&status) {
@@ -419,9 +414,7 @@ impl Conn<'_> {
                 break i;
             }
             if self.buf.len() > MAX_HEADER_BYTES {
-                return Err(self.malformed(format!(
-                    "headers longer than {MAX_HEADER_BYTES} bytes"
-                )));
+                return Err(self.malformed(format!("headers longer than {MAX_HEADER_BYTES} bytes")));
             }
             if self.fill()? == 0 {
                 return Err(if self.buf.is_empty() {

@@ -77,11 +77,18 @@ pub enum PathEnd {
         origin: trust::Origin,
     },
     /// At a root tilicheck knows of but cannot ship.
-    MissingRoot { name: String, why: &'static str },
+    MissingRoot {
+        name: String,
+        why: &'static str,
+    },
     /// The last link's issuer is nowhere to be found.
-    NoIssuer { issuer: String },
+    NoIssuer {
+        issuer: String,
+    },
     /// A self-signed certificate that is not trusted.
-    UntrustedRoot { name: String },
+    UntrustedRoot {
+        name: String,
+    },
     TooLong,
 }
 
@@ -258,7 +265,9 @@ fn walk(
         if let Some(limits) = input.online
             && fetches < MAX_AIA_FETCHES
             && let Some(url) = ca_issuers_url(&cert)
-            && !candidates.iter().any(|c| c.origin == LinkOrigin::Aia(url.clone()))
+            && !candidates
+                .iter()
+                .any(|c| c.origin == LinkOrigin::Aia(url.clone()))
         {
             fetches += 1;
             match fetch_ca_issuers(&url, limits) {
@@ -303,33 +312,40 @@ fn walk(
 
 /// The first http caIssuers URL of the certificate's AIA.
 fn ca_issuers_url(cert: &X509Certificate<'_>) -> Option<String> {
-    cert.extensions().iter().find_map(|ext| match ext.parsed_extension() {
-        ParsedExtension::AuthorityInfoAccess(aia) => aia.iter().find_map(|ad| {
-            match (&ad.access_method, &ad.access_location) {
-                (m, GeneralName::URI(u))
-                    if m.to_id_string() == "1.3.6.1.5.5.7.48.2"
-                        && u.to_ascii_lowercase().starts_with("http://") =>
-                {
-                    Some((*u).to_owned())
-                }
-                _ => None,
+    cert.extensions()
+        .iter()
+        .find_map(|ext| match ext.parsed_extension() {
+            ParsedExtension::AuthorityInfoAccess(aia) => {
+                aia.iter()
+                    .find_map(|ad| match (&ad.access_method, &ad.access_location) {
+                        (m, GeneralName::URI(u))
+                            if m.to_id_string() == "1.3.6.1.5.5.7.48.2"
+                                && u.to_ascii_lowercase().starts_with("http://") =>
+                        {
+                            Some((*u).to_owned())
+                        }
+                        _ => None,
+                    })
             }
-        }),
-        _ => None,
-    })
+            _ => None,
+        })
 }
 
 /// A caIssuers download: one DER certificate, or PEM. (PKCS#7 "certs-only" bundles are not
 /// read; DVV publishes plain certificates.)
-fn fetch_ca_issuers(url: &str, limits: &http::Limits) -> Result<Vec<CertificateDer<'static>>, String> {
+fn fetch_ca_issuers(
+    url: &str,
+    limits: &http::Limits,
+) -> Result<Vec<CertificateDer<'static>>, String> {
     // A CA certificate is a few kilobytes; a big answer is not one.
     let limits = http::Limits {
         max_body: limits.max_body.min(1024 * 1024),
         ..*limits
     };
     let resp = http::get(url, &limits).map_err(|e| e.to_string())?;
-    let file = crate::pki::load::parse_certificates(url, &resp.body, &crate::secret::PasswordSource::None)
-        .map_err(|e| e.to_string())?;
+    let file =
+        crate::pki::load::parse_certificates(url, &resp.body, &crate::secret::PasswordSource::None)
+            .map_err(|e| e.to_string())?;
     Ok(file.certificates)
 }
 
@@ -346,8 +362,7 @@ fn verify_with_webpki(input: &ChainInput<'_>, candidates: &[Candidate]) -> Resul
         .iter()
         .filter_map(|a| webpki::anchor_from_trusted_cert(&a.der).ok())
         .collect();
-    let intermediates: Vec<CertificateDer<'_>> =
-        candidates.iter().map(|c| c.der.clone()).collect();
+    let intermediates: Vec<CertificateDer<'_>> = candidates.iter().map(|c| c.der.clone()).collect();
     let usage = match input.usage {
         Usage::ClientAuth => webpki::KeyUsage::client_auth(),
         Usage::ServerAuth => webpki::KeyUsage::server_auth(),

@@ -1,9 +1,9 @@
 //! Certificates and keys: loading them from files, reading their facts, and the demo PKI.
 
+pub mod chain;
 pub mod demo;
 pub mod facts;
 pub mod load;
 pub mod qc;
-pub mod chain;
 pub mod revocation;
 pub mod trust;

@@ -62,14 +62,20 @@ const BUNDLED_ANCHORS: &[&[u8]] = &[
 const BUNDLED_INTERMEDIATES: &[&[u8]] = &[
     include_bytes!("../../pki-data/dvv/dvv-service-certificates-g5r.pem"),
     include_bytes!("../../pki-data/dvv/dvv-service-certificates-g5e.pem"),
-    include_bytes!("../../pki-data/dvv/dvv-social-welfare-and-healthcare-service-certificates-g3r.pem"),
-    include_bytes!("../../pki-data/dvv/dvv-social-welfare-and-healthcare-service-certificates-g3e.pem"),
+    include_bytes!(
+        "../../pki-data/dvv/dvv-social-welfare-and-healthcare-service-certificates-g3r.pem"
+    ),
+    include_bytes!(
+        "../../pki-data/dvv/dvv-social-welfare-and-healthcare-service-certificates-g3e.pem"
+    ),
     include_bytes!("../../pki-data/dvv/dvv-organisational-certificates-g4r.pem"),
     include_bytes!("../../pki-data/dvv/dvv-organisational-certificates-g4e.pem"),
     include_bytes!("../../pki-data/dvv/dvv-citizen-certificates-g4r.pem"),
     include_bytes!("../../pki-data/dvv/dvv-citizen-certificates-g4e.pem"),
     include_bytes!("../../pki-data/dvv/vrk-ca-for-service-providers-g4.pem"),
-    include_bytes!("../../pki-data/dvv/vrk-ca-for-social-welfare-and-healthcare-service-providers-g2.pem"),
+    include_bytes!(
+        "../../pki-data/dvv/vrk-ca-for-social-welfare-and-healthcare-service-providers-g2.pem"
+    ),
     include_bytes!("../../pki-data/dvv/vrk-ca-for-organisational-certificates-g3.pem"),
     include_bytes!("../../pki-data/dvv/vrk-gov-ca-for-citizen-certificates-g3.pem"),
 ];
@@ -207,7 +213,11 @@ mod tests {
             ]
         );
         for a in &store.anchors {
-            assert!(webpki::anchor_from_trusted_cert(&a.der).is_ok(), "{}", a.name);
+            assert!(
+                webpki::anchor_from_trusted_cert(&a.der).is_ok(),
+                "{}",
+                a.name
+            );
         }
     }
 

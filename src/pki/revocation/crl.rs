@@ -147,7 +147,9 @@ pub fn evaluate(
             return Err("a delta CRL cannot answer on its own".into());
         }
         if ext.critical && !matches!(id.as_str(), "2.5.29.20" | "2.5.29.35" | "2.5.29.28") {
-            return Err(format!("the CRL has an unsupported critical extension {id}"));
+            return Err(format!(
+                "the CRL has an unsupported critical extension {id}"
+            ));
         }
     }
     let this_update = crl.last_update().to_datetime();
@@ -175,7 +177,9 @@ pub fn evaluate(
         // A revocation stays true even in an old list.
         Some(r) => State::Revoked {
             at: r.revocation_date.to_datetime(),
-            reason: r.reason_code().map(|(_, code)| reason_name(code.0).to_owned()),
+            reason: r
+                .reason_code()
+                .map(|(_, code)| reason_name(code.0).to_owned()),
         },
         None if stale => State::Unknown(format!(
             "the CRL is stale: its nextUpdate {} is before the check time",

@@ -112,7 +112,10 @@ pub fn check_one(cert: &[u8], issuer: &[u8], opts: &Options) -> Vec<Answer> {
         source: String::new(),
     };
     if opts.mode == Mode::Off {
-        return vec![skipped("CRL/OCSP", "revocation checking is off (--revocation off)")];
+        return vec![skipped(
+            "CRL/OCSP",
+            "revocation checking is off (--revocation off)",
+        )];
     }
     if opts.offline {
         return vec![skipped("CRL/OCSP", "not checked offline (--offline)")];
@@ -131,7 +134,10 @@ pub fn check_one(cert: &[u8], issuer: &[u8], opts: &Options) -> Vec<Answer> {
     match opts.mode {
         Mode::Crl => vec![crl::check(&c, &i, opts)],
         Mode::Ocsp => vec![ocsp::check(cert, issuer, &c, &i, opts)],
-        Mode::Both => vec![ocsp::check(cert, issuer, &c, &i, opts), crl::check(&c, &i, opts)],
+        Mode::Both => vec![
+            ocsp::check(cert, issuer, &c, &i, opts),
+            crl::check(&c, &i, opts),
+        ],
         Mode::Auto => {
             if ocsp_url(&c).is_some() {
                 let o = ocsp::check(cert, issuer, &c, &i, opts);
@@ -149,17 +155,21 @@ pub fn check_one(cert: &[u8], issuer: &[u8], opts: &Options) -> Vec<Answer> {
 
 /// The certificate's OCSP responder URL (the first http one in its AIA).
 pub fn ocsp_url(cert: &X509Certificate<'_>) -> Option<String> {
-    cert.extensions().iter().find_map(|ext| match ext.parsed_extension() {
-        ParsedExtension::AuthorityInfoAccess(aia) => aia.iter().find_map(|ad| {
-            match &ad.access_location {
-                GeneralName::URI(u) if ad.access_method.to_id_string() == "1.3.6.1.5.5.7.48.1" => {
-                    Some((*u).to_owned())
-                }
-                _ => None,
+    cert.extensions()
+        .iter()
+        .find_map(|ext| match ext.parsed_extension() {
+            ParsedExtension::AuthorityInfoAccess(aia) => {
+                aia.iter().find_map(|ad| match &ad.access_location {
+                    GeneralName::URI(u)
+                        if ad.access_method.to_id_string() == "1.3.6.1.5.5.7.48.1" =>
+                    {
+                        Some((*u).to_owned())
+                    }
+                    _ => None,
+                })
             }
-        }),
-        _ => None,
-    })
+            _ => None,
+        })
 }
 
 /// The CRL distribution point URIs, all schemes.

@@ -9,8 +9,8 @@ use x509_cert::Certificate;
 use x509_ocsp::builder::OcspRequestBuilder;
 use x509_ocsp::ext::Nonce;
 use x509_ocsp::{
-    BasicOcspResponse, CertId, CertStatus, OcspGeneralizedTime, OcspResponse,
-    OcspResponseStatus, Request,
+    BasicOcspResponse, CertId, CertStatus, OcspGeneralizedTime, OcspResponse, OcspResponseStatus,
+    Request,
 };
 use x509_parser::prelude::{FromDer, X509Certificate};
 
@@ -81,7 +81,14 @@ pub fn check(
             };
         }
     };
-    match evaluate(&body, &cert_id, Some(&nonce), issuer_der, opts.at, opts.grace_secs) {
+    match evaluate(
+        &body,
+        &cert_id,
+        Some(&nonce),
+        issuer_der,
+        opts.at,
+        opts.grace_secs,
+    ) {
         Ok((state, times)) => Answer {
             method: METHOD,
             state,
@@ -162,7 +169,9 @@ pub fn evaluate(
         && let Some(got) = basic.nonce()
         && got.0.as_bytes() != sent
     {
-        return Err("the response's nonce is not the one sent (a replayed or misdirected answer)".into());
+        return Err(
+            "the response's nonce is not the one sent (a replayed or misdirected answer)".into(),
+        );
     }
     let single = basic
         .tbs_response_data
@@ -199,7 +208,9 @@ pub fn evaluate(
         CertStatus::Good(_) => State::Good,
         CertStatus::Revoked(info) => State::Revoked {
             at: to_datetime(&info.revocation_time),
-            reason: info.revocation_reason.map(|r| reason_name(r as u8).to_owned()),
+            reason: info
+                .revocation_reason
+                .map(|r| reason_name(r as u8).to_owned()),
         },
         CertStatus::Unknown(_) => {
             State::Unknown("the responder does not know this certificate (status unknown)".into())
@@ -217,7 +228,11 @@ fn same_cert_id(a: &CertId, b: &CertId) -> bool {
 
 /// The response must be signed by the issuer itself, or by a certificate in the response that
 /// the issuer signed, that carries id-kp-OCSPSigning and is valid now.
-fn verify_signer(basic: &BasicOcspResponse, issuer_der: &[u8], at: OffsetDateTime) -> Result<(), String> {
+fn verify_signer(
+    basic: &BasicOcspResponse,
+    issuer_der: &[u8],
+    at: OffsetDateTime,
+) -> Result<(), String> {
     let tbs = basic
         .tbs_response_data
         .to_der()
@@ -241,7 +256,9 @@ fn verify_signer(basic: &BasicOcspResponse, issuer_der: &[u8], at: OffsetDateTim
         }
         // The key signed the response; now is it authorised by the CA?
         if responder.issuer().as_raw() != issuer.subject().as_raw()
-            || responder.verify_signature(Some(issuer.public_key())).is_err()
+            || responder
+                .verify_signature(Some(issuer.public_key()))
+                .is_err()
         {
             return Err(format!(
                 "the response is signed by \"{}\" (certificate {} in the response), which the issuing CA did not issue: an unauthorised responder",
@@ -304,7 +321,11 @@ fn base64(bytes: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -318,7 +339,9 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 fn percent_encode(s: &str) -> String {
-    s.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D")
+    s.replace('+', "%2B")
+        .replace('/', "%2F")
+        .replace('=', "%3D")
 }
 
 #[cfg(test)]
@@ -345,7 +368,14 @@ mod tests {
             issuer_key_hash: der::asn1::OctetString::new(vec![0; 20]).expect("octets"),
             serial_number: x509_cert::serial_number::SerialNumber::new(&[1]).expect("serial"),
         };
-        let r = evaluate(b"\x30\x03garbage", &id_holder, None, b"", OffsetDateTime::UNIX_EPOCH, 0);
+        let r = evaluate(
+            b"\x30\x03garbage",
+            &id_holder,
+            None,
+            b"",
+            OffsetDateTime::UNIX_EPOCH,
+            0,
+        );
         assert!(r.is_err());
     }
 }
