@@ -106,12 +106,69 @@ pub struct CertArgs {
     pub purpose: Purpose,
     #[command(flatten)]
     pub password: PasswordArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct RegisterCertArgs {
     /// The certificate the endpoint presented (PEM or DER; a PEM chain: the first is checked).
     pub cert: PathBuf,
+    /// Intermediate CA certificates (PEM or DER).
+    #[arg(long, value_name = "FILE")]
+    pub chain: Option<PathBuf>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+/// Trust anchors, revocation and network limits: shared by every command that validates a
+/// certificate path.
+#[derive(Clone, Debug, Args)]
+pub struct TrustArgs {
+    /// Also trust the CA certificates in FILE as anchors (a test or DEMO root). Repeatable;
+    /// the environment variable takes a comma-separated list.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "TILICHECK_TRUST",
+        value_delimiter = ','
+    )]
+    pub trust: Vec<PathBuf>,
+    /// Trust only the CA certificates in FILE, not the bundled DVV roots. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub trust_only: Vec<PathBuf>,
+    /// Revocation sources: OCSP with CRL fallback (auto), one of them, both, or off.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub revocation: crate::pki::revocation::Mode,
+    /// No network: revocation is reported as skipped (never as passed), no AIA downloads.
+    #[arg(long, env = "TILICHECK_OFFLINE")]
+    pub offline: bool,
+    /// An ETSI TS 119 612 trusted list (XML) to look a QWAC's issuer up in.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_list: Option<PathBuf>,
+    /// Directory for downloaded CRLs [default: $XDG_CACHE_HOME/tilicheck/crl or ~/.cache/tilicheck/crl].
+    #[arg(long, value_name = "DIR")]
+    pub crl_cache: Option<PathBuf>,
+    /// Seconds to wait for a TCP connection to a CRL, OCSP or caIssuers server.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds)]
+    pub connect_timeout: std::time::Duration,
+    /// Seconds one download may take in all (redirects included).
+    #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_seconds)]
+    pub net_timeout: std::time::Duration,
+    /// Largest CRL or OCSP answer accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value = "52428800")]
+    pub max_download: u64,
+}
+
+/// Seconds, fractions allowed, from 0.01 to 600.
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if !(0.01..=600.0).contains(&secs) {
+        return Err(format!("{s} seconds is outside 0.01 to 600"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod commands;
 pub mod findings;
 pub mod identity;
+pub mod net;
 pub mod pki;
 pub mod profile;
 pub mod render;

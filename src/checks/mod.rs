@@ -4,5 +4,6 @@
 
 pub mod cert;
 pub mod csr;
+pub mod chain;
 pub mod identity;
 pub mod register;

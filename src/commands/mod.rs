@@ -8,6 +8,7 @@ pub mod demo;
 pub mod pki;
 pub mod register;
 pub mod rules;
+pub mod trust;
 
 use std::io::Write;
 use std::path::Path;

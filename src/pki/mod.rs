@@ -1,7 +1,10 @@
 //! Certificates and keys: loading them from files, reading their facts, and the demo PKI.
 
 pub mod csr;
+pub mod chain;
 pub mod demo;
 pub mod facts;
 pub mod load;
 pub mod qc;
+pub mod revocation;
+pub mod trust;

@@ -130,6 +130,12 @@ pub struct RegisterProfile {
     pub ca_delivery_days: Sourced<i64>,
     /// RSA key size to request in a new CSR.
     pub csr_rsa_bits: Sourced<u32>,
+    /// Policies of the DVV CAs that issue server certificates (a path to a DVV root must pass
+    /// through one of them).
+    pub dvv_service_ca_policies: Sourced<&'static [&'static str]>,
+    /// Revocation: how long past a CRL's nextUpdate (or an OCSP response's nextUpdate) it is
+    /// still used, in seconds.
+    pub revocation_grace_secs: Sourced<i64>,
 }
 
 const MIN_RSA_BITS: Sourced<u32> = Sourced::confirmed(
@@ -180,6 +186,20 @@ const CSR_RSA_BITS: Sourced<u32> = Sourced::assumed(
     "4096 chosen as the DVV option that meets Customs' minimum; whether DVV accepts 3072 is not confirmed",
 );
 
+const DVV_SERVICE_CA_POLICIES: Sourced<&[&str]> = Sourced::confirmed(
+    &[
+        "1.2.246.517.1.10.301.4",
+        "1.2.246.517.1.10.351.4",
+        "1.2.246.517.1.10.201.4",
+    ],
+    "certificatePolicies of DVV Service Certificates - G5R/G5E and VRK CA for Service Providers - G4 (FINEID S2)",
+);
+
+const REVOCATION_GRACE_SECS: Sourced<i64> = Sourced::confirmed(
+    0,
+    "RFC 5280 §5.1.2.5 and RFC 6960 §4.2.2.1: no use past nextUpdate; FINEID S2: relying parties must check a valid CRL or OCSP answer",
+);
+
 pub static V3: RegisterProfile = RegisterProfile {
     interface: Interface::V3,
     document: "Account Register data updating interface v3.0.5 (27.8.2024)",
@@ -189,6 +209,8 @@ pub static V3: RegisterProfile = RegisterProfile {
     renewal_window_days: RENEWAL_WINDOW_DAYS,
     register_ids: REGISTER_IDS,
     qwac_policies: QWAC_POLICIES,
+    dvv_service_ca_policies: DVV_SERVICE_CA_POLICIES,
+    revocation_grace_secs: REVOCATION_GRACE_SECS,
     max_message_bytes: Sourced::assumed(
         50 * 1000,
         "Customs update interface v3 §3.6: \"50 kB\"",
@@ -207,6 +229,8 @@ pub static V1_0_4: RegisterProfile = RegisterProfile {
     renewal_window_days: RENEWAL_WINDOW_DAYS,
     register_ids: REGISTER_IDS,
     qwac_policies: QWAC_POLICIES,
+    dvv_service_ca_policies: DVV_SERVICE_CA_POLICIES,
+    revocation_grace_secs: REVOCATION_GRACE_SECS,
     max_message_bytes: Sourced::assumed(
         5 * 1000 * 1000,
         "Customs update interface v1.0.4: \"5MB\"",

@@ -2,8 +2,11 @@
 
 mod audit;
 mod bad_input;
+mod chain;
 mod cli;
 mod csr;
+mod netpki;
+mod revocation;
 mod rules_on_fixtures;
 mod snapshots;
 mod support;
