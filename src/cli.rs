@@ -51,6 +51,8 @@ pub enum Command {
     Cert(CertArgs),
     /// Check that a certificate is the Account Register's genuine server certificate.
     RegisterCert(RegisterCertArgs),
+    /// Probe a TLS endpoint: versions, suites, groups, client-certificate request, mutual TLS.
+    Tls(TlsArgs),
     /// Print the rule catalogue and the profile values the rules rest on.
     Rules,
     /// Certificate tools: generate the DEMO PKI.
@@ -106,8 +108,47 @@ pub struct CertArgs {
 
 #[derive(Debug, Args)]
 pub struct RegisterCertArgs {
-    /// The certificate the endpoint presented (PEM or DER; a PEM chain: the first is checked).
+    /// The certificate the endpoint presented (PEM or DER; a PEM chain: the first is checked),
+    /// or HOST[:PORT] (not an existing file) to fetch it from the endpoint over TLS.
     pub cert: PathBuf,
+    /// Server name to send (SNI) when fetching from an endpoint.
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+/// Network patience, for commands that connect.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct NetArgs {
+    /// Give up connecting after this many milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 3000)]
+    pub connect_timeout: u64,
+    /// Give up waiting for an answer after this many milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 5000)]
+    pub read_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// The endpoint: HOST, HOST:PORT or [IPv6]:PORT (port 443 when none is given).
+    pub endpoint: String,
+    /// Your client certificate (PEM, DER or PKCS#12), for the mutual-TLS handshake.
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// The client certificate's private key (any format `cert` reads; not needed for PKCS#12).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Server name to send (SNI) instead of HOST.
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+    /// CA certificates (PEM or DER) to verify the server's chain against; reported, not enforced.
+    #[arg(long, value_name = "FILE")]
+    pub trust: Option<PathBuf>,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+    #[command(flatten)]
+    pub net: NetArgs,
 }
 
 #[derive(Debug, Subcommand)]

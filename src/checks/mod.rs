@@ -5,3 +5,4 @@
 pub mod cert;
 pub mod identity;
 pub mod register;
+pub mod tls;

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod pki;
 pub mod register;
 pub mod rules;
+pub mod tls;
 
 use std::io::Write;
 use std::path::Path;
@@ -46,6 +47,10 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
         }
         Command::RegisterCert(args) => {
             let report = register::run(args, g.interface, check_time(g))?;
+            emit_report(&report, g)
+        }
+        Command::Tls(args) => {
+            let report = tls::run(args, g.interface, check_time(g))?;
             emit_report(&report, g)
         }
         Command::Rules => {

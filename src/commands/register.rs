@@ -17,6 +17,10 @@ pub fn run(
     at: OffsetDateTime,
 ) -> Result<Report, CommandError> {
     let path = &args.cert;
+    let text = path.to_string_lossy();
+    if crate::commands::tls::looks_like_endpoint(&text, path) {
+        return from_endpoint(args, &text, interface, at);
+    }
     let file = load::read_certificates(path, &PasswordSource::None)
         .map_err(|e| CommandError::Input(e.to_string()))?;
     let der = file
@@ -29,6 +33,27 @@ pub fn run(
     report.subjects.push(register_subject(
         &facts,
         &path.display().to_string(),
+        at,
+        interface.profile(),
+    ));
+    Ok(report)
+}
+
+/// `register-cert HOST[:PORT]`: fetch the endpoint's certificate over TLS and check it.
+fn from_endpoint(
+    args: &RegisterCertArgs,
+    endpoint: &str,
+    interface: Interface,
+    at: OffsetDateTime,
+) -> Result<Report, CommandError> {
+    use crate::commands::tls;
+    let (host, port) = tls::parse_endpoint(endpoint)?;
+    let target = tls::target(&host, port, args.sni.clone(), args.net)?;
+    let leaf = tls::fetch_leaf(&target)?;
+    let mut report = Report::new("register-cert", interface, at);
+    report.subjects.push(tls::register_certificate(
+        Some(&leaf),
+        &target.endpoint(),
         at,
         interface.profile(),
     ));
