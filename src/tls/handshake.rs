@@ -151,13 +151,6 @@ pub fn handshake(
         facts.trust = trust;
     }
     if let Some(e) = handshake_error {
-        if facts.chain.is_empty() && !e.contains("alert") {
-            // Nothing TLS came back at all: a network failure, said as such.
-            return Ok(Err(ProbeError::Connect {
-                endpoint: target.endpoint(),
-                problem: format!("TLS handshake failed: {e}"),
-            }));
-        }
         facts.outcome = HandshakeOutcome::FailedInHandshake(e);
     }
     Ok(Ok(facts))

@@ -187,7 +187,12 @@ fn classify(s: &'static tls_parser::TlsCipherSuite) -> Suite {
         auth,
         cipher,
         mode,
-        key_bits: s.enc_size,
+        // 3DES has a 168-bit key but 112 bits of strength (meet-in-the-middle).
+        key_bits: if s.enc == TlsCipherEnc::TripleDes {
+            112
+        } else {
+            s.enc_size
+        },
         mac,
         aead,
         hash_bits,

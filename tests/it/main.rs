@@ -5,3 +5,5 @@ mod cli;
 mod rules_on_fixtures;
 mod snapshots;
 mod support;
+mod tls;
+mod tls_servers;
