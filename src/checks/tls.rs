@@ -35,7 +35,12 @@ fn list(items: &[String]) -> String {
 pub fn check_version(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
     let rule = RuleId::TlsVersion;
     let min = profile.tls.min_version;
-    let accepted: Vec<Version> = p.versions.iter().filter(|v| v.accepted()).map(|v| v.version).collect();
+    let accepted: Vec<Version> = p
+        .versions
+        .iter()
+        .filter(|v| v.accepted())
+        .map(|v| v.version)
+        .collect();
     let old: Vec<String> = accepted
         .iter()
         .filter(|v| v.wire() < min.value)
@@ -51,11 +56,18 @@ pub fn check_version(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
     let finding = if !old.is_empty() {
         Finding::fail(
             rule,
-            format!("the server accepts {} (all accepted: {})", list(&old), list(&names)),
+            format!(
+                "the server accepts {} (all accepted: {})",
+                list(&old),
+                list(&names)
+            ),
         )
         .with_remedy(format!("Disable {} on the server.", list(&old)))
     } else if accepted.is_empty() {
-        Finding::error(rule, "the server accepted no protocol version from SSL 3.0 to TLS 1.3")
+        Finding::error(
+            rule,
+            "the server accepted no protocol version from SSL 3.0 to TLS 1.3",
+        )
     } else if !unsure.is_empty() {
         Finding::error(
             rule,
@@ -80,9 +92,10 @@ pub fn check_forward_secrecy(p: &ProbeFacts) -> Finding {
         count += 1;
         match Suite::by_id(id) {
             Some(s) if s.secrecy == Secrecy::Forward => {}
-            Some(s) if s.secrecy == Secrecy::Anonymous => {
-                bad.push(format!("{v} {} (anonymous: no server authentication)", s.name))
-            }
+            Some(s) if s.secrecy == Secrecy::Anonymous => bad.push(format!(
+                "{v} {} (anonymous: no server authentication)",
+                s.name
+            )),
             Some(s) => bad.push(format!("{v} {} ({} key exchange)", s.name, s.kx)),
             None => bad.push(format!("{v} {}", Suite::name_of(id))),
         }
@@ -91,17 +104,27 @@ pub fn check_forward_secrecy(p: &ProbeFacts) -> Finding {
     if !bad.is_empty() {
         Finding::fail(
             rule,
-            format!("{} of {count} accepted suites are not forward-secret: {}", bad.len(), bad.join("; ")),
+            format!(
+                "{} of {count} accepted suites are not forward-secret: {}",
+                bad.len(),
+                bad.join("; ")
+            ),
         )
     } else if count == 0 {
         Finding::error(rule, "no accepted cipher suite was found")
     } else if !gaps.is_empty() {
         Finding::error(
             rule,
-            format!("all {count} suites found are forward-secret, but the list may be incomplete ({})", gaps.join("; ")),
+            format!(
+                "all {count} suites found are forward-secret, but the list may be incomplete ({})",
+                gaps.join("; ")
+            ),
         )
     } else {
-        Finding::pass(rule, format!("all {count} accepted suites use ephemeral (EC)DHE"))
+        Finding::pass(
+            rule,
+            format!("all {count} accepted suites use ephemeral (EC)DHE"),
+        )
     }
 }
 
@@ -123,27 +146,42 @@ pub fn check_strength(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
     for (v, id) in accepted(p) {
         count += 1;
         let Some(s) = Suite::by_id(id) else {
-            note(&mut problems, format!("{v} {}: cannot be classified", Suite::name_of(id)), None);
+            note(
+                &mut problems,
+                format!("{v} {}: cannot be classified", Suite::name_of(id)),
+                None,
+            );
             continue;
         };
         if s.key_bits < t.min_cipher_bits.value {
             note(
                 &mut problems,
-                format!("{v} {}: {}-bit {} key (minimum {})", s.name, s.key_bits, s.cipher, t.min_cipher_bits.value),
+                format!(
+                    "{v} {}: {}-bit {} key (minimum {})",
+                    s.name, s.key_bits, s.cipher, t.min_cipher_bits.value
+                ),
                 t.min_cipher_bits.assumption(),
             );
         }
         if t.aead_required.value && !s.aead {
             note(
                 &mut problems,
-                format!("{v} {}: not AEAD ({} with {})", s.name, s.mode_or_stream(), s.mac),
+                format!(
+                    "{v} {}: not AEAD ({} with {})",
+                    s.name,
+                    s.mode_or_stream(),
+                    s.mac
+                ),
                 t.aead_required.assumption(),
             );
         }
         if s.hash_bits < t.min_hash_bits.value {
             note(
                 &mut problems,
-                format!("{v} {}: {}-bit hash (minimum {})", s.name, s.hash_bits, t.min_hash_bits.value),
+                format!(
+                    "{v} {}: {}-bit hash (minimum {})",
+                    s.name, s.hash_bits, t.min_hash_bits.value
+                ),
                 t.min_hash_bits.assumption(),
             );
         }
@@ -154,7 +192,12 @@ pub fn check_strength(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
         {
             note(
                 &mut problems,
-                format!("{} {}: {bits}-bit DH prime (minimum {})", kx.version, Suite::name_of(kx.suite), t.min_dh_bits.value),
+                format!(
+                    "{} {}: {bits}-bit DH prime (minimum {})",
+                    kx.version,
+                    Suite::name_of(kx.suite),
+                    t.min_dh_bits.value
+                ),
                 t.min_dh_bits.assumption(),
             );
         }
@@ -178,14 +221,21 @@ pub fn check_strength(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
                 value.assumption(),
             ),
             Some(_) => {}
-            None => note(&mut problems, format!("group {}: unknown strength", group_name(g)), None),
+            None => note(
+                &mut problems,
+                format!("group {}: unknown strength", group_name(g)),
+                None,
+            ),
         }
     }
     let gaps = incomplete(p);
     if !problems.is_empty() {
         let assumption = (!assumptions.is_empty()).then(|| assumptions.join("; "));
-        return Finding::fail(rule, format!("{} weakness(es): {}", problems.len(), problems.join("; ")))
-            .with_assumption(assumption);
+        return Finding::fail(
+            rule,
+            format!("{} weakness(es): {}", problems.len(), problems.join("; ")),
+        )
+        .with_assumption(assumption);
     }
     let all_values = [
         t.min_cipher_bits.assumption(),
@@ -204,7 +254,13 @@ pub fn check_strength(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
     if count == 0 {
         Finding::error(rule, "no accepted cipher suite was found")
     } else if !gaps.is_empty() {
-        Finding::error(rule, format!("the {count} suites found are strong enough, but the list may be incomplete ({})", gaps.join("; ")))
+        Finding::error(
+            rule,
+            format!(
+                "the {count} suites found are strong enough, but the list may be incomplete ({})",
+                gaps.join("; ")
+            ),
+        )
     } else {
         Finding::pass(
             rule,
@@ -238,8 +294,11 @@ pub fn check_mutual(e: &EndpointFacts) -> Finding {
                 rule,
                 format!("no CertificateRequest seen, and the real handshake failed: {err}"),
             ),
-            _ => Finding::fail(rule, "the server does not ask for a client certificate: anyone can connect")
-                .with_remedy("Require client certificates on the server (mutual TLS)."),
+            _ => Finding::fail(
+                rule,
+                "the server does not ask for a client certificate: anyone can connect",
+            )
+            .with_remedy("Require client certificates on the server (mutual TLS)."),
         };
     }
     let Some(subject) = &h.client_cert else {
@@ -259,11 +318,16 @@ pub fn check_mutual(e: &EndpointFacts) -> Finding {
         ),
         HandshakeOutcome::HttpFailed(err) => Finding::pass(
             rule,
-            format!("handshake with {subject} accepted ({negotiated}); the HTTP exchange then failed: {err}"),
+            format!(
+                "handshake with {subject} accepted ({negotiated}); the HTTP exchange then failed: {err}"
+            ),
         ),
         HandshakeOutcome::FailedInHandshake(err) => Finding::fail(
             rule,
-            format!("the handshake with {subject} failed: {err} ({})", ca_text(e)),
+            format!(
+                "the handshake with {subject} failed: {err} ({})",
+                ca_text(e)
+            ),
         ),
         HandshakeOutcome::RejectedAfterHandshake(err) => Finding::fail(
             rule,
@@ -299,15 +363,21 @@ fn negotiated(h: &HandshakeFacts) -> String {
 pub fn check_http(h: &HandshakeFacts) -> Finding {
     let rule = RuleId::HttpVersion;
     match (&h.http, &h.outcome) {
-        (Some(http), _) if http.version == "HTTP/1.1" => {
-            Finding::pass(rule, format!("HTTP/1.1 request answered {} {}", http.version, http.status))
-        }
+        (Some(http), _) if http.version == "HTTP/1.1" => Finding::pass(
+            rule,
+            format!("HTTP/1.1 request answered {} {}", http.version, http.status),
+        ),
         (Some(http), _) => Finding::fail(
             rule,
-            format!("an HTTP/1.1 request was answered in {} (status {})", http.version, http.status),
+            format!(
+                "an HTTP/1.1 request was answered in {} (status {})",
+                http.version, http.status
+            ),
         )
         .with_remedy("Serve HTTP/1.1 on the endpoint."),
-        (None, HandshakeOutcome::HttpFailed(err)) => Finding::error(rule, format!("no HTTP answer: {err}")),
+        (None, HandshakeOutcome::HttpFailed(err)) => {
+            Finding::error(rule, format!("no HTTP answer: {err}"))
+        }
         (None, _) => Finding::skip(rule, "no HTTP exchange: the TLS handshake did not complete"),
     }
 }
@@ -329,10 +399,19 @@ pub fn endpoint_subject(e: &EndpointFacts, profile: &RegisterProfile) -> Subject
 fn summary(e: &EndpointFacts) -> Vec<(String, String)> {
     let p = &e.probe;
     let mut out: Vec<(String, String)> = Vec::new();
-    let accepted: Vec<String> = p.versions.iter().filter(|v| v.accepted()).map(|v| v.version.to_string()).collect();
+    let accepted: Vec<String> = p
+        .versions
+        .iter()
+        .filter(|v| v.accepted())
+        .map(|v| v.version.to_string())
+        .collect();
     out.push((
         "Versions".into(),
-        if accepted.is_empty() { "none".into() } else { accepted.join(", ") },
+        if accepted.is_empty() {
+            "none".into()
+        } else {
+            accepted.join(", ")
+        },
     ));
     for v in &p.versions {
         for id in &v.suites {
@@ -344,8 +423,16 @@ fn summary(e: &EndpointFacts) -> Vec<(String, String)> {
         }
     }
     if !p.groups.is_empty() || p.groups_error.is_some() {
-        let from = p.groups_from.map(|v| format!(" (from {v})")).unwrap_or_default();
-        let mut text = p.groups.iter().map(|g| group_name(*g)).collect::<Vec<_>>().join(", ");
+        let from = p
+            .groups_from
+            .map(|v| format!(" (from {v})"))
+            .unwrap_or_default();
+        let mut text = p
+            .groups
+            .iter()
+            .map(|g| group_name(*g))
+            .collect::<Vec<_>>()
+            .join(", ");
         if let Some(err) = &p.groups_error {
             text.push_str(&format!(" (enumeration stopped: {err})"));
         }
@@ -353,7 +440,14 @@ fn summary(e: &EndpointFacts) -> Vec<(String, String)> {
     }
     for kx in p.key_exchanges.iter().filter(|k| k.dh_bits.is_some()) {
         if let Some(bits) = kx.dh_bits {
-            out.push(("DH".into(), format!("{bits}-bit prime with {} {}", kx.version, Suite::name_of(kx.suite))));
+            out.push((
+                "DH".into(),
+                format!(
+                    "{bits}-bit prime with {} {}",
+                    kx.version,
+                    Suite::name_of(kx.suite)
+                ),
+            ));
         }
     }
     out.push((
@@ -365,11 +459,18 @@ fn summary(e: &EndpointFacts) -> Vec<(String, String)> {
         },
     ));
     let h = &e.handshake;
-    let who = h.client_cert.as_deref().map_or("without a client certificate".to_owned(), |s| format!("as {s}"));
+    let who = h
+        .client_cert
+        .as_deref()
+        .map_or("without a client certificate".to_owned(), |s| {
+            format!("as {s}")
+        });
     let result = match &h.outcome {
         HandshakeOutcome::Completed => "completed".to_owned(),
         HandshakeOutcome::FailedInHandshake(err) => format!("failed: {err}"),
-        HandshakeOutcome::RejectedAfterHandshake(err) => format!("rejected after the handshake: {err}"),
+        HandshakeOutcome::RejectedAfterHandshake(err) => {
+            format!("rejected after the handshake: {err}")
+        }
         HandshakeOutcome::HttpFailed(err) => format!("completed; HTTP failed: {err}"),
     };
     let mut line = format!("{who}: {result}");
@@ -390,7 +491,10 @@ fn summary(e: &EndpointFacts) -> Vec<(String, String)> {
             },
         ));
     }
-    out.push(("Connections".into(), format!("{} (probe) + 1 (handshake)", p.connections)));
+    out.push((
+        "Connections".into(),
+        format!("{} (probe) + 1 (handshake)", p.connections),
+    ));
     out
 }
 

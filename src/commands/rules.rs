@@ -52,7 +52,8 @@ fn profile_values(p: &RegisterProfile) -> Vec<ProfileValue> {
             .to_string()),
         v!("tls_min_hash_bits", p.tls.min_hash_bits, |v: &u16| v
             .to_string()),
-        v!("tls_min_dh_bits", p.tls.min_dh_bits, |v: &u32| v.to_string()),
+        v!("tls_min_dh_bits", p.tls.min_dh_bits, |v: &u32| v
+            .to_string()),
         v!("tls_min_ecdhe_bits", p.tls.min_ecdhe_bits, |v: &u32| v
             .to_string()),
     ]

@@ -22,7 +22,11 @@ use crate::tls::probe::{Target, probe};
 /// Port used when the endpoint names none.
 pub const DEFAULT_PORT: u16 = 443;
 
-pub fn run(args: &TlsArgs, interface: Interface, at: OffsetDateTime) -> Result<Report, CommandError> {
+pub fn run(
+    args: &TlsArgs,
+    interface: Interface,
+    at: OffsetDateTime,
+) -> Result<Report, CommandError> {
     let (host, port) = parse_endpoint(&args.endpoint)?;
     let password = args.password.source();
     let identity = match &args.cert {
@@ -30,9 +34,11 @@ pub fn run(args: &TlsArgs, interface: Interface, at: OffsetDateTime) -> Result<R
         None => None,
     };
     let trust = match &args.trust {
-        Some(path) => load::read_certificates(path, &PasswordSource::None)
-            .map_err(|e| CommandError::Input(e.to_string()))?
-            .certificates,
+        Some(path) => {
+            load::read_certificates(path, &PasswordSource::None)
+                .map_err(|e| CommandError::Input(e.to_string()))?
+                .certificates
+        }
         None => Vec::new(),
     };
     let target = target(&host, port, args.sni.clone(), args.net)?;
@@ -40,7 +46,12 @@ pub fn run(args: &TlsArgs, interface: Interface, at: OffsetDateTime) -> Result<R
     let profile = interface.profile();
     let mut report = Report::new("tls", interface, at);
     report.subjects.push(endpoint_subject(&facts, profile));
-    report.subjects.push(register_certificate(facts.leaf(), &facts.endpoint, at, profile));
+    report.subjects.push(register_certificate(
+        facts.leaf(),
+        &facts.endpoint,
+        at,
+        profile,
+    ));
     Ok(report)
 }
 
@@ -62,7 +73,12 @@ pub fn endpoint_facts(
 }
 
 /// Resolve the endpoint with the user's timeouts.
-pub fn target(host: &str, port: u16, sni: Option<String>, net: NetArgs) -> Result<Target, CommandError> {
+pub fn target(
+    host: &str,
+    port: u16,
+    sni: Option<String>,
+    net: NetArgs,
+) -> Result<Target, CommandError> {
     Target::resolve(
         host,
         port,
@@ -100,14 +116,18 @@ pub fn register_certificate(
         Some(Ok(f)) => f,
         Some(Err(e)) => {
             let mut s = Subject::new(crate::checks::register::ROLE, input);
-            s.findings
-                .push(Finding::error(RuleId::RegCert, format!("the endpoint's certificate does not parse: {e}")));
+            s.findings.push(Finding::error(
+                RuleId::RegCert,
+                format!("the endpoint's certificate does not parse: {e}"),
+            ));
             return s;
         }
         None => {
             let mut s = Subject::new(crate::checks::register::ROLE, input);
-            s.findings
-                .push(Finding::error(RuleId::RegCert, "the endpoint presented no certificate"));
+            s.findings.push(Finding::error(
+                RuleId::RegCert,
+                "the endpoint presented no certificate",
+            ));
             return s;
         }
     };
@@ -200,8 +220,14 @@ mod tests {
 
     #[test]
     fn endpoints_parse() {
-        assert_eq!(parse_endpoint("example.test").unwrap(), ("example.test".into(), 443));
-        assert_eq!(parse_endpoint("example.test:8443").unwrap(), ("example.test".into(), 8443));
+        assert_eq!(
+            parse_endpoint("example.test").unwrap(),
+            ("example.test".into(), 443)
+        );
+        assert_eq!(
+            parse_endpoint("example.test:8443").unwrap(),
+            ("example.test".into(), 8443)
+        );
         assert_eq!(parse_endpoint("[::1]:8443").unwrap(), ("::1".into(), 8443));
         assert_eq!(parse_endpoint("::1").unwrap(), ("::1".into(), 443));
         assert!(parse_endpoint("example.test:0").is_err());

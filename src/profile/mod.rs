@@ -150,10 +150,7 @@ pub struct TlsPolicy {
 const TRAFICOM_UNREAD: &str = "Traficom's ST IV tables (Dnro 190/651/2015 ch. 4) could not be read; value from the usual reading of ST IV";
 
 const TLS_POLICY: TlsPolicy = TlsPolicy {
-    min_version: Sourced::confirmed(
-        0x0303,
-        "Customs update interface §3.2: TLS 1.2 or later",
-    ),
+    min_version: Sourced::confirmed(0x0303, "Customs update interface §3.2: TLS 1.2 or later"),
     min_cipher_bits: Sourced::assumed(
         128,
         "Traficom Dnro 190/651/2015 ST IV (symmetric ≥ 128 bits)",

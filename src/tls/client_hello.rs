@@ -26,8 +26,8 @@ pub const ALL_GROUPS: &[u16] = &[
 
 /// Signature schemes: modern first, then the SHA-1 and DSA ones old servers still sign with.
 const SIGNATURE_SCHEMES: &[u16] = &[
-    0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b,
-    0x0401, 0x0501, 0x0601, 0x0303, 0x0203, 0x0201, 0x0402, 0x0502, 0x0602, 0x0202,
+    0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x080a, 0x080b, 0x0401,
+    0x0501, 0x0601, 0x0303, 0x0203, 0x0201, 0x0402, 0x0502, 0x0602, 0x0202,
 ];
 
 /// What one hello offers.
@@ -182,7 +182,10 @@ mod tests {
         let ids: Vec<u16> = ch.ciphers.iter().map(|c| c.0).collect();
         assert_eq!(ids, vec![0xc030, 0x009e, 0x00ff]);
         let (_, exts) = tls_parser::parse_tls_client_hello_extensions(ch.ext.unwrap()).unwrap();
-        assert!(exts.iter().any(|e| matches!(e, tls_parser::TlsExtension::SNI(_))));
+        assert!(
+            exts.iter()
+                .any(|e| matches!(e, tls_parser::TlsExtension::SNI(_)))
+        );
     }
 
     #[test]
@@ -203,9 +206,14 @@ mod tests {
             panic!("not a ClientHello");
         };
         let (_, exts) = tls_parser::parse_tls_client_hello_extensions(ch.ext.unwrap()).unwrap();
-        assert!(exts
-            .iter()
-            .any(|e| matches!(e, tls_parser::TlsExtension::SupportedVersions(v) if v.len() == 1)));
-        assert!(exts.iter().any(|e| matches!(e, tls_parser::TlsExtension::KeyShare(_))));
+        assert!(
+            exts.iter().any(
+                |e| matches!(e, tls_parser::TlsExtension::SupportedVersions(v) if v.len() == 1)
+            )
+        );
+        assert!(
+            exts.iter()
+                .any(|e| matches!(e, tls_parser::TlsExtension::KeyShare(_)))
+        );
     }
 }

@@ -97,8 +97,12 @@ pub fn handshake(
         .with_client_cert_resolver(resolver.clone());
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     let name = target.sni.clone().unwrap_or_else(|| target.host.clone());
-    let name = ServerName::try_from(name.trim_start_matches('[').trim_end_matches(']').to_owned())
-        .map_err(|e| SetupError::Config(format!("{name}: {e}")))?;
+    let name = ServerName::try_from(
+        name.trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+    )
+    .map_err(|e| SetupError::Config(format!("{name}: {e}")))?;
     let conn = rustls::ClientConnection::new(Arc::new(config), name)
         .map_err(|e| SetupError::Config(e.to_string()))?;
 
@@ -127,7 +131,10 @@ pub fn handshake(
         }
     }
     if handshake_error.is_none() {
-        facts.version = tls.conn.protocol_version().map(|v| version_name(v).to_owned());
+        facts.version = tls
+            .conn
+            .protocol_version()
+            .map(|v| version_name(v).to_owned());
         facts.suite = tls
             .conn
             .negotiated_cipher_suite()
@@ -199,7 +206,10 @@ fn http_exchange(
     let line = got.split(|b| *b == b'\n').next().unwrap_or_default();
     let line = String::from_utf8_lossy(line).trim_end().to_owned();
     let mut parts = line.split(' ');
-    match (parts.next(), parts.next().and_then(|s| s.parse::<u16>().ok())) {
+    match (
+        parts.next(),
+        parts.next().and_then(|s| s.parse::<u16>().ok()),
+    ) {
         (Some(version), Some(status)) if version.starts_with("HTTP/") => {
             *http = Some(HttpFacts {
                 version: version.to_owned(),
@@ -224,7 +234,8 @@ fn rejected_or_failed(e: &std::io::Error) -> HandshakeOutcome {
 }
 
 fn tls_error(e: &std::io::Error) -> Option<&rustls::Error> {
-    e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
 }
 
 fn describe(e: &std::io::Error) -> String {

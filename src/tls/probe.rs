@@ -34,7 +34,10 @@ pub enum ProbeError {
     #[error("{endpoint}: cannot connect: {problem}")]
     Connect { endpoint: String, problem: String },
     #[error("{endpoint}: {problem}")]
-    Answer { endpoint: String, problem: ReadError },
+    Answer {
+        endpoint: String,
+        problem: ReadError,
+    },
 }
 
 impl Target {
@@ -236,7 +239,10 @@ impl Prober<'_> {
                 break;
             };
             let Some(group) = hello.group else {
-                return (groups, Some("the server named no key-exchange group".to_owned()));
+                return (
+                    groups,
+                    Some("the server named no key-exchange group".to_owned()),
+                );
             };
             let Some(pos) = remaining.iter().position(|g| *g == group) else {
                 return (
@@ -378,7 +384,13 @@ pub fn probe(target: &Target) -> Result<ProbeFacts, ProbeError> {
     };
     prober.ask(&preflight, Until::Hello)?;
 
-    let versions = [Version::Tls13, Version::Tls12, Version::Tls11, Version::Tls10, Version::Ssl3];
+    let versions = [
+        Version::Tls13,
+        Version::Tls12,
+        Version::Tls11,
+        Version::Tls10,
+        Version::Ssl3,
+    ];
     let (mut results, groups13, mut found) = std::thread::scope(|s| {
         let workers: Vec<_> = versions
             .iter()
@@ -414,7 +426,9 @@ pub fn probe(target: &Target) -> Result<ProbeFacts, ProbeError> {
     });
     results.sort_by(|a, b| b.version.cmp(&a.version));
 
-    let tls13 = results.iter().any(|v| v.version == Version::Tls13 && v.accepted());
+    let tls13 = results
+        .iter()
+        .any(|v| v.version == Version::Tls13 && v.accepted());
     let (groups, groups_from, groups_error) = if tls13 {
         (groups13.0, Some(Version::Tls13), groups13.1)
     } else {

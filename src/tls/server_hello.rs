@@ -13,9 +13,8 @@ pub const MAX_FLIGHT: usize = 256 * 1024;
 
 /// The magic random of a TLS 1.3 HelloRetryRequest (RFC 8446 §4.1.3).
 const HRR_RANDOM: [u8; 32] = [
-    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8,
-    0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8,
-    0x33, 0x9c,
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
 
 /// Why the server's answer could not be read.
@@ -92,7 +91,11 @@ pub enum Until {
 }
 
 /// Read the first flight from `stream` until `until` is met, an alert arrives, or `deadline`.
-pub fn read_flight<R: Read>(stream: &mut R, until: Until, deadline: Instant) -> Result<Flight, ReadError> {
+pub fn read_flight<R: Read>(
+    stream: &mut R,
+    until: Until,
+    deadline: Instant,
+) -> Result<Flight, ReadError> {
     let mut reader = Records {
         stream,
         buf: Vec::new(),
@@ -103,7 +106,8 @@ pub fn read_flight<R: Read>(stream: &mut R, until: Until, deadline: Instant) -> 
     let mut handshake: Vec<u8> = Vec::new();
     let mut kx_kind: Option<KxKind> = None;
     loop {
-        let Some((kind, body)) = reader.next(flight.hello.is_some() || !handshake.is_empty())? else {
+        let Some((kind, body)) = reader.next(flight.hello.is_some() || !handshake.is_empty())?
+        else {
             return if flight.hello.is_some() && until == Until::Hello {
                 Ok(flight)
             } else if flight.hello.is_some() || !handshake.is_empty() {
@@ -135,7 +139,10 @@ pub fn read_flight<R: Read>(stream: &mut R, until: Until, deadline: Instant) -> 
         while handshake.len() >= 4 {
             let len = u24(&handshake[1..4]);
             if len > MAX_FLIGHT {
-                return Err(malformed("handshake message", "length beyond any first flight"));
+                return Err(malformed(
+                    "handshake message",
+                    "length beyond any first flight",
+                ));
             }
             if handshake.len() < 4 + len {
                 break;
@@ -153,7 +160,10 @@ pub fn read_flight<R: Read>(stream: &mut R, until: Until, deadline: Instant) -> 
                     }
                 }
                 _ if flight.hello.is_none() => {
-                    return Err(malformed("first flight", "handshake message before the ServerHello"));
+                    return Err(malformed(
+                        "first flight",
+                        "handshake message before the ServerHello",
+                    ));
                 }
                 11 => flight.chain = parse_certificate(msg_body)?,
                 12 => match kx_kind {
@@ -161,7 +171,9 @@ pub fn read_flight<R: Read>(stream: &mut R, until: Until, deadline: Instant) -> 
                     Some(KxKind::Ecdhe) => flight.curve = Some(parse_ec_params(msg_body)?),
                     None => {}
                 },
-                13 => flight.cert_request = Some(parse_cert_request(msg_body, version_of(&flight))?),
+                13 => {
+                    flight.cert_request = Some(parse_cert_request(msg_body, version_of(&flight))?)
+                }
                 14 => {
                     flight.hello_done = true;
                     return Ok(flight);
@@ -304,7 +316,10 @@ struct Cursor<'a> {
 impl<'a> Cursor<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], ReadError> {
         if self.data.len() < n {
-            return Err(malformed(self.what, "a length runs past the end of the message"));
+            return Err(malformed(
+                self.what,
+                "a length runs past the end of the message",
+            ));
         }
         let (head, rest) = self.data.split_at(n);
         self.data = rest;

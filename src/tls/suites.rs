@@ -209,7 +209,10 @@ mod tests {
     fn classifies_common_suites() {
         let s = Suite::by_id(0xc030).unwrap();
         assert_eq!(s.name, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
-        assert_eq!((s.kx, s.auth, s.cipher, s.key_bits), ("ECDHE", "RSA", "AES", 256));
+        assert_eq!(
+            (s.kx, s.auth, s.cipher, s.key_bits),
+            ("ECDHE", "RSA", "AES", 256)
+        );
         assert!(s.aead);
         assert_eq!(s.hash_bits, 384);
         assert_eq!(s.secrecy, Secrecy::Forward);
@@ -225,7 +228,10 @@ mod tests {
         assert_eq!(t13.hash_bits, 384);
 
         let dhe = Suite::by_id(0x009e).unwrap();
-        assert_eq!((dhe.kx, dhe.secrecy, dhe.hash_bits), ("DHE", Secrecy::Forward, 256));
+        assert_eq!(
+            (dhe.kx, dhe.secrecy, dhe.hash_bits),
+            ("DHE", Secrecy::Forward, 256)
+        );
     }
 
     #[test]

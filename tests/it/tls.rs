@@ -28,7 +28,11 @@ fn target(port: u16) -> Target {
 }
 
 fn suites(p: &ProbeFacts, v: Version) -> BTreeSet<u16> {
-    let facts = p.versions.iter().find(|f| f.version == v).expect("version probed");
+    let facts = p
+        .versions
+        .iter()
+        .find(|f| f.version == v)
+        .expect("version probed");
     assert_eq!(facts.error, None, "{v}: {:?}", facts.error);
     facts.suites.iter().copied().collect()
 }
@@ -72,7 +76,7 @@ fn compliant(dir: &std::path::Path, extra: &[&str], drop_verify: bool) -> Openss
     let mut opts = compliant_options(&dh);
     if drop_verify {
         let i = opts.iter().position(|o| o == "-Verify").expect("-Verify");
-        opts.drain(i..i + 2);
+        opts.drain(i..i + 3);
     }
     opts.extend(extra.iter().map(|s| s.to_string()));
     let opts: Vec<&str> = opts.iter().map(String::as_str).collect();
@@ -96,11 +100,18 @@ fn compliant_register_exact_sets_and_findings() {
         facts.groups.iter().copied().collect::<BTreeSet<_>>(),
         set(&[0x001d, 0x0017, 0x0018, 0x0101])
     );
-    let dh: BTreeSet<u32> = facts.key_exchanges.iter().filter_map(|k| k.dh_bits).collect();
+    let dh: BTreeSet<u32> = facts
+        .key_exchanges
+        .iter()
+        .filter_map(|k| k.dh_bits)
+        .collect();
     assert_eq!(dh, [3072].into_iter().collect());
     let request = facts.cert_request.as_ref().expect("a CertificateRequest");
     assert!(
-        request.ca_names.iter().any(|n| n.contains("DEMO DVV Gov. Root CA")),
+        request
+            .ca_names
+            .iter()
+            .any(|n| n.contains("DEMO DVV Gov. Root CA")),
         "{:?}",
         request.ca_names
     );
@@ -110,14 +121,25 @@ fn compliant_register_exact_sets_and_findings() {
         "tls",
         &server.endpoint(),
         "--cert",
-        "supplier.pem",
+        "supplier-chain.pem",
         "--key",
         "supplier.key",
     ]);
-    for id in ["TLS-VERSION", "TLS-FS", "TLS-STRENGTH", "TLS-MUTUAL", "REG-CERT", "CERT-VALIDITY"] {
+    for id in [
+        "TLS-VERSION",
+        "TLS-FS",
+        "TLS-STRENGTH",
+        "TLS-MUTUAL",
+        "REG-CERT",
+        "CERT-VALIDITY",
+    ] {
         assert_eq!(status(&report, id).0, "pass", "{id}: {report}");
     }
-    assert!(status(&report, "TLS-STRENGTH").1.contains("6 accepted suites"));
+    assert!(
+        status(&report, "TLS-STRENGTH")
+            .1
+            .contains("6 accepted suites")
+    );
     // The strength values are unconfirmed and the finding says so.
     let strength = report["findings"]
         .as_array()
@@ -125,11 +147,26 @@ fn compliant_register_exact_sets_and_findings() {
         .iter()
         .find(|f| f["id"] == "TLS-STRENGTH")
         .unwrap();
-    assert!(strength["assumption"].as_str().unwrap().contains("Traficom"));
+    assert!(
+        strength["assumption"]
+            .as_str()
+            .unwrap()
+            .contains("Traficom")
+    );
     // s_server -www answers HTTP/1.0: reported as such.
-    assert_eq!(status(&report, "HTTP-VERSION"), ("fail", "an HTTP/1.1 request was answered in HTTP/1.0 (status 200)"));
+    assert_eq!(
+        status(&report, "HTTP-VERSION"),
+        (
+            "fail",
+            "an HTTP/1.1 request was answered in HTTP/1.0 (status 200)"
+        )
+    );
     assert_eq!(status(&report, "CERT-ISSUER").0, "skip");
-    assert!(status(&report, "CERT-ISSUER").1.contains("not checked by this build"));
+    assert!(
+        status(&report, "CERT-ISSUER")
+            .1
+            .contains("not checked by this build")
+    );
     assert_eq!(code, 1);
 }
 
@@ -145,8 +182,21 @@ fn mutual_tls_without_and_with_a_foreign_certificate() {
     // A self-signed certificate: TLS 1.3 rejects it after the handshake, on the first read.
     crate::support::openssl(
         &[
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", "self.key", "-out", "self.pem", "-subj", "/CN=stranger", "-days", "30",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "self.key",
+            "-out",
+            "self.pem",
+            "-subj",
+            "/CN=stranger",
+            "-days",
+            "30",
         ],
         dir.path(),
         &[],
@@ -174,8 +224,21 @@ fn tls12_only_rejection_fails_in_the_handshake() {
     let server = compliant(dir.path(), &["-no_tls1_3"], false);
     crate::support::openssl(
         &[
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", "self.key", "-out", "self.pem", "-subj", "/CN=stranger", "-days", "30",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "self.key",
+            "-out",
+            "self.pem",
+            "-subj",
+            "/CN=stranger",
+            "-days",
+            "30",
         ],
         dir.path(),
         &[],
@@ -190,7 +253,10 @@ fn tls12_only_rejection_fails_in_the_handshake() {
     ]);
     let (st, detail) = status(&report, "TLS-MUTUAL");
     assert_eq!(st, "fail", "{detail}");
-    assert!(detail.contains("handshake with CN=stranger failed"), "{detail}");
+    assert!(
+        detail.contains("handshake with CN=stranger failed"),
+        "{detail}"
+    );
 }
 
 #[test]
@@ -214,10 +280,16 @@ fn legacy_versions_and_static_rsa_fail() {
     assert!(detail.contains("TLS 1.1, TLS 1.0"), "{detail}");
     let (st, detail) = status(&report, "TLS-FS");
     assert_eq!(st, "fail");
-    assert!(detail.contains("TLS_RSA_WITH_AES_128_CBC_SHA (RSA key exchange)"), "{detail}");
+    assert!(
+        detail.contains("TLS_RSA_WITH_AES_128_CBC_SHA (RSA key exchange)"),
+        "{detail}"
+    );
     let (st, detail) = status(&report, "TLS-STRENGTH");
     assert_eq!(st, "fail");
-    assert!(detail.contains("not AEAD") && detail.contains("160-bit hash"), "{detail}");
+    assert!(
+        detail.contains("not AEAD") && detail.contains("160-bit hash"),
+        "{detail}"
+    );
     // No client certificate is asked for here.
     assert_eq!(status(&report, "TLS-MUTUAL").0, "fail");
     assert_eq!(code, 1);
@@ -245,7 +317,10 @@ fn dhe_2048_fails_strength() {
     assert_eq!(status(&report, "TLS-FS").0, "pass");
     let (st, detail) = status(&report, "TLS-STRENGTH");
     assert_eq!(st, "fail");
-    assert!(detail.contains("2048-bit DH prime (minimum 3072)"), "{detail}");
+    assert!(
+        detail.contains("2048-bit DH prime (minimum 3072)"),
+        "{detail}"
+    );
 }
 
 #[test]
@@ -258,13 +333,16 @@ fn no_client_certificate_request_fails_mutual() {
         "tls",
         &server.endpoint(),
         "--cert",
-        "supplier.pem",
+        "supplier-chain.pem",
         "--key",
         "supplier.key",
     ]);
     let (st, detail) = status(&report, "TLS-MUTUAL");
     assert_eq!(st, "fail");
-    assert!(detail.contains("does not ask for a client certificate"), "{detail}");
+    assert!(
+        detail.contains("does not ask for a client certificate"),
+        "{detail}"
+    );
     assert_eq!(code, 1);
 }
 
@@ -272,22 +350,39 @@ fn no_client_certificate_request_fails_mutual() {
 fn tls13_only() {
     let server = OpensslServer::start(&["-tls1_3"]);
     let facts = probe(&target(server.port)).expect("probe");
-    assert_eq!(suites(&facts, Version::Tls13), set(&[0x1301, 0x1302, 0x1303]));
-    for v in [Version::Tls12, Version::Tls11, Version::Tls10, Version::Ssl3] {
+    assert_eq!(
+        suites(&facts, Version::Tls13),
+        set(&[0x1301, 0x1302, 0x1303])
+    );
+    for v in [
+        Version::Tls12,
+        Version::Tls11,
+        Version::Tls10,
+        Version::Ssl3,
+    ] {
         assert!(suites(&facts, v).is_empty(), "{v}");
     }
     assert_eq!(facts.groups_from, Some(Version::Tls13));
     assert!(facts.groups.contains(&0x001d) && facts.groups.contains(&0x0017));
     let (_, report) = run_json(&["tls", &server.endpoint()]);
-    assert_eq!(status(&report, "TLS-VERSION"), ("pass", "accepts only TLS 1.3"));
+    assert_eq!(
+        status(&report, "TLS-VERSION"),
+        ("pass", "accepts only TLS 1.3")
+    );
 }
 
 #[test]
 fn rustls_server_full_pass() {
     let addr = rustls_server();
     let facts = probe(&target(addr.port())).expect("probe");
-    assert_eq!(suites(&facts, Version::Tls13), set(&[0x1301, 0x1302, 0x1303]));
-    assert_eq!(suites(&facts, Version::Tls12), set(&[0xc02f, 0xc030, 0xcca8]));
+    assert_eq!(
+        suites(&facts, Version::Tls13),
+        set(&[0x1301, 0x1302, 0x1303])
+    );
+    assert_eq!(
+        suites(&facts, Version::Tls12),
+        set(&[0xc02f, 0xc030, 0xcca8])
+    );
     for v in [Version::Tls11, Version::Tls10, Version::Ssl3] {
         assert!(suites(&facts, v).is_empty(), "{v}");
     }
@@ -296,22 +391,35 @@ fn rustls_server_full_pass() {
         "tls",
         &endpoint,
         "--cert",
-        "supplier.pem",
+        "supplier-chain.pem",
         "--key",
         "supplier.key",
         "--trust",
         "root-ca.pem",
     ]);
-    for id in ["TLS-VERSION", "TLS-FS", "TLS-STRENGTH", "TLS-MUTUAL", "HTTP-VERSION", "REG-CERT"] {
+    for id in [
+        "TLS-VERSION",
+        "TLS-FS",
+        "TLS-STRENGTH",
+        "TLS-MUTUAL",
+        "HTTP-VERSION",
+        "REG-CERT",
+    ] {
         assert_eq!(status(&report, id).0, "pass", "{id}: {report}");
     }
-    assert_eq!(status(&report, "HTTP-VERSION").1, "HTTP/1.1 request answered HTTP/1.1 200");
+    assert_eq!(
+        status(&report, "HTTP-VERSION").1,
+        "HTTP/1.1 request answered HTTP/1.1 200"
+    );
     assert_eq!(code, 0);
 
     // register-cert HOST:PORT fetches the same certificate and runs REG-CERT on it.
     let (code, report) = run_json(&["register-cert", &endpoint]);
     assert_eq!(status(&report, "REG-CERT").0, "pass", "{report}");
-    assert_eq!(report["subjects"][0]["input"], format!("certificate of {endpoint}"));
+    assert_eq!(
+        report["subjects"][0]["input"],
+        format!("certificate of {endpoint}")
+    );
     assert_eq!(code, 0);
 }
 
@@ -329,14 +437,24 @@ fn register_cert_endpoint_with_a_wrong_certificate() {
 /// Run `tilicheck tls` with short timeouts; expect exit 3 and `needle` in the one-line error.
 fn assert_probe_error(endpoint: &str, needle: &str) {
     let out = tilicheck()
-        .args(["tls", endpoint, "--connect-timeout", "500", "--read-timeout", "300"])
+        .args([
+            "tls",
+            endpoint,
+            "--connect-timeout",
+            "500",
+            "--read-timeout",
+            "300",
+        ])
         .timeout(Duration::from_secs(20))
         .output()
         .expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{endpoint}: {stderr}");
     assert!(stderr.contains(needle), "expected '{needle}' in: {stderr}");
-    assert!(stderr.contains(endpoint.split(':').next().unwrap()), "{stderr}");
+    assert!(
+        stderr.contains(endpoint.split(':').next().unwrap()),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.stdout.is_empty());
 }
@@ -355,7 +473,10 @@ fn hostile_ssh_banner() {
         let _ = s.write_all(b"SSH-2.0-OpenSSH_9.6\r\n");
         std::thread::sleep(Duration::from_millis(200));
     });
-    assert_probe_error(&addr.to_string(), "not a TLS server: got 'SSH-2.0-OpenSSH_9.6'");
+    assert_probe_error(
+        &addr.to_string(),
+        "not a TLS server: got 'SSH-2.0-OpenSSH_9.6'",
+    );
 }
 
 #[test]
@@ -364,7 +485,10 @@ fn hostile_http_banner() {
         read_hello(&mut s);
         let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
     });
-    assert_probe_error(&addr.to_string(), "not a TLS server: got 'HTTP/1.1 400 Bad Request'");
+    assert_probe_error(
+        &addr.to_string(),
+        "not a TLS server: got 'HTTP/1.1 400 Bad Request'",
+    );
 }
 
 #[test]
@@ -404,7 +528,11 @@ fn hostile_server_that_picks_a_different_suite_every_time() {
         let _ = s.write_all(&server_hello_record(rotation[i % rotation.len()]));
     });
     let facts = probe(&target(addr.port())).expect("probe");
-    let errors: Vec<&String> = facts.versions.iter().filter_map(|v| v.error.as_ref()).collect();
+    let errors: Vec<&String> = facts
+        .versions
+        .iter()
+        .filter_map(|v| v.error.as_ref())
+        .collect();
     assert!(
         errors.iter().any(|e| e.contains("which was not offered")),
         "{:?}",
@@ -426,7 +554,10 @@ fn refused_and_unresolvable() {
 
 #[test]
 fn bad_endpoint_is_a_usage_error() {
-    let out = tilicheck().args(["tls", "127.0.0.1:99999"]).output().expect("runs");
+    let out = tilicheck()
+        .args(["tls", "127.0.0.1:99999"])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("port"));
 }

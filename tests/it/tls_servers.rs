@@ -104,6 +104,7 @@ pub fn compliant_options(dh: &str) -> Vec<String> {
         dh,
         "-Verify",
         "1",
+        "-verify_return_error",
         "-CAfile",
         "root-ca.pem",
     ]
@@ -169,10 +170,12 @@ pub fn rustls_server() -> SocketAddr {
     roots
         .add(CertificateDer::from_pem_file(fixture("root-ca.pem")).expect("root"))
         .expect("root");
-    let verifier =
-        rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-            .build()
-            .expect("client verifier");
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .expect("client verifier");
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("versions")
@@ -194,7 +197,8 @@ pub fn rustls_server() -> SocketAddr {
                 Ok(n) => got.extend_from_slice(&buf[..n]),
             }
         }
-        let _ = tls.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        let _ =
+            tls.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
         tls.conn.send_close_notify();
         let _ = tls.flush();
     })

@@ -45,10 +45,16 @@ fn handshake(outcome: HandshakeOutcome, http: Option<&str>, client: bool) -> Han
 
 #[test]
 fn version_fails_on_tls10_and_passes_on_modern_only() {
-    let f = check_version(&probe(&[(Version::Tls12, &[0xc02f]), (Version::Tls10, &[0x002f])]), &V3);
+    let f = check_version(
+        &probe(&[(Version::Tls12, &[0xc02f]), (Version::Tls10, &[0x002f])]),
+        &V3,
+    );
     assert_eq!(f.status, Status::Fail);
     assert!(f.detail.contains("TLS 1.0"));
-    let f = check_version(&probe(&[(Version::Tls13, &[0x1301]), (Version::Tls12, &[0xc02f])]), &V3);
+    let f = check_version(
+        &probe(&[(Version::Tls13, &[0x1301]), (Version::Tls12, &[0xc02f])]),
+        &V3,
+    );
     assert_eq!(f.status, Status::Pass);
     let f = check_version(&probe(&[(Version::Tls12, &[])]), &V3);
     assert_eq!(f.status, Status::Error);
@@ -65,14 +71,25 @@ fn version_is_error_when_an_old_version_could_not_be_probed() {
 fn forward_secrecy_names_static_and_anonymous_suites() {
     let f = check_forward_secrecy(&probe(&[(Version::Tls12, &[0xc030, 0x009c, 0x00a6])]));
     assert_eq!(f.status, Status::Fail);
-    assert!(f.detail.contains("TLS_RSA_WITH_AES_128_GCM_SHA256 (RSA key exchange)"), "{}", f.detail);
+    assert!(
+        f.detail
+            .contains("TLS_RSA_WITH_AES_128_GCM_SHA256 (RSA key exchange)"),
+        "{}",
+        f.detail
+    );
     assert!(f.detail.contains("anonymous"), "{}", f.detail);
-    assert_eq!(check_forward_secrecy(&probe(&[(Version::Tls13, &[0x1301])])).status, Status::Pass);
+    assert_eq!(
+        check_forward_secrecy(&probe(&[(Version::Tls13, &[0x1301])])).status,
+        Status::Pass
+    );
 }
 
 #[test]
 fn strength_checks_cipher_mac_dh_and_groups() {
-    let p = probe(&[(Version::Tls13, &[0x1301, 0x1302]), (Version::Tls12, &[0xc030, 0x009f])]);
+    let p = probe(&[
+        (Version::Tls13, &[0x1301, 0x1302]),
+        (Version::Tls12, &[0xc030, 0x009f]),
+    ]);
     let mut ok = p.clone();
     ok.key_exchanges = vec![KeyExchangeFacts {
         version: Version::Tls12,
@@ -82,7 +99,12 @@ fn strength_checks_cipher_mac_dh_and_groups() {
     }];
     let f = check_strength(&ok, &V3);
     assert_eq!(f.status, Status::Pass, "{}", f.detail);
-    assert!(f.assumption.as_deref().unwrap_or_default().contains("Traficom"));
+    assert!(
+        f.assumption
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Traficom")
+    );
 
     let mut weak = ok.clone();
     weak.key_exchanges[0].dh_bits = Some(2048);
@@ -123,8 +145,9 @@ fn mutual_tls_outcomes() {
     assert_eq!(f.status, Status::Pass, "{}", f.detail);
 
     let mut rejected = asked.clone();
-    rejected.handshake.outcome =
-        HandshakeOutcome::RejectedAfterHandshake("the server sent alert CertificateRequired".into());
+    rejected.handshake.outcome = HandshakeOutcome::RejectedAfterHandshake(
+        "the server sent alert CertificateRequired".into(),
+    );
     let f = check_mutual(&rejected);
     assert_eq!(f.status, Status::Fail);
     assert!(f.detail.contains("CN=Root"));
@@ -147,6 +170,10 @@ fn http_version() {
     assert_eq!(check_http(&h).status, Status::Fail);
     let h = handshake(HandshakeOutcome::HttpFailed("closed".into()), None, true);
     assert_eq!(check_http(&h).status, Status::Error);
-    let h = handshake(HandshakeOutcome::FailedInHandshake("alert".into()), None, true);
+    let h = handshake(
+        HandshakeOutcome::FailedInHandshake("alert".into()),
+        None,
+        true,
+    );
     assert_eq!(check_http(&h).status, Status::Skip);
 }

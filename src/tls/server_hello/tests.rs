@@ -97,10 +97,18 @@ fn tls12_flight_split_and_coalesced() {
 #[test]
 fn hello_retry_request_is_recognised() {
     let exts = [0x00, 0x2b, 0, 2, 3, 4, 0x00, 0x33, 0, 2, 0x00, 0x17];
-    let f = read(record(22, &server_hello(0x1302, HRR_RANDOM, &exts)), 1, Until::Hello).unwrap();
+    let f = read(
+        record(22, &server_hello(0x1302, HRR_RANDOM, &exts)),
+        1,
+        Until::Hello,
+    )
+    .unwrap();
     let h = f.hello.unwrap();
     assert!(h.retry_request);
-    assert_eq!((h.version, h.suite, h.group), (0x0304, 0x1302, Some(0x0017)));
+    assert_eq!(
+        (h.version, h.suite, h.group),
+        (0x0304, 0x1302, Some(0x0017))
+    );
 }
 
 #[test]
@@ -118,8 +126,13 @@ fn hostile_answers_are_errors() {
         Err(ReadError::NotTls("SSH-2.0-OpenSSH_9.6".into()))
     );
     let http = b"HTTP/1.1 400 Bad Request\r\n\r\n".to_vec();
-    assert!(matches!(read(http, 100, Until::Hello), Err(ReadError::NotTls(b)) if b.starts_with("HTTP/1.1 400")));
-    assert_eq!(read(vec![], 1, Until::Hello), Err(ReadError::ClosedBeforeAnswer));
+    assert!(
+        matches!(read(http, 100, Until::Hello), Err(ReadError::NotTls(b)) if b.starts_with("HTTP/1.1 400"))
+    );
+    assert_eq!(
+        read(vec![], 1, Until::Hello),
+        Err(ReadError::ClosedBeforeAnswer)
+    );
     assert_eq!(
         read(vec![22, 3, 3, 0x50, 0x00], 100, Until::Hello),
         Err(ReadError::OversizedRecord(0x5000))
@@ -134,7 +147,10 @@ fn hostile_answers_are_errors() {
     bad.push(200);
     assert!(matches!(
         read(record(22, &message(2, &bad)), 100, Until::Hello),
-        Err(ReadError::Malformed { what: "ServerHello", .. })
+        Err(ReadError::Malformed {
+            what: "ServerHello",
+            ..
+        })
     ));
 }
 
@@ -143,7 +159,10 @@ fn every_truncation_of_a_flight_is_an_error_not_a_panic() {
     let exts = [0x00, 0x2b, 0, 2, 3, 4, 0x00, 0x33, 0, 4, 0x00, 0x1d, 0, 0];
     let full = record(22, &server_hello(0x1301, [9; 32], &exts));
     for cut in 0..full.len() {
-        assert!(read(full[..cut].to_vec(), 7, Until::Hello).is_err(), "cut at {cut}");
+        assert!(
+            read(full[..cut].to_vec(), 7, Until::Hello).is_err(),
+            "cut at {cut}"
+        );
     }
     // Corrupt every length byte in turn: an error or a parse, never a panic.
     for i in 0..full.len() {
