@@ -424,7 +424,7 @@ pub fn probe(target: &Target) -> Result<ProbeFacts, ProbeError> {
             .unwrap_or_else(|_| (Vec::new(), Some("the probe thread failed".to_owned())));
         (results, groups, found)
     });
-    results.sort_by(|a, b| b.version.cmp(&a.version));
+    results.sort_by_key(|v| std::cmp::Reverse(v.version));
 
     let tls13 = results
         .iter()
