@@ -311,17 +311,21 @@ pub fn check_mutual(e: &EndpointFacts) -> Finding {
         );
     };
     let negotiated = negotiated(h);
-    match &h.outcome {
-        HandshakeOutcome::Completed => Finding::pass(
-            rule,
-            format!("handshake with {subject} accepted ({negotiated})"),
-        ),
-        HandshakeOutcome::HttpFailed(err) => Finding::pass(
-            rule,
-            format!(
-                "handshake with {subject} accepted ({negotiated}); the HTTP exchange then failed: {err}"
-            ),
-        ),
+    let rejected = match &h.outcome {
+        HandshakeOutcome::Completed => {
+            return Finding::pass(
+                rule,
+                format!("handshake with {subject} accepted ({negotiated})"),
+            );
+        }
+        HandshakeOutcome::HttpFailed(err) => {
+            return Finding::pass(
+                rule,
+                format!(
+                    "handshake with {subject} accepted ({negotiated}); the HTTP exchange then failed: {err}"
+                ),
+            );
+        }
         HandshakeOutcome::FailedInHandshake(err) => Finding::fail(
             rule,
             format!(
@@ -336,6 +340,15 @@ pub fn check_mutual(e: &EndpointFacts) -> Finding {
                 ca_text(e)
             ),
         ),
+    };
+    // The most common cause in practice: a client that sends its leaf without the CA below
+    // the root, which the server then cannot chain.
+    if h.client_chain_len == 1 {
+        rejected.with_remedy(
+            "Your certificate file holds only the leaf: give a PEM with the leaf followed by its intermediate CA certificates, issued under a CA the server names.",
+        )
+    } else {
+        rejected
     }
 }
 

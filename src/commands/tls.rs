@@ -15,7 +15,7 @@ use crate::pki::facts::CertificateFacts;
 use crate::pki::load;
 use crate::profile::{Interface, RegisterProfile, RuleId};
 use crate::secret::PasswordSource;
-use crate::tls::facts::EndpointFacts;
+use crate::tls::facts::{EndpointFacts, HandshakeOutcome};
 use crate::tls::handshake::{ClientIdentity, handshake};
 use crate::tls::probe::{Target, probe};
 
@@ -89,16 +89,24 @@ pub fn target(
     .map_err(|e| CommandError::Input(e.to_string()))
 }
 
-/// The certificate the endpoint presented, fetched with a handshake that sends none.
+/// The certificate the endpoint presented, fetched with a handshake that sends none; when
+/// rustls cannot talk to the server (TLS 1.0, static RSA only), from the raw probe's flights.
 pub fn fetch_leaf(target: &Target) -> Result<Vec<u8>, CommandError> {
     let facts = handshake(target, None, &[])
         .map_err(|e| CommandError::Input(format!("{}: {e}", target.endpoint())))?
         .map_err(|e| CommandError::Input(e.to_string()))?;
-    facts.chain.into_iter().next().ok_or_else(|| {
+    if let Some(leaf) = facts.chain.into_iter().next() {
+        return Ok(leaf);
+    }
+    let probed = probe(target).map_err(|e| CommandError::Input(e.to_string()))?;
+    probed.chain.into_iter().next().ok_or_else(|| {
+        let why = match facts.outcome {
+            HandshakeOutcome::FailedInHandshake(e) => e,
+            _ => "no certificate in any handshake".to_owned(),
+        };
         CommandError::Input(format!(
-            "{}: the server sent no certificate ({:?})",
-            target.endpoint(),
-            facts.outcome
+            "{}: the server sent no certificate: {why}",
+            target.endpoint()
         ))
     })
 }

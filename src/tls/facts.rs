@@ -126,6 +126,8 @@ pub struct HttpFacts {
 pub struct HandshakeFacts {
     /// A client certificate was configured (and offered if asked for).
     pub client_cert: Option<String>,
+    /// How many certificates the client offered (leaf plus intermediates).
+    pub client_chain_len: usize,
     pub version: Option<String>,
     pub suite: Option<String>,
     pub group: Option<String>,

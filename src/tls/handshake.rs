@@ -113,6 +113,7 @@ pub fn handshake(
     let mut tls = rustls::StreamOwned::new(conn, tcp);
     let mut facts = HandshakeFacts {
         client_cert: identity.map(|i| i.subject.clone()),
+        client_chain_len: identity.map_or(0, |i| i.chain.len()),
         version: None,
         suite: None,
         group: None,

@@ -572,3 +572,17 @@ fn client_key_from_pkcs12_and_missing_key() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--key"));
     let _ = fixture("supplier.pem");
 }
+
+#[test]
+fn register_cert_from_a_server_rustls_cannot_talk_to() {
+    // TLS 1.0 with static RSA only: rustls refuses, the raw probe still reads the certificate.
+    let server = OpensslServer::start(&["-tls1", "-cipher", "AES128-SHA:@SECLEVEL=0"]);
+    let (code, report) = run_json(&["register-cert", &server.endpoint()]);
+    assert_eq!(status(&report, "REG-CERT").0, "pass", "{report}");
+    assert_eq!(code, 0);
+    // And `tls` reports the handshake failure instead of stopping.
+    let (code, report) = run_json(&["tls", &server.endpoint()]);
+    assert_eq!(status(&report, "TLS-VERSION").0, "fail");
+    assert_eq!(status(&report, "HTTP-VERSION").0, "skip");
+    assert_eq!(code, 1);
+}

@@ -28,6 +28,7 @@ fn probe(versions: &[(Version, &[u16])]) -> ProbeFacts {
 fn handshake(outcome: HandshakeOutcome, http: Option<&str>, client: bool) -> HandshakeFacts {
     HandshakeFacts {
         client_cert: client.then(|| "CN=supplier".to_owned()),
+        client_chain_len: 2,
         version: Some("TLS 1.3".into()),
         suite: Some("TLS13_AES_256_GCM_SHA384".into()),
         group: Some("X25519".into()),
@@ -151,6 +152,21 @@ fn mutual_tls_outcomes() {
     let f = check_mutual(&rejected);
     assert_eq!(f.status, Status::Fail);
     assert!(f.detail.contains("CN=Root"));
+
+    let mut leaf_only = rejected.clone();
+    leaf_only.handshake.client_chain_len = 1;
+    assert!(
+        check_mutual(&leaf_only)
+            .remedy()
+            .unwrap()
+            .contains("intermediate")
+    );
+    assert!(
+        !check_mutual(&rejected)
+            .remedy()
+            .unwrap()
+            .contains("intermediate")
+    );
 
     let mut no_cert = asked.clone();
     no_cert.handshake.client_cert = None;
