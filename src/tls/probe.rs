@@ -5,6 +5,7 @@
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -19,7 +20,10 @@ pub struct Target {
     /// The host as the user wrote it (reports and SNI).
     pub host: String,
     pub port: u16,
-    pub addr: SocketAddr,
+    /// Every address the name resolved to, tried in order.
+    pub addrs: Vec<SocketAddr>,
+    /// The address that last accepted a connection: later connections go there first.
+    preferred: Arc<AtomicUsize>,
     /// The name sent as SNI; None for an IP address without `--sni`.
     pub sni: Option<String>,
     pub connect_timeout: Duration,
@@ -49,17 +53,19 @@ impl Target {
         connect_timeout: Duration,
         read_timeout: Duration,
     ) -> Result<Target, ProbeError> {
-        let addr = (host, port)
+        let addrs: Vec<SocketAddr> = (host, port)
             .to_socket_addrs()
             .map_err(|e| ProbeError::Resolve {
                 host: host.to_owned(),
                 problem: e.to_string(),
             })?
-            .next()
-            .ok_or_else(|| ProbeError::Resolve {
+            .collect();
+        if addrs.is_empty() {
+            return Err(ProbeError::Resolve {
                 host: host.to_owned(),
                 problem: "no addresses".to_owned(),
-            })?;
+            });
+        }
         let sni = sni.or_else(|| {
             let bare = host.trim_start_matches('[').trim_end_matches(']');
             bare.parse::<std::net::IpAddr>()
@@ -69,7 +75,8 @@ impl Target {
         Ok(Target {
             host: host.to_owned(),
             port,
-            addr,
+            addrs,
+            preferred: Arc::new(AtomicUsize::new(0)),
             sni,
             connect_timeout,
             read_timeout,
@@ -84,14 +91,27 @@ impl Target {
         }
     }
 
-    /// A TCP connection with both timeouts set.
+    /// A TCP connection with both timeouts set: the address that worked last, then the others.
     pub fn connect(&self) -> Result<TcpStream, ProbeError> {
-        let stream = TcpStream::connect_timeout(&self.addr, self.connect_timeout).map_err(|e| {
-            ProbeError::Connect {
-                endpoint: self.endpoint(),
-                problem: e.to_string(),
+        let first = self.preferred.load(Ordering::Relaxed) % self.addrs.len();
+        let order = (0..self.addrs.len()).map(|i| (first + i) % self.addrs.len());
+        let mut last = String::new();
+        for i in order {
+            match TcpStream::connect_timeout(&self.addrs[i], self.connect_timeout) {
+                Ok(stream) => {
+                    self.preferred.store(i, Ordering::Relaxed);
+                    return self.with_timeouts(stream);
+                }
+                Err(e) => last = e.to_string(),
             }
-        })?;
+        }
+        Err(ProbeError::Connect {
+            endpoint: self.endpoint(),
+            problem: last,
+        })
+    }
+
+    fn with_timeouts(&self, stream: TcpStream) -> Result<TcpStream, ProbeError> {
         let _ = stream.set_nodelay(true);
         for r in [
             stream.set_read_timeout(Some(self.read_timeout)),

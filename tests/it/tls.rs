@@ -586,3 +586,132 @@ fn register_cert_from_a_server_rustls_cannot_talk_to() {
     assert_eq!(status(&report, "HTTP-VERSION").0, "skip");
     assert_eq!(code, 1);
 }
+
+#[test]
+fn elimination_yields_server_order_and_survives_dropped_connections() {
+    use std::collections::HashSet;
+    use std::sync::{Arc, Mutex};
+    // A TLS 1.2-only server with a fixed preference, which drops the first attempt of every
+    // distinct hello mid-record: each answer the prober keeps must come from its retry.
+    let preference = [0x009eu16, 0xc030, 0xc02f];
+    let seen: Arc<Mutex<HashSet<Vec<u8>>>> = Arc::default();
+    let addr = spawn_server(200, move |mut s, _| {
+        let hello = crate::tls_servers::read_client_hello(&mut s);
+        let Some((version, offered, tls13)) = crate::tls_servers::parse_client_hello(&hello) else {
+            return;
+        };
+        // Everything but the random and session id identifies the offer.
+        let key: Vec<u8> = [
+            version.to_be_bytes().to_vec(),
+            offered.iter().flat_map(|x| x.to_be_bytes()).collect(),
+            vec![tls13 as u8],
+        ]
+        .concat();
+        if seen.lock().unwrap().insert(key) {
+            let _ = s.write_all(&[22, 3, 3, 0, 60, 2, 0]);
+            return;
+        }
+        let answer = match preference.iter().find(|p| offered.contains(p)) {
+            Some(suite) if version == 0x0303 => server_hello_record(*suite),
+            Some(_) => vec![21, 3, 3, 0, 2, 2, 70],
+            None => vec![21, 3, 3, 0, 2, 2, 40],
+        };
+        let _ = s.write_all(&answer);
+    });
+    let facts = probe(&target(addr.port())).expect("probe");
+    let tls12 = facts
+        .versions
+        .iter()
+        .find(|v| v.version == Version::Tls12)
+        .unwrap();
+    assert_eq!(tls12.suites, preference.to_vec(), "{:?}", facts.versions);
+    assert_eq!(tls12.error, None);
+    for v in [
+        Version::Tls13,
+        Version::Tls11,
+        Version::Tls10,
+        Version::Ssl3,
+    ] {
+        assert!(suites(&facts, v).is_empty(), "{v}");
+    }
+}
+
+#[test]
+fn hostile_slow_drip_hits_the_deadline() {
+    let addr = spawn_server(10, |mut s, _| {
+        read_hello(&mut s);
+        for b in server_hello_record(0xc02f).into_iter().take(30) {
+            if s.write_all(&[b]).is_err() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    assert_probe_error(&addr.to_string(), "no answer within the read timeout");
+}
+
+#[test]
+fn hostile_endless_flight_is_capped() {
+    // A ServerHello, then a Certificate message announcing `len` bytes, then 16 KiB records
+    // (bounded here to 2 MiB): an absurd length is refused at once, a plausible one at the
+    // flight cap.
+    for (len, needle) in [
+        ([0xffu8, 0xff, 0xff], "length beyond any first flight"),
+        ([0x03, 0xff, 0x00], "more than 262144 bytes"),
+    ] {
+        let addr = spawn_server(10, move |mut s, _| {
+            read_hello(&mut s);
+            let mut first = server_hello_record(0xc02f);
+            first.truncate(first.len() - 4);
+            let n = first.len() - 5;
+            first[3..5].copy_from_slice(&(n as u16).to_be_bytes());
+            if s.write_all(&first).is_err() {
+                return;
+            }
+            let mut rec = vec![22, 3, 3, 0x40, 0x00, 11, len[0], len[1], len[2]];
+            rec.resize(5 + 0x4000, 0);
+            for _ in 0..128 {
+                if s.write_all(&rec).is_err() {
+                    return;
+                }
+            }
+        });
+        let out = tilicheck()
+            .args([
+                "--format",
+                "json",
+                "tls",
+                &addr.to_string(),
+                "--read-timeout",
+                "2000",
+            ])
+            .timeout(Duration::from_secs(30))
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(
+            stdout.contains(needle) || stderr.contains(needle),
+            "{needle}: stdout: {stdout}\nstderr: {stderr}"
+        );
+        assert_eq!(out.status.code(), Some(3), "{stderr}");
+    }
+}
+
+#[test]
+fn host_names_resolve_and_sni_is_sent() {
+    let server = OpensslServer::start(&["-tls1_3"]);
+    let (code, report) = run_json(&[
+        "tls",
+        &format!("localhost:{}", server.port),
+        "--sni",
+        "localhost",
+    ]);
+    assert_eq!(status(&report, "TLS-VERSION").0, "pass", "{report}");
+    assert_eq!(status(&report, "REG-CERT").0, "pass");
+    assert!(
+        code == 1,
+        "no client cert request here: TLS-MUTUAL fails ({code})"
+    );
+}

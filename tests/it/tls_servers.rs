@@ -203,3 +203,42 @@ pub fn rustls_server() -> SocketAddr {
         let _ = tls.flush();
     })
 }
+
+/// The version and suites of a ClientHello record, read by hand (the test's own parser, so a
+/// bug in the prober's writer cannot hide itself).
+pub fn parse_client_hello(bytes: &[u8]) -> Option<(u16, Vec<u16>, bool)> {
+    let hs = bytes.get(5..)?;
+    if *hs.first()? != 1 {
+        return None;
+    }
+    let body = hs.get(4..)?;
+    let version = u16::from_be_bytes([*body.first()?, *body.get(1)?]);
+    let sid_len = usize::from(*body.get(34)?);
+    let at = 35 + sid_len;
+    let n = usize::from(u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?]));
+    let suites = body
+        .get(at + 2..at + 2 + n)?
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    // A TLS 1.3 hello carries supported_versions (0x002b); good enough to look for it.
+    let tls13 = body.windows(3).any(|w| w == [0x00, 0x2b, 0x00]);
+    Some((version, suites, tls13))
+}
+
+/// Read one whole ClientHello record (bounded).
+pub fn read_client_hello(stream: &mut TcpStream) -> Vec<u8> {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while got.len() < 65536 {
+        if got.len() >= 5 && got.len() >= 5 + usize::from(u16::from_be_bytes([got[3], got[4]])) {
+            break;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+    got
+}
