@@ -6,4 +6,5 @@ mod rules_on_fixtures;
 mod snapshots;
 mod support;
 mod tls;
+mod tls_hostile;
 mod tls_servers;
