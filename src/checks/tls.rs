@@ -431,6 +431,17 @@ fn summary(e: &EndpointFacts) -> Vec<(String, String)> {
             let text = Suite::by_id(*id).map_or_else(|| Suite::name_of(*id), |s| s.describe());
             out.push((v.version.to_string(), text));
         }
+        match v.server_order {
+            Some(true) => out.push((
+                v.version.to_string(),
+                "(listed in the server's order of preference)".into(),
+            )),
+            Some(false) => out.push((
+                v.version.to_string(),
+                "(the server follows the client's order; listed as chosen)".into(),
+            )),
+            None => {}
+        }
         if let Some(err) = &v.error {
             out.push((v.version.to_string(), format!("enumeration stopped: {err}")));
         }

@@ -16,7 +16,7 @@ use crate::pki::load;
 use crate::profile::{Interface, RegisterProfile, RuleId};
 use crate::secret::PasswordSource;
 use crate::tls::facts::{EndpointFacts, HandshakeOutcome};
-use crate::tls::handshake::{ClientIdentity, handshake};
+use crate::tls::handshake::{ClientIdentity, HandshakeError, handshake};
 use crate::tls::probe::{Target, probe};
 
 /// Port used when the endpoint names none.
@@ -62,9 +62,7 @@ pub fn endpoint_facts(
     trust: &[rustls::pki_types::CertificateDer<'static>],
 ) -> Result<EndpointFacts, CommandError> {
     let probe = probe(target).map_err(|e| CommandError::Input(e.to_string()))?;
-    let handshake = handshake(target, identity, trust)
-        .map_err(|e| CommandError::Input(format!("{}: {e}", target.endpoint())))?
-        .map_err(|e| CommandError::Input(e.to_string()))?;
+    let handshake = handshake(target, identity, trust).map_err(|e| handshake_error(target, e))?;
     Ok(EndpointFacts {
         endpoint: target.endpoint(),
         probe,
@@ -92,9 +90,7 @@ pub fn target(
 /// The certificate the endpoint presented, fetched with a handshake that sends none; when
 /// rustls cannot talk to the server (TLS 1.0, static RSA only), from the raw probe's flights.
 pub fn fetch_leaf(target: &Target) -> Result<Vec<u8>, CommandError> {
-    let facts = handshake(target, None, &[])
-        .map_err(|e| CommandError::Input(format!("{}: {e}", target.endpoint())))?
-        .map_err(|e| CommandError::Input(e.to_string()))?;
+    let facts = handshake(target, None, &[]).map_err(|e| handshake_error(target, e))?;
     if let Some(leaf) = facts.chain.into_iter().next() {
         return Ok(leaf);
     }
@@ -109,6 +105,14 @@ pub fn fetch_leaf(target: &Target) -> Result<Vec<u8>, CommandError> {
             target.endpoint()
         ))
     })
+}
+
+fn handshake_error(target: &Target, e: HandshakeError) -> CommandError {
+    match e {
+        // Already names the endpoint.
+        HandshakeError::Connect(e) => CommandError::Input(e.to_string()),
+        other => CommandError::Input(format!("{}: {other}", target.endpoint())),
+    }
 }
 
 /// REG-CERT and CERT-VALIDITY on the endpoint's certificate, plus a plain note that this

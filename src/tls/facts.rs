@@ -50,8 +50,11 @@ impl std::fmt::Display for Version {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VersionFacts {
     pub version: Version,
-    /// Suites the server accepted, in the server's order of preference.
+    /// Suites the server accepted, in the order it chose them.
     pub suites: Vec<u16>,
+    /// Whether that order is the server's own: `Some(false)` when the server follows the
+    /// client's order instead; None when fewer than two suites were accepted.
+    pub server_order: Option<bool>,
     /// Why the enumeration stopped early, if it did: the list above may be incomplete.
     pub error: Option<String>,
 }

@@ -27,15 +27,18 @@ pub struct ClientIdentity {
     pub subject: String,
 }
 
-/// Why the handshake could not even be set up.
+/// Why the handshake could not even start. A handshake that starts and fails is a fact
+/// ([`HandshakeOutcome::FailedInHandshake`]), not an error.
 #[derive(Debug, thiserror::Error)]
-pub enum SetupError {
+pub enum HandshakeError {
     #[error("the client key cannot be used: {0}")]
     Key(String),
     #[error("the trust anchors cannot be used: {0}")]
     Trust(String),
     #[error("TLS configuration: {0}")]
     Config(String),
+    #[error(transparent)]
+    Connect(#[from] ProbeError),
 }
 
 /// Classical groups only: with prefer-post-quantum rustls would offer X25519MLKEM768 first,
@@ -56,12 +59,12 @@ pub fn handshake(
     target: &Target,
     identity: Option<&ClientIdentity>,
     trust: &[CertificateDer<'static>],
-) -> Result<Result<HandshakeFacts, ProbeError>, SetupError> {
+) -> Result<HandshakeFacts, HandshakeError> {
     let provider = Arc::new(provider());
     let key = match identity {
         Some(id) => Some(Arc::new(
             CertifiedKey::from_der(id.chain.clone(), id.key.clone_key(), &provider)
-                .map_err(|e| SetupError::Key(e.to_string()))?,
+                .map_err(|e| HandshakeError::Key(e.to_string()))?,
         )),
         None => None,
     };
@@ -72,12 +75,12 @@ pub fn handshake(
         for c in trust {
             roots
                 .add(c.clone())
-                .map_err(|e| SetupError::Trust(e.to_string()))?;
+                .map_err(|e| HandshakeError::Trust(e.to_string()))?;
         }
         Some(
             WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
                 .build()
-                .map_err(|e| SetupError::Trust(e.to_string()))?,
+                .map_err(|e| HandshakeError::Trust(e.to_string()))?,
         )
     };
     let verifier = Arc::new(Recorder {
@@ -91,7 +94,7 @@ pub fn handshake(
     });
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(rustls::ALL_VERSIONS)
-        .map_err(|e| SetupError::Config(e.to_string()))?
+        .map_err(|e| HandshakeError::Config(e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(verifier.clone())
         .with_client_cert_resolver(resolver.clone());
@@ -102,14 +105,11 @@ pub fn handshake(
             .trim_end_matches(']')
             .to_owned(),
     )
-    .map_err(|e| SetupError::Config(format!("{name}: {e}")))?;
+    .map_err(|e| HandshakeError::Config(format!("{name}: {e}")))?;
     let conn = rustls::ClientConnection::new(Arc::new(config), name)
-        .map_err(|e| SetupError::Config(e.to_string()))?;
+        .map_err(|e| HandshakeError::Config(e.to_string()))?;
 
-    let tcp = match target.connect() {
-        Ok(t) => t,
-        Err(e) => return Ok(Err(e)),
-    };
+    let tcp = target.connect()?;
     let mut tls = rustls::StreamOwned::new(conn, tcp);
     let mut facts = HandshakeFacts {
         client_cert: identity.map(|i| i.subject.clone()),
@@ -161,7 +161,7 @@ pub fn handshake(
     if let Some(e) = handshake_error {
         facts.outcome = HandshakeOutcome::FailedInHandshake(e);
     }
-    Ok(Ok(facts))
+    Ok(facts)
 }
 
 fn version_name(v: rustls::ProtocolVersion) -> &'static str {

@@ -148,15 +148,21 @@ impl Prober<'_> {
             Err(ProbeError::Answer { problem, .. })
                 if problem.is_transient() || problem == ReadError::ClosedBeforeAnswer =>
             {
-                match self.ask_once(offer, until) {
-                    // A silent close twice is how some servers refuse.
-                    Err(ProbeError::Answer {
-                        problem: ReadError::ClosedBeforeAnswer,
-                        ..
-                    }) => Ok(Answer::Refused),
-                    other => other,
-                }
+                self.retry(offer, until)
             }
+            // A refused connection in the middle of a scan can be a full accept queue.
+            Err(ProbeError::Connect { .. }) => self.ask_once(offer, until),
+            other => other,
+        }
+    }
+
+    /// The confirming attempt. A silent close twice is how some servers refuse.
+    fn retry(&self, offer: &Offer<'_>, until: Until) -> Result<Answer, ProbeError> {
+        match self.ask_once(offer, until) {
+            Err(ProbeError::Answer {
+                problem: ReadError::ClosedBeforeAnswer,
+                ..
+            }) => Ok(Answer::Refused),
             other => other,
         }
     }
@@ -176,10 +182,11 @@ impl Prober<'_> {
         let deadline = Instant::now() + self.target.read_timeout * 2;
         let flight = read_flight(&mut stream, until, deadline).map_err(answer_err)?;
         let _ = stream.shutdown(std::net::Shutdown::Both);
-        if flight.alert.is_some() || flight.hello.is_none() {
-            return Ok(Answer::Refused);
+        // An alert after the ServerHello does not undo the choice it made.
+        match flight.hello {
+            Some(_) => Ok(Answer::Chose(flight)),
+            None => Ok(Answer::Refused),
         }
-        Ok(Answer::Chose(flight))
     }
 
     /// Enumerate the suites of one version by elimination.
@@ -192,6 +199,7 @@ impl Prober<'_> {
         let mut facts = VersionFacts {
             version,
             suites: Vec::new(),
+            server_order: None,
             error: None,
         };
         let until = match version {
@@ -233,7 +241,36 @@ impl Prober<'_> {
             facts.suites.push(hello.suite);
             found.record(version, hello.suite, &flight);
         }
+        if let ([first, second, ..], None) = (facts.suites.as_slice(), &facts.error) {
+            facts.server_order = self.server_decides(version, *first, *second, share);
+        }
         facts
+    }
+
+    /// One more hello with the server's first two choices swapped: a server with its own
+    /// preference picks its first again; one that follows the client picks the other.
+    fn server_decides(
+        &self,
+        version: Version,
+        first: u16,
+        second: u16,
+        share: Option<Vec<u8>>,
+    ) -> Option<bool> {
+        let offer = Offer {
+            version,
+            suites: &[second, first],
+            groups: ALL_GROUPS,
+            key_share: share.map(|k| (0x001d, k)),
+            sni: self.target.sni.as_deref(),
+        };
+        let until = match version {
+            Version::Tls13 => Until::Hello,
+            _ => Until::HelloDone,
+        };
+        match self.ask(&offer, until) {
+            Ok(Answer::Chose(f)) => f.hello.map(|h| h.suite == first),
+            _ => None,
+        }
     }
 
     /// TLS 1.3 groups by elimination: an empty key_share makes the server name its choice in
@@ -435,6 +472,7 @@ pub fn probe(target: &Target) -> Result<ProbeFacts, ProbeError> {
                 Err(_) => results.push(VersionFacts {
                     version: v,
                     suites: Vec::new(),
+                    server_order: None,
                     error: Some("the probe thread failed".to_owned()),
                 }),
             }

@@ -92,6 +92,13 @@ fn compliant_register_exact_sets_and_findings() {
     for v in [Version::Tls11, Version::Tls10, Version::Ssl3] {
         assert!(suites(&facts, v).is_empty(), "{v}");
     }
+    // s_server follows the client's order unless told -serverpref.
+    let tls12 = facts
+        .versions
+        .iter()
+        .find(|v| v.version == Version::Tls12)
+        .unwrap();
+    assert_eq!(tls12.server_order, Some(false));
     assert_eq!(
         facts.groups.iter().copied().collect::<BTreeSet<_>>(),
         set(&[0x001d, 0x0017, 0x0018, 0x0101])
@@ -258,6 +265,7 @@ fn tls12_only_rejection_fails_in_the_handshake() {
 #[test]
 fn legacy_versions_and_static_rsa_fail() {
     let server = OpensslServer::start(&[
+        "-serverpref",
         "-cipher",
         "AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
         "-ciphersuites",
@@ -266,6 +274,14 @@ fn legacy_versions_and_static_rsa_fail() {
     let facts = probe(&target(server.port)).expect("probe");
     assert_eq!(suites(&facts, Version::Tls13), set(&[0x1301]));
     assert_eq!(suites(&facts, Version::Tls12), set(&[0x002f, 0xc02f]));
+    // -serverpref: the server's own order, weakest first as configured.
+    let tls12 = facts
+        .versions
+        .iter()
+        .find(|v| v.version == Version::Tls12)
+        .unwrap();
+    assert_eq!(tls12.suites, vec![0x002f, 0xc02f]);
+    assert_eq!(tls12.server_order, Some(true));
     assert_eq!(suites(&facts, Version::Tls11), set(&[0x002f]));
     assert_eq!(suites(&facts, Version::Tls10), set(&[0x002f]));
     assert!(suites(&facts, Version::Ssl3).is_empty());

@@ -177,6 +177,7 @@ fn elimination_yields_server_order_and_survives_dropped_connections() {
         .find(|v| v.version == Version::Tls12)
         .unwrap();
     assert_eq!(tls12.suites, preference.to_vec(), "{:?}", facts.versions);
+    assert_eq!(tls12.server_order, Some(true));
     assert_eq!(tls12.error, None);
     for v in [
         Version::Tls13,

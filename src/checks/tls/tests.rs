@@ -12,6 +12,7 @@ fn probe(versions: &[(Version, &[u16])]) -> ProbeFacts {
             .map(|(v, s)| VersionFacts {
                 version: *v,
                 suites: s.to_vec(),
+                server_order: None,
                 error: None,
             })
             .collect(),
