@@ -2,7 +2,7 @@
 //! the facts the prober and the real handshake gathered.
 
 use crate::findings::{Finding, Subject};
-use crate::profile::{RegisterProfile, RuleId};
+use crate::profile::{Confidence, RegisterProfile, RuleId};
 use crate::tls::facts::{
     EndpointFacts, HandshakeFacts, HandshakeOutcome, ProbeFacts, Version, group_bits,
     group_is_ffdhe, group_name,
@@ -133,15 +133,17 @@ pub fn check_strength(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
     let rule = RuleId::TlsStrength;
     let t = &profile.tls;
     let mut problems: Vec<String> = Vec::new();
-    let mut assumptions: Vec<String> = Vec::new();
-    let mut note = |problems: &mut Vec<String>, text: String, assumption: Option<String>| {
-        problems.push(text);
-        if let Some(a) = assumption
-            && !assumptions.contains(&a)
-        {
-            assumptions.push(a);
-        }
-    };
+    // Which profile values a verdict rested on, by name, for the assumption note.
+    let mut used: Vec<(&'static str, Confidence)> = Vec::new();
+    let mut note =
+        |problems: &mut Vec<String>, text: String, value: Option<(&'static str, Confidence)>| {
+            problems.push(text);
+            if let Some(v) = value
+                && !used.iter().any(|(n, _)| *n == v.0)
+            {
+                used.push(v);
+            }
+        };
     let mut count = 0;
     for (v, id) in accepted(p) {
         count += 1;
@@ -160,7 +162,7 @@ pub fn check_strength(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
                     "{v} {}: {}-bit {} key (minimum {})",
                     s.name, s.key_bits, s.cipher, t.min_cipher_bits.value
                 ),
-                t.min_cipher_bits.assumption(),
+                Some(("tls_min_cipher_bits", t.min_cipher_bits.confidence)),
             );
         }
         if t.aead_required.value && !s.aead {
@@ -172,7 +174,7 @@ pub fn check_strength(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
                     s.mode_or_stream(),
                     s.mac
                 ),
-                t.aead_required.assumption(),
+                Some(("tls_aead_required", t.aead_required.confidence)),
             );
         }
         if s.hash_bits < t.min_hash_bits.value {
@@ -182,7 +184,7 @@ pub fn check_strength(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
                     "{v} {}: {}-bit hash (minimum {})",
                     s.name, s.hash_bits, t.min_hash_bits.value
                 ),
-                t.min_hash_bits.assumption(),
+                Some(("tls_min_hash_bits", t.min_hash_bits.confidence)),
             );
         }
     }
@@ -198,7 +200,7 @@ pub fn check_strength(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
                     Suite::name_of(kx.suite),
                     t.min_dh_bits.value
                 ),
-                t.min_dh_bits.assumption(),
+                Some(("tls_min_dh_bits", t.min_dh_bits.confidence)),
             );
         }
     }
@@ -209,16 +211,20 @@ pub fn check_strength(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
         }
     }
     for g in groups {
-        let (min, value) = if group_is_ffdhe(g) {
-            (t.min_dh_bits.value, &t.min_dh_bits)
+        let (min, name, value) = if group_is_ffdhe(g) {
+            (t.min_dh_bits.value, "tls_min_dh_bits", &t.min_dh_bits)
         } else {
-            (t.min_ecdhe_bits.value, &t.min_ecdhe_bits)
+            (
+                t.min_ecdhe_bits.value,
+                "tls_min_ecdhe_bits",
+                &t.min_ecdhe_bits,
+            )
         };
         match group_bits(g) {
             Some(bits) if bits < min => note(
                 &mut problems,
                 format!("group {}: {bits} bits (minimum {min})", group_name(g)),
-                value.assumption(),
+                Some((name, value.confidence)),
             ),
             Some(_) => {}
             None => note(
@@ -230,27 +236,20 @@ pub fn check_strength(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
     }
     let gaps = incomplete(p);
     if !problems.is_empty() {
-        let assumption = (!assumptions.is_empty()).then(|| assumptions.join("; "));
         return Finding::fail(
             rule,
             format!("{} weakness(es): {}", problems.len(), problems.join("; ")),
         )
-        .with_assumption(assumption);
+        .with_assumption(assumption_note(&used));
     }
-    let all_values = [
-        t.min_cipher_bits.assumption(),
-        t.aead_required.assumption(),
-        t.min_hash_bits.assumption(),
-        t.min_dh_bits.assumption(),
-        t.min_ecdhe_bits.assumption(),
+    let all = [
+        ("tls_min_cipher_bits", t.min_cipher_bits.confidence),
+        ("tls_aead_required", t.aead_required.confidence),
+        ("tls_min_hash_bits", t.min_hash_bits.confidence),
+        ("tls_min_dh_bits", t.min_dh_bits.confidence),
+        ("tls_min_ecdhe_bits", t.min_ecdhe_bits.confidence),
     ];
-    let mut used: Vec<String> = Vec::new();
-    for a in all_values.into_iter().flatten() {
-        if !used.contains(&a) {
-            used.push(a);
-        }
-    }
-    let assumption = (!used.is_empty()).then(|| used.join("; "));
+    let assumption = assumption_note(&all);
     if count == 0 {
         Finding::error(rule, "no accepted cipher suite was found")
     } else if !gaps.is_empty() {
@@ -265,12 +264,34 @@ pub fn check_strength(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
         Finding::pass(
             rule,
             format!(
-                "all {count} accepted suites are AEAD with ≥ {}-bit keys and ≥ SHA-{} ; DH ≥ {}, curves ≥ {} bits",
+                "all {count} accepted suites are AEAD with keys ≥ {} bits and hashes ≥ {} bits; DH ≥ {} bits, curves ≥ {} bits",
                 t.min_cipher_bits.value, t.min_hash_bits.value, t.min_dh_bits.value, t.min_ecdhe_bits.value
             ),
         )
         .with_assumption(assumption)
     }
+}
+
+/// One note for several profile values: which are assumed, and why (each reason once).
+fn assumption_note(values: &[(&'static str, Confidence)]) -> Option<String> {
+    let mut names = Vec::new();
+    let mut whys: Vec<&str> = Vec::new();
+    for (name, confidence) in values {
+        if let Confidence::Assumed { why } = confidence {
+            names.push(*name);
+            if !whys.contains(why) {
+                whys.push(why);
+            }
+        }
+    }
+    (!names.is_empty()).then(|| {
+        format!(
+            "{} {} assumed: {} (`tilicheck rules` lists the sources)",
+            names.join(", "),
+            if names.len() == 1 { "is" } else { "are" },
+            whys.join("; ")
+        )
+    })
 }
 
 impl Suite {
@@ -391,7 +412,11 @@ pub fn check_http(h: &HandshakeFacts) -> Finding {
         (None, HandshakeOutcome::HttpFailed(err)) => {
             Finding::error(rule, format!("no HTTP answer: {err}"))
         }
-        (None, _) => Finding::skip(rule, "no HTTP exchange: the TLS handshake did not complete"),
+        (None, HandshakeOutcome::RejectedAfterHandshake(_)) => Finding::skip(
+            rule,
+            "no HTTP exchange: the server refused the client certificate first",
+        ),
+        (None, _) => Finding::skip(rule, "no HTTP exchange: the TLS handshake failed"),
     }
 }
 

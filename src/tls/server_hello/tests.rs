@@ -59,11 +59,10 @@ fn read(bytes: Vec<u8>, step: usize, until: Until) -> Result<Flight, ReadError> 
     read_flight(&mut t, until, deadline())
 }
 
-#[test]
-fn tls12_flight_split_and_coalesced() {
-    // ServerHello + Certificate + ServerKeyExchange (DH, 2048-bit prime) + CertificateRequest
-    // + ServerHelloDone, coalesced into one handshake stream and cut into two records at an
-    // arbitrary point, then delivered three bytes at a time.
+/// A whole TLS 1.2 first flight (ServerHello, Certificate, DH ServerKeyExchange with a
+/// 2048-bit prime, CertificateRequest, ServerHelloDone), coalesced into one handshake stream
+/// and cut into two records at an arbitrary point.
+fn tls12_flight() -> Vec<u8> {
     let mut hs = server_hello(0x009e, [1; 32], &[]);
     let cert = vec![0x30, 0x03, 1, 2, 3];
     let mut certs = vec![];
@@ -86,12 +85,38 @@ fn tls12_flight_split_and_coalesced() {
     let (a, b) = hs.split_at(50);
     let mut wire = record(22, a);
     wire.extend(record(22, b));
-    let f = read(wire, 3, Until::HelloDone).unwrap();
+    wire
+}
+
+#[test]
+fn tls12_flight_split_and_coalesced() {
+    // Delivered three bytes at a time: fragmentation below the record layer too.
+    let f = read(tls12_flight(), 3, Until::HelloDone).unwrap();
     assert_eq!(f.hello.as_ref().unwrap().suite, 0x009e);
-    assert_eq!(f.chain, vec![cert]);
+    assert_eq!(f.chain, vec![vec![0x30, 0x03, 1, 2, 3]]);
     assert_eq!(f.dh_bits, Some(2048));
-    assert_eq!(f.cert_request, Some(vec![name.to_vec()]));
+    assert_eq!(f.cert_request, Some(vec![b"\x30\x00".to_vec()]));
     assert!(f.hello_done);
+}
+
+#[test]
+fn every_byte_of_a_tls12_flight_corrupted_or_cut() {
+    // Each parser (ServerHello, Certificate, ServerKeyExchange, CertificateRequest) sees
+    // every length wrong in turn: an error or a parse, never a panic or a hang.
+    let full = tls12_flight();
+    for i in 0..full.len() {
+        for flip in [0xff, 0x01, 0x80] {
+            let mut bad = full.clone();
+            bad[i] ^= flip;
+            let _ = read(bad, 97, Until::HelloDone);
+        }
+    }
+    for cut in 0..full.len() {
+        assert!(
+            read(full[..cut].to_vec(), 64, Until::HelloDone).is_err(),
+            "cut at {cut}"
+        );
+    }
 }
 
 #[test]
