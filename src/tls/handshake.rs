@@ -179,9 +179,14 @@ fn http_exchange(
     target: &Target,
     http: &mut Option<HttpFacts>,
 ) -> HandshakeOutcome {
+    // The Host header names what the certificate should: the SNI name when there is one.
+    let host = match &target.sni {
+        Some(name) if target.port == 443 => name.clone(),
+        Some(name) => format!("{name}:{}", target.port),
+        None => target.endpoint(),
+    };
     let request = format!(
-        "GET / HTTP/1.1\r\nHost: {}\r\nUser-Agent: tilicheck\r\nConnection: close\r\n\r\n",
-        target.endpoint()
+        "GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: tilicheck\r\nConnection: close\r\n\r\n"
     );
     if let Err(e) = tls.write_all(request.as_bytes()).and_then(|()| tls.flush()) {
         return rejected_or_failed(&e);
