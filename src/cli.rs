@@ -55,6 +55,8 @@ pub enum Command {
     Audit(AuditArgs),
     /// Make a key and certificate request with the subject the register needs, or check one.
     Csr(CsrArgs),
+    /// Probe a TLS endpoint: versions, suites, groups, client-certificate request, mutual TLS.
+    Tls(TlsArgs),
     /// Print the rule catalogue and the profile values the rules rest on.
     Rules,
     /// Certificate tools: generate the DEMO PKI.
@@ -112,11 +114,15 @@ pub struct CertArgs {
 
 #[derive(Debug, Args)]
 pub struct RegisterCertArgs {
-    /// The certificate the endpoint presented (PEM or DER; a PEM chain: the first is checked).
+    /// The certificate the endpoint presented (PEM or DER; a PEM chain: the first is checked),
+    /// or HOST[:PORT] (not an existing file) to fetch it from the endpoint over TLS.
     pub cert: PathBuf,
     /// Intermediate CA certificates (PEM or DER).
     #[arg(long, value_name = "FILE")]
     pub chain: Option<PathBuf>,
+    /// Server name to send (SNI) when fetching from an endpoint.
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
     #[command(flatten)]
     pub trust: TrustArgs,
 }
@@ -149,9 +155,8 @@ pub struct TrustArgs {
     /// Directory for downloaded CRLs [default: $XDG_CACHE_HOME/tilicheck/crl or ~/.cache/tilicheck/crl].
     #[arg(long, value_name = "DIR")]
     pub crl_cache: Option<PathBuf>,
-    /// Seconds to wait for a TCP connection to a CRL, OCSP or caIssuers server.
-    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds)]
-    pub connect_timeout: std::time::Duration,
+    #[command(flatten)]
+    pub net: NetArgs,
     /// Seconds one download may take in all (redirects included).
     #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_seconds)]
     pub net_timeout: std::time::Duration,
@@ -246,6 +251,36 @@ pub struct CsrArgs {
     /// Overwrite existing key and request files.
     #[arg(long)]
     pub force: bool,
+}
+
+/// Network patience, for every command that connects (TLS endpoints, CRL, OCSP, caIssuers).
+#[derive(Clone, Copy, Debug, Args)]
+pub struct NetArgs {
+    /// Seconds to wait for a TCP connection (fractions allowed).
+    #[arg(long, value_name = "SECS", default_value = "3", value_parser = parse_seconds)]
+    pub connect_timeout: std::time::Duration,
+    /// Seconds to wait for each answer from a server.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds)]
+    pub read_timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// The endpoint: HOST, HOST:PORT or [IPv6]:PORT (port 443 when none is given).
+    pub endpoint: String,
+    /// Your client certificate (PEM, DER or PKCS#12), for the mutual-TLS handshake.
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// The client certificate's private key (any format `cert` reads; not needed for PKCS#12).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Server name to send (SNI) instead of HOST.
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,7 +3,8 @@
 //! facts first.
 
 pub mod cert;
-pub mod csr;
 pub mod chain;
+pub mod csr;
 pub mod identity;
 pub mod register;
+pub mod tls;

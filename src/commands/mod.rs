@@ -8,6 +8,7 @@ pub mod demo;
 pub mod pki;
 pub mod register;
 pub mod rules;
+pub mod tls;
 pub mod trust;
 
 use std::io::Write;
@@ -63,6 +64,10 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
                 Ok(0)
             }
         },
+        Command::Tls(args) => {
+            let report = tls::run(args, g.interface, check_time(g))?;
+            emit_report(&report, g)
+        }
         Command::Rules => {
             let text = match g.format {
                 Format::Json => rules::json(g.interface),

@@ -20,6 +20,10 @@ pub fn run(
     at: OffsetDateTime,
 ) -> Result<Report, CommandError> {
     let path = &args.cert;
+    let text = path.to_string_lossy();
+    if crate::commands::tls::looks_like_endpoint(&text, path) {
+        return from_endpoint(args, &text, interface, at);
+    }
     let file = load::read_certificates(path, &PasswordSource::None)
         .map_err(|e| CommandError::Input(e.to_string()))?;
     let (der, rest) = file
@@ -53,5 +57,28 @@ pub fn run(
     subject.findings.extend(findings);
     let mut report = Report::new("register-cert", interface, at);
     report.subjects.push(subject);
+    Ok(report)
+}
+
+/// `register-cert HOST[:PORT]`: fetch the endpoint's certificate over TLS and check it.
+fn from_endpoint(
+    args: &RegisterCertArgs,
+    endpoint: &str,
+    interface: Interface,
+    at: OffsetDateTime,
+) -> Result<Report, CommandError> {
+    use crate::commands::tls;
+    let (host, port) = tls::parse_endpoint(endpoint)?;
+    let target = tls::target(&host, port, args.sni.clone(), args.trust.net)?;
+    let chain = tls::fetch_chain(&target)?;
+    let profile = interface.profile();
+    let ctx = TrustContext::from_args(&args.trust, at, profile)?;
+    let mut report = Report::new("register-cert", interface, at);
+    report.subjects.push(tls::register_certificate(
+        &chain,
+        &target.endpoint(),
+        &ctx,
+        profile,
+    ));
     Ok(report)
 }

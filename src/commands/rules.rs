@@ -43,6 +43,19 @@ fn profile_values(p: &RegisterProfile) -> Vec<ProfileValue> {
             .join(", ")),
         v!("max_message_bytes", p.max_message_bytes, |v: &usize| v
             .to_string()),
+        v!("tls_min_version", p.tls.min_version, |v: &u16| format!(
+            "0x{v:04x}"
+        )),
+        v!("tls_min_cipher_bits", p.tls.min_cipher_bits, |v: &u16| v
+            .to_string()),
+        v!("tls_aead_required", p.tls.aead_required, |v: &bool| v
+            .to_string()),
+        v!("tls_min_hash_bits", p.tls.min_hash_bits, |v: &u16| v
+            .to_string()),
+        v!("tls_min_dh_bits", p.tls.min_dh_bits, |v: &u32| v
+            .to_string()),
+        v!("tls_min_ecdhe_bits", p.tls.min_ecdhe_bits, |v: &u32| v
+            .to_string()),
     ]
 }
 

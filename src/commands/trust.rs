@@ -40,7 +40,7 @@ impl TrustContext {
         let store = TrustStore::with_files(&args.trust, &args.trust_only)
             .map_err(|e| CommandError::Input(e.to_string()))?;
         let limits = http::Limits {
-            connect_timeout: args.connect_timeout,
+            connect_timeout: args.net.connect_timeout,
             total_timeout: args.net_timeout,
             max_body: args.max_download,
             ..http::Limits::default()

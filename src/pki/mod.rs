@@ -1,7 +1,7 @@
 //! Certificates and keys: loading them from files, reading their facts, and the demo PKI.
 
-pub mod csr;
 pub mod chain;
+pub mod csr;
 pub mod demo;
 pub mod facts;
 pub mod load;

@@ -136,7 +136,57 @@ pub struct RegisterProfile {
     /// Revocation: how long past a CRL's nextUpdate (or an OCSP response's nextUpdate) it is
     /// still used, in seconds.
     pub revocation_grace_secs: Sourced<i64>,
+    /// What the register's TLS endpoint and its clients must negotiate.
+    pub tls: TlsPolicy,
 }
+
+/// TLS rules: the oldest version allowed and the ST IV strength values.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct TlsPolicy {
+    /// Oldest protocol version allowed, as its wire number (TLS 1.2 = 0x0303).
+    pub min_version: Sourced<u16>,
+    /// Smallest symmetric key.
+    pub min_cipher_bits: Sourced<u16>,
+    /// Only AEAD suites (no CBC with HMAC).
+    pub aead_required: Sourced<bool>,
+    /// Weakest MAC/PRF hash, in bits (SHA-256 = 256).
+    pub min_hash_bits: Sourced<u16>,
+    /// Smallest finite-field DH prime.
+    pub min_dh_bits: Sourced<u32>,
+    /// Smallest elliptic curve for ECDHE.
+    pub min_ecdhe_bits: Sourced<u32>,
+}
+
+const TRAFICOM_UNREAD: &str = "Traficom's ST IV tables (Dnro 190/651/2015 ch. 4) could not be read; value from the usual reading of ST IV";
+
+const TLS_POLICY: TlsPolicy = TlsPolicy {
+    min_version: Sourced::confirmed(0x0303, "Customs update interface §3.2: TLS 1.2 or later"),
+    min_cipher_bits: Sourced::assumed(
+        128,
+        "Traficom Dnro 190/651/2015 ST IV (symmetric ≥ 128 bits)",
+        TRAFICOM_UNREAD,
+    ),
+    aead_required: Sourced::assumed(
+        true,
+        "Traficom Dnro 190/651/2015 ST IV; Customs update interface §3.2",
+        "AEAD-only is inferred from the ST IV suite list, not quoted from it",
+    ),
+    min_hash_bits: Sourced::assumed(
+        256,
+        "Traficom Dnro 190/651/2015 ST IV (hash ≥ SHA-256)",
+        TRAFICOM_UNREAD,
+    ),
+    min_dh_bits: Sourced::assumed(
+        3072,
+        "Traficom Dnro 190/651/2015 ST IV (finite-field DH ≥ 3072 bits), matching Customs' RSA ≥ 3072",
+        TRAFICOM_UNREAD,
+    ),
+    min_ecdhe_bits: Sourced::assumed(
+        256,
+        "Traficom Dnro 190/651/2015 ST IV (elliptic curves ≥ 256 bits)",
+        TRAFICOM_UNREAD,
+    ),
+};
 
 const MIN_RSA_BITS: Sourced<u32> = Sourced::confirmed(
     3072,
@@ -218,6 +268,7 @@ pub static V3: RegisterProfile = RegisterProfile {
     ),
     ca_delivery_days: CA_DELIVERY_DAYS,
     csr_rsa_bits: CSR_RSA_BITS,
+    tls: TLS_POLICY,
 };
 
 pub static V1_0_4: RegisterProfile = RegisterProfile {
@@ -238,4 +289,5 @@ pub static V1_0_4: RegisterProfile = RegisterProfile {
     ),
     ca_delivery_days: CA_DELIVERY_DAYS,
     csr_rsa_bits: CSR_RSA_BITS,
+    tls: TLS_POLICY,
 };

@@ -10,3 +10,6 @@ mod revocation;
 mod rules_on_fixtures;
 mod snapshots;
 mod support;
+mod tls;
+mod tls_hostile;
+mod tls_servers;
