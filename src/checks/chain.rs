@@ -47,6 +47,21 @@ pub fn check_issuer(
             ),
             PathEnd::Anchor {
                 name,
+                origin: origin @ trust::Origin::TrustedList { .. },
+            } => match expect {
+                Expect::DvvOrQwac => Finding::pass(
+                    rule,
+                    format!("QWAC route: validated path {shown}, ending at \"{name}\", a {origin}"),
+                ),
+                Expect::DvvOnly => Finding::fail(
+                    rule,
+                    format!(
+                        "the path {shown} ends at \"{name}\", a qualified service from a trusted list, not at DVV: the register's certificate is DVV's"
+                    ),
+                ),
+            },
+            PathEnd::Anchor {
+                name,
                 origin: origin @ trust::Origin::File(_),
             } => Finding::pass(
                 rule,

@@ -43,6 +43,16 @@ fn profile_values(p: &RegisterProfile) -> Vec<ProfileValue> {
             .join(", ")),
         v!("max_message_bytes", p.max_message_bytes, |v: &usize| v
             .to_string()),
+        v!(
+            "dvv_service_ca_policies",
+            p.dvv_service_ca_policies,
+            |v: &&[&str]| v.join(", ")
+        ),
+        v!(
+            "revocation_grace_secs",
+            p.revocation_grace_secs,
+            |v: &i64| v.to_string()
+        ),
     ]
 }
 

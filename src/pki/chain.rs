@@ -26,8 +26,19 @@ const MAX_AIA_FETCHES: usize = 3;
 /// The extended key usage the path is validated for (only enforced when the leaf has EKUs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Usage {
+    /// No EKU requirement: the path alone is judged, and CERT-EKU-TLS judges the EKUs.
+    Any,
     ClientAuth,
     ServerAuth,
+}
+
+/// Accepts any extended key usage.
+struct AnyEku;
+
+impl webpki::ExtendedKeyUsageValidator for AnyEku {
+    fn validate(&self, _: webpki::KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
+        Ok(())
+    }
 }
 
 /// Where a certificate in the path came from.
@@ -363,21 +374,33 @@ fn verify_with_webpki(input: &ChainInput<'_>, candidates: &[Candidate]) -> Resul
         .filter_map(|a| webpki::anchor_from_trusted_cert(&a.der).ok())
         .collect();
     let intermediates: Vec<CertificateDer<'_>> = candidates.iter().map(|c| c.der.clone()).collect();
-    let usage = match input.usage {
-        Usage::ClientAuth => webpki::KeyUsage::client_auth(),
-        Usage::ServerAuth => webpki::KeyUsage::server_auth(),
+    let verify = |usage: &dyn webpki::ExtendedKeyUsageValidator| {
+        ee.verify_for_usage(
+            webpki::ALL_VERIFICATION_ALGS,
+            &anchors,
+            &intermediates,
+            unix_time(input.at),
+            Dyn(usage),
+            None,
+            None,
+        )
+        .map(|_| ())
+        .map_err(|e| webpki_reason(&e))
     };
-    ee.verify_for_usage(
-        webpki::ALL_VERIFICATION_ALGS,
-        &anchors,
-        &intermediates,
-        unix_time(input.at),
-        usage,
-        None,
-        None,
-    )
-    .map(|_| ())
-    .map_err(|e| webpki_reason(&e))
+    match input.usage {
+        Usage::Any => verify(&AnyEku),
+        Usage::ClientAuth => verify(&webpki::KeyUsage::client_auth()),
+        Usage::ServerAuth => verify(&webpki::KeyUsage::server_auth()),
+    }
+}
+
+/// A validator behind a reference, as `verify_for_usage` takes one by value.
+struct Dyn<'a>(&'a dyn webpki::ExtendedKeyUsageValidator);
+
+impl webpki::ExtendedKeyUsageValidator for Dyn<'_> {
+    fn validate(&self, iter: webpki::KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
+        self.0.validate(iter)
+    }
 }
 
 /// webpki's errors in words (its Display is its Debug).

@@ -1,5 +1,6 @@
 //! Certificates and keys: loading them from files, reading their facts, and the demo PKI.
 
+pub mod base64;
 pub mod chain;
 pub mod demo;
 pub mod facts;
@@ -7,3 +8,4 @@ pub mod load;
 pub mod qc;
 pub mod revocation;
 pub mod trust;
+pub mod trusted_list;
