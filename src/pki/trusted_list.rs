@@ -132,14 +132,13 @@ fn web_service(svc: Node<'_, '_>, tsp: &str, at: OffsetDateTime) -> Option<WebSe
             .into_iter()
             .flat_map(|h| children(h, "ServiceHistoryInstance")),
     );
-    let (in_force, since, raw_since) = instances
+    let (in_force, _, raw_since) = instances
         .filter_map(|i| {
             let raw = child(i, "StatusStartingTime").and_then(text)?;
             let start = OffsetDateTime::parse(&raw, &Rfc3339).ok()?;
             (start <= at).then_some((i, start, raw))
         })
         .max_by_key(|(_, start, _)| *start)?;
-    let _ = since;
     if child(in_force, "ServiceStatus").and_then(text).as_deref() != Some(GRANTED) {
         return None;
     }
