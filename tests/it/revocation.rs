@@ -450,3 +450,37 @@ fn ocsp_garbage_then_auto_falls_back_to_the_crl() {
     let (_, rev) = run_cert(&s, &leaf, &s.ca_pem, &[]);
     assert_status(&rev, "error", &["not valid DER", "CRL good"]);
 }
+
+#[test]
+fn register_cert_checks_revocation_with_the_same_code() {
+    let s = Setup::new();
+    serve_crl(&s, "/ca.crl", fresh(&s, &[0x1001]));
+    let leaf = s.crl_leaf("/ca.crl");
+    let out = tilicheck()
+        .current_dir(s.dir.path())
+        .env_remove("TILICHECK_OFFLINE")
+        .env_remove("TILICHECK_TRUST")
+        .arg("register-cert")
+        .arg(&leaf)
+        .arg("--chain")
+        .arg(&s.ca_pem)
+        .arg("--trust-only")
+        .arg(&s.root_pem)
+        .arg("--crl-cache")
+        .arg(s.dir.path().join("cache"))
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("PASS") && l.contains("CERT-ISSUER")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("FAIL") && l.contains("CERT-REVOCATION")),
+        "{text}"
+    );
+    assert!(text.contains("REVOKED"), "{text}");
+}
