@@ -252,3 +252,65 @@ pub fn path_summary(path: &PathFacts) -> Vec<(String, String)> {
     out.push(("Path ends at".to_owned(), end));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::revocation::Answer;
+    use time::macros::datetime;
+
+    fn answers(leaf: bool, states: &[State]) -> CertAnswers {
+        CertAnswers {
+            name: "x".into(),
+            leaf,
+            answers: states
+                .iter()
+                .map(|s| Answer {
+                    method: "CRL",
+                    state: s.clone(),
+                    source: "http://crl.test/x.crl".into(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn revocation_verdicts() {
+        let good = State::Good;
+        let revoked = State::Revoked {
+            at: datetime!(2029-01-01 0:00 UTC),
+            reason: Some("keyCompromise".into()),
+        };
+        let unknown = State::Unknown("stale".into());
+        let invalid = State::Invalid("bad signature".into());
+        let skipped = State::Skipped("offline".into());
+        let cases: &[(&[State], Mode, Status)] = &[
+            (&[good.clone()], Mode::Auto, Status::Pass),
+            (&[unknown.clone(), good.clone()], Mode::Auto, Status::Pass),
+            (&[unknown.clone(), good.clone()], Mode::Both, Status::Warn),
+            (&[good.clone(), good.clone()], Mode::Both, Status::Pass),
+            (&[good.clone(), revoked.clone()], Mode::Both, Status::Fail),
+            (&[invalid.clone(), good.clone()], Mode::Auto, Status::Error),
+            (&[unknown.clone()], Mode::Crl, Status::Warn),
+            (&[skipped.clone()], Mode::Off, Status::Skip),
+        ];
+        for (states, mode, want) in cases {
+            let f = check_revocation(&[answers(true, states)], *mode);
+            assert_eq!(f.status, *want, "{states:?} {mode:?}: {}", f.detail);
+        }
+        // The worst certificate of the path decides; each is named.
+        let f = check_revocation(
+            &[answers(true, &[good.clone()]), answers(false, &[revoked])],
+            Mode::Auto,
+        );
+        assert_eq!(f.status, Status::Fail);
+        assert!(
+            f.detail.contains("intermediate \"x\": CRL REVOKED"),
+            "{}",
+            f.detail
+        );
+        assert!(f.detail.contains("keyCompromise"), "{}", f.detail);
+        // Nothing to check is a skip, never a pass.
+        assert_eq!(check_revocation(&[], Mode::Auto).status, Status::Skip);
+    }
+}

@@ -484,3 +484,28 @@ fn register_cert_checks_revocation_with_the_same_code() {
     );
     assert!(text.contains("REVOKED"), "{text}");
 }
+
+#[test]
+fn an_arl_cannot_clear_an_end_entity_certificate() {
+    let s = Setup::new();
+    let url = s.server.url("/ca.arl");
+    let arl = rcgen::CertificateRevocationListParams {
+        this_update: now() - TimeDelta::hours(1),
+        next_update: now() + TimeDelta::days(7),
+        crl_number: rcgen::SerialNumber::from(1u64),
+        issuing_distribution_point: Some(rcgen::CrlIssuingDistributionPoint {
+            distribution_point: rcgen::CrlDistributionPoint {
+                uris: vec![url.clone()],
+            },
+            scope: Some(rcgen::CrlScope::CaCertsOnly),
+        }),
+        revoked_certs: Vec::new(),
+        key_identifier_method: rcgen::KeyIdMethod::Sha256,
+    }
+    .signed_by(&s.ca.issuer())
+    .expect("ARL");
+    serve_crl(&s, "/ca.arl", arl.der().to_vec());
+    let leaf = s.crl_leaf("/ca.arl");
+    let (_, rev) = run_cert(&s, &leaf, &s.root_pem, &["--revocation", "crl"]);
+    assert_status(&rev, "error", &["CA certificates only"]);
+}
