@@ -284,23 +284,35 @@ mod tests {
         let unknown = State::Unknown("stale".into());
         let invalid = State::Invalid("bad signature".into());
         let skipped = State::Skipped("offline".into());
-        let cases: &[(&[State], Mode, Status)] = &[
-            (&[good.clone()], Mode::Auto, Status::Pass),
-            (&[unknown.clone(), good.clone()], Mode::Auto, Status::Pass),
-            (&[unknown.clone(), good.clone()], Mode::Both, Status::Warn),
-            (&[good.clone(), good.clone()], Mode::Both, Status::Pass),
-            (&[good.clone(), revoked.clone()], Mode::Both, Status::Fail),
-            (&[invalid.clone(), good.clone()], Mode::Auto, Status::Error),
-            (&[unknown.clone()], Mode::Crl, Status::Warn),
-            (&[skipped.clone()], Mode::Off, Status::Skip),
+        let cases: Vec<(Vec<State>, Mode, Status)> = vec![
+            (vec![good.clone()], Mode::Auto, Status::Pass),
+            (
+                vec![unknown.clone(), good.clone()],
+                Mode::Auto,
+                Status::Pass,
+            ),
+            (
+                vec![unknown.clone(), good.clone()],
+                Mode::Both,
+                Status::Warn,
+            ),
+            (vec![good.clone(), good.clone()], Mode::Both, Status::Pass),
+            (
+                vec![good.clone(), revoked.clone()],
+                Mode::Both,
+                Status::Fail,
+            ),
+            (vec![invalid, good.clone()], Mode::Auto, Status::Error),
+            (vec![unknown], Mode::Crl, Status::Warn),
+            (vec![skipped], Mode::Off, Status::Skip),
         ];
-        for (states, mode, want) in cases {
+        for (states, mode, want) in &cases {
             let f = check_revocation(&[answers(true, states)], *mode);
             assert_eq!(f.status, *want, "{states:?} {mode:?}: {}", f.detail);
         }
         // The worst certificate of the path decides; each is named.
         let f = check_revocation(
-            &[answers(true, &[good.clone()]), answers(false, &[revoked])],
+            &[answers(true, &[good]), answers(false, &[revoked])],
             Mode::Auto,
         );
         assert_eq!(f.status, Status::Fail);
