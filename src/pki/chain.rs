@@ -523,3 +523,89 @@ pub fn policies_of(der: &[u8]) -> Vec<String> {
         .flatten()
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use der::Encode;
+    use rcgen::{
+        BasicConstraints, CertificateParams, CustomExtension, DnType, IsCa, Issuer, KeyPair,
+        KeyUsagePurpose,
+    };
+    use x509_cert::ext::pkix::CertificatePolicies;
+    use x509_cert::ext::pkix::certpolicy::PolicyInformation;
+
+    fn policies(oid: &str) -> CustomExtension {
+        let der = CertificatePolicies(vec![PolicyInformation {
+            policy_identifier: der::oid::ObjectIdentifier::new_unwrap(oid),
+            policy_qualifiers: None,
+        }])
+        .to_der()
+        .expect("policies");
+        CustomExtension::from_oid_content(&[2, 5, 29, 32], der)
+    }
+
+    fn ca(cn: &str) -> CertificateParams {
+        let mut p = CertificateParams::default();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        p
+    }
+
+    /// A path leaf ← issuing CA (with `policy`) ← root, the root standing in for a bundled
+    /// DVV root.
+    fn path_through(policy: &str) -> PathFacts {
+        let root_key = KeyPair::generate().expect("key");
+        let root_params = ca("Stand-in DVV Root");
+        let root = root_params.self_signed(&root_key).expect("root");
+        let ca_key = KeyPair::generate().expect("key");
+        let mut ca_params = ca("Stand-in DVV CA");
+        ca_params.custom_extensions.push(policies(policy));
+        let ca_cert = ca_params
+            .signed_by(&ca_key, &Issuer::from_params(&root_params, &root_key))
+            .expect("CA");
+        let leaf_key = KeyPair::generate().expect("key");
+        let leaf = CertificateParams::new(vec!["leaf.test".into()])
+            .expect("params")
+            .signed_by(&leaf_key, &Issuer::from_params(&ca_params, &ca_key))
+            .expect("leaf");
+        let store = TrustStore {
+            anchors: vec![trust::TrustedCert {
+                der: root.der().clone(),
+                name: "Stand-in DVV Root".into(),
+                origin: trust::Origin::Bundled,
+            }],
+            intermediates: Vec::new(),
+        };
+        let leaf_der = leaf.der().clone();
+        let supplied = vec![ca_cert.der().clone()];
+        build(&ChainInput {
+            leaf: &leaf_der,
+            supplied: &supplied,
+            trust: &store,
+            at: OffsetDateTime::now_utc(),
+            usage: Usage::Any,
+            online: None,
+            profile: crate::profile::Interface::V3.profile(),
+        })
+    }
+
+    #[test]
+    fn a_dvv_path_must_pass_through_a_service_ca() {
+        let service = path_through("1.2.246.517.1.10.301.4");
+        assert!(service.webpki.is_ok(), "{:?}", service.webpki);
+        assert!(service.reached_bundled_anchor());
+        assert!(service.problems.is_empty(), "{:?}", service.problems);
+
+        let citizen = path_through("1.2.246.517.1.10.301.1");
+        assert!(citizen.webpki.is_ok(), "{:?}", citizen.webpki);
+        assert_eq!(citizen.problems.len(), 1, "{:?}", citizen.problems);
+        assert!(
+            citizen.problems[0].contains("not a DVV service-certificate CA")
+                && citizen.problems[0].contains("1.2.246.517.1.10.301.1"),
+            "{:?}",
+            citizen.problems
+        );
+    }
+}
