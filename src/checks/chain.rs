@@ -158,7 +158,7 @@ fn judge(cert: &CertAnswers, mode: Mode) -> (Status, String) {
             State::Unsupported(w) => format!("not checkable: {w}"),
             State::Skipped(w) => format!("skipped: {w}"),
         };
-        if a.source.is_empty() {
+        if a.source.is_empty() || what.contains(a.source.as_str()) {
             format!("{} {what}", a.method)
         } else {
             format!("{} {what} [{}]", a.method, a.source)

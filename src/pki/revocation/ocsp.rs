@@ -28,7 +28,6 @@ pub fn check(
     cert_der: &[u8],
     issuer_der: &[u8],
     cert: &X509Certificate<'_>,
-    _issuer: &X509Certificate<'_>,
     opts: &Options,
 ) -> Answer {
     let Some(url) = super::ocsp_url(cert) else {
