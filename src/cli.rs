@@ -51,6 +51,10 @@ pub enum Command {
     Cert(CertArgs),
     /// Check that a certificate is the Account Register's genuine server certificate.
     RegisterCert(RegisterCertArgs),
+    /// Audit many certificates at once: expiry table, failing rules, order-by dates.
+    Audit(AuditArgs),
+    /// Make a key and certificate request with the subject the register needs, or check one.
+    Csr(CsrArgs),
     /// Print the rule catalogue and the profile values the rules rest on.
     Rules,
     /// Certificate tools: generate the DEMO PKI.
@@ -165,6 +169,83 @@ fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
         return Err(format!("{s} seconds is outside 0.01 to 600"));
     }
     Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Certificate files, directories (searched recursively for .pem .crt .cer .der .p12 .pfx) or glob patterns.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Warn about certificates expiring within this many days.
+    #[arg(long, default_value_t = 60, value_name = "DAYS")]
+    pub warn_days: i64,
+    /// Fail on certificates expiring within this many days.
+    #[arg(long, default_value_t = 14, value_name = "DAYS")]
+    pub fail_days: i64,
+    /// What the certificates are used for (decides which rules apply).
+    #[arg(long, value_enum, default_value = "both")]
+    pub purpose: Purpose,
+    /// The data supplier's business ID, to check every certificate's ID against.
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+    /// An authorised service centre's business ID.
+    #[arg(long, value_name = "ID", requires = "business_id")]
+    pub service_centre: Option<BusinessId>,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+/// Key algorithm for a new request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CsrKeyType {
+    Rsa,
+    P384,
+}
+
+/// How the business ID is written in the subject serialNumber (and so in every JWS `sub`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum IdForm {
+    /// 1234567-8
+    BusinessId,
+    /// FI12345678
+    Vat,
+}
+
+#[derive(Debug, Args)]
+pub struct CsrArgs {
+    /// Check this existing request (PEM or DER) instead of making one.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["dns", "org", "key_out", "out", "force"])]
+    pub check: Option<PathBuf>,
+    /// The business ID (1234567-8) or VAT number (FI12345678) for subject serialNumber.
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+    /// The written form of the ID in the subject.
+    #[arg(long, value_enum, default_value = "business-id")]
+    pub id_form: IdForm,
+    /// The server's DNS name: CN and subjectAltName.
+    #[arg(long, value_name = "NAME")]
+    pub dns: Option<String>,
+    /// The organisation name (O).
+    #[arg(long, value_name = "NAME")]
+    pub org: Option<String>,
+    /// Key algorithm.
+    #[arg(long, value_enum, default_value = "rsa")]
+    pub key_type: CsrKeyType,
+    /// RSA key size: 3072 or 4096 (default from the profile: 4096).
+    #[arg(long, value_name = "BITS")]
+    pub rsa_bits: Option<u32>,
+    /// Where to write the new private key (default: NAME.key); owner-only permissions.
+    #[arg(long, value_name = "FILE")]
+    pub key_out: Option<PathBuf>,
+    /// Where to write the request (default: NAME.csr).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Overwrite existing key and request files.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,5 +4,6 @@
 
 pub mod cert;
 pub mod chain;
+pub mod csr;
 pub mod identity;
 pub mod register;

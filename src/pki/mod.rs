@@ -2,6 +2,7 @@
 
 pub mod base64;
 pub mod chain;
+pub mod csr;
 pub mod demo;
 pub mod facts;
 pub mod load;

@@ -94,6 +94,12 @@ catalogue! {
     CertSameId => "CERT-SAME-ID", "One certificate for TLS and signing only with matching IDs",
         "Customs update interface §3.1",
         "Use one certificate for both uses only when its ID is the supplier's own; otherwise use a separate signing certificate with the supplier's ID.";
+    CsrSignature => "CSR-SIGNATURE", "Request is signed with its own key",
+        "PKCS#10 (RFC 2986 §3)",
+        "Make the request again with the key it is for; a CA refuses a request whose signature does not verify.";
+    CsrSubject => "CSR-SUBJECT", "Request subject has CN, O and C=FI, and the DNS name in subjectAltName",
+        "DVV server certificate ordering; Customs update interface §3.1",
+        "Make the request with CN = the server's DNS name, O = the organisation, C = FI and the DNS name in subjectAltName (tilicheck csr does this).";
     RegCert => "REG-CERT", "Register's server certificate is genuine",
         "Customs update interface §3.1 (server certificate of the Account Register)",
         "Do not send: the endpoint did not present the Account Register's certificate. Check the address and any TLS-intercepting proxy.";

@@ -126,6 +126,10 @@ pub struct RegisterProfile {
     pub qwac_policies: Sourced<&'static [(&'static str, &'static str)]>,
     /// Largest message, in bytes of its signed JWT form.
     pub max_message_bytes: Sourced<usize>,
+    /// Days the CA takes to deliver an ordered certificate.
+    pub ca_delivery_days: Sourced<i64>,
+    /// RSA key size to request in a new CSR.
+    pub csr_rsa_bits: Sourced<u32>,
     /// Policies of the DVV CAs that issue server certificates (a path to a DVV root must pass
     /// through one of them).
     pub dvv_service_ca_policies: Sourced<&'static [&'static str]>,
@@ -171,6 +175,17 @@ const QWAC_POLICIES: Sourced<&[(&str, &str)]> = Sourced::confirmed(
     "ETSI EN 319 411-2 §5.3; ETSI TS 119 495 §6.1",
 );
 
+const CA_DELIVERY_DAYS: Sourced<i64> = Sourced::confirmed(
+    7,
+    "DVV service certificate ordering (suomi.fi service description): delivery by e-mail, target about one week",
+);
+
+const CSR_RSA_BITS: Sourced<u32> = Sourced::assumed(
+    4096,
+    "DVV server certificates: the customer makes a 2048- or 4096-bit key (dvv.fi); Customs requires at least 3072",
+    "4096 chosen as the DVV option that meets Customs' minimum; whether DVV accepts 3072 is not confirmed",
+);
+
 const DVV_SERVICE_CA_POLICIES: Sourced<&[&str]> = Sourced::confirmed(
     &[
         "1.2.246.517.1.10.301.4",
@@ -201,6 +216,8 @@ pub static V3: RegisterProfile = RegisterProfile {
         "Customs update interface v3 §3.6: \"50 kB\"",
         "50 kB read as 50,000 bytes of the JWT form; the document does not say 1000 or 1024",
     ),
+    ca_delivery_days: CA_DELIVERY_DAYS,
+    csr_rsa_bits: CSR_RSA_BITS,
 };
 
 pub static V1_0_4: RegisterProfile = RegisterProfile {
@@ -219,4 +236,6 @@ pub static V1_0_4: RegisterProfile = RegisterProfile {
         "Customs update interface v1.0.4: \"5MB\"",
         "5 MB read as 5,000,000 bytes; the document does not say whether it counts the JWS or the JSON",
     ),
+    ca_delivery_days: CA_DELIVERY_DAYS,
+    csr_rsa_bits: CSR_RSA_BITS,
 };

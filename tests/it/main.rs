@@ -1,8 +1,10 @@
 //! Integration tests: one test binary (each binary is a slow link), one module per area.
 
+mod audit;
 mod bad_input;
 mod chain;
 mod cli;
+mod csr;
 mod netpki;
 mod revocation;
 mod rules_on_fixtures;
