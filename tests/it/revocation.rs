@@ -509,3 +509,34 @@ fn an_arl_cannot_clear_an_end_entity_certificate() {
     let (_, rev) = run_cert(&s, &leaf, &s.root_pem, &["--revocation", "crl"]);
     assert_status(&rev, "error", &["CA certificates only"]);
 }
+
+#[test]
+fn both_asks_ocsp_and_the_crl_while_auto_stops_at_a_good_ocsp_answer() {
+    let s = Setup::new();
+    let port = free_port();
+    let ocsp = format!("http://127.0.0.1:{port}");
+    // The CRL says revoked, the OCSP responder (lagging) says good.
+    serve_crl(&s, "/ca.crl", fresh(&s, &[0x1001]));
+    let leaf = s.leaf(
+        "both",
+        0x1001,
+        &Urls {
+            crl: vec![s.server.url("/ca.crl")],
+            ocsp: Some(ocsp.clone()),
+            ..Urls::default()
+        },
+    );
+    let key = write(s.dir.path(), "ca.key", s.ca.key.serialize_pem().as_bytes());
+    let _responder = OpensslOcsp::start(
+        s.dir.path(),
+        port,
+        &index_line(0x1001, false, "both"),
+        &s.ca_pem,
+        &key,
+    );
+    let (_, rev) = run_cert(&s, &leaf, &s.ca_pem, &["--revocation", "both"]);
+    assert_status(&rev, "fail", &["OCSP good", "CRL REVOKED"]);
+    let (_, rev) = run_cert(&s, &leaf, &s.ca_pem, &["--revocation", "auto"]);
+    assert_status(&rev, "pass", &["OCSP good"]);
+    assert!(!rev.detail.contains("CRL"), "{rev:?}");
+}
