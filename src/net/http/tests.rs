@@ -104,3 +104,12 @@ fn garbage_status_lines_and_https_redirects_are_errors() {
     let e = get(&url, &quick()).expect_err("https redirect");
     assert!(matches!(e, HttpError::BadUrl { .. }), "{e}");
 }
+
+#[test]
+fn an_absurd_chunk_size_is_refused_without_overflow() {
+    let url = serve_once(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nX\r\n0\r\n\r\n",
+    );
+    let e = get(&url, &quick()).expect_err("absurd chunk");
+    assert!(matches!(e, HttpError::TooLarge { .. }), "{e}");
+}

@@ -191,7 +191,7 @@ pub fn evaluate(
         ));
     }
     let stale = match next_update {
-        Some(next) => next + Duration::seconds(grace_secs) < at,
+        Some(next) => next.saturating_add(Duration::seconds(grace_secs)) < at,
         // Without nextUpdate nobody can tell whether it is current.
         None => true,
     };

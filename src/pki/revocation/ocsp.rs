@@ -186,14 +186,14 @@ pub fn evaluate(
         show_time(this_update),
         next_update.map_or_else(|| "none".to_owned(), show_time)
     );
-    if this_update > at + Duration::seconds(SKEW_SECS) {
+    if this_update > at.saturating_add(Duration::seconds(SKEW_SECS)) {
         return Err(format!(
             "the response's thisUpdate {} is after the check time",
             show_time(this_update)
         ));
     }
     if let Some(next) = next_update
-        && next + Duration::seconds(grace_secs) < at
+        && next.saturating_add(Duration::seconds(grace_secs)) < at
     {
         return Ok((
             State::Unknown(format!(
