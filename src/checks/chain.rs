@@ -47,6 +47,21 @@ pub fn check_issuer(
             ),
             PathEnd::Anchor {
                 name,
+                origin: origin @ trust::Origin::TrustedList { .. },
+            } => match expect {
+                Expect::DvvOrQwac => Finding::pass(
+                    rule,
+                    format!("QWAC route: validated path {shown}, ending at \"{name}\", a {origin}"),
+                ),
+                Expect::DvvOnly => Finding::fail(
+                    rule,
+                    format!(
+                        "the path {shown} ends at \"{name}\", a qualified service from a trusted list, not at DVV: the register's certificate is DVV's"
+                    ),
+                ),
+            },
+            PathEnd::Anchor {
+                name,
                 origin: origin @ trust::Origin::File(_),
             } => Finding::pass(
                 rule,
@@ -143,7 +158,7 @@ fn judge(cert: &CertAnswers, mode: Mode) -> (Status, String) {
             State::Unsupported(w) => format!("not checkable: {w}"),
             State::Skipped(w) => format!("skipped: {w}"),
         };
-        if a.source.is_empty() {
+        if a.source.is_empty() || what.contains(a.source.as_str()) {
             format!("{} {what}", a.method)
         } else {
             format!("{} {what} [{}]", a.method, a.source)
@@ -236,4 +251,78 @@ pub fn path_summary(path: &PathFacts) -> Vec<(String, String)> {
     };
     out.push(("Path ends at".to_owned(), end));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::revocation::Answer;
+    use time::macros::datetime;
+
+    fn answers(leaf: bool, states: &[State]) -> CertAnswers {
+        CertAnswers {
+            name: "x".into(),
+            leaf,
+            answers: states
+                .iter()
+                .map(|s| Answer {
+                    method: "CRL",
+                    state: s.clone(),
+                    source: "http://crl.test/x.crl".into(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn revocation_verdicts() {
+        let good = State::Good;
+        let revoked = State::Revoked {
+            at: datetime!(2029-01-01 0:00 UTC),
+            reason: Some("keyCompromise".into()),
+        };
+        let unknown = State::Unknown("stale".into());
+        let invalid = State::Invalid("bad signature".into());
+        let skipped = State::Skipped("offline".into());
+        let cases: Vec<(Vec<State>, Mode, Status)> = vec![
+            (vec![good.clone()], Mode::Auto, Status::Pass),
+            (
+                vec![unknown.clone(), good.clone()],
+                Mode::Auto,
+                Status::Pass,
+            ),
+            (
+                vec![unknown.clone(), good.clone()],
+                Mode::Both,
+                Status::Warn,
+            ),
+            (vec![good.clone(), good.clone()], Mode::Both, Status::Pass),
+            (
+                vec![good.clone(), revoked.clone()],
+                Mode::Both,
+                Status::Fail,
+            ),
+            (vec![invalid, good.clone()], Mode::Auto, Status::Error),
+            (vec![unknown], Mode::Crl, Status::Warn),
+            (vec![skipped], Mode::Off, Status::Skip),
+        ];
+        for (states, mode, want) in &cases {
+            let f = check_revocation(&[answers(true, states)], *mode);
+            assert_eq!(f.status, *want, "{states:?} {mode:?}: {}", f.detail);
+        }
+        // The worst certificate of the path decides; each is named.
+        let f = check_revocation(
+            &[answers(true, &[good]), answers(false, &[revoked])],
+            Mode::Auto,
+        );
+        assert_eq!(f.status, Status::Fail);
+        assert!(
+            f.detail.contains("intermediate \"x\": CRL REVOKED"),
+            "{}",
+            f.detail
+        );
+        assert!(f.detail.contains("keyCompromise"), "{}", f.detail);
+        // Nothing to check is a skip, never a pass.
+        assert_eq!(check_revocation(&[], Mode::Auto).status, Status::Skip);
+    }
 }

@@ -73,7 +73,7 @@ pub fn run(
         &supplied,
         &input.facts,
         Expect::DvvOrQwac,
-        Usage::ClientAuth,
+        Usage::Any,
         &ctx,
         interface.profile(),
     );

@@ -86,7 +86,7 @@ pub fn run(
             &chain,
             &loaded.facts,
             Expect::DvvOrQwac,
-            Usage::ClientAuth,
+            Usage::Any,
             &ctx,
             interface.profile(),
         );

@@ -56,6 +56,16 @@ fn profile_values(p: &RegisterProfile) -> Vec<ProfileValue> {
             .to_string()),
         v!("tls_min_ecdhe_bits", p.tls.min_ecdhe_bits, |v: &u32| v
             .to_string()),
+        v!(
+            "dvv_service_ca_policies",
+            p.dvv_service_ca_policies,
+            |v: &&[&str]| v.join(", ")
+        ),
+        v!(
+            "revocation_grace_secs",
+            p.revocation_grace_secs,
+            |v: &i64| v.to_string()
+        ),
     ]
 }
 

@@ -15,6 +15,7 @@ use crate::pki::chain::{self, ChainInput, Usage};
 use crate::pki::facts::CertificateFacts;
 use crate::pki::revocation::{self, cache};
 use crate::pki::trust::TrustStore;
+use crate::pki::trusted_list;
 use crate::profile::RegisterProfile;
 
 /// What the options decided, ready to use for any number of certificates.
@@ -32,13 +33,13 @@ impl TrustContext {
         at: OffsetDateTime,
         profile: &RegisterProfile,
     ) -> Result<Self, CommandError> {
-        if args.trusted_list.is_some() {
-            return Err(CommandError::Usage(
-                "--trusted-list is not supported yet: give the QWAC's CA chain with --chain and its root with --trust".into(),
-            ));
-        }
-        let store = TrustStore::with_files(&args.trust, &args.trust_only)
+        let mut store = TrustStore::with_files(&args.trust, &args.trust_only)
             .map_err(|e| CommandError::Input(e.to_string()))?;
+        if let Some(path) = &args.trusted_list {
+            let list =
+                trusted_list::load(path, at).map_err(|e| CommandError::Input(e.to_string()))?;
+            store.add_trusted_list(&list);
+        }
         let limits = http::Limits {
             connect_timeout: args.net.connect_timeout,
             total_timeout: args.net_timeout,

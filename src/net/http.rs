@@ -528,7 +528,7 @@ impl Conn<'_> {
             if size == 0 {
                 return Ok(body);
             }
-            if body.len() as u64 + size > self.limits.max_body {
+            if (body.len() as u64).saturating_add(size) > self.limits.max_body {
                 return Err(self.too_large());
             }
             let size = size as usize;

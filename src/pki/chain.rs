@@ -26,8 +26,19 @@ const MAX_AIA_FETCHES: usize = 3;
 /// The extended key usage the path is validated for (only enforced when the leaf has EKUs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Usage {
+    /// No EKU requirement: the path alone is judged, and CERT-EKU-TLS judges the EKUs.
+    Any,
     ClientAuth,
     ServerAuth,
+}
+
+/// Accepts any extended key usage.
+struct AnyEku;
+
+impl webpki::ExtendedKeyUsageValidator for AnyEku {
+    fn validate(&self, _: webpki::KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
+        Ok(())
+    }
 }
 
 /// Where a certificate in the path came from.
@@ -363,21 +374,33 @@ fn verify_with_webpki(input: &ChainInput<'_>, candidates: &[Candidate]) -> Resul
         .filter_map(|a| webpki::anchor_from_trusted_cert(&a.der).ok())
         .collect();
     let intermediates: Vec<CertificateDer<'_>> = candidates.iter().map(|c| c.der.clone()).collect();
-    let usage = match input.usage {
-        Usage::ClientAuth => webpki::KeyUsage::client_auth(),
-        Usage::ServerAuth => webpki::KeyUsage::server_auth(),
+    let verify = |usage: &dyn webpki::ExtendedKeyUsageValidator| {
+        ee.verify_for_usage(
+            webpki::ALL_VERIFICATION_ALGS,
+            &anchors,
+            &intermediates,
+            unix_time(input.at),
+            Dyn(usage),
+            None,
+            None,
+        )
+        .map(|_| ())
+        .map_err(|e| webpki_reason(&e))
     };
-    ee.verify_for_usage(
-        webpki::ALL_VERIFICATION_ALGS,
-        &anchors,
-        &intermediates,
-        unix_time(input.at),
-        usage,
-        None,
-        None,
-    )
-    .map(|_| ())
-    .map_err(|e| webpki_reason(&e))
+    match input.usage {
+        Usage::Any => verify(&AnyEku),
+        Usage::ClientAuth => verify(&webpki::KeyUsage::client_auth()),
+        Usage::ServerAuth => verify(&webpki::KeyUsage::server_auth()),
+    }
+}
+
+/// A validator behind a reference, as `verify_for_usage` takes one by value.
+struct Dyn<'a>(&'a dyn webpki::ExtendedKeyUsageValidator);
+
+impl webpki::ExtendedKeyUsageValidator for Dyn<'_> {
+    fn validate(&self, iter: webpki::KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
+        self.0.validate(iter)
+    }
 }
 
 /// webpki's errors in words (its Display is its Debug).
@@ -499,4 +522,90 @@ pub fn policies_of(der: &[u8]) -> Vec<String> {
         })
         .flatten()
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use der::Encode;
+    use rcgen::{
+        BasicConstraints, CertificateParams, CustomExtension, DnType, IsCa, Issuer, KeyPair,
+        KeyUsagePurpose,
+    };
+    use x509_cert::ext::pkix::CertificatePolicies;
+    use x509_cert::ext::pkix::certpolicy::PolicyInformation;
+
+    fn policies(oid: &str) -> CustomExtension {
+        let der = CertificatePolicies(vec![PolicyInformation {
+            policy_identifier: der::oid::ObjectIdentifier::new_unwrap(oid),
+            policy_qualifiers: None,
+        }])
+        .to_der()
+        .expect("policies");
+        CustomExtension::from_oid_content(&[2, 5, 29, 32], der)
+    }
+
+    fn ca(cn: &str) -> CertificateParams {
+        let mut p = CertificateParams::default();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        p
+    }
+
+    /// A path leaf ← issuing CA (with `policy`) ← root, the root standing in for a bundled
+    /// DVV root.
+    fn path_through(policy: &str) -> PathFacts {
+        let root_key = KeyPair::generate().expect("key");
+        let root_params = ca("Stand-in DVV Root");
+        let root = root_params.self_signed(&root_key).expect("root");
+        let ca_key = KeyPair::generate().expect("key");
+        let mut ca_params = ca("Stand-in DVV CA");
+        ca_params.custom_extensions.push(policies(policy));
+        let ca_cert = ca_params
+            .signed_by(&ca_key, &Issuer::from_params(&root_params, &root_key))
+            .expect("CA");
+        let leaf_key = KeyPair::generate().expect("key");
+        let leaf = CertificateParams::new(vec!["leaf.test".into()])
+            .expect("params")
+            .signed_by(&leaf_key, &Issuer::from_params(&ca_params, &ca_key))
+            .expect("leaf");
+        let store = TrustStore {
+            anchors: vec![trust::TrustedCert {
+                der: root.der().clone(),
+                name: "Stand-in DVV Root".into(),
+                origin: trust::Origin::Bundled,
+            }],
+            intermediates: Vec::new(),
+        };
+        let leaf_der = leaf.der().clone();
+        let supplied = vec![ca_cert.der().clone()];
+        build(&ChainInput {
+            leaf: &leaf_der,
+            supplied: &supplied,
+            trust: &store,
+            at: OffsetDateTime::now_utc(),
+            usage: Usage::Any,
+            online: None,
+            profile: crate::profile::Interface::V3.profile(),
+        })
+    }
+
+    #[test]
+    fn a_dvv_path_must_pass_through_a_service_ca() {
+        let service = path_through("1.2.246.517.1.10.301.4");
+        assert!(service.webpki.is_ok(), "{:?}", service.webpki);
+        assert!(service.reached_bundled_anchor());
+        assert!(service.problems.is_empty(), "{:?}", service.problems);
+
+        let citizen = path_through("1.2.246.517.1.10.301.1");
+        assert!(citizen.webpki.is_ok(), "{:?}", citizen.webpki);
+        assert_eq!(citizen.problems.len(), 1, "{:?}", citizen.problems);
+        assert!(
+            citizen.problems[0].contains("not a DVV service-certificate CA")
+                && citizen.problems[0].contains("1.2.246.517.1.10.301.1"),
+            "{:?}",
+            citizen.problems
+        );
+    }
 }

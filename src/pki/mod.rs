@@ -1,5 +1,6 @@
 //! Certificates and keys: loading them from files, reading their facts, and the demo PKI.
 
+pub mod base64;
 pub mod chain;
 pub mod csr;
 pub mod demo;
@@ -8,3 +9,4 @@ pub mod load;
 pub mod qc;
 pub mod revocation;
 pub mod trust;
+pub mod trusted_list;

@@ -22,6 +22,13 @@ pub enum Origin {
     Bundled,
     /// A file the user named with `--trust` or `--trust-only`.
     File(PathBuf),
+    /// A granted qualified service for website authentication in a trusted list
+    /// (`--trusted-list`). The list's own signature is not verified.
+    TrustedList {
+        tsp: String,
+        service: String,
+        list: PathBuf,
+    },
 }
 
 impl std::fmt::Display for Origin {
@@ -29,6 +36,11 @@ impl std::fmt::Display for Origin {
         match self {
             Origin::Bundled => f.write_str("bundled DVV certificate"),
             Origin::File(p) => write!(f, "trusted from {}", p.display()),
+            Origin::TrustedList { tsp, service, list } => write!(
+                f,
+                "granted qualified service for website authentication \"{service}\" of \"{tsp}\" in the trusted list {}; the list's XML signature was NOT verified",
+                list.display()
+            ),
         }
     }
 }
@@ -121,6 +133,29 @@ impl TrustStore {
             store.anchors.extend(read_anchors(path)?);
         }
         Ok(store)
+    }
+}
+
+impl TrustStore {
+    /// Add the certificates of a trusted list's granted website-authentication services as
+    /// anchors.
+    pub fn add_trusted_list(&mut self, list: &crate::pki::trusted_list::TrustedList) {
+        for svc in &list.services {
+            for der in &svc.certs {
+                if webpki::anchor_from_trusted_cert(der).is_err() {
+                    continue;
+                }
+                self.anchors.push(TrustedCert {
+                    der: der.clone(),
+                    name: display_name(der),
+                    origin: Origin::TrustedList {
+                        tsp: svc.tsp.clone(),
+                        service: svc.service.clone(),
+                        list: list.path.clone(),
+                    },
+                });
+            }
+        }
     }
 }
 

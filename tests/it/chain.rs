@@ -182,3 +182,114 @@ fn a_bad_trust_file_is_a_clear_input_error() {
         .code(3)
         .stderr(predicates::str::contains("junk.pem"));
 }
+
+/// A one-service trusted list naming `ca_der` with `status` (granted or not), for the web.
+fn trusted_list(ca_der: &[u8], status: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<TrustServiceStatusList xmlns="http://uri.etsi.org/02231/v2#" TSLTag="http://uri.etsi.org/19612/TSLTag">
+ <SchemeInformation><SchemeTerritory>FI</SchemeTerritory></SchemeInformation>
+ <TrustServiceProviderList><TrustServiceProvider>
+  <TSPInformation><TSPName><Name xml:lang="en">TEST Qualified TSP</Name></TSPName></TSPInformation>
+  <TSPServices><TSPService><ServiceInformation>
+   <ServiceTypeIdentifier>http://uri.etsi.org/TrstSvc/Svctype/CA/QC</ServiceTypeIdentifier>
+   <ServiceName><Name xml:lang="en">TEST QWAC CA service</Name></ServiceName>
+   <ServiceDigitalIdentity><DigitalId><X509Certificate>{}</X509Certificate></DigitalId></ServiceDigitalIdentity>
+   <ServiceStatus>http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/{status}</ServiceStatus>
+   <StatusStartingTime>2016-07-01T00:00:00Z</StatusStartingTime>
+   <ServiceInformationExtensions><Extension Critical="true"><AdditionalServiceInformation>
+    <URI xml:lang="en">http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/ForWebSiteAuthentication</URI>
+   </AdditionalServiceInformation></Extension></ServiceInformationExtensions>
+  </ServiceInformation></TSPService></TSPServices>
+ </TrustServiceProvider></TrustServiceProviderList>
+</TrustServiceStatusList>"#,
+        tilicheck::pki::base64::encode(ca_der)
+    )
+}
+
+fn run_with_list(
+    s: &Setup,
+    leaf: &std::path::Path,
+    list: &std::path::Path,
+    command: &str,
+) -> String {
+    let out = tilicheck()
+        .current_dir(s.dir.path())
+        .env_remove("TILICHECK_TRUST")
+        .arg(command)
+        .arg(leaf)
+        .arg("--trusted-list")
+        .arg(list)
+        .args(["--revocation", "off"])
+        .output()
+        .expect("runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_qwac_issuer_granted_in_the_trusted_list_passes_and_says_the_list_is_unverified() {
+    let s = Setup::new();
+    let leaf = s.leaf("qwac", 0x1001, &Urls::default());
+    let list = write(
+        s.dir.path(),
+        "tl.xml",
+        trusted_list(s.ca.cert.der(), "granted").as_bytes(),
+    );
+    let text = run_with_list(&s, &leaf, &list, "cert");
+    let line = text
+        .lines()
+        .skip_while(|l| !l.contains("CERT-ISSUER"))
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(line.contains("PASS"), "{text}");
+    assert!(line.contains("TEST Qualified TSP"), "{line}");
+    assert!(line.contains("TEST QWAC CA service"), "{line}");
+    assert!(line.contains("XML signature was NOT verified"), "{line}");
+    // The register's certificate must be DVV's: a trusted-list route is refused.
+    let text = run_with_list(&s, &leaf, &list, "register-cert");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("FAIL") && l.contains("CERT-ISSUER")),
+        "{text}"
+    );
+    assert!(text.contains("not at DVV"), "{text}");
+}
+
+#[test]
+fn a_withdrawn_trusted_list_service_is_no_anchor() {
+    let s = Setup::new();
+    let leaf = s.leaf("qwac", 0x1001, &Urls::default());
+    let list = write(
+        s.dir.path(),
+        "tl.xml",
+        trusted_list(s.ca.cert.der(), "withdrawn").as_bytes(),
+    );
+    let text = run_with_list(&s, &leaf, &list, "cert");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("FAIL") && l.contains("CERT-ISSUER")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_trusted_list_that_is_not_one_is_an_input_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let list = write(
+        dir.path(),
+        "tl.xml",
+        b"<html><body>captive portal</body></html>",
+    );
+    tilicheck()
+        .current_dir(dir.path())
+        .arg("cert")
+        .arg(crate::support::fixture("supplier.pem"))
+        .arg("--trusted-list")
+        .arg(&list)
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains(
+            "not an ETSI TS 119 612 trusted list",
+        ));
+}

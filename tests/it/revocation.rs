@@ -450,3 +450,93 @@ fn ocsp_garbage_then_auto_falls_back_to_the_crl() {
     let (_, rev) = run_cert(&s, &leaf, &s.ca_pem, &[]);
     assert_status(&rev, "error", &["not valid DER", "CRL good"]);
 }
+
+#[test]
+fn register_cert_checks_revocation_with_the_same_code() {
+    let s = Setup::new();
+    serve_crl(&s, "/ca.crl", fresh(&s, &[0x1001]));
+    let leaf = s.crl_leaf("/ca.crl");
+    let out = tilicheck()
+        .current_dir(s.dir.path())
+        .env_remove("TILICHECK_OFFLINE")
+        .env_remove("TILICHECK_TRUST")
+        .arg("register-cert")
+        .arg(&leaf)
+        .arg("--chain")
+        .arg(&s.ca_pem)
+        .arg("--trust-only")
+        .arg(&s.root_pem)
+        .arg("--crl-cache")
+        .arg(s.dir.path().join("cache"))
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("PASS") && l.contains("CERT-ISSUER")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("FAIL") && l.contains("CERT-REVOCATION")),
+        "{text}"
+    );
+    assert!(text.contains("REVOKED"), "{text}");
+}
+
+#[test]
+fn an_arl_cannot_clear_an_end_entity_certificate() {
+    let s = Setup::new();
+    let url = s.server.url("/ca.arl");
+    let arl = rcgen::CertificateRevocationListParams {
+        this_update: now() - TimeDelta::hours(1),
+        next_update: now() + TimeDelta::days(7),
+        crl_number: rcgen::SerialNumber::from(1u64),
+        issuing_distribution_point: Some(rcgen::CrlIssuingDistributionPoint {
+            distribution_point: rcgen::CrlDistributionPoint {
+                uris: vec![url.clone()],
+            },
+            scope: Some(rcgen::CrlScope::CaCertsOnly),
+        }),
+        revoked_certs: Vec::new(),
+        key_identifier_method: rcgen::KeyIdMethod::Sha256,
+    }
+    .signed_by(&s.ca.issuer())
+    .expect("ARL");
+    serve_crl(&s, "/ca.arl", arl.der().to_vec());
+    let leaf = s.crl_leaf("/ca.arl");
+    let (_, rev) = run_cert(&s, &leaf, &s.root_pem, &["--revocation", "crl"]);
+    assert_status(&rev, "error", &["CA certificates only"]);
+}
+
+#[test]
+fn both_asks_ocsp_and_the_crl_while_auto_stops_at_a_good_ocsp_answer() {
+    let s = Setup::new();
+    let port = free_port();
+    let ocsp = format!("http://127.0.0.1:{port}");
+    // The CRL says revoked, the OCSP responder (lagging) says good.
+    serve_crl(&s, "/ca.crl", fresh(&s, &[0x1001]));
+    let leaf = s.leaf(
+        "both",
+        0x1001,
+        &Urls {
+            crl: vec![s.server.url("/ca.crl")],
+            ocsp: Some(ocsp.clone()),
+            ..Urls::default()
+        },
+    );
+    let key = write(s.dir.path(), "ca.key", s.ca.key.serialize_pem().as_bytes());
+    let _responder = OpensslOcsp::start(
+        s.dir.path(),
+        port,
+        &index_line(0x1001, false, "both"),
+        &s.ca_pem,
+        &key,
+    );
+    let (_, rev) = run_cert(&s, &leaf, &s.ca_pem, &["--revocation", "both"]);
+    assert_status(&rev, "fail", &["OCSP good", "CRL REVOKED"]);
+    let (_, rev) = run_cert(&s, &leaf, &s.ca_pem, &["--revocation", "auto"]);
+    assert_status(&rev, "pass", &["OCSP good"]);
+    assert!(!rev.detail.contains("CRL"), "{rev:?}");
+}

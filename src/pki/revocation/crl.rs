@@ -2,6 +2,7 @@
 //! look the serial up.
 
 use time::{Duration, OffsetDateTime};
+use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::revocation_list::CertificateRevocationList;
 
@@ -151,6 +152,30 @@ pub fn evaluate(
                 "the CRL has an unsupported critical extension {id}"
             ));
         }
+        // A CRL whose scope excludes this kind of certificate cannot clear it.
+        if let ParsedExtension::IssuingDistributionPoint(idp) = ext.parsed_extension() {
+            let is_ca = matches!(cert.basic_constraints(), Ok(Some(bc)) if bc.value.ca);
+            let scope = if idp.indirect_crl {
+                Some("an indirect CRL")
+            } else if idp.only_some_reasons.is_some() {
+                Some("a CRL partitioned by reason")
+            } else if idp.only_contains_attribute_certs {
+                Some("a CRL of attribute certificates only")
+            } else if idp.only_contains_ca_certs && !is_ca {
+                Some(
+                    "a CRL of CA certificates only (an ARL), while this is an end-entity certificate",
+                )
+            } else if idp.only_contains_user_certs && is_ca {
+                Some("a CRL of end-entity certificates only, while this is a CA certificate")
+            } else {
+                None
+            };
+            if let Some(scope) = scope {
+                return Err(format!(
+                    "the CRL is {scope}: it cannot answer for this certificate"
+                ));
+            }
+        }
     }
     let this_update = crl.last_update().to_datetime();
     let next_update = crl.next_update().map(|t| t.to_datetime());
@@ -166,7 +191,7 @@ pub fn evaluate(
         ));
     }
     let stale = match next_update {
-        Some(next) => next + Duration::seconds(grace_secs) < at,
+        Some(next) => next.saturating_add(Duration::seconds(grace_secs)) < at,
         // Without nextUpdate nobody can tell whether it is current.
         None => true,
     };

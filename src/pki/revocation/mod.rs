@@ -133,14 +133,14 @@ pub fn check_one(cert: &[u8], issuer: &[u8], opts: &Options) -> Vec<Answer> {
     };
     match opts.mode {
         Mode::Crl => vec![crl::check(&c, &i, opts)],
-        Mode::Ocsp => vec![ocsp::check(cert, issuer, &c, &i, opts)],
+        Mode::Ocsp => vec![ocsp::check(cert, issuer, &c, opts)],
         Mode::Both => vec![
-            ocsp::check(cert, issuer, &c, &i, opts),
+            ocsp::check(cert, issuer, &c, opts),
             crl::check(&c, &i, opts),
         ],
         Mode::Auto => {
             if ocsp_url(&c).is_some() {
-                let o = ocsp::check(cert, issuer, &c, &i, opts);
+                let o = ocsp::check(cert, issuer, &c, opts);
                 if o.state.is_conclusive() {
                     return vec![o];
                 }
