@@ -16,3 +16,4 @@ pub mod profile;
 pub mod render;
 pub mod secret;
 pub mod time_arg;
+pub mod vero;

@@ -6,3 +6,4 @@ pub mod cert;
 pub mod csr;
 pub mod identity;
 pub mod register;
+pub mod vero;

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod pki;
 pub mod register;
 pub mod rules;
+pub mod vero;
 
 use std::io::Write;
 use std::path::Path;
@@ -71,6 +72,7 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
             Ok(0)
         }
         Command::Pki(cmd) => pki::run(cmd),
+        Command::Vero(cmd) => vero::run(cmd, g),
         Command::Demo(args) => {
             let report = demo::run(args, g.interface, check_time(g))?;
             emit_report(&report, g)

@@ -7,3 +7,4 @@ mod csr;
 mod rules_on_fixtures;
 mod snapshots;
 mod support;
+mod vero;

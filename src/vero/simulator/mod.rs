@@ -1,0 +1,4 @@
+//! A local stand-in for the Tax Administration's certificate service, for tests and for
+//! users' own integration tests (`tilicheck vero serve-pki`). Loopback only.
+
+pub mod ca;
