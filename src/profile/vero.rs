@@ -2,12 +2,12 @@
 //! from the Account Register's: the Tax Administration's own CAs issue it through its
 //! certificate service, and every number the `vero` checks compare against lives here.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Sourced;
 
 /// Which certificate-service environment a certificate belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Environment {
     /// Production: Vero API `api.vero.fi`, issuer "Data Providers Issuing CA".

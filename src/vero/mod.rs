@@ -2,5 +2,10 @@
 //! Tax Administration's certificate service (client, messages and a local simulator).
 
 pub mod args;
+pub mod client;
 pub mod finnish_time;
+pub mod https;
+pub mod journal;
+pub mod request;
 pub mod simulator;
+pub mod soap;

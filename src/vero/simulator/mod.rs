@@ -2,3 +2,8 @@
 //! users' own integration tests (`tilicheck vero serve-pki`). Loopback only.
 
 pub mod ca;
+pub mod server;
+pub mod service;
+
+pub use server::{Simulator, SimulatorConfig, SimulatorError, grant};
+pub use service::{Misbehaviour, TransferGrant};

@@ -2,6 +2,7 @@
 //! service (against the in-process simulator on loopback).
 
 mod cert;
+mod service;
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,8 @@
 //! `tilicheck vero …`: the Vero API certificate.
 
+pub mod new;
+pub mod serve;
+
 use time::OffsetDateTime;
 
 use crate::checks::vero::VeroCheck;
@@ -54,5 +57,10 @@ pub fn run(
             let report = cert(args, g.interface, at)?;
             crate::commands::emit_report(&report, g)
         }
+        VeroCommand::New(args) => {
+            let report = new::run(args, g.interface, at)?;
+            crate::commands::emit_report(&report, g)
+        }
+        VeroCommand::ServePki(args) => serve::run(args),
     }
 }

@@ -1,0 +1,181 @@
+//! The certificate service client: one SOAP call per operation, answers turned into values
+//! or errors that say what the service (or whatever answered instead) said, and polling of
+//! GetCertificate with a bounded backoff.
+
+use std::time::Duration;
+
+use rustls::RootCertStore;
+
+use crate::profile::VeroProfile;
+use crate::vero::https::{self, HttpError, Limits, Url};
+use crate::vero::soap::{self, Answer, AnswerError, Customer};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    Http(#[from] HttpError),
+    #[error(
+        "{url} answered HTTP {status} with an HTML page{title} instead of SOAP: a proxy, a maintenance page or a wrong URL"
+    )]
+    HtmlPage {
+        url: String,
+        status: u16,
+        title: String,
+    },
+    #[error("{url} answered HTTP {status}: {problem}")]
+    BadAnswer {
+        url: String,
+        status: u16,
+        problem: AnswerError,
+    },
+    #[error("the certificate service refused {operation}: {errors}")]
+    Rejected { operation: String, errors: String },
+    #[error("{operation} answered OK without a {missing}")]
+    Incomplete {
+        operation: String,
+        missing: &'static str,
+    },
+    #[error("the certificate was not issued after {polls} polls ({seconds} s)")]
+    NotIssued { polls: u32, seconds: u64 },
+}
+
+/// How often to ask GetCertificate.
+#[derive(Clone, Copy, Debug)]
+pub struct Polling {
+    pub first: Duration,
+    /// Waits double after each "not yet", up to this.
+    pub max_wait: Duration,
+    pub max_polls: u32,
+}
+
+pub struct ServiceClient<'p> {
+    pub url: Url,
+    url_text: String,
+    roots: RootCertStore,
+    pub limits: Limits,
+    profile: &'p VeroProfile,
+}
+
+impl<'p> ServiceClient<'p> {
+    pub fn new(
+        url: &str,
+        roots: RootCertStore,
+        profile: &'p VeroProfile,
+    ) -> Result<Self, HttpError> {
+        Ok(ServiceClient {
+            url: Url::parse(url)?,
+            url_text: url.to_owned(),
+            roots,
+            limits: Limits::default(),
+            profile,
+        })
+    }
+
+    fn call(&self, action: &str, body: &str, expected: &str) -> Result<Answer, ServiceError> {
+        let r = https::post_soap(
+            &self.url,
+            action,
+            body.as_bytes(),
+            self.roots.clone(),
+            self.limits,
+        )?;
+        let text = String::from_utf8_lossy(&r.body);
+        if is_html(r.content_type.as_deref(), &text) {
+            return Err(ServiceError::HtmlPage {
+                url: self.url_text.clone(),
+                status: r.status,
+                title: html_title(&text)
+                    .map(|t| format!(" (\"{t}\")"))
+                    .unwrap_or_default(),
+            });
+        }
+        let answer = soap::parse_answer(self.profile.elements.value, &text, expected).map_err(
+            |problem| ServiceError::BadAnswer {
+                url: self.url_text.clone(),
+                status: r.status,
+                problem,
+            },
+        )?;
+        if !answer.ok() {
+            return Err(ServiceError::Rejected {
+                operation: expected.trim_end_matches("Response").to_owned(),
+                errors: answer.error_text(),
+            });
+        }
+        Ok(answer)
+    }
+
+    /// SignNewCertificate: the retrieval ID.
+    pub fn sign_new(
+        &self,
+        customer: &Customer<'_>,
+        transfer_id: &str,
+        transfer_password: &str,
+        csr_der: &[u8],
+    ) -> Result<String, ServiceError> {
+        let n = self.profile.elements.value;
+        let body = soap::sign_new_request(n, customer, transfer_id, transfer_password, csr_der);
+        let a = self.call(n.action_sign_new, &body, n.sign_new_response)?;
+        a.retrieval_id.ok_or(ServiceError::Incomplete {
+            operation: n.sign_new_request.to_owned(),
+            missing: "RetrievalId",
+        })
+    }
+
+    /// GetCertificate once: the certificate, or `None` while it is not issued.
+    pub fn get(
+        &self,
+        customer: &Customer<'_>,
+        retrieval_id: &str,
+    ) -> Result<Option<Vec<u8>>, ServiceError> {
+        let n = self.profile.elements.value;
+        let body = soap::get_request(n, customer, retrieval_id);
+        Ok(self
+            .call(n.action_get, &body, n.get_response)?
+            .certificate_der)
+    }
+
+    /// GetCertificate until issued, waiting `first`, then twice as long each time.
+    pub fn poll(
+        &self,
+        customer: &Customer<'_>,
+        retrieval_id: &str,
+        polling: Polling,
+        mut progress: impl FnMut(u32, Duration),
+    ) -> Result<Vec<u8>, ServiceError> {
+        let mut wait = polling.first;
+        let mut waited = Duration::ZERO;
+        for attempt in 1..=polling.max_polls {
+            progress(attempt, wait);
+            std::thread::sleep(wait);
+            waited += wait;
+            if let Some(cert) = self.get(customer, retrieval_id)? {
+                return Ok(cert);
+            }
+            wait = (wait * 2).min(polling.max_wait);
+        }
+        Err(ServiceError::NotIssued {
+            polls: polling.max_polls,
+            seconds: waited.as_secs(),
+        })
+    }
+}
+
+fn is_html(content_type: Option<&str>, body: &str) -> bool {
+    let head = body
+        .trim_start()
+        .get(..15)
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    content_type.is_some_and(|c| c.to_ascii_lowercase().contains("html"))
+        || head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+}
+
+fn html_title(body: &str) -> Option<String> {
+    let lower = body.to_ascii_lowercase();
+    let start = lower.find("<title>")? + "<title>".len();
+    let end = start + lower[start..].find("</title>")?;
+    let title: String = body.get(start..end)?.trim().chars().take(80).collect();
+    (!title.is_empty()).then_some(title)
+}

@@ -1,0 +1,265 @@
+//! `vero new` against the in-process DEMO certificate service on loopback.
+
+use std::path::Path;
+
+use tilicheck::profile::vero::Environment;
+use tilicheck::vero::simulator::{Misbehaviour, Simulator, SimulatorConfig, grant};
+use time::OffsetDateTime;
+
+use super::{detail, json_run, status};
+use crate::support::tilicheck;
+
+pub const CUSTOMER: &str = "0245442-8";
+const TRANSFER_ID: &str = "TID-0001";
+const PASSWORD: &str = "one-time-Pa55";
+
+pub struct Service {
+    pub sim: Simulator,
+    pub ca: tempfile::NamedTempFile,
+}
+
+/// A test-environment simulator with one grant for CUSTOMER, its clock at `now`.
+pub fn service(now: OffsetDateTime) -> Service {
+    let sim = Simulator::start(SimulatorConfig {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        environment: Environment::Test,
+        grants: vec![grant(TRANSFER_ID, PASSWORD, CUSTOMER)],
+        pending_polls: 1,
+    })
+    .expect("simulator starts");
+    sim.set_clock(Some(now));
+    let ca = tempfile::NamedTempFile::new().expect("tmp");
+    std::fs::write(ca.path(), &sim.tls_ca_pem).expect("write ca");
+    Service { sim, ca }
+}
+
+/// `vero new` with the grant's secrets in the environment.
+pub fn vero_new(svc: &Service, out: &Path, extra: &[&str]) -> assert_cmd::Command {
+    let mut c = tilicheck();
+    c.current_dir(out.parent().expect("parent"))
+        .env("T_ID", TRANSFER_ID)
+        .env("T_PW", PASSWORD)
+        .args([
+            "vero",
+            "new",
+            "--customer-id",
+            CUSTOMER,
+            "--customer-name",
+            "Esimerkki Oy",
+        ])
+        .args([
+            "--transfer-id-env",
+            "T_ID",
+            "--transfer-password-env",
+            "T_PW",
+        ])
+        .args(["--environment", "test", "--service-url", &svc.sim.url()])
+        .args(["--ca", svc.ca.path().to_str().expect("utf-8")])
+        .args(["--out-dir", out.to_str().expect("utf-8")])
+        .args(["--poll-interval", "0.05", "--at", "2026-11-18T12:00:00Z"])
+        .args(extra);
+    c
+}
+
+fn now() -> OffsetDateTime {
+    time::macros::datetime!(2026-11-18 11:00 UTC)
+}
+
+#[test]
+fn new_then_get_then_check() {
+    let svc = service(now());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("cert");
+    let (r, code) = json_run(&mut vero_new(&svc, &out, &["--email-date", "2026-11-16"]));
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(status(&r, "VERO-TRANSFER-ID"), "pass");
+    for id in [
+        "VERO-ISSUER",
+        "VERO-KEY",
+        "VERO-VALIDITY",
+        "VERO-CUSTOMER-ID",
+        "VERO-KEYPAIR",
+    ] {
+        assert_eq!(status(&r, id), "pass", "{id}: {}", detail(&r, id));
+    }
+    assert_eq!(svc.sim.calls("sign_new"), 1);
+    assert_eq!(
+        svc.sim.calls("get"),
+        2,
+        "one 'not yet', then the certificate"
+    );
+    for f in ["vero.key", "vero.csr", "vero.pem", "vero-journal.json"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(out.join("vero.key"))
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "the key is owner-only");
+    }
+    let journal = std::fs::read_to_string(out.join("vero-journal.json")).expect("journal");
+    assert!(journal.contains("\"done\""), "{journal}");
+    assert!(
+        !journal.contains(PASSWORD) && !journal.contains(TRANSFER_ID),
+        "no secret in the journal"
+    );
+
+    // A second run into the same directory is refused, and nothing there is touched.
+    let before = std::fs::read(out.join("vero.key")).expect("key");
+    let o = vero_new(&svc, &out, &[]).output().expect("runs");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--resume"));
+    assert_eq!(std::fs::read(out.join("vero.key")).expect("key"), before);
+    assert_eq!(svc.sim.calls("sign_new"), 1);
+
+    // The certificate checks as a test certificate with `vero cert` too.
+    let (r, code) = json_run(
+        tilicheck()
+            .args(["vero", "cert"])
+            .arg(out.join("vero.pem"))
+            .args([
+                "--key",
+                out.join("vero.key").to_str().expect("utf-8"),
+                "--environment",
+                "test",
+                "--customer-id",
+                CUSTOMER,
+                "--at",
+                "2027-01-01",
+            ]),
+    );
+    assert_eq!(code, 0, "{r:#}");
+}
+
+#[test]
+fn a_used_transfer_id_is_refused_and_the_key_is_kept() {
+    let svc = service(now());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = dir.path().join("first");
+    vero_new(&svc, &first, &[]).assert().code(0);
+    let second = dir.path().join("second");
+    let o = vero_new(&svc, &second, &[]).output().expect("runs");
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("PKI002") && err.contains("already been used"),
+        "{err}"
+    );
+    assert!(err.contains("vero.key"), "names the kept key: {err}");
+    assert!(!err.contains(PASSWORD), "no secret in errors");
+    assert!(second.join("vero.key").is_file());
+    assert!(!second.join("vero.pem").exists());
+}
+
+#[test]
+fn an_interrupted_run_resumes_without_a_second_request() {
+    let svc = service(now());
+    svc.sim.set_pending_polls(1000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("cert");
+    let o = vero_new(&svc, &out, &["--max-polls", "2"])
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("not issued after 2 polls"), "{err}");
+    assert!(!out.join("vero.pem").exists());
+    let journal = std::fs::read_to_string(out.join("vero-journal.json")).expect("journal");
+    assert!(
+        journal.contains("requested") && journal.contains("retrieval_id"),
+        "{journal}"
+    );
+
+    svc.sim.set_pending_polls(0);
+    let (r, code) = json_run(&mut vero_new(&svc, &out, &["--resume"]));
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(svc.sim.calls("sign_new"), 1, "no second SignNewCertificate");
+    assert!(out.join("vero.pem").is_file());
+    assert_eq!(status(&r, "VERO-KEYPAIR"), "pass");
+}
+
+#[test]
+fn an_expired_transfer_id_stops_before_a_key_is_made() {
+    let svc = service(now());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("cert");
+    let (r, code) = json_run(&mut vero_new(&svc, &out, &["--email-date", "2026-10-01"]));
+    assert_eq!(code, 1);
+    assert_eq!(status(&r, "VERO-TRANSFER-ID"), "fail");
+    assert!(!out.exists(), "no key made for expired IDs");
+    assert_eq!(svc.sim.calls("sign_new"), 0);
+}
+
+fn failing_run(m: Misbehaviour) -> (String, std::path::PathBuf, tempfile::TempDir, Service) {
+    let svc = service(now());
+    svc.sim.set_misbehaviour(m);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("cert");
+    let o = vero_new(&svc, &out, &[]).output().expect("runs");
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.stdout.is_empty(), "no report on stdout");
+    assert!(out.join("vero.key").is_file(), "the key is kept");
+    assert!(!out.join("vero.pem").exists(), "no certificate written");
+    (
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+        out,
+        dir,
+        svc,
+    )
+}
+
+#[test]
+fn a_soap_fault_is_a_clear_error() {
+    let (err, ..) = failing_run(Misbehaviour::SoapFault);
+    assert!(
+        err.contains("SOAP fault soapenv:Server: DEMO simulator: internal error"),
+        "{err}"
+    );
+    assert!(err.contains("--resume"), "{err}");
+}
+
+#[test]
+fn an_html_error_page_is_a_clear_error() {
+    let (err, ..) = failing_run(Misbehaviour::HtmlErrorPage);
+    assert!(
+        err.contains("HTTP 503 with an HTML page (\"503 Service Unavailable\")"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_certificate_for_another_key_is_refused_and_nothing_is_written() {
+    let (err, out, _dir, svc) = failing_run(Misbehaviour::WrongCertificate);
+    assert!(err.contains("is not for the key"), "{err}");
+    // Once the service behaves, --resume fetches the right one with the same retrieval ID.
+    svc.sim.set_misbehaviour(Misbehaviour::None);
+    vero_new(&svc, &out, &["--resume"]).assert().code(0);
+    assert_eq!(svc.sim.calls("sign_new"), 1);
+}
+
+#[test]
+fn missing_secrets_are_usage_errors_and_never_in_argv() {
+    let svc = service(now());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("cert");
+    let o = vero_new(&svc, &out, &[])
+        .env_remove("T_PW")
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("T_PW"));
+    assert!(!out.exists(), "no key made without the secrets");
+    // There is no flag that takes the password itself.
+    tilicheck()
+        .args(["vero", "new", "--transfer-password", "x"])
+        .assert()
+        .code(2);
+}
