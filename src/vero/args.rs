@@ -16,6 +16,9 @@ pub enum VeroCommand {
     /// Turn the transfer ID and one-time password from the secure e-mail into a key and a
     /// certificate (SignNewCertificate, then GetCertificate), and check the result.
     New(VeroNewArgs),
+    /// Renew a certificate inside its last 60 days: new key and request, RenewCertificate
+    /// signed with the current key, then GetCertificate.
+    Renew(VeroRenewArgs),
     /// Run a local DEMO certificate service on loopback, for integration tests.
     ServePki(ServePkiArgs),
 }
@@ -143,4 +146,33 @@ fn parse_day(s: &str) -> Result<time::Date, String> {
         &time::macros::format_description!("[year]-[month]-[day]"),
     )
     .map_err(|_| format!("'{s}' is not a date: use YYYY-MM-DD"))
+}
+
+#[derive(Debug, Args)]
+pub struct VeroRenewArgs {
+    /// The current, still valid certificate (PEM, DER or PKCS#12).
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+    /// Its private key: the renewal is signed with it.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// The customer ID (default: read from the certificate's subject).
+    #[arg(long, value_name = "ID")]
+    pub customer_id: Option<String>,
+    /// The customer's name (optional in the request).
+    #[arg(long, value_name = "NAME")]
+    pub customer_name: Option<String>,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    /// Directory for the new key, request, certificate and journal (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
+    /// Continue an interrupted renewal from the journal in --out-dir.
+    #[arg(long)]
+    pub resume: bool,
+    /// Subject attribute that holds the customer ID.
+    #[arg(long, value_enum, value_name = "ATTR")]
+    pub id_attribute: Option<IdAttribute>,
+    #[command(flatten)]
+    pub password: PasswordArgs,
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use rustls::RootCertStore;
 
 use crate::profile::VeroProfile;
+use crate::vero::dsig::{self, DsigError, SigningKey};
 use crate::vero::https::{self, HttpError, Limits, Url};
 use crate::vero::soap::{self, Answer, AnswerError, Customer};
 
@@ -35,6 +36,8 @@ pub enum ServiceError {
         operation: String,
         missing: &'static str,
     },
+    #[error("cannot sign the renewal: {0}")]
+    Sign(#[from] DsigError),
     #[error("the certificate was not issued after {polls} polls ({seconds} s)")]
     NotIssued { polls: u32, seconds: u64 },
 }
@@ -118,6 +121,29 @@ impl<'p> ServiceClient<'p> {
         let a = self.call(n.action_sign_new, &body, n.sign_new_response)?;
         a.retrieval_id.ok_or(ServiceError::Incomplete {
             operation: n.sign_new_request.to_owned(),
+            missing: "RetrievalId",
+        })
+    }
+
+    /// RenewCertificate, signed with the current certificate's key: the retrieval ID.
+    pub fn renew(
+        &self,
+        customer: &Customer<'_>,
+        csr_der: &[u8],
+        key: &SigningKey,
+        current_cert_der: &[u8],
+    ) -> Result<String, ServiceError> {
+        let n = self.profile.elements.value;
+        let unsigned = soap::renew_request_unsigned(n, customer, csr_der);
+        let signed = dsig::sign_enveloped(
+            &unsigned,
+            &format!("</cer:{}>", n.renew_request),
+            key,
+            current_cert_der,
+        )?;
+        let a = self.call(n.action_renew, &signed, n.renew_response)?;
+        a.retrieval_id.ok_or(ServiceError::Incomplete {
+            operation: n.renew_request.to_owned(),
             missing: "RetrievalId",
         })
     }

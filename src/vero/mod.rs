@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod client;
+pub mod dsig;
 pub mod finnish_time;
 pub mod https;
 pub mod journal;

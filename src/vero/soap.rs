@@ -10,19 +10,10 @@ use crate::profile::vero::{ElementNames, Environment};
 pub const SOAP_ENV_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
 
-/// Escape text content or an attribute value as canonical XML does.
+/// Escape text content as canonical XML does (so that requests are already canonical).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
-        }
-    }
+    crate::vero::dsig::c14n::escape_text(s, &mut out);
     out
 }
 

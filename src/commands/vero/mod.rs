@@ -1,6 +1,7 @@
 //! `tilicheck vero …`: the Vero API certificate.
 
 pub mod new;
+pub mod renew;
 pub mod serve;
 
 use time::OffsetDateTime;
@@ -59,6 +60,10 @@ pub fn run(
         }
         VeroCommand::New(args) => {
             let report = new::run(args, g.interface, at)?;
+            crate::commands::emit_report(&report, g)
+        }
+        VeroCommand::Renew(args) => {
+            let report = renew::run(args, g.interface, at)?;
             crate::commands::emit_report(&report, g)
         }
         VeroCommand::ServePki(args) => serve::run(args),

@@ -60,7 +60,13 @@ pub fn run(
             args.service.environment,
         )?
     } else {
-        start(dir, args)?
+        start(
+            dir,
+            Operation::New,
+            &args.customer_id,
+            args.customer_name.as_deref(),
+            &args.service,
+        )?
     };
     let mut journal = journal;
     let customer = Customer {
@@ -115,7 +121,13 @@ pub fn run(
 
 /// A fresh run: refuse to touch an earlier one, then write the key, the request and the
 /// journal before anything is sent.
-fn start(dir: &Path, args: &VeroNewArgs) -> Result<(Journal, Vec<u8>), CommandError> {
+pub(super) fn start(
+    dir: &Path,
+    operation: Operation,
+    customer_id: &str,
+    customer_name: Option<&str>,
+    service: &ServiceArgs,
+) -> Result<(Journal, Vec<u8>), CommandError> {
     if journal::path(dir).exists() || dir.join(journal::KEY_FILE).exists() {
         return Err(CommandError::Usage(format!(
             "{}: holds an earlier run (journal or key); continue it with --resume, or use another --out-dir",
@@ -124,8 +136,7 @@ fn start(dir: &Path, args: &VeroNewArgs) -> Result<(Journal, Vec<u8>), CommandEr
     }
     std::fs::create_dir_all(dir)
         .map_err(|e| input(format!("{}: cannot create: {e}", dir.display())))?;
-    let req = request::make(&args.customer_id, args.customer_name.as_deref(), &VERO)
-        .map_err(|e| input(e.to_string()))?;
+    let req = request::make(customer_id, customer_name, &VERO).map_err(|e| input(e.to_string()))?;
     let key_path = dir.join(journal::KEY_FILE);
     let key_pem = Zeroizing::new(req.key.serialize_pem());
     write_private(&key_path, key_pem.as_bytes(), false)
@@ -142,11 +153,11 @@ fn start(dir: &Path, args: &VeroNewArgs) -> Result<(Journal, Vec<u8>), CommandEr
         ))
     })?;
     let journal = Journal {
-        operation: Operation::New,
-        environment: args.service.environment,
-        customer_id: args.customer_id.clone(),
-        customer_name: args.customer_name.clone(),
-        service_url: service_url(&args.service),
+        operation,
+        environment: service.environment,
+        customer_id: customer_id.to_owned(),
+        customer_name: customer_name.map(str::to_owned),
+        service_url: service_url(service),
         step: Step::KeyWritten,
         retrieval_id: None,
     };

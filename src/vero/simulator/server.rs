@@ -156,6 +156,11 @@ impl Simulator {
         self.state().calls.get(op).copied().unwrap_or(0)
     }
 
+    /// The last RenewCertificate message received.
+    pub fn last_renewal(&self) -> Option<String> {
+        self.state().last_renewal.clone()
+    }
+
     /// Block the calling thread until the process ends (for `vero serve-pki`).
     pub fn wait(mut self) {
         if let Some(t) = self.thread.take() {

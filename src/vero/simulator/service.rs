@@ -10,9 +10,10 @@ use rustls_pki_types::{CertificateDer, CertificateSigningRequestDer};
 use time::OffsetDateTime;
 
 use crate::pki::csr::CsrFacts;
-use crate::pki::facts::KeyFacts;
+use crate::pki::facts::{CertificateFacts, KeyFacts};
 use crate::profile::VeroProfile;
 use crate::profile::vero::Environment;
+use crate::vero::dsig;
 use crate::vero::simulator::ca::DemoCa;
 use crate::vero::soap::{self, ErrorInfo};
 
@@ -62,6 +63,8 @@ pub struct ServiceState {
     pub clock: Option<OffsetDateTime>,
     pub misbehaviour: Misbehaviour,
     pub calls: HashMap<&'static str, usize>,
+    /// The last RenewCertificate message as received, for independent signature checks.
+    pub last_renewal: Option<String>,
     serial: u64,
 }
 
@@ -110,6 +113,7 @@ impl ServiceState {
             clock: None,
             misbehaviour: Misbehaviour::None,
             calls: HashMap::new(),
+            last_renewal: None,
             serial: 0x5000,
         }
     }
@@ -169,21 +173,16 @@ impl ServiceState {
             return client_fault(&format!("<{name}> is not in the service namespace"));
         }
         let environment = field(n.environment).unwrap_or_default();
-        let reply_op = if name == n.sign_new_request {
-            n.sign_new_response
+        let (reply_op, counter) = if name == n.sign_new_request {
+            (n.sign_new_response, "sign_new")
         } else if name == n.get_request {
-            n.get_response
+            (n.get_response, "get")
+        } else if name == n.renew_request {
+            (n.renew_response, "renew")
         } else {
             return client_fault(&format!("unknown operation <{name}>"));
         };
-        *self
-            .calls
-            .entry(if name == n.sign_new_request {
-                "sign_new"
-            } else {
-                "get"
-            })
-            .or_default() += 1;
+        *self.calls.entry(counter).or_default() += 1;
         if environment != self.environment.soap_value() {
             let errors = error(
                 ENVIRONMENT,
@@ -192,7 +191,16 @@ impl ServiceState {
             return Reply::xml(soap::response(n, reply_op, "FAIL", &errors, None, None));
         }
         let customer_id = field(n.customer_id).unwrap_or_default();
-        let answer = if name == n.sign_new_request {
+        let answer = if name == n.renew_request {
+            self.renew(
+                xml,
+                &customer_id,
+                field(n.certificate_request).unwrap_or_default(),
+                ca,
+                profile,
+            )
+            .map(|id| (Some(id), None))
+        } else if name == n.sign_new_request {
             self.sign_new(
                 &customer_id,
                 field(n.transfer_id).unwrap_or_default(),
@@ -252,6 +260,57 @@ impl ServiceState {
         if let Some(slot) = self.grants.get_mut(&transfer_id) {
             slot.1 = true;
         }
+        Ok(self.enqueue(customer_id, certificate))
+    }
+
+    /// RenewCertificate: signed with the key of a certificate this service issued to the
+    /// same customer, still valid and inside its renewal window.
+    fn renew(
+        &mut self,
+        xml: &str,
+        customer_id: &str,
+        csr_b64: String,
+        ca: &DemoCa,
+        profile: &VeroProfile,
+    ) -> Result<String, Vec<ErrorInfo>> {
+        self.last_renewal = Some(xml.to_owned());
+        let signer = dsig::verify_enveloped(xml)
+            .map_err(|e| error(RENEWAL_SIGNATURE, format!("renewal signature: {e}")))?;
+        let ours = self.issued.iter().any(|c| {
+            CertificateFacts::from_der(c)
+                .is_ok_and(|f| f.sha256_fingerprint == signer.sha256_fingerprint)
+        });
+        if !ours {
+            return Err(error(
+                RENEWAL_SIGNATURE,
+                "the renewal is not signed with a certificate this service issued",
+            ));
+        }
+        if !signer.common_names.iter().any(|cn| cn == customer_id) {
+            return Err(error(
+                RENEWAL_SIGNATURE,
+                "the signing certificate belongs to another customer",
+            ));
+        }
+        let now = self.now();
+        let opens = signer.not_after - time::Duration::days(profile.renewal_window_days.value);
+        if now > signer.not_after {
+            return Err(error(
+                RENEWAL_WINDOW,
+                "the certificate has expired and cannot be renewed",
+            ));
+        }
+        if now < opens {
+            return Err(error(
+                RENEWAL_WINDOW,
+                format!(
+                    "renewal is possible only in the last {} days before expiry",
+                    profile.renewal_window_days.value
+                ),
+            ));
+        }
+        let public_key = request_key(&csr_b64, profile)?;
+        let certificate = self.issue(customer_id, &public_key, ca, profile)?;
         Ok(self.enqueue(customer_id, certificate))
     }
 

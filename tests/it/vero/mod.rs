@@ -2,6 +2,8 @@
 //! service (against the in-process simulator on loopback).
 
 mod cert;
+mod dsig;
+mod renew;
 mod service;
 
 use std::path::{Path, PathBuf};
