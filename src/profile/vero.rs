@@ -152,6 +152,8 @@ pub struct VeroProfile {
     pub pending_answer: Sourced<&'static str>,
     /// How the renewal request is signed.
     pub renewal_signature: Sourced<&'static str>,
+    /// How the service's answers are signed.
+    pub response_signature: Sourced<&'static str>,
 }
 
 impl VeroProfile {
@@ -287,5 +289,10 @@ pub static VERO: VeroProfile = VeroProfile {
         "enveloped XML-DSig over the whole SOAP envelope (Reference URI=\"\"), RSA-SHA256, exclusive C14N, SHA-256",
         "vero.fi renewal of certificate: the call is signed with the valid certificate's key; the example program is C#",
         "what the signature's Reference covers is not published; tilicheck signs the whole message",
+    ),
+    response_signature: Sourced::assumed(
+        "enveloped ds:Signature in every response, by a certificate of the IR Services CA",
+        "third-party clients generated from the XSD (ds:Signature in every response type) and one client's check against a services CA",
+        "the service's signing profile is not published; tilicheck expects the same form as the renewal's",
     ),
 };

@@ -79,6 +79,10 @@ pub struct ServiceArgs {
     /// Trust this CA file (PEM) for the service's TLS certificate instead of the system's.
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
+    /// Check every answer's XML signature: its signing certificate must be issued by a CA
+    /// in this PEM file (the service's "IR Services" CA chain).
+    #[arg(long, value_name = "FILE")]
+    pub service_ca: Option<PathBuf>,
     /// Seconds to wait before the first GetCertificate (default from the profile: 30);
     /// waits double after each "not yet", up to 5 minutes.
     #[arg(long, value_name = "SECONDS")]

@@ -36,6 +36,8 @@ pub enum ServiceError {
         operation: String,
         missing: &'static str,
     },
+    #[error("the service's answer to {operation} failed its signature check: {problem}")]
+    ResponseSignature { operation: String, problem: String },
     #[error("cannot sign the renewal: {0}")]
     Sign(#[from] DsigError),
     #[error("the certificate was not issued after {polls} polls ({seconds} s)")]
@@ -57,6 +59,11 @@ pub struct ServiceClient<'p> {
     roots: RootCertStore,
     pub limits: Limits,
     profile: &'p VeroProfile,
+    /// CA certificates (DER) that may issue the service's answer-signing certificate; when
+    /// empty, answers' signatures are not checked.
+    service_cas: Vec<Vec<u8>>,
+    /// Who signed the answers checked so far.
+    verified_signer: std::cell::RefCell<Option<String>>,
 }
 
 impl<'p> ServiceClient<'p> {
@@ -71,7 +78,39 @@ impl<'p> ServiceClient<'p> {
             roots,
             limits: Limits::default(),
             profile,
+            service_cas: Vec::new(),
+            verified_signer: std::cell::RefCell::new(None),
         })
+    }
+
+    /// Check every answer's XML signature against these CA certificates (DER).
+    pub fn with_service_cas(mut self, cas: Vec<Vec<u8>>) -> Self {
+        self.service_cas = cas;
+        self
+    }
+
+    /// Whether answers are checked, and the signer of the last one that was.
+    pub fn signature_checked(&self) -> Option<Option<String>> {
+        (!self.service_cas.is_empty()).then(|| self.verified_signer.borrow().clone())
+    }
+
+    fn check_signature(&self, xml: &str, operation: &str) -> Result<(), ServiceError> {
+        if self.service_cas.is_empty() {
+            return Ok(());
+        }
+        let refused = |problem: String| ServiceError::ResponseSignature {
+            operation: operation.to_owned(),
+            problem,
+        };
+        let signer = dsig::verify_enveloped(xml).map_err(|e| refused(e.to_string()))?;
+        if !self.service_cas.iter().any(|ca| signer.issued_by(ca)) {
+            return Err(refused(format!(
+                "signed by \"{}\", which no certificate in the service CA file issued",
+                signer.facts.subject
+            )));
+        }
+        *self.verified_signer.borrow_mut() = Some(signer.facts.subject);
+        Ok(())
     }
 
     fn call(&self, action: &str, body: &str, expected: &str) -> Result<Answer, ServiceError> {
@@ -99,6 +138,7 @@ impl<'p> ServiceClient<'p> {
                 problem,
             },
         )?;
+        self.check_signature(&text, expected)?;
         if !answer.ok() {
             return Err(ServiceError::Rejected {
                 operation: expected.trim_end_matches("Response").to_owned(),

@@ -11,11 +11,11 @@ use crate::checks::cert::KeyEvidence;
 use crate::checks::vero::{VeroCheck, check_transfer_id};
 use crate::commands::csr::write_private;
 use crate::commands::{CommandError, write_atomically};
-use crate::findings::{Report, Status, Subject};
+use crate::findings::{Finding, Report, Status, Subject};
 use crate::pki::facts::CertificateFacts;
 use crate::pki::load;
 use crate::profile::vero::Environment;
-use crate::profile::{Interface, VERO};
+use crate::profile::{Interface, RuleId, VERO};
 use crate::secret::{Password, PasswordSource};
 use crate::vero::args::{ServiceArgs, TransferArgs, VeroNewArgs};
 use crate::vero::client::{Polling, ServiceClient, ServiceError};
@@ -115,6 +115,7 @@ pub fn run(
     }
     let mut subject = check_result(dir, &journal, args.id_attribute, at)?;
     subject.findings.insert(0, transfer_finding);
+    subject.findings.push(signature_finding(&client));
     report.subjects.push(subject);
     Ok(report)
 }
@@ -214,8 +215,18 @@ pub(super) fn client(s: &ServiceArgs) -> Result<ServiceClient<'static>, CommandE
         None => Vec::new(),
     };
     let roots = https::roots(&extra).map_err(|e| input(e.to_string()))?;
-    ServiceClient::new(&service_url(s), roots, &VERO)
-        .map_err(|e| CommandError::Usage(e.to_string()))
+    let service_cas = match &s.service_ca {
+        Some(path) => load::read_certificates(path, &PasswordSource::None)
+            .map_err(|e| input(e.to_string()))?
+            .certificates
+            .iter()
+            .map(|c| c.to_vec())
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(ServiceClient::new(&service_url(s), roots, &VERO)
+        .map_err(|e| CommandError::Usage(e.to_string()))?
+        .with_service_cas(service_cas))
 }
 
 pub(super) fn service_url(s: &ServiceArgs) -> String {
@@ -256,6 +267,27 @@ fn secret(t: &TransferArgs, id: bool) -> Result<Password, CommandError> {
         )),
         other => input(format!("{what}: {other}")),
     })
+}
+
+/// VERO-RESPONSE-SIGNATURE: a run that got here had every answer's signature checked, if
+/// checking was asked for (a bad one stops the run with an error).
+pub(super) fn signature_finding(client: &ServiceClient<'_>) -> Finding {
+    let rule = RuleId::VeroResponseSignature;
+    let finding = match client.signature_checked() {
+        None => Finding::skip(
+            rule,
+            "the answers' XML signatures were not checked: give --service-ca FILE",
+        ),
+        Some(Some(signer)) => Finding::pass(
+            rule,
+            format!("every answer in this run carried a valid signature by \"{signer}\""),
+        ),
+        Some(None) => Finding::skip(
+            rule,
+            "no answer came in this run (the certificate had already been fetched)",
+        ),
+    };
+    finding.with_assumption(VERO.response_signature.assumption())
 }
 
 pub(super) enum FetchError {

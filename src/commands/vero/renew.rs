@@ -125,9 +125,11 @@ pub fn run(
         journal.step = Step::Done;
         journal.save(dir).map_err(|e| input(e.to_string()))?;
     }
-    report
-        .subjects
-        .push(check_result(dir, &journal, args.id_attribute, at)?);
+    let mut subject = check_result(dir, &journal, args.id_attribute, at)?;
+    subject
+        .findings
+        .push(super::new::signature_finding(&client));
+    report.subjects.push(subject);
     Ok(report)
 }
 

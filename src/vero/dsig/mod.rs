@@ -140,9 +140,31 @@ fn base64_text(node: Node<'_, '_>, what: &'static str) -> Result<Vec<u8>, DsigEr
     crate::vero::soap::decode_base64(&text).ok_or(DsigError::BadBase64(what))
 }
 
+/// The certificate a verified signature was made with.
+#[derive(Clone, Debug)]
+pub struct Signer {
+    pub facts: CertificateFacts,
+    pub der: Vec<u8>,
+}
+
+impl Signer {
+    /// Whether `ca_der` issued this certificate (names match and its signature verifies).
+    pub fn issued_by(&self, ca_der: &[u8]) -> bool {
+        use x509_parser::prelude::{FromDer, X509Certificate};
+        let (Ok((_, cert)), Ok((_, ca))) = (
+            X509Certificate::from_der(&self.der),
+            X509Certificate::from_der(ca_der),
+        ) else {
+            return false;
+        };
+        cert.issuer().as_raw() == ca.subject().as_raw()
+            && cert.verify_signature(Some(ca.public_key())).is_ok()
+    }
+}
+
 /// Verify the one enveloped signature of `xml`; on success, the signer's certificate.
 /// Whether that certificate is trusted is the caller's decision.
-pub fn verify_enveloped(xml: &str) -> Result<CertificateFacts, DsigError> {
+pub fn verify_enveloped(xml: &str) -> Result<Signer, DsigError> {
     let doc = roxmltree::Document::parse(xml).map_err(|e| DsigError::NotXml(e.to_string()))?;
     let sigs: Vec<Node<'_, '_>> = doc
         .descendants()
@@ -228,7 +250,10 @@ pub fn verify_enveloped(xml: &str) -> Result<CertificateFacts, DsigError> {
     )
     .verify(signed.as_bytes(), &signature_value)
     .map_err(|_| DsigError::BadSignature)?;
-    Ok(signer)
+    Ok(Signer {
+        facts: signer,
+        der: cert_der,
+    })
 }
 
 #[cfg(test)]
@@ -257,7 +282,8 @@ mod tests {
         let (key, cert) = key_and_cert();
         let signed = sign_enveloped(DOC, "</c:Op>", &key, &cert).expect("sign");
         let signer = verify_enveloped(&signed).expect("verifies");
-        assert_eq!(signer.common_names, ["rcgen self signed cert"]);
+        assert_eq!(signer.facts.common_names, ["rcgen self signed cert"]);
+        assert!(signer.issued_by(&cert), "self-signed");
         let tampered = signed.replace("<A>x", "<A>z");
         assert_eq!(
             verify_enveloped(&tampered).err(),

@@ -111,6 +111,25 @@ impl DemoCa {
         Ok(cert.der().clone())
     }
 
+    /// An RSA 2048 document-signing certificate named `cn`, with its key (the service's
+    /// answers are signed with one).
+    pub fn issue_signer(&self, cn: &str) -> Result<(CertificateDer<'static>, KeyPair), CaError> {
+        let key = KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
+            .map_err(ca_error("signing key"))?;
+        let mut p = CertificateParams::default();
+        let mut dn = DistinguishedName::new();
+        dn.push(DnType::OrganizationName, DEMO_ORGANISATION);
+        dn.push(DnType::CommonName, cn);
+        p.distinguished_name = dn;
+        p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        p.not_before = OffsetDateTime::UNIX_EPOCH + Duration::days(365 * 30);
+        p.not_after = OffsetDateTime::UNIX_EPOCH + Duration::days(365 * 129);
+        let cert = p
+            .signed_by(&key, &self.issuer)
+            .map_err(ca_error("signing certificate"))?;
+        Ok((cert.der().clone(), key))
+    }
+
     /// A TLS server certificate for the loopback names, with its key.
     pub fn issue_server(&self) -> Result<(CertificateDer<'static>, KeyPair), CaError> {
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(ca_error("key"))?;

@@ -12,8 +12,11 @@ use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::profile::VERO;
 use crate::profile::vero::Environment;
+use crate::vero::dsig::SigningKey;
 use crate::vero::simulator::ca::{CaError, DemoCa};
-use crate::vero::simulator::service::{Misbehaviour, Reply, ServiceState, TransferGrant};
+use crate::vero::simulator::service::{
+    Misbehaviour, Reply, ResponseSigner, ServiceState, TransferGrant,
+};
 
 /// Largest request the simulator reads.
 const MAX_REQUEST_BYTES: usize = 256 * 1024;
@@ -44,6 +47,7 @@ pub struct SimulatorConfig {
 struct Shared {
     state: Mutex<ServiceState>,
     issuing_ca: DemoCa,
+    signer: ResponseSigner,
 }
 
 /// A running simulator. Dropping it stops the listener.
@@ -54,6 +58,8 @@ pub struct Simulator {
     pub tls_ca_pem: String,
     /// PEM of the DEMO Data Providers issuing CA.
     pub issuing_ca_pem: String,
+    /// PEM of the DEMO CA of the certificate that signs the answers (for `--service-ca`).
+    pub service_ca_pem: String,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -66,6 +72,15 @@ impl Simulator {
         let tls_ca = DemoCa::new("DEMO IR Services TLS CA")?;
         let (server_cert, server_key) = tls_ca.issue_server()?;
         let issuing_ca = DemoCa::data_providers(&VERO, config.environment)?;
+        let services_ca = DemoCa::new("DEMO IR Services Issuing CA v1")?;
+        let (signer_cert, signer_key) = services_ca.issue_signer("DEMO IR Services")?;
+        let signer = ResponseSigner {
+            key: SigningKey::from_der(&PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+                signer_key.serialize_der(),
+            )))
+            .map_err(|e| SimulatorError::Tls(e.to_string()))?,
+            cert_der: signer_cert.to_vec(),
+        };
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let tls = rustls::ServerConfig::builder_with_provider(provider)
@@ -90,6 +105,7 @@ impl Simulator {
                 config.pending_polls,
             )),
             issuing_ca,
+            signer,
         });
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
@@ -111,6 +127,7 @@ impl Simulator {
             addr,
             tls_ca_pem: tls_ca.cert_pem.clone(),
             issuing_ca_pem: shared.issuing_ca.cert_pem.clone(),
+            service_ca_pem: services_ca.cert_pem.clone(),
             shared,
             stop,
             thread: Some(thread),
@@ -193,7 +210,7 @@ fn serve_one(tcp: TcpStream, tls: Arc<rustls::ServerConfig>, shared: &Shared) {
                 .state
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            state.handle(&body, &shared.issuing_ca, &VERO)
+            state.handle(&body, &shared.issuing_ca, &shared.signer, &VERO)
         }
         Err(status) => Reply {
             status,

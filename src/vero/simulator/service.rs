@@ -13,7 +13,7 @@ use crate::pki::csr::CsrFacts;
 use crate::pki::facts::{CertificateFacts, KeyFacts};
 use crate::profile::VeroProfile;
 use crate::profile::vero::Environment;
-use crate::vero::dsig;
+use crate::vero::dsig::{self, SigningKey};
 use crate::vero::simulator::ca::DemoCa;
 use crate::vero::soap::{self, ErrorInfo};
 
@@ -36,6 +36,16 @@ pub enum Misbehaviour {
     HtmlErrorPage,
     /// Put a certificate for another key in GetCertificate answers.
     WrongCertificate,
+    /// Send answers without their XML signature.
+    UnsignedAnswers,
+    /// Change an answer after signing it.
+    TamperedAnswers,
+}
+
+/// The key and certificate the service signs its answers with.
+pub struct ResponseSigner {
+    pub key: SigningKey,
+    pub cert_der: Vec<u8>,
 }
 
 pub const TRANSFER_ID_UNKNOWN: &str = "PKI001";
@@ -135,7 +145,13 @@ impl ServiceState {
     }
 
     /// Handle one SOAP request body.
-    pub fn handle(&mut self, xml: &str, ca: &DemoCa, profile: &VeroProfile) -> Reply {
+    pub fn handle(
+        &mut self,
+        xml: &str,
+        ca: &DemoCa,
+        signer: &ResponseSigner,
+        profile: &VeroProfile,
+    ) -> Reply {
         match self.misbehaviour {
             Misbehaviour::SoapFault => {
                 return Reply {
@@ -188,7 +204,8 @@ impl ServiceState {
                 ENVIRONMENT,
                 format!("this is the {} service", self.environment.soap_value()),
             );
-            return Reply::xml(soap::response(n, reply_op, "FAIL", &errors, None, None));
+            let body = soap::response(n, reply_op, "FAIL", &errors, None, None);
+            return Reply::xml(self.sign(body, &format!("</cer:{reply_op}>"), signer));
         }
         let customer_id = field(n.customer_id).unwrap_or_default();
         let answer = if name == n.renew_request {
@@ -219,12 +236,28 @@ impl ServiceState {
             )
             .map(|cert| (None, cert))
         };
-        Reply::xml(match answer {
+        let body = match answer {
             Ok((id, cert)) => {
                 soap::response(n, reply_op, "OK", &[], id.as_deref(), cert.as_deref())
             }
             Err(errors) => soap::response(n, reply_op, "FAIL", &errors, None, None),
-        })
+        };
+        Reply::xml(self.sign(body, &format!("</cer:{reply_op}>"), signer))
+    }
+
+    /// Sign an answer as the service does (or misbehave as configured).
+    fn sign(&self, body: String, before: &str, signer: &ResponseSigner) -> String {
+        if self.misbehaviour == Misbehaviour::UnsignedAnswers {
+            return body;
+        }
+        match dsig::sign_enveloped(&body, before, &signer.key, &signer.cert_der) {
+            Ok(signed) if self.misbehaviour == Misbehaviour::TamperedAnswers => {
+                signed.replacen("<Status>", "<Status> ", 1)
+            }
+            Ok(signed) => signed,
+            // A DEMO service that cannot sign answers unsigned; clients with --service-ca refuse.
+            Err(_) => body,
+        }
     }
 
     fn sign_new(
@@ -278,7 +311,7 @@ impl ServiceState {
             .map_err(|e| error(RENEWAL_SIGNATURE, format!("renewal signature: {e}")))?;
         let ours = self.issued.iter().any(|c| {
             CertificateFacts::from_der(c)
-                .is_ok_and(|f| f.sha256_fingerprint == signer.sha256_fingerprint)
+                .is_ok_and(|f| f.sha256_fingerprint == signer.facts.sha256_fingerprint)
         });
         if !ours {
             return Err(error(
@@ -286,15 +319,16 @@ impl ServiceState {
                 "the renewal is not signed with a certificate this service issued",
             ));
         }
-        if !signer.common_names.iter().any(|cn| cn == customer_id) {
+        if !signer.facts.common_names.iter().any(|cn| cn == customer_id) {
             return Err(error(
                 RENEWAL_SIGNATURE,
                 "the signing certificate belongs to another customer",
             ));
         }
         let now = self.now();
-        let opens = signer.not_after - time::Duration::days(profile.renewal_window_days.value);
-        if now > signer.not_after {
+        let opens =
+            signer.facts.not_after - time::Duration::days(profile.renewal_window_days.value);
+        if now > signer.facts.not_after {
             return Err(error(
                 RENEWAL_WINDOW,
                 "the certificate has expired and cannot be renewed",

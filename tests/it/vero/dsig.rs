@@ -78,7 +78,7 @@ fn a_signature_made_by_xmlsec1_verifies_here_and_tampering_is_caught() {
     assert!(ok, "{log}");
     let signed = std::fs::read_to_string(d.join("signed.xml")).expect("signed");
     let signer = verify_enveloped(&signed).expect("xmlsec1's signature verifies here");
-    assert_eq!(signer.common_names, ["DEMO IR Services"]);
+    assert_eq!(signer.facts.common_names, ["DEMO IR Services"]);
 
     let tampered = signed.replace("<RetrievalId>abc<", "<RetrievalId>abd<");
     assert_eq!(

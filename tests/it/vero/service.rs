@@ -15,7 +15,10 @@ const PASSWORD: &str = "one-time-Pa55";
 
 pub struct Service {
     pub sim: Simulator,
+    /// The CA of the simulator's TLS certificate (`--ca`).
     pub ca: tempfile::NamedTempFile,
+    /// The CA of its answer-signing certificate (`--service-ca`).
+    pub service_ca: tempfile::NamedTempFile,
 }
 
 /// A test-environment simulator with one grant for CUSTOMER, its clock at `now`.
@@ -30,7 +33,13 @@ pub fn service(now: OffsetDateTime) -> Service {
     sim.set_clock(Some(now));
     let ca = tempfile::NamedTempFile::new().expect("tmp");
     std::fs::write(ca.path(), &sim.tls_ca_pem).expect("write ca");
-    Service { sim, ca }
+    let service_ca = tempfile::NamedTempFile::new().expect("tmp");
+    std::fs::write(service_ca.path(), &sim.service_ca_pem).expect("write service ca");
+    Service {
+        sim,
+        ca,
+        service_ca,
+    }
 }
 
 /// `vero new` with the grant's secrets in the environment.
@@ -70,9 +79,16 @@ fn new_then_get_then_check() {
     let svc = service(now());
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("cert");
-    let (r, code) = json_run(&mut vero_new(&svc, &out, &["--email-date", "2026-11-16"]));
+    let service_ca = svc.service_ca.path().to_str().expect("utf-8").to_owned();
+    let (r, code) = json_run(&mut vero_new(
+        &svc,
+        &out,
+        &["--email-date", "2026-11-16", "--service-ca", &service_ca],
+    ));
     assert_eq!(code, 0, "{r:#}");
     assert_eq!(status(&r, "VERO-TRANSFER-ID"), "pass");
+    assert_eq!(status(&r, "VERO-RESPONSE-SIGNATURE"), "pass");
+    assert!(detail(&r, "VERO-RESPONSE-SIGNATURE").contains("DEMO IR Services"));
     for id in [
         "VERO-ISSUER",
         "VERO-KEY",
@@ -194,11 +210,20 @@ fn an_expired_transfer_id_stops_before_a_key_is_made() {
 }
 
 fn failing_run(m: Misbehaviour) -> (String, std::path::PathBuf, tempfile::TempDir, Service) {
+    failing_run_with(m, |_| Vec::new())
+}
+
+fn failing_run_with(
+    m: Misbehaviour,
+    extra: impl Fn(&Service) -> Vec<String>,
+) -> (String, std::path::PathBuf, tempfile::TempDir, Service) {
     let svc = service(now());
     svc.sim.set_misbehaviour(m);
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("cert");
-    let o = vero_new(&svc, &out, &[]).output().expect("runs");
+    let extra = extra(&svc);
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let o = vero_new(&svc, &out, &extra).output().expect("runs");
     assert_eq!(
         o.status.code(),
         Some(3),
@@ -262,4 +287,50 @@ fn missing_secrets_are_usage_errors_and_never_in_argv() {
         .args(["vero", "new", "--transfer-password", "x"])
         .assert()
         .code(2);
+}
+
+fn with_service_ca(svc: &Service) -> Vec<String> {
+    vec![
+        "--service-ca".into(),
+        svc.service_ca.path().to_str().expect("utf-8").into(),
+    ]
+}
+
+#[test]
+fn an_unsigned_answer_is_refused_when_the_service_ca_is_given() {
+    let (err, ..) = failing_run_with(Misbehaviour::UnsignedAnswers, with_service_ca);
+    assert!(
+        err.contains("failed its signature check: the message carries no XML signature"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_changed_answer_is_refused() {
+    let (err, ..) = failing_run_with(Misbehaviour::TamperedAnswers, with_service_ca);
+    assert!(err.contains("the digest does not match"), "{err}");
+}
+
+#[test]
+fn an_answer_signed_under_another_ca_is_refused() {
+    // The TLS CA did not issue the signing certificate.
+    let (err, ..) = failing_run_with(Misbehaviour::None, |svc| {
+        vec![
+            "--service-ca".into(),
+            svc.ca.path().to_str().expect("utf-8").into(),
+        ]
+    });
+    assert!(
+        err.contains("which no certificate in the service CA file issued"),
+        "{err}"
+    );
+}
+
+#[test]
+fn without_a_service_ca_the_signature_check_is_a_skip() {
+    let svc = service(now());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (r, code) = json_run(&mut vero_new(&svc, &dir.path().join("c"), &[]));
+    assert_eq!(code, 0);
+    assert_eq!(status(&r, "VERO-RESPONSE-SIGNATURE"), "skip");
 }
