@@ -130,6 +130,9 @@ pub struct ServePkiArgs {
     /// Write the CA of the simulator's TLS certificate here (for clients' --ca).
     #[arg(long, value_name = "FILE")]
     pub ca_out: PathBuf,
+    /// Write the CA of the simulator's answer-signing certificate here (for clients' --service-ca).
+    #[arg(long, value_name = "FILE")]
+    pub service_ca_out: Option<PathBuf>,
     /// A transfer ID the simulator accepts (once).
     #[arg(long, value_name = "ID")]
     pub transfer_id: Option<String>,

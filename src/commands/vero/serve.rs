@@ -33,6 +33,11 @@ pub fn run(args: &ServePkiArgs) -> Result<u8, CommandError> {
             args.ca_out.display()
         ))
     })?;
+    if let Some(path) = &args.service_ca_out {
+        write_atomically(path, sim.service_ca_pem.as_bytes()).map_err(|e| {
+            CommandError::Input(format!("{}: cannot write the CA: {e}", path.display()))
+        })?;
+    }
     eprintln!(
         "DEMO certificate service ({}) at {}; its TLS CA is in {}. Stop with Ctrl-C.",
         args.environment.as_str(),

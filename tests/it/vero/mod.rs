@@ -3,7 +3,9 @@
 
 mod cert;
 mod dsig;
+mod https;
 mod renew;
+mod serve;
 mod service;
 
 use std::path::{Path, PathBuf};
