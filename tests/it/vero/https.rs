@@ -51,7 +51,7 @@ fn tls_peer(answer: impl Fn(&mut dyn Write) + Send + 'static) -> (Url, DemoCa) {
 }
 
 fn roots(ca: &DemoCa) -> rustls::RootCertStore {
-    https::roots(&[ca.cert_der.clone()]).expect("roots")
+    https::roots(std::slice::from_ref(&ca.cert_der)).expect("roots")
 }
 
 #[test]
