@@ -21,7 +21,7 @@ fn element(out: &mut String, name: &str, text: &str) {
     out.push('<');
     out.push_str(name);
     out.push('>');
-    out.push_str(&escape(text));
+    crate::vero::dsig::c14n::escape_text(text, out);
     out.push_str("</");
     out.push_str(name);
     out.push('>');
@@ -60,14 +60,13 @@ pub fn sign_new_request(
     transfer_password: &str,
     csr_der: &[u8],
 ) -> zeroize::Zeroizing<String> {
-    let mut inner = String::new();
+    // Every buffer that holds the password is wiped when dropped.
+    let mut inner = zeroize::Zeroizing::new(String::new());
     customer_fields(&mut inner, n, c);
     element(&mut inner, n.transfer_id, transfer_id);
     element(&mut inner, n.transfer_password, transfer_password);
     element(&mut inner, n.certificate_request, &B64.encode(csr_der));
-    let doc = envelope(n, n.sign_new_request, &inner);
-    inner.clear();
-    zeroize::Zeroizing::new(doc)
+    zeroize::Zeroizing::new(envelope(n, n.sign_new_request, &inner))
 }
 
 pub fn get_request(n: &ElementNames, c: &Customer<'_>, retrieval_id: &str) -> String {
