@@ -129,9 +129,10 @@ pub(super) fn start(
     customer_name: Option<&str>,
     service: &ServiceArgs,
 ) -> Result<(Journal, Vec<u8>), CommandError> {
-    if journal::path(dir).exists() || dir.join(journal::KEY_FILE).exists() {
+    let earlier = [journal::JOURNAL_FILE, journal::KEY_FILE, journal::CERT_FILE];
+    if earlier.iter().any(|f| dir.join(f).exists()) {
         return Err(CommandError::Usage(format!(
-            "{}: holds an earlier run (journal or key); continue it with --resume, or use another --out-dir",
+            "{}: holds an earlier run (journal, key or certificate); continue it with --resume, or use another --out-dir",
             dir.display()
         )));
     }
