@@ -37,7 +37,13 @@ pub enum ServiceError {
         missing: &'static str,
     },
     #[error("the service's answer to {operation} failed its signature check: {problem}")]
-    ResponseSignature { operation: String, problem: String },
+    ResponseSignature {
+        operation: String,
+        problem: String,
+        /// A retrieval ID the refused answer carried: kept (journalled) so that a resumed run
+        /// can poll with it; the certificate it leads to is checked on its own merits.
+        unverified_retrieval_id: Option<String>,
+    },
     #[error("cannot sign the renewal: {0}")]
     Sign(#[from] DsigError),
     #[error("the certificate was not issued after {polls} polls ({seconds} s)")]
@@ -64,6 +70,19 @@ pub struct ServiceClient<'p> {
     service_cas: Vec<Vec<u8>>,
     /// Who signed the answers checked so far.
     verified_signer: std::cell::RefCell<Option<String>>,
+}
+
+impl ServiceError {
+    /// A retrieval ID that came with the error, worth journalling.
+    pub fn retrieval_id(&self) -> Option<&str> {
+        match self {
+            ServiceError::ResponseSignature {
+                unverified_retrieval_id,
+                ..
+            } => unverified_retrieval_id.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 impl<'p> ServiceClient<'p> {
@@ -94,13 +113,14 @@ impl<'p> ServiceClient<'p> {
         (!self.service_cas.is_empty()).then(|| self.verified_signer.borrow().clone())
     }
 
-    fn check_signature(&self, xml: &str, operation: &str) -> Result<(), ServiceError> {
+    fn check_signature(&self, xml: &str, answer: &Answer) -> Result<(), ServiceError> {
         if self.service_cas.is_empty() {
             return Ok(());
         }
         let refused = |problem: String| ServiceError::ResponseSignature {
-            operation: operation.to_owned(),
+            operation: answer.operation.clone(),
             problem,
+            unverified_retrieval_id: answer.retrieval_id.clone(),
         };
         let signer = dsig::verify_enveloped(xml).map_err(|e| refused(e.to_string()))?;
         if !self.service_cas.iter().any(|ca| signer.issued_by(ca)) {
@@ -138,7 +158,7 @@ impl<'p> ServiceClient<'p> {
                 problem,
             },
         )?;
-        self.check_signature(&text, expected)?;
+        self.check_signature(&text, &answer)?;
         if !answer.ok() {
             return Err(ServiceError::Rejected {
                 operation: expected.trim_end_matches("Response").to_owned(),

@@ -59,11 +59,11 @@ pub fn run(
             crate::commands::emit_report(&report, g)
         }
         VeroCommand::New(args) => {
-            let report = new::run(args, g.interface, at)?;
+            let report = new::run(args, g.interface, g.at)?;
             crate::commands::emit_report(&report, g)
         }
         VeroCommand::Renew(args) => {
-            let report = renew::run(args, g.interface, at)?;
+            let report = renew::run(args, g.interface, g.at)?;
             crate::commands::emit_report(&report, g)
         }
         VeroCommand::ServePki(args) => serve::run(args),

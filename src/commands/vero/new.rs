@@ -30,8 +30,11 @@ fn input(m: impl Into<String>) -> CommandError {
 pub fn run(
     args: &VeroNewArgs,
     interface: Interface,
-    at: OffsetDateTime,
+    given_at: Option<OffsetDateTime>,
 ) -> Result<Report, CommandError> {
+    // Without --at, the result is judged when it arrives: a certificate issued a moment ago
+    // must not look "not yet valid" against the time the run started.
+    let at = given_at.unwrap_or_else(OffsetDateTime::now_utc);
     let dir = &args.out_dir;
     let transfer_finding = check_transfer_id(args.email_date, at, &VERO);
     let mut report = Report::new("vero new", interface, at);
@@ -69,10 +72,12 @@ pub fn run(
         )?
     };
     let mut journal = journal;
+    // Owned copies: the journal is updated while the customer is in use.
+    let (customer_id, customer_name) = (journal.customer_id.clone(), journal.customer_name.clone());
     let customer = Customer {
         environment: journal.environment,
-        id: &journal.customer_id,
-        name: journal.customer_name.as_deref(),
+        id: &customer_id,
+        name: customer_name.as_deref(),
     };
     let kept = |e: ServiceError| {
         input(format!(
@@ -93,14 +98,8 @@ pub fn run(
             "sending the request to {} (SignNewCertificate)",
             client.url.host
         );
-        let id = client
-            .sign_new(&customer, transfer_id.expose(), password.expose(), &csr_der)
-            .map_err(|e| {
-                input(format!(
-                    "{e}. The key is kept in {}; fix the cause and run again with --resume",
-                    dir.join(journal::KEY_FILE).display()
-                ))
-            })?;
+        let sent = client.sign_new(&customer, transfer_id.expose(), password.expose(), &csr_der);
+        let id = keep_retrieval_id(sent, &mut journal, dir)?;
         journal.retrieval_id = Some(id);
         journal.step = Step::Requested;
         journal.save(dir).map_err(|e| input(e.to_string()))?;
@@ -113,6 +112,8 @@ pub fn run(
         journal.step = Step::Done;
         journal.save(dir).map_err(|e| input(e.to_string()))?;
     }
+    let at = given_at.unwrap_or_else(OffsetDateTime::now_utc);
+    report.checked_at = at;
     let mut subject = check_result(dir, &journal, args.id_attribute, at)?;
     subject.findings.insert(0, transfer_finding);
     subject.findings.push(signature_finding(&client));
@@ -268,6 +269,31 @@ fn secret(t: &TransferArgs, id: bool) -> Result<Password, CommandError> {
         )),
         other => input(format!("{what}: {other}")),
     })
+}
+
+/// The retrieval ID of a request's answer, journalled; on an error, a retrieval ID the
+/// refused answer still carried is journalled too, so `--resume` polls instead of asking
+/// for a second certificate.
+pub(super) fn keep_retrieval_id(
+    sent: Result<String, ServiceError>,
+    journal: &mut Journal,
+    dir: &Path,
+) -> Result<String, CommandError> {
+    let key = dir.join(journal::KEY_FILE);
+    match sent {
+        Ok(id) => Ok(id),
+        Err(e) => {
+            if let Some(id) = e.retrieval_id() {
+                journal.retrieval_id = Some(id.to_owned());
+                journal.step = Step::Requested;
+                journal.save(dir).map_err(|j| input(j.to_string()))?;
+            }
+            Err(input(format!(
+                "{e}. The key is kept in {}; fix the cause and run again with --resume",
+                key.display()
+            )))
+        }
+    }
 }
 
 /// VERO-RESPONSE-SIGNATURE: a run that got here had every answer's signature checked, if

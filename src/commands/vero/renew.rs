@@ -24,8 +24,11 @@ fn input(m: impl Into<String>) -> CommandError {
 pub fn run(
     args: &VeroRenewArgs,
     interface: Interface,
-    at: OffsetDateTime,
+    given_at: Option<OffsetDateTime>,
 ) -> Result<Report, CommandError> {
+    // Without --at, the result is judged when it arrives: a certificate issued a moment ago
+    // must not look "not yet valid" against the time the run started.
+    let at = given_at.unwrap_or_else(OffsetDateTime::now_utc);
     let dir = &args.out_dir;
     let password = args.password.source();
     let file = load::read_certificates(&args.cert, &password).map_err(|e| input(e.to_string()))?;
@@ -92,10 +95,12 @@ pub fn run(
             &args.service,
         )?
     };
+    // Owned copies: the journal is updated while the customer is in use.
+    let (customer_id, customer_name) = (journal.customer_id.clone(), journal.customer_name.clone());
     let customer = Customer {
         environment: journal.environment,
-        id: &journal.customer_id,
-        name: journal.customer_name.as_deref(),
+        id: &customer_id,
+        name: customer_name.as_deref(),
     };
     let kept = |e: String| {
         input(format!(
@@ -108,9 +113,8 @@ pub fn run(
             "sending the renewal to {} (RenewCertificate)",
             client.url.host
         );
-        let id = client
-            .renew(&customer, &csr_der, &signing_key, &cert_der)
-            .map_err(|e| kept(e.to_string()))?;
+        let sent = client.renew(&customer, &csr_der, &signing_key, &cert_der);
+        let id = super::new::keep_retrieval_id(sent, &mut journal, dir)?;
         journal.retrieval_id = Some(id);
         journal.step = Step::Requested;
         journal.save(dir).map_err(|e| input(e.to_string()))?;
@@ -125,6 +129,8 @@ pub fn run(
         journal.step = Step::Done;
         journal.save(dir).map_err(|e| input(e.to_string()))?;
     }
+    let at = given_at.unwrap_or_else(OffsetDateTime::now_utc);
+    report.checked_at = at;
     let mut subject = check_result(dir, &journal, args.id_attribute, at)?;
     subject
         .findings

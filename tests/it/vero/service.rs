@@ -306,6 +306,21 @@ fn an_unsigned_answer_is_refused_when_the_service_ca_is_given() {
 }
 
 #[test]
+fn after_a_refused_answer_resume_polls_instead_of_asking_again() {
+    let (_, out, _dir, svc) = failing_run_with(Misbehaviour::UnsignedAnswers, with_service_ca);
+    let journal = std::fs::read_to_string(out.join("vero-journal.json")).expect("journal");
+    assert!(journal.contains("requested"), "{journal}");
+    svc.sim.set_misbehaviour(Misbehaviour::None);
+    let mut args = with_service_ca(&svc);
+    args.push("--resume".into());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (r, code) = json_run(&mut vero_new(&svc, &out, &args));
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(svc.sim.calls("sign_new"), 1, "no second SignNewCertificate");
+    assert_eq!(status(&r, "VERO-RESPONSE-SIGNATURE"), "pass");
+}
+
+#[test]
 fn a_changed_answer_is_refused() {
     let (err, ..) = failing_run_with(Misbehaviour::TamperedAnswers, with_service_ca);
     assert!(err.contains("the digest does not match"), "{err}");
