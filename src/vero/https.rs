@@ -39,6 +39,8 @@ pub enum HttpError {
     Resolve { host: String, reason: String },
     #[error("cannot connect to {host}: {reason}")]
     Connect { host: String, reason: String },
+    #[error("the connection to {host} failed: {reason}")]
+    Transport { host: String, reason: String },
     #[error("TLS with {host} failed: {reason}")]
     Tls { host: String, reason: String },
     #[error("no answer from {host} within {seconds} s")]
@@ -258,7 +260,7 @@ fn io_error(host: &str, limits: Limits, e: std::io::Error) -> HttpError {
             host: host.to_owned(),
             reason: e.to_string(),
         },
-        _ => HttpError::Connect {
+        _ => HttpError::Transport {
             host: host.to_owned(),
             reason: e.to_string(),
         },

@@ -3,7 +3,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -21,6 +21,10 @@ use crate::vero::simulator::service::{
 /// Largest request the simulator reads.
 const MAX_REQUEST_BYTES: usize = 256 * 1024;
 const READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// A whole request must arrive within this, however slowly it drips.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
+/// Connections served at once; more are closed at once.
+const MAX_CONNECTIONS: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimulatorError {
@@ -112,14 +116,24 @@ impl Simulator {
             let shared = Arc::clone(&shared);
             let stop = Arc::clone(&stop);
             std::thread::spawn(move || {
+                let active = Arc::new(AtomicUsize::new(0));
                 for conn in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
                         break;
                     }
                     let Ok(tcp) = conn else { continue };
+                    if active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+                        active.fetch_sub(1, Ordering::SeqCst);
+                        drop(tcp);
+                        continue;
+                    }
                     let shared = Arc::clone(&shared);
                     let tls = Arc::clone(&tls);
-                    std::thread::spawn(move || serve_one(tcp, tls, &shared));
+                    let active = Arc::clone(&active);
+                    std::thread::spawn(move || {
+                        serve_one(tcp, tls, &shared);
+                        active.fetch_sub(1, Ordering::SeqCst);
+                    });
                 }
             })
         };
@@ -234,6 +248,7 @@ fn serve_one(tcp: TcpStream, tls: Arc<rustls::ServerConfig>, shared: &Shared) {
 
 /// Read one POST with a Content-Length; an HTTP status on failure.
 fn read_request(stream: &mut impl Read) -> Result<String, u16> {
+    let started = std::time::Instant::now();
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     loop {
@@ -255,6 +270,9 @@ fn read_request(stream: &mut impl Read) -> Result<String, u16> {
                 return Err(413);
             }
             while buf.len() < end + 4 + len {
+                if started.elapsed() > REQUEST_DEADLINE {
+                    return Err(408);
+                }
                 match stream.read(&mut chunk) {
                     Ok(0) | Err(_) => return Err(400),
                     Ok(n) => buf.extend_from_slice(&chunk[..n]),
@@ -264,6 +282,9 @@ fn read_request(stream: &mut impl Read) -> Result<String, u16> {
         }
         if buf.len() > MAX_REQUEST_BYTES {
             return Err(413);
+        }
+        if started.elapsed() > REQUEST_DEADLINE {
+            return Err(408);
         }
         match stream.read(&mut chunk) {
             Ok(0) | Err(_) => return Err(400),

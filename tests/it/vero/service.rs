@@ -349,3 +349,33 @@ fn without_a_service_ca_the_signature_check_is_a_skip() {
     assert_eq!(code, 0);
     assert_eq!(status(&r, "VERO-RESPONSE-SIGNATURE"), "skip");
 }
+
+#[test]
+fn the_simulator_refuses_oversized_and_malformed_requests() {
+    use tilicheck::pki::load;
+    use tilicheck::secret::PasswordSource;
+    use tilicheck::vero::https::{self, Limits, Url};
+    let svc = service(now());
+    let ca = load::read_certificates(svc.ca.path(), &PasswordSource::None).expect("ca");
+    let roots = || https::roots(&ca.certificates).expect("roots");
+    let url = Url::parse(&svc.sim.url()).expect("url");
+    let huge = vec![b'x'; 300 * 1024];
+    // The simulator answers 413 from the headers and closes: the client sees the status or,
+    // when it is still writing, a reset connection.
+    match https::post_soap(&url, "a", &huge, roots(), Limits::default()) {
+        Ok(r) => assert_eq!(r.status, 413),
+        Err(e @ https::HttpError::Transport { .. }) => {
+            assert!(e.to_string().contains("127.0.0.1"), "{e}")
+        }
+        Err(other) => panic!("unexpected: {other}"),
+    }
+    let r =
+        https::post_soap(&url, "a", b"<not-soap/>", roots(), Limits::default()).expect("answer");
+    assert_eq!(r.status, 500);
+    let body = String::from_utf8_lossy(&r.body);
+    assert!(
+        body.contains("soapenv:Client") && body.contains("not a SOAP envelope"),
+        "{body}"
+    );
+    assert_eq!(svc.sim.calls("sign_new"), 0);
+}
