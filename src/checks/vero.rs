@@ -11,8 +11,21 @@ use crate::profile::vero::{Environment, IdAttribute, VeroProfile};
 use crate::time_arg::{format_date, format_time};
 use crate::vero::finnish_time::{self, Activation};
 
+/// Whether the certificate's signature was checked against issuing CA certificates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IssuerEvidence {
+    /// No CA file was given: only the issuer's name is compared.
+    NameOnly,
+    /// A certificate in `file` issued it; `ca` is that CA's subject.
+    Verified { file: String, ca: String },
+    /// No certificate in `file` issued it.
+    NotIssuedBy { file: String },
+}
+
 /// Everything `vero cert` judges.
 pub struct VeroCheck<'a> {
+    /// What `--issuer-ca` showed about the signature.
+    pub issuer_evidence: IssuerEvidence,
     pub facts: &'a CertificateFacts,
     pub key: &'a KeyEvidence,
     /// The environment the certificate is meant for.
@@ -110,13 +123,29 @@ impl VeroCheck<'_> {
             format!("issuer CN \"{}\"", names.join("\", \""))
         };
         let finding = if matches(wanted.value) {
-            Finding::pass(
-                rule,
-                format!(
-                    "{shown}: the {} CA (name only; the chain is not validated)",
-                    self.environment.as_str()
+            match &self.issuer_evidence {
+                IssuerEvidence::NameOnly => Finding::pass(
+                    rule,
+                    format!(
+                        "{shown}: the {} CA (name only: give --issuer-ca to check the signature)",
+                        self.environment.as_str()
+                    ),
                 ),
-            )
+                IssuerEvidence::Verified { file, .. } => Finding::pass(
+                    rule,
+                    format!(
+                        "{shown}: the {} CA; the signature verifies with its certificate in {file}",
+                        self.environment.as_str()
+                    ),
+                ),
+                IssuerEvidence::NotIssuedBy { file } => Finding::fail(
+                    rule,
+                    format!(
+                        "{shown}, but no CA certificate in {file} signed it: the name is right, the issuer is not"
+                    ),
+                )
+                .with_remedy("Check that --issuer-ca holds the Data Providers CA chain from vero.fi; if it does, this certificate was not issued by the Tax Administration."),
+            }
         } else if matches(other.value) {
             Finding::fail(
                 rule,

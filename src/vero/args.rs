@@ -46,6 +46,10 @@ pub struct VeroCertArgs {
     /// The environment the certificate is for.
     #[arg(long, value_enum, default_value = "production")]
     pub environment: Environment,
+    /// Issuing CA certificates (PEM/DER, e.g. the Data Providers chain from vero.fi): the
+    /// certificate's signature must verify with one of them.
+    #[arg(long, value_name = "FILE")]
+    pub issuer_ca: Option<PathBuf>,
     #[command(flatten)]
     pub password: PasswordArgs,
 }

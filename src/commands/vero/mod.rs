@@ -6,12 +6,16 @@ pub mod serve;
 
 use time::OffsetDateTime;
 
-use crate::checks::vero::VeroCheck;
+use crate::checks::vero::{IssuerEvidence, VeroCheck};
 use crate::commands::CommandError;
 use crate::commands::cert::LoadedCert;
 use crate::findings::Report;
+use crate::pki::facts::CertificateFacts;
+use crate::pki::load;
 use crate::profile::{Interface, VERO};
+use crate::secret::PasswordSource;
 use crate::vero::args::{CustomerArgs, VeroCertArgs};
+use crate::vero::dsig::issued_by;
 
 /// `vero cert`: load the certificate (and key) and judge it against the Vero profile.
 pub fn cert(
@@ -21,7 +25,33 @@ pub fn cert(
 ) -> Result<Report, CommandError> {
     let loaded = LoadedCert::load(&args.cert, args.key.as_deref(), &args.password.source())?;
     let (id_attribute, given) = id_attribute(&args.customer);
+    let issuer_evidence = match &args.issuer_ca {
+        None => IssuerEvidence::NameOnly,
+        Some(ca_path) => {
+            let password = args.password.source();
+            let cert_der = load::read_certificates(&args.cert, &password)
+                .map_err(|e| CommandError::Input(e.to_string()))?
+                .certificates
+                .first()
+                .map(|c| c.to_vec())
+                .unwrap_or_default();
+            let cas = load::read_certificates(ca_path, &PasswordSource::None)
+                .map_err(|e| CommandError::Input(e.to_string()))?
+                .certificates;
+            let file = ca_path.display().to_string();
+            match cas.iter().find(|ca| issued_by(&cert_der, ca)) {
+                Some(ca) => IssuerEvidence::Verified {
+                    file,
+                    ca: CertificateFacts::from_der(ca)
+                        .map(|f| f.subject)
+                        .unwrap_or_default(),
+                },
+                None => IssuerEvidence::NotIssuedBy { file },
+            }
+        }
+    };
     let check = VeroCheck {
+        issuer_evidence,
         facts: &loaded.facts,
         key: &loaded.key,
         environment: args.environment,

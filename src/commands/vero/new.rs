@@ -409,6 +409,7 @@ pub(super) fn check_result(
         super::super::cert::LoadedCert::load(&cert_path, Some(&key_path), &PasswordSource::None)?;
     let key: &KeyEvidence = &loaded.key;
     let check = VeroCheck {
+        issuer_evidence: crate::checks::vero::IssuerEvidence::NameOnly,
         facts: &loaded.facts,
         key,
         environment: journal.environment,

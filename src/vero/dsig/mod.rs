@@ -150,16 +150,22 @@ pub struct Signer {
 impl Signer {
     /// Whether `ca_der` issued this certificate (names match and its signature verifies).
     pub fn issued_by(&self, ca_der: &[u8]) -> bool {
-        use x509_parser::prelude::{FromDer, X509Certificate};
-        let (Ok((_, cert)), Ok((_, ca))) = (
-            X509Certificate::from_der(&self.der),
-            X509Certificate::from_der(ca_der),
-        ) else {
-            return false;
-        };
-        cert.issuer().as_raw() == ca.subject().as_raw()
-            && cert.verify_signature(Some(ca.public_key())).is_ok()
+        issued_by(&self.der, ca_der)
     }
+}
+
+/// Whether `ca_der` issued `cert_der`: the issuer name is the CA's subject and the
+/// certificate's signature verifies with the CA's key.
+pub fn issued_by(cert_der: &[u8], ca_der: &[u8]) -> bool {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let (Ok((_, cert)), Ok((_, ca))) = (
+        X509Certificate::from_der(cert_der),
+        X509Certificate::from_der(ca_der),
+    ) else {
+        return false;
+    };
+    cert.issuer().as_raw() == ca.subject().as_raw()
+        && cert.verify_signature(Some(ca.public_key())).is_ok()
 }
 
 /// Verify the one enveloped signature of `xml`; on success, the signer's certificate.

@@ -240,3 +240,41 @@ fn unreadable_certificate_is_a_clear_error() {
         .code(3)
         .stderr(predicates::str::contains("garbage.pem"));
 }
+
+#[test]
+fn issuer_ca_checks_the_signature_not_just_the_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cert, _) = customer_cert(
+        dir.path(),
+        Environment::Production,
+        CUSTOMER,
+        datetime!(2026-11-18 13:00 UTC),
+        RsaKeySize::_2048,
+    );
+    // Another CA with the very same name.
+    customer_cert(
+        dir.path(),
+        Environment::Production,
+        "impostor",
+        datetime!(2026-11-18 13:00 UTC),
+        RsaKeySize::_2048,
+    );
+    let run = |ca: &str| {
+        json_run(tilicheck().current_dir(dir.path()).args([
+            "vero",
+            "cert",
+            cert.to_str().expect("utf-8"),
+            "--issuer-ca",
+            ca,
+            "--at",
+            "2027-01-01",
+        ]))
+    };
+    let (r, code) = run(&format!("{CUSTOMER}-production-ca.pem"));
+    assert_eq!(code, 0, "{r:#}");
+    assert!(detail(&r, "VERO-ISSUER").contains("the signature verifies"));
+    let (r, code) = run("impostor-production-ca.pem");
+    assert_eq!(code, 1);
+    assert_eq!(status(&r, "VERO-ISSUER"), "fail");
+    assert!(detail(&r, "VERO-ISSUER").contains("the issuer is not"));
+}

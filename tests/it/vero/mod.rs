@@ -31,6 +31,12 @@ pub fn customer_cert(
         .expect("issue");
     let cert = dir.join(format!("{customer_id}-{}.pem", env.as_str()));
     std::fs::write(&cert, pem_encode("CERTIFICATE", &der)).expect("write cert");
+    // The issuing CA beside it, for --issuer-ca.
+    std::fs::write(
+        dir.join(format!("{customer_id}-{}-ca.pem", env.as_str())),
+        &ca.cert_pem,
+    )
+    .expect("write ca");
     let key_path = dir.join(format!("{customer_id}-{}.key", env.as_str()));
     std::fs::write(&key_path, key.serialize_pem()).expect("write key");
     (cert, key_path)
