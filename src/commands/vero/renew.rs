@@ -109,6 +109,12 @@ pub fn run(
         ))
     };
     if journal.step == Step::KeyWritten {
+        if args.resume {
+            // Unlike a transfer ID, a renewal is not single-use: say what re-sending means.
+            eprintln!(
+                "the earlier RenewCertificate got no answer; it may have reached the service, in which case sending it again makes a second certificate (an organisation may hold several)"
+            );
+        }
         eprintln!(
             "sending the renewal to {} (RenewCertificate)",
             client.url.host
