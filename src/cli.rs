@@ -64,6 +64,9 @@ pub enum Command {
     Pki(PkiCommand),
     /// Generate a DEMO PKI and run the checks on it: see the whole tool working.
     Demo(DemoArgs),
+    /// The Vero API / Incomes Register certificate: check it, create it, renew it.
+    #[command(subcommand)]
+    Vero(crate::vero::args::VeroCommand),
 }
 
 /// Where a password comes from. Never from argv itself.

@@ -18,3 +18,4 @@ pub mod render;
 pub mod secret;
 pub mod time_arg;
 pub mod tls;
+pub mod vero;

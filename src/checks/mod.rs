@@ -8,3 +8,4 @@ pub mod csr;
 pub mod identity;
 pub mod register;
 pub mod tls;
+pub mod vero;

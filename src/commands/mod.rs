@@ -10,6 +10,7 @@ pub mod register;
 pub mod rules;
 pub mod tls;
 pub mod trust;
+pub mod vero;
 
 use std::io::Write;
 use std::path::Path;
@@ -77,6 +78,7 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
             Ok(0)
         }
         Command::Pki(cmd) => pki::run(cmd),
+        Command::Vero(cmd) => vero::run(cmd, g),
         Command::Demo(args) => {
             let report = demo::run(args, g.interface, check_time(g))?;
             emit_report(&report, g)

@@ -3,10 +3,12 @@
 //! nothing version-specific is decided elsewhere.
 
 pub mod catalogue;
+pub mod vero;
 
 use serde::Serialize;
 
 pub use catalogue::{Rule, RuleId};
+pub use vero::{VERO, VeroProfile};
 
 /// How sure we are of a value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

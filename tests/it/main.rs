@@ -13,3 +13,4 @@ mod support;
 mod tls;
 mod tls_hostile;
 mod tls_servers;
+mod vero;
