@@ -204,6 +204,8 @@ pub struct AuditArgs {
     pub threads: usize,
     #[command(flatten)]
     pub password: PasswordArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 /// Key algorithm for a new request.

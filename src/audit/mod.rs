@@ -10,9 +10,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use time::{Duration, OffsetDateTime};
 
+use rustls_pki_types::CertificateDer;
+
 use crate::checks::cert::{CertCheck, KeyEvidence, check_validity};
+use crate::checks::chain::Expect;
 use crate::checks::identity::{ExpectedIds, Purpose};
+use crate::commands::trust::{TrustContext, chain_and_revocation_findings};
 use crate::findings::Status;
+use crate::pki::chain::Usage;
 use crate::pki::facts::CertificateFacts;
 use crate::pki::load::{self, LoadProblem};
 use crate::profile::{RegisterProfile, RuleId, Sourced};
@@ -27,6 +32,8 @@ pub struct AuditOptions<'a> {
     pub expected: ExpectedIds,
     pub password: &'a PasswordSource,
     pub profile: &'static RegisterProfile,
+    /// Trust anchors and revocation; `None` leaves CERT-ISSUER and CERT-REVOCATION out.
+    pub trust: Option<&'a TrustContext>,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
 }
@@ -198,19 +205,25 @@ fn audit_file(path: &std::path::Path, options: &AuditOptions<'_>) -> FileResult 
     let mut certs = Vec::with_capacity(file.certificates.len());
     for der in &file.certificates {
         match CertificateFacts::from_der(der) {
-            Ok(facts) => certs.push(audit_cert(&facts, options)),
+            // The other certificates in the same file are offered as its chain.
+            Ok(facts) => certs.push(audit_cert(der, &file.certificates, &facts, options)),
             Err(e) => return FileResult::Unreadable(e.to_string()),
         }
     }
     FileResult::Certs(certs)
 }
 
-fn audit_cert(facts: &CertificateFacts, o: &AuditOptions<'_>) -> (AuditedCert, RowStatus) {
+fn audit_cert(
+    der: &CertificateDer<'static>,
+    file_certs: &[CertificateDer<'static>],
+    facts: &CertificateFacts,
+    o: &AuditOptions<'_>,
+) -> (AuditedCert, RowStatus) {
     // A CA certificate is audited for its expiry only: the supplier rules are not its rules.
     let findings = if facts.is_ca {
         vec![check_validity(facts, o.at, o.profile)]
     } else {
-        CertCheck {
+        let mut findings = CertCheck {
             facts,
             key: &KeyEvidence::None,
             purpose: o.purpose,
@@ -218,7 +231,22 @@ fn audit_cert(facts: &CertificateFacts, o: &AuditOptions<'_>) -> (AuditedCert, R
             at: o.at,
             profile: o.profile,
         }
-        .findings()
+        .findings();
+        if let Some(ctx) = o.trust {
+            let supplied: Vec<CertificateDer<'static>> =
+                file_certs.iter().filter(|c| *c != der).cloned().collect();
+            let (_, chain) = chain_and_revocation_findings(
+                der,
+                &supplied,
+                facts,
+                Expect::DvvOrQwac,
+                Usage::Any,
+                ctx,
+                o.profile,
+            );
+            findings.extend(chain);
+        }
+        findings
     };
     let rules_with = |s: Status| {
         findings

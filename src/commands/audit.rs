@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use crate::audit::{self, AuditOptions};
 use crate::checks::identity::ExpectedIds;
 use crate::cli::{AuditArgs, GlobalArgs};
+use crate::commands::trust::TrustContext;
 use crate::commands::{CommandError, write_output};
 use crate::render::audit::AuditContext;
 use crate::render::{self, Format, audit_html};
@@ -19,6 +20,8 @@ pub fn run(args: &AuditArgs, g: &GlobalArgs, at: OffsetDateTime) -> Result<u8, C
         )));
     }
     let password = args.password.source();
+    let profile = g.interface.profile();
+    let trust = TrustContext::from_args(&args.trust, at, profile)?;
     let options = AuditOptions {
         at,
         warn_days: args.warn_days,
@@ -29,7 +32,8 @@ pub fn run(args: &AuditArgs, g: &GlobalArgs, at: OffsetDateTime) -> Result<u8, C
             service_centre: args.service_centre,
         },
         password: &password,
-        profile: g.interface.profile(),
+        profile,
+        trust: Some(&trust),
         threads: args.threads,
     };
     let bar = progress_bar();
