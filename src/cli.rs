@@ -51,6 +51,12 @@ pub enum Command {
     Cert(CertArgs),
     /// Check that a certificate is the Account Register's genuine server certificate.
     RegisterCert(RegisterCertArgs),
+    /// Audit many certificates at once: expiry table, failing rules, order-by dates.
+    Audit(AuditArgs),
+    /// Make a key and certificate request with the subject the register needs, or check one.
+    Csr(CsrArgs),
+    /// Probe a TLS endpoint: versions, suites, groups, client-certificate request, mutual TLS.
+    Tls(TlsArgs),
     /// Print the rule catalogue and the profile values the rules rest on.
     Rules,
     /// Certificate tools: generate the DEMO PKI.
@@ -61,6 +67,9 @@ pub enum Command {
     /// Update messages: validate, sign into the two tokens, verify tokens, generate test data.
     #[command(subcommand)]
     Message(MessageCommand),
+    /// The Vero API / Incomes Register certificate: check it, create it, renew it.
+    #[command(subcommand)]
+    Vero(crate::vero::args::VeroCommand),
 }
 
 /// Where a password comes from. Never from argv itself.
@@ -105,12 +114,181 @@ pub struct CertArgs {
     pub purpose: Purpose,
     #[command(flatten)]
     pub password: PasswordArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct RegisterCertArgs {
-    /// The certificate the endpoint presented (PEM or DER; a PEM chain: the first is checked).
+    /// The certificate the endpoint presented (PEM or DER; a PEM chain: the first is checked),
+    /// or HOST[:PORT] (not an existing file) to fetch it from the endpoint over TLS.
     pub cert: PathBuf,
+    /// Intermediate CA certificates (PEM or DER).
+    #[arg(long, value_name = "FILE")]
+    pub chain: Option<PathBuf>,
+    /// Server name to send (SNI) when fetching from an endpoint.
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+/// Trust anchors, revocation and network limits: shared by every command that validates a
+/// certificate path.
+#[derive(Clone, Debug, Args)]
+pub struct TrustArgs {
+    /// Also trust the CA certificates in FILE as anchors (a test or DEMO root). Repeatable;
+    /// the environment variable takes a comma-separated list.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "TILICHECK_TRUST",
+        value_delimiter = ','
+    )]
+    pub trust: Vec<PathBuf>,
+    /// Trust only the CA certificates in FILE, not the bundled DVV roots. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub trust_only: Vec<PathBuf>,
+    /// Revocation sources: OCSP with CRL fallback (auto), one of them, both, or off.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub revocation: crate::pki::revocation::Mode,
+    /// No network: revocation is reported as skipped (never as passed), no AIA downloads.
+    #[arg(long, env = "TILICHECK_OFFLINE")]
+    pub offline: bool,
+    /// An ETSI TS 119 612 trusted list (XML) to look a QWAC's issuer up in.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_list: Option<PathBuf>,
+    /// Directory for downloaded CRLs [default: $XDG_CACHE_HOME/tilicheck/crl or ~/.cache/tilicheck/crl].
+    #[arg(long, value_name = "DIR")]
+    pub crl_cache: Option<PathBuf>,
+    #[command(flatten)]
+    pub net: NetArgs,
+    /// Seconds one download may take in all (redirects included).
+    #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_seconds)]
+    pub net_timeout: std::time::Duration,
+    /// Largest CRL or OCSP answer accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value = "52428800")]
+    pub max_download: u64,
+}
+
+/// Seconds, fractions allowed, from 0.01 to 600.
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if !(0.01..=600.0).contains(&secs) {
+        return Err(format!("{s} seconds is outside 0.01 to 600"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Certificate files, directories (searched recursively for .pem .crt .cer .der .p12 .pfx) or glob patterns.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Warn about certificates expiring within this many days.
+    #[arg(long, default_value_t = 60, value_name = "DAYS")]
+    pub warn_days: i64,
+    /// Fail on certificates expiring within this many days.
+    #[arg(long, default_value_t = 14, value_name = "DAYS")]
+    pub fail_days: i64,
+    /// What the certificates are used for (decides which rules apply).
+    #[arg(long, value_enum, default_value = "both")]
+    pub purpose: Purpose,
+    /// The data supplier's business ID, to check every certificate's ID against.
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+    /// An authorised service centre's business ID.
+    #[arg(long, value_name = "ID", requires = "business_id")]
+    pub service_centre: Option<BusinessId>,
+    /// Worker threads (default: one per core).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+/// Key algorithm for a new request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CsrKeyType {
+    Rsa,
+    P384,
+}
+
+/// How the business ID is written in the subject serialNumber (and so in every JWS `sub`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum IdForm {
+    /// 1234567-8
+    BusinessId,
+    /// FI12345678
+    Vat,
+}
+
+#[derive(Debug, Args)]
+pub struct CsrArgs {
+    /// Check this existing request (PEM or DER) instead of making one.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["dns", "org", "key_out", "out", "force"])]
+    pub check: Option<PathBuf>,
+    /// The business ID (1234567-8) or VAT number (FI12345678) for subject serialNumber.
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+    /// The written form of the ID in the subject.
+    #[arg(long, value_enum, default_value = "business-id")]
+    pub id_form: IdForm,
+    /// The server's DNS name: CN and subjectAltName.
+    #[arg(long, value_name = "NAME")]
+    pub dns: Option<String>,
+    /// The organisation name (O).
+    #[arg(long, value_name = "NAME")]
+    pub org: Option<String>,
+    /// Key algorithm.
+    #[arg(long, value_enum, default_value = "rsa")]
+    pub key_type: CsrKeyType,
+    /// RSA key size: 3072 or 4096 (default from the profile: 4096).
+    #[arg(long, value_name = "BITS")]
+    pub rsa_bits: Option<u32>,
+    /// Where to write the new private key (default: NAME.key); owner-only permissions.
+    #[arg(long, value_name = "FILE")]
+    pub key_out: Option<PathBuf>,
+    /// Where to write the request (default: NAME.csr).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Overwrite existing key and request files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Network patience, for every command that connects (TLS endpoints, CRL, OCSP, caIssuers).
+#[derive(Clone, Copy, Debug, Args)]
+pub struct NetArgs {
+    /// Seconds to wait for a TCP connection (fractions allowed).
+    #[arg(long, value_name = "SECS", default_value = "3", value_parser = parse_seconds)]
+    pub connect_timeout: std::time::Duration,
+    /// Seconds to wait for each answer from a server.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds)]
+    pub read_timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// The endpoint: HOST, HOST:PORT or [IPv6]:PORT (port 443 when none is given).
+    pub endpoint: String,
+    /// Your client certificate (PEM, DER or PKCS#12), for the mutual-TLS handshake.
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// The client certificate's private key (any format `cert` reads; not needed for PKCS#12).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Server name to send (SNI) instead of HOST.
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,14 +5,18 @@
 //! (facts compared with a [`profile`]) → [`findings`] → [`render`]ers. `main` only maps a
 //! report to an exit code.
 
+pub mod audit;
 pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod findings;
 pub mod identity;
 pub mod message;
+pub mod net;
 pub mod pki;
 pub mod profile;
 pub mod render;
 pub mod secret;
 pub mod time_arg;
+pub mod tls;
+pub mod vero;

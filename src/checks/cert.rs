@@ -121,46 +121,7 @@ impl CertCheck<'_> {
     }
 
     fn key_strength(&self) -> Finding {
-        let rule = RuleId::CertKeyStrength;
-        let p = self.profile;
-        match &self.facts.key {
-            KeyFacts::Rsa { bits } if *bits < p.min_rsa_bits.value => Finding::fail(
-                rule,
-                format!(
-                    "RSA {bits} bits; the register requires at least {}",
-                    p.min_rsa_bits.value
-                ),
-            ),
-            KeyFacts::Rsa { bits } => Finding::pass(
-                rule,
-                format!(
-                    "RSA {bits} bits (at least {} required)",
-                    p.min_rsa_bits.value
-                ),
-            ),
-            KeyFacts::Ec { curve, bits } if *bits < p.min_ec_bits.value => Finding::fail(
-                rule,
-                format!(
-                    "EC {curve}, {bits} bits; at least {} required",
-                    p.min_ec_bits.value
-                ),
-            )
-            .with_assumption(p.min_ec_bits.assumption()),
-            KeyFacts::Ec { curve, bits } => Finding::pass(
-                rule,
-                format!(
-                    "EC {curve}, {bits} bits (at least {} required)",
-                    p.min_ec_bits.value
-                ),
-            )
-            .with_assumption(p.min_ec_bits.assumption()),
-            k @ (KeyFacts::Ed25519 | KeyFacts::Ed448) => Finding::warn(
-                rule,
-                format!("{k}: strong, but not an algorithm Customs or DVV issue certificates for"),
-            )
-            .with_assumption(p.min_ec_bits.assumption()),
-            k @ KeyFacts::Other { .. } => Finding::fail(rule, k.to_string()),
-        }
+        check_key_strength(&self.facts.key, self.profile)
     }
 
     fn key_rs256(&self) -> Finding {
@@ -327,6 +288,49 @@ pub fn check_validity(
         .with_assumption(window.assumption());
     }
     Finding::pass(rule, format!("valid {span}, {left} days left"))
+}
+
+/// CERT-KEY-STRENGTH: the key is at least the profile's RSA or EC minimum.
+pub fn check_key_strength(key: &KeyFacts, p: &RegisterProfile) -> Finding {
+    let rule = RuleId::CertKeyStrength;
+    match key {
+        KeyFacts::Rsa { bits } if *bits < p.min_rsa_bits.value => Finding::fail(
+            rule,
+            format!(
+                "RSA {bits} bits; the register requires at least {}",
+                p.min_rsa_bits.value
+            ),
+        ),
+        KeyFacts::Rsa { bits } => Finding::pass(
+            rule,
+            format!(
+                "RSA {bits} bits (at least {} required)",
+                p.min_rsa_bits.value
+            ),
+        ),
+        KeyFacts::Ec { curve, bits } if *bits < p.min_ec_bits.value => Finding::fail(
+            rule,
+            format!(
+                "EC {curve}, {bits} bits; at least {} required",
+                p.min_ec_bits.value
+            ),
+        )
+        .with_assumption(p.min_ec_bits.assumption()),
+        KeyFacts::Ec { curve, bits } => Finding::pass(
+            rule,
+            format!(
+                "EC {curve}, {bits} bits (at least {} required)",
+                p.min_ec_bits.value
+            ),
+        )
+        .with_assumption(p.min_ec_bits.assumption()),
+        k @ (KeyFacts::Ed25519 | KeyFacts::Ed448) => Finding::warn(
+            rule,
+            format!("{k}: strong, but not an algorithm Customs or DVV issue certificates for"),
+        )
+        .with_assumption(p.min_ec_bits.assumption()),
+        k @ KeyFacts::Other { .. } => Finding::fail(rule, k.to_string()),
+    }
 }
 
 fn qwac_verdict(qc: &QcFacts, qwac_policies: &[&str]) -> Finding {

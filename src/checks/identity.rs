@@ -62,12 +62,19 @@ impl FoundId {
 }
 
 pub fn found_ids(facts: &CertificateFacts) -> Vec<FoundId> {
-    let serials = facts
-        .subject_serial_numbers
-        .iter()
-        .map(|t| ("serialNumber", t));
-    let org_ids = facts
-        .organization_identifiers
+    found_ids_in(
+        &facts.subject_serial_numbers,
+        &facts.organization_identifiers,
+    )
+}
+
+/// The IDs in a subject's `serialNumber` and `organizationIdentifier` values.
+pub fn found_ids_in(
+    serial_numbers: &[String],
+    organization_identifiers: &[String],
+) -> Vec<FoundId> {
+    let serials = serial_numbers.iter().map(|t| ("serialNumber", t));
+    let org_ids = organization_identifiers
         .iter()
         .map(|t| ("organizationIdentifier", t));
     serials

@@ -29,6 +29,11 @@ use crate::render::Format;
 use crate::secret::PasswordSource;
 
 pub fn run(cmd: &MessageCommand, g: &GlobalArgs) -> Result<u8, CommandError> {
+    if matches!(g.format, Format::Csv | Format::Html) {
+        return Err(CommandError::Usage(
+            "--format csv and html are available for audit; use text or json for message".into(),
+        ));
+    }
     match cmd {
         MessageCommand::Validate(a) => emit_report(&validate(a, g)?, g),
         MessageCommand::Sign(a) => sign(a, g),
@@ -237,7 +242,8 @@ fn sign(a: &MessageSignArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
                 });
                 format!("{doc:#}\n")
             }
-            Format::Text => format!(
+            // Csv and Html were refused in `run`.
+            Format::Text | Format::Csv | Format::Html => format!(
                 "Authorization: Bearer {}\n\n{}\n",
                 tokens.authorization, tokens.body
             ),

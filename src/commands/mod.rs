@@ -1,12 +1,17 @@
 //! Command runners: each gathers its inputs, turns them into facts, runs the checks and
 //! hands a report to a renderer. `main` maps the result to an exit code.
 
+pub mod audit;
 pub mod cert;
+pub mod csr;
 pub mod demo;
 pub mod message;
 pub mod pki;
 pub mod register;
 pub mod rules;
+pub mod tls;
+pub mod trust;
+pub mod vero;
 
 use std::io::Write;
 use std::path::Path;
@@ -49,15 +54,32 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
             let report = register::run(args, g.interface, check_time(g))?;
             emit_report(&report, g)
         }
+        Command::Audit(args) => audit::run(args, g, check_time(g)),
+        Command::Csr(args) => match csr::run(args, g.interface, check_time(g))? {
+            csr::CsrOutcome::Checked(report) => emit_report(&report, g),
+            csr::CsrOutcome::Written { key, csr } => {
+                eprintln!(
+                    "wrote the private key to {} (owner-only) and the request to {}; send the request to the CA, keep the key",
+                    key.display(),
+                    csr.display()
+                );
+                Ok(0)
+            }
+        },
+        Command::Tls(args) => {
+            let report = tls::run(args, g.interface, check_time(g))?;
+            emit_report(&report, g)
+        }
         Command::Rules => {
             let text = match g.format {
-                Format::Text => rules::text(g.interface),
                 Format::Json => rules::json(g.interface),
+                _ => rules::text(g.interface),
             };
             write_output(g.output.as_deref(), &text)?;
             Ok(0)
         }
         Command::Pki(cmd) => pki::run(cmd),
+        Command::Vero(cmd) => vero::run(cmd, g),
         Command::Demo(args) => {
             let report = demo::run(args, g.interface, check_time(g))?;
             emit_report(&report, g)
@@ -79,6 +101,12 @@ pub fn emit_report(report: &Report, g: &GlobalArgs) -> Result<u8, CommandError> 
             render::text::render(report, g.color.enabled(to_terminal))
         }
         Format::Json => render::json::render(report, g.strict),
+        Format::Csv | Format::Html => {
+            return Err(CommandError::Usage(format!(
+                "--format csv and html are available for audit; use text or json for {}",
+                report.command
+            )));
+        }
     };
     write_output(g.output.as_deref(), &text)?;
     Ok(report.outcome(g.strict).exit_code())

@@ -78,6 +78,8 @@ pub struct CertificateFacts {
     pub serial_negative: bool,
     pub subject: String,
     pub issuer: String,
+    /// Issuer `commonName` values, as written.
+    pub issuer_common_names: Vec<String>,
     pub common_names: Vec<String>,
     /// Subject `serialNumber` (2.5.4.5) values, as written.
     pub subject_serial_numbers: Vec<String>,
@@ -111,10 +113,10 @@ pub enum FactsError {
     TrailingData(usize),
 }
 
-const OID_COMMON_NAME: Oid<'static> = oid!(2.5.4.3);
-const OID_SERIAL_NUMBER: Oid<'static> = oid!(2.5.4.5);
+pub const OID_COMMON_NAME: Oid<'static> = oid!(2.5.4.3);
+pub const OID_SERIAL_NUMBER: Oid<'static> = oid!(2.5.4.5);
 /// Not in the OID registry x509-parser uses (EN 319 412-1 §5.1.4).
-const OID_ORGANIZATION_IDENTIFIER: Oid<'static> = oid!(2.5.4.97);
+pub const OID_ORGANIZATION_IDENTIFIER: Oid<'static> = oid!(2.5.4.97);
 const OID_QC_STATEMENTS: Oid<'static> = oid!(1.3.6.1.5.5.7.1.3);
 
 impl CertificateFacts {
@@ -179,6 +181,7 @@ impl CertificateFacts {
             serial_negative: raw_serial.first().is_some_and(|b| b & 0x80 != 0),
             subject: cert.subject().to_string(),
             issuer: cert.issuer().to_string(),
+            issuer_common_names: attribute_values(cert.issuer(), &OID_COMMON_NAME),
             common_names: attribute_values(cert.subject(), &OID_COMMON_NAME),
             subject_serial_numbers: attribute_values(cert.subject(), &OID_SERIAL_NUMBER),
             organization_identifiers: attribute_values(
@@ -187,7 +190,7 @@ impl CertificateFacts {
             ),
             not_before: tbs.validity.not_before.to_datetime(),
             not_after: tbs.validity.not_after.to_datetime(),
-            key: key_facts(cert),
+            key: key_facts(&tbs.subject_pki),
             public_key_raw: tbs.subject_pki.subject_public_key.data.to_vec(),
             signature: signature_facts(cert),
             key_usage,
@@ -203,7 +206,7 @@ impl CertificateFacts {
     }
 }
 
-fn attribute_values(name: &x509_parser::x509::X509Name<'_>, oid: &Oid<'_>) -> Vec<String> {
+pub fn attribute_values(name: &x509_parser::x509::X509Name<'_>, oid: &Oid<'_>) -> Vec<String> {
     name.iter_by_oid(oid)
         .map(|atv| match atv.as_str() {
             Ok(s) => s.to_owned(),
@@ -261,8 +264,8 @@ fn ext_key_usage_facts(eku: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> E
     }
 }
 
-fn key_facts(cert: &X509Certificate<'_>) -> KeyFacts {
-    let spki = &cert.tbs_certificate.subject_pki;
+/// The key facts of a SubjectPublicKeyInfo (a certificate's or a CSR's).
+pub fn key_facts(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> KeyFacts {
     let alg = spki.algorithm.algorithm.to_id_string();
     match alg.as_str() {
         "1.3.101.112" => return KeyFacts::Ed25519,

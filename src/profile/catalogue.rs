@@ -94,6 +94,12 @@ catalogue! {
     CertSameId => "CERT-SAME-ID", "One certificate for TLS and signing only with matching IDs",
         "Customs update interface §3.1",
         "Use one certificate for both uses only when its ID is the supplier's own; otherwise use a separate signing certificate with the supplier's ID.";
+    CsrSignature => "CSR-SIGNATURE", "Request is signed with its own key",
+        "PKCS#10 (RFC 2986 §3)",
+        "Make the request again with the key it is for; a CA refuses a request whose signature does not verify.";
+    CsrSubject => "CSR-SUBJECT", "Request subject has CN, O and C=FI, and the DNS name in subjectAltName",
+        "DVV server certificate ordering; Customs update interface §3.1",
+        "Make the request with CN = the server's DNS name, O = the organisation, C = FI and the DNS name in subjectAltName (tilicheck csr does this).";
     RegCert => "REG-CERT", "Register's server certificate is genuine",
         "Customs update interface §3.1 (server certificate of the Account Register)",
         "Do not send: the endpoint did not present the Account Register's certificate. Check the address and any TLS-intercepting proxy.";
@@ -142,6 +148,33 @@ catalogue! {
     SendSequential => "SEND-SEQUENTIAL", "Messages are sent one at a time with X-Correlation-ID",
         "Customs update interface §3.6, §4.1",
         "Send the next message only after the previous one was answered 200; put a UUIDv4 in X-Correlation-ID.";
+    VeroIssuer => "VERO-ISSUER", "Vero certificate is issued by the environment's Data Providers CA",
+        "vero.fi Vero API technical guidance (environments and certificates)",
+        "Production needs a certificate from \"Data Providers Issuing CA\", test one from \"Data Providers Test Issuing CA v1\": retrieve one for the right environment (tilicheck vero new --environment …).";
+    VeroKey => "VERO-KEY", "Vero certificate has an RSA 2048-bit key",
+        "vero.fi Vero API quick guide to certificate creation",
+        "The certificate service only supports RSA 2048-bit keys: make a new 2048-bit key and request again (tilicheck vero new does this).";
+    VeroValidity => "VERO-VALIDITY", "Vero certificate is valid now and for the service's 2 years",
+        "vero.fi certificate service (validity 2 years)",
+        "An expired certificate cannot be renewed: request a new one with new transfer IDs and retrieve it as the first time.";
+    VeroRenewal => "VERO-RENEWAL", "Renewal in the last 60 days, only while valid",
+        "vero.fi certificate service, renewal of certificate",
+        "Renew inside the 60-day window with tilicheck vero renew; once expired, request a new certificate instead.";
+    VeroCustomerId => "VERO-CUSTOMER-ID", "Certificate subject carries the customer ID",
+        "vero.fi IR Q&A (the service sets the subject); third-party clients (CN = CustomerId, unconfirmed)",
+        "Each customer organisation needs its own certificate: retrieve one with that organisation's customer ID.";
+    VeroActivation => "VERO-ACTIVATION", "New production certificate is already picked up for Vero API",
+        "seed 000 (Vero API go-live): daily pick-up, office hours 8.00–16.15",
+        "Plan the switch-over: Vero API answers calls made with a new production certificate only from the first working day after it was formed.";
+    VeroTransferId => "VERO-TRANSFER-ID", "Transfer ID is still inside its 14 days",
+        "vero.fi retrieving a certificate; seed 000",
+        "Transfer IDs work once and for 14 days: if they have expired, apply for a new certificate in the Incomes Register e-service to get new ones.";
+    VeroKeypair => "VERO-KEYPAIR", "Private key matches the Vero certificate",
+        "—",
+        "Use the key the certificate was issued for; renewal must be signed with it and Vero API's TLS handshake needs it.";
+    VeroResponseSignature => "VERO-RESPONSE-SIGNATURE", "Certificate service's answer carries a valid XML signature",
+        "third-party clients (ds:Signature in every response, checked against the IR services CA): unconfirmed",
+        "Do not use a certificate from an answer whose signature does not verify; check the service address and the --service-ca file.";
 }
 
 #[cfg(test)]

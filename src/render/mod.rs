@@ -1,5 +1,7 @@
 //! Renderers turn a [`Report`](crate::findings::Report) into output. They decide nothing.
 
+pub mod audit;
+pub mod audit_html;
 pub mod json;
 pub mod text;
 
@@ -10,6 +12,10 @@ use std::io::IsTerminal;
 pub enum Format {
     Text,
     Json,
+    /// Comma-separated values (audit only).
+    Csv,
+    /// A self-contained HTML page (audit only).
+    Html,
 }
 
 /// Whether to colour text output.

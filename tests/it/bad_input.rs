@@ -24,6 +24,31 @@ fn assert_one_line_error(args: &[&str], dir: &std::path::Path, needle: &str) {
     assert!(out.stdout.is_empty(), "no partial report on stdout");
 }
 
+/// A self-signed RSA 3072 end-entity certificate made by openssl, with extra `req` arguments.
+fn openssl_cert(dir: &std::path::Path, name: &str, extra: &[&str]) {
+    let subj = format!("/C=FI/serialNumber=1234567-1/CN={name}.example");
+    let out = format!("{name}.pem");
+    let mut args = vec![
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:3072",
+        "-nodes",
+        "-keyout",
+        "k.pem",
+        "-out",
+        &out,
+        "-days",
+        "3650",
+        "-subj",
+        &subj,
+        "-addext",
+        "basicConstraints=critical,CA:FALSE",
+    ];
+    args.extend_from_slice(extra);
+    openssl(&args, dir, &[]);
+}
+
 #[test]
 fn a_directory() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -91,29 +116,7 @@ fn a_truncated_pem() {
 #[test]
 fn a_certificate_with_a_negative_serial_is_a_warning() {
     let dir = tempfile::tempdir().expect("tempdir");
-    openssl(
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:3072",
-            "-nodes",
-            "-keyout",
-            "k.pem",
-            "-out",
-            "neg.pem",
-            "-days",
-            "3650",
-            "-set_serial",
-            "-4242",
-            "-subj",
-            "/C=FI/serialNumber=1234567-1/CN=neg.example",
-            "-addext",
-            "basicConstraints=critical,CA:FALSE",
-        ],
-        dir.path(),
-        &[],
-    );
+    openssl_cert(dir.path(), "neg", &["-set_serial", "-4242"]);
     tilicheck()
         .current_dir(dir.path())
         .args(["cert", "neg.pem", "--key", "k.pem"])
@@ -125,28 +128,10 @@ fn a_certificate_with_a_negative_serial_is_a_warning() {
 #[test]
 fn an_unknown_critical_extension_fails_x509v3() {
     let dir = tempfile::tempdir().expect("tempdir");
-    openssl(
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:3072",
-            "-nodes",
-            "-keyout",
-            "k.pem",
-            "-out",
-            "crit.pem",
-            "-days",
-            "3650",
-            "-subj",
-            "/C=FI/serialNumber=1234567-1/CN=crit.example",
-            "-addext",
-            "basicConstraints=critical,CA:FALSE",
-            "-addext",
-            "1.3.6.1.4.1.99999.1=critical,DER:05:00",
-        ],
+    openssl_cert(
         dir.path(),
-        &[],
+        "crit",
+        &["-addext", "1.3.6.1.4.1.99999.1=critical,DER:05:00"],
     );
     tilicheck()
         .current_dir(dir.path())
@@ -170,28 +155,7 @@ fn a_private_key_given_as_the_certificate() {
 #[test]
 fn a_sha1_signed_certificate_fails_sig_alg() {
     let dir = tempfile::tempdir().expect("tempdir");
-    openssl(
-        &[
-            "req",
-            "-x509",
-            "-sha1",
-            "-newkey",
-            "rsa:3072",
-            "-nodes",
-            "-keyout",
-            "k.pem",
-            "-out",
-            "sha1.pem",
-            "-days",
-            "3650",
-            "-subj",
-            "/C=FI/serialNumber=1234567-1/CN=sha1.example",
-            "-addext",
-            "basicConstraints=critical,CA:FALSE",
-        ],
-        dir.path(),
-        &[],
-    );
+    openssl_cert(dir.path(), "sha1", &["-sha1"]);
     tilicheck()
         .current_dir(dir.path())
         .args(["cert", "sha1.pem"])

@@ -29,6 +29,7 @@
 //! For [`DemoOptions::fixtures`] everything but the key material (and so the signatures and
 //! key identifiers) is the same on every run.
 
+pub mod bulk;
 mod certs;
 mod extensions;
 mod files;

@@ -1,0 +1,79 @@
+//! `tilicheck audit` over 10,000 certificates, offline, as a whole process.
+//!
+//! `cargo bench --bench audit` prints the wall time (median and best of 5), certificates per
+//! second, and the process's peak resident memory.
+
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use tilicheck::pki::demo::bulk::{BulkOptions, write_bulk};
+use tilicheck::time_arg::parse_check_time;
+
+const COUNT: usize = 10_000;
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let options = BulkOptions {
+        count: COUNT,
+        first_expiry: parse_check_time("2030-01-10").expect("date"),
+        spread_days: 700,
+    };
+    let start = Instant::now();
+    write_bulk(dir.path(), options).expect("bulk certificates");
+    println!(
+        "generated {COUNT} certificates in {:.1} s (not part of the figures below)",
+        start.elapsed().as_secs_f64()
+    );
+
+    let exe = env!("CARGO_BIN_EXE_tilicheck");
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let start = Instant::now();
+        let status = Command::new(exe)
+            .args([
+                "audit",
+                "--at",
+                "2030-01-01",
+                "--format",
+                "json",
+                "--offline",
+                "--trust",
+            ])
+            .arg(dir.path().join("bulk-ca.pem"))
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .status()
+            .expect("run tilicheck");
+        times.push(start.elapsed());
+        assert!(matches!(status.code(), Some(0 | 1)), "audit ran: {status}");
+    }
+    times.sort();
+    let median = times[times.len() / 2].as_secs_f64();
+    println!(
+        "audit of {} certificates (whole process, {} cores): median {:.0} ms, best {:.0} ms",
+        COUNT + 1,
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        median * 1e3,
+        times[0].as_secs_f64() * 1e3
+    );
+    println!(
+        "audit throughput: {:.0} certificates per second",
+        (COUNT + 1) as f64 / median
+    );
+    println!(
+        "audit peak memory: {:.0} MB (max resident set of the audit processes)",
+        peak_child_rss_mb()
+    );
+}
+
+/// The largest resident set any waited-for child process reached.
+fn peak_child_rss_mb() -> f64 {
+    // SAFETY: getrusage only writes into the struct we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    if rc != 0 {
+        return f64::NAN;
+    }
+    // Linux reports ru_maxrss in kilobytes.
+    usage.ru_maxrss as f64 / 1024.0
+}

@@ -1,0 +1,305 @@
+//! `tilicheck audit`: many certificates at once, sorted by urgency, with the date by which
+//! each replacement must be ordered.
+
+pub mod collect;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use time::{Duration, OffsetDateTime};
+
+use rustls_pki_types::CertificateDer;
+
+use crate::checks::cert::{CertCheck, KeyEvidence, check_validity};
+use crate::checks::chain::Expect;
+use crate::checks::identity::{ExpectedIds, Purpose};
+use crate::commands::trust::{TrustContext, chain_and_revocation_findings};
+use crate::findings::Status;
+use crate::pki::chain::Usage;
+use crate::pki::facts::CertificateFacts;
+use crate::pki::load::{self, LoadProblem};
+use crate::profile::{RegisterProfile, RuleId, Sourced};
+use crate::secret::PasswordSource;
+
+/// What the audit is asked to do.
+pub struct AuditOptions<'a> {
+    pub at: OffsetDateTime,
+    pub warn_days: i64,
+    pub fail_days: i64,
+    pub purpose: Purpose,
+    pub expected: ExpectedIds,
+    pub password: &'a PasswordSource,
+    pub profile: &'static RegisterProfile,
+    /// Trust anchors and revocation; `None` leaves CERT-ISSUER and CERT-REVOCATION out.
+    pub trust: Option<&'a TrustContext>,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+}
+
+/// The urgency of one row, worst last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RowStatus {
+    Ok,
+    Warn,
+    Fail,
+    /// The file could not be read as a certificate.
+    Error,
+}
+
+impl RowStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowStatus::Ok => "ok",
+            RowStatus::Warn => "warn",
+            RowStatus::Fail => "fail",
+            RowStatus::Error => "error",
+        }
+    }
+}
+
+/// One certificate (or one unreadable file).
+#[derive(Clone, Debug)]
+pub struct AuditRow {
+    pub status: RowStatus,
+    pub paths: Vec<PathBuf>,
+    pub cert: Option<AuditedCert>,
+    /// Why the file could not be read.
+    pub error: Option<String>,
+}
+
+/// The facts and verdicts of one audited certificate.
+#[derive(Clone, Debug)]
+pub struct AuditedCert {
+    pub subject: String,
+    pub common_name: String,
+    /// The business ID as written in the subject, if any.
+    pub identifier: Option<String>,
+    pub issuer: String,
+    pub is_ca: bool,
+    pub not_after: OffsetDateTime,
+    pub days_left: i64,
+    /// The latest day to order a replacement so it reaches Customs in time.
+    pub order_by: OffsetDateTime,
+    pub sha256: String,
+    pub failing_rules: Vec<RuleId>,
+    pub warning_rules: Vec<RuleId>,
+}
+
+/// The audit's result.
+pub struct Audit {
+    pub rows: Vec<AuditRow>,
+    pub passed_over: Vec<(PathBuf, String)>,
+    pub files_read: usize,
+    /// The lead times subtracted from the expiry to get the order-by date.
+    pub lead_times: Vec<Sourced<i64>>,
+}
+
+/// Lead times between ordering a certificate and using it: the CA's delivery, then
+/// Customs' month.
+pub fn lead_times(profile: &RegisterProfile) -> Vec<Sourced<i64>> {
+    vec![profile.ca_delivery_days, profile.renewal_window_days]
+}
+
+/// Read every file in parallel and judge every certificate in it.
+pub fn run(
+    inputs: &[PathBuf],
+    options: &AuditOptions<'_>,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Audit {
+    let collected = collect::collect(inputs);
+    let files = &collected.files;
+    let threads = match options.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .min(files.len().max(1));
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, FileResult)>> = Mutex::new(Vec::with_capacity(files.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut local = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = files.get(i) else { break };
+                    local.push((i, audit_file(path, options)));
+                    progress(done.fetch_add(1, Ordering::Relaxed) + 1, files.len());
+                }
+                if let Ok(mut all) = results.lock() {
+                    all.extend(local);
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_by_key(|(i, _)| *i);
+
+    // One row per certificate: the same certificate in several files is listed once.
+    let mut rows: Vec<AuditRow> = Vec::new();
+    let mut by_fingerprint: HashMap<String, usize> = HashMap::new();
+    let mut passed_over = collected.passed_over;
+    for (i, result) in results {
+        let path = &files[i];
+        match result {
+            FileResult::Certs(certs) => {
+                for (cert, status) in certs {
+                    if let Some(&row) = by_fingerprint.get(&cert.sha256) {
+                        if !rows[row].paths.contains(path) {
+                            rows[row].paths.push(path.clone());
+                        }
+                        continue;
+                    }
+                    by_fingerprint.insert(cert.sha256.clone(), rows.len());
+                    rows.push(AuditRow {
+                        status,
+                        paths: vec![path.clone()],
+                        cert: Some(cert),
+                        error: None,
+                    });
+                }
+            }
+            FileResult::NotACertificate(why) => passed_over.push((path.clone(), why)),
+            FileResult::Unreadable(why) => rows.push(AuditRow {
+                status: RowStatus::Error,
+                paths: vec![path.clone()],
+                cert: None,
+                error: Some(why),
+            }),
+        }
+    }
+    // Most urgent first: unreadable files, then by days left, the worse status first.
+    rows.sort_by(|a, b| {
+        let days = |r: &AuditRow| r.cert.as_ref().map_or(i64::MIN, |c| c.days_left);
+        days(a)
+            .cmp(&days(b))
+            .then_with(|| b.status.cmp(&a.status))
+            .then_with(|| a.paths.cmp(&b.paths))
+    });
+    Audit {
+        rows,
+        passed_over,
+        files_read: files.len(),
+        lead_times: lead_times(options.profile),
+    }
+}
+
+enum FileResult {
+    Certs(Vec<(AuditedCert, RowStatus)>),
+    /// A key, CSR or similar met while walking a directory: not a row.
+    NotACertificate(String),
+    Unreadable(String),
+}
+
+fn audit_file(path: &std::path::Path, options: &AuditOptions<'_>) -> FileResult {
+    let file = match load::read_certificates(path, options.password) {
+        Ok(f) => f,
+        Err(e) if matches!(e.problem, LoadProblem::NotACertificate { .. }) => {
+            return FileResult::NotACertificate(e.problem.to_string());
+        }
+        Err(e) => return FileResult::Unreadable(e.problem.to_string()),
+    };
+    let mut certs = Vec::with_capacity(file.certificates.len());
+    for der in &file.certificates {
+        match CertificateFacts::from_der(der) {
+            // The other certificates in the same file are offered as its chain.
+            Ok(facts) => certs.push(audit_cert(der, &file.certificates, &facts, options)),
+            Err(e) => return FileResult::Unreadable(e.to_string()),
+        }
+    }
+    FileResult::Certs(certs)
+}
+
+fn audit_cert(
+    der: &CertificateDer<'static>,
+    file_certs: &[CertificateDer<'static>],
+    facts: &CertificateFacts,
+    o: &AuditOptions<'_>,
+) -> (AuditedCert, RowStatus) {
+    // A CA certificate is audited for its expiry only: the supplier rules are not its rules.
+    let findings = if facts.is_ca {
+        vec![check_validity(facts, o.at, o.profile)]
+    } else {
+        let mut findings = CertCheck {
+            facts,
+            key: &KeyEvidence::None,
+            purpose: o.purpose,
+            expected: o.expected,
+            at: o.at,
+            profile: o.profile,
+        }
+        .findings();
+        if let Some(ctx) = o.trust {
+            let supplied: Vec<CertificateDer<'static>> =
+                file_certs.iter().filter(|c| *c != der).cloned().collect();
+            let (_, chain) = chain_and_revocation_findings(
+                der,
+                &supplied,
+                facts,
+                Expect::DvvOrQwac,
+                Usage::Any,
+                ctx,
+                o.profile,
+            );
+            findings.extend(chain);
+        }
+        findings
+    };
+    let rules_with = |s: Status| {
+        findings
+            .iter()
+            .filter(|f| f.status == s)
+            .map(|f| f.rule)
+            .collect::<Vec<_>>()
+    };
+    let failing_rules = rules_with(Status::Fail);
+    let warning_rules = rules_with(Status::Warn);
+    let days_left = (facts.not_after - o.at).whole_days();
+    let lead: i64 = lead_times(o.profile).iter().map(|l| l.value).sum();
+    let status = if !failing_rules.is_empty() || days_left < o.fail_days {
+        RowStatus::Fail
+    } else if !warning_rules.is_empty() || days_left < o.warn_days {
+        RowStatus::Warn
+    } else {
+        RowStatus::Ok
+    };
+    let cert = AuditedCert {
+        subject: facts.subject.clone(),
+        common_name: facts.common_names.first().cloned().unwrap_or_default(),
+        identifier: facts
+            .subject_serial_numbers
+            .first()
+            .or(facts.organization_identifiers.first())
+            .cloned(),
+        issuer: facts.issuer.clone(),
+        is_ca: facts.is_ca,
+        not_after: facts.not_after,
+        days_left,
+        order_by: facts.not_after - Duration::days(lead),
+        sha256: facts.sha256_fingerprint.clone(),
+        failing_rules,
+        warning_rules,
+    };
+    (cert, status)
+}
+
+impl Audit {
+    /// The exit code: a failure decides; otherwise an unreadable file; warnings under `strict`.
+    pub fn exit_code(&self, strict: bool) -> u8 {
+        let any = |s: RowStatus| self.rows.iter().any(|r| r.status == s);
+        if any(RowStatus::Fail) || (strict && any(RowStatus::Warn)) {
+            1
+        } else if any(RowStatus::Error) {
+            3
+        } else {
+            0
+        }
+    }
+
+    pub fn count(&self, status: RowStatus) -> usize {
+        self.rows.iter().filter(|r| r.status == status).count()
+    }
+}

@@ -1,0 +1,156 @@
+//! `tilicheck csr`: a new key and request with the subject the register's rules need, or
+//! `--check` of an existing request.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use time::OffsetDateTime;
+use zeroize::Zeroizing;
+
+use crate::checks::csr::csr_subject;
+use crate::checks::identity::ExpectedIds;
+use crate::cli::{CsrArgs, CsrKeyType, IdForm};
+use crate::commands::{CommandError, write_atomically};
+use crate::findings::Report;
+use crate::pki::csr::{CsrFacts, CsrKey, CsrSubject, RsaBits, make_request};
+use crate::pki::load::MAX_INPUT_BYTES;
+use crate::profile::Interface;
+
+/// What `csr` did: a report for `--check`, or the files it wrote.
+pub enum CsrOutcome {
+    Checked(Report),
+    Written { key: PathBuf, csr: PathBuf },
+}
+
+pub fn run(
+    args: &CsrArgs,
+    interface: Interface,
+    at: OffsetDateTime,
+) -> Result<CsrOutcome, CommandError> {
+    let profile = interface.profile();
+    if let Some(path) = &args.check {
+        let facts = read_request(path)?;
+        let mut report = Report::new("csr", interface, at);
+        let expected = ExpectedIds {
+            supplier: args.business_id,
+            service_centre: None,
+        };
+        report.subjects.push(csr_subject(
+            &facts,
+            &path.display().to_string(),
+            expected,
+            profile,
+        ));
+        return Ok(CsrOutcome::Checked(report));
+    }
+
+    let usage = |m: &str| CommandError::Usage(m.to_owned());
+    let id = args
+        .business_id
+        .ok_or_else(|| usage("--business-id is required to make a request"))?;
+    let dns = args
+        .dns
+        .clone()
+        .ok_or_else(|| usage("--dns is required to make a request"))?;
+    let key = match args.key_type {
+        CsrKeyType::P384 => CsrKey::P384,
+        CsrKeyType::Rsa => {
+            let bits = args.rsa_bits.unwrap_or(profile.csr_rsa_bits.value);
+            if bits < profile.min_rsa_bits.value {
+                return Err(CommandError::Usage(format!(
+                    "--rsa-bits {bits} is below the register's minimum of {} bits",
+                    profile.min_rsa_bits.value
+                )));
+            }
+            CsrKey::Rsa(
+                RsaBits::from_bits(bits).ok_or_else(|| usage("--rsa-bits must be 3072 or 4096"))?,
+            )
+        }
+    };
+    let serial_number = match args.id_form {
+        IdForm::BusinessId => id.business_id_form(),
+        IdForm::Vat => id.vat_form(),
+    };
+    let key_out = args
+        .key_out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{dns}.key")));
+    let csr_out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{dns}.csr")));
+    for path in [&key_out, &csr_out] {
+        if path.exists() && !args.force {
+            return Err(CommandError::Usage(format!(
+                "{}: already exists; use --force to overwrite it",
+                path.display()
+            )));
+        }
+    }
+
+    let subject = CsrSubject {
+        serial_number,
+        dns_name: dns,
+        organization: args.org.clone(),
+    };
+    let request = make_request(&subject, key).map_err(|e| CommandError::Input(e.to_string()))?;
+    // The key first: a request without its key is worthless, a key without a request is not.
+    let key_pem = Zeroizing::new(request.key.serialize_pem());
+    write_private(&key_out, key_pem.as_bytes(), args.force).map_err(|e| {
+        CommandError::Input(format!("{}: cannot write the key: {e}", key_out.display()))
+    })?;
+    write_atomically(&csr_out, request.csr_pem.as_bytes()).map_err(|e| {
+        CommandError::Input(format!(
+            "{}: cannot write the request: {e}",
+            csr_out.display()
+        ))
+    })?;
+    Ok(CsrOutcome::Written {
+        key: key_out,
+        csr: csr_out,
+    })
+}
+
+fn read_request(path: &Path) -> Result<CsrFacts, CommandError> {
+    let input = |m: String| CommandError::Input(format!("{}: {m}", path.display()));
+    let meta = std::fs::metadata(path).map_err(|e| input(format!("cannot read: {e}")))?;
+    if meta.is_dir() {
+        return Err(input("is a directory, not a file".into()));
+    }
+    if meta.len() > MAX_INPUT_BYTES {
+        return Err(input(format!(
+            "is {} bytes, larger than any certificate request",
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| input(format!("cannot read: {e}")))?;
+    if bytes.is_empty() {
+        return Err(input("is empty".into()));
+    }
+    CsrFacts::parse(&bytes).map_err(|e| input(e.to_string()))
+}
+
+/// Write a private key readable by its owner only, through a temporary file and a rename,
+/// refusing to replace an existing file unless `force`.
+pub(crate) fn write_private(path: &Path, bytes: &[u8], force: bool) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tilicheck-key")
+        .tempfile_in(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    if force {
+        tmp.persist(path).map(|_| ()).map_err(|e| e.error)
+    } else {
+        tmp.persist_noclobber(path).map(|_| ()).map_err(|e| e.error)
+    }
+}
