@@ -132,6 +132,7 @@ fn main() {
 
     let store = TrustStore {
         anchors: vec![TrustedCert {
+            subject: tilicheck::pki::trust::subject_der(root.der()),
             der: CertificateDer::from(root.der().to_vec()),
             name: "BENCH Root".into(),
             origin: Origin::File("bench-root.pem".into()),

@@ -185,8 +185,11 @@ fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     /// Certificate files, directories (searched recursively for .pem .crt .cer .der .p12 .pfx) or glob patterns.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "endpoints", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Also audit the certificate each endpoint in FILE presents (`host:port` per line).
+    #[arg(long, value_name = "FILE")]
+    pub endpoints: Option<PathBuf>,
     /// Warn about certificates expiring within this many days.
     #[arg(long, default_value_t = 60, value_name = "DAYS")]
     pub warn_days: i64,

@@ -104,13 +104,43 @@ pub fn lead_times(profile: &RegisterProfile) -> Vec<Sourced<i64>> {
 }
 
 /// Read every file in parallel and judge every certificate in it.
+/// A chain fetched from an endpoint rather than read from a file; its leaf is audited.
+pub struct Fetched {
+    /// How the row names it, e.g. `tilirekisteri.example:443`.
+    pub label: PathBuf,
+    pub chain: Result<Vec<CertificateDer<'static>>, String>,
+}
+
+/// Where the certificates of one row come from.
+enum Source {
+    File(PathBuf),
+    Fetched(Fetched),
+}
+
+impl Source {
+    fn name(&self) -> &PathBuf {
+        match self {
+            Source::File(p) => p,
+            Source::Fetched(f) => &f.label,
+        }
+    }
+}
+
 pub fn run(
     inputs: &[PathBuf],
+    fetched: Vec<Fetched>,
     options: &AuditOptions<'_>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Audit {
     let collected = collect::collect(inputs);
-    let files = &collected.files;
+    let sources: Vec<Source> = collected
+        .files
+        .iter()
+        .cloned()
+        .map(Source::File)
+        .chain(fetched.into_iter().map(Source::Fetched))
+        .collect();
+    let files = &sources;
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -125,8 +155,12 @@ pub fn run(
                 let mut local = Vec::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = files.get(i) else { break };
-                    local.push((i, audit_file(path, options)));
+                    let Some(source) = files.get(i) else { break };
+                    let result = match source {
+                        Source::File(path) => audit_file(path, options),
+                        Source::Fetched(f) => audit_fetched(f, options),
+                    };
+                    local.push((i, result));
                     progress(done.fetch_add(1, Ordering::Relaxed) + 1, files.len());
                 }
                 if let Ok(mut all) = results.lock() {
@@ -143,7 +177,7 @@ pub fn run(
     let mut by_fingerprint: HashMap<String, usize> = HashMap::new();
     let mut passed_over = collected.passed_over;
     for (i, result) in results {
-        let path = &files[i];
+        let path = files[i].name();
         match result {
             FileResult::Certs(certs) => {
                 for (cert, status) in certs {
@@ -192,6 +226,20 @@ enum FileResult {
     /// A key, CSR or similar met while walking a directory: not a row.
     NotACertificate(String),
     Unreadable(String),
+}
+
+fn audit_fetched(f: &Fetched, options: &AuditOptions<'_>) -> FileResult {
+    let chain = match &f.chain {
+        Ok(c) => c,
+        Err(e) => return FileResult::Unreadable(e.clone()),
+    };
+    let Some(leaf) = chain.first() else {
+        return FileResult::Unreadable("no certificate was presented".into());
+    };
+    match CertificateFacts::from_der(leaf) {
+        Ok(facts) => FileResult::Certs(vec![audit_cert(leaf, chain, &facts, options)]),
+        Err(e) => FileResult::Unreadable(e.to_string()),
+    }
 }
 
 fn audit_file(path: &std::path::Path, options: &AuditOptions<'_>) -> FileResult {

@@ -159,6 +159,8 @@ pub struct ChainInput<'a> {
 struct Candidate {
     der: CertificateDer<'static>,
     origin: LinkOrigin,
+    /// The subject name's DER (see `TrustedCert::subject`).
+    subject: Vec<u8>,
 }
 
 /// Build the path and judge it. Unreadable certificates are reported in the facts, not as an
@@ -170,10 +172,12 @@ pub fn build(input: &ChainInput<'_>) -> PathFacts {
         .map(|c| Candidate {
             der: c.clone(),
             origin: LinkOrigin::Supplied,
+            subject: trust::subject_der(c),
         })
         .chain(input.trust.intermediates.iter().map(|c| Candidate {
             der: c.der.clone(),
             origin: LinkOrigin::Bundled,
+            subject: c.subject.clone(),
         }))
         .collect();
     let mut notes = Vec::new();
@@ -206,6 +210,28 @@ fn link(der: &CertificateDer<'static>, origin: LinkOrigin) -> Option<Link> {
         not_before: cert.validity().not_before.to_datetime(),
         not_after: cert.validity().not_after.to_datetime(),
     })
+}
+
+/// The issuer of `child` among `items`: the only one whose subject is `child`'s issuer name,
+/// or, when several are (a renewed or cross-certified CA), the one whose key verifies the
+/// signature. A single name match is taken without verifying: webpki checks every signature
+/// of the finished path, and a bad one is reported from there.
+fn pick_issuer<'a, T>(
+    child: &X509Certificate<'_>,
+    items: impl Iterator<Item = &'a T>,
+    parts: impl Fn(&'a T) -> (&'a Vec<u8>, &'a CertificateDer<'static>),
+) -> Option<&'a T> {
+    let named: Vec<&'a T> = items
+        .filter(|t| parts(t).0.as_slice() == child.issuer().as_raw())
+        .collect();
+    match named.as_slice() {
+        [] => None,
+        [only] => Some(*only),
+        several => several
+            .iter()
+            .copied()
+            .find(|t| issued_by(child, parts(t).1)),
+    }
 }
 
 /// Does `issuer` name and sign `child`?
@@ -249,11 +275,8 @@ fn walk(
             };
             return (links, end);
         }
-        if let Some(anchor) = input
-            .trust
-            .anchors
-            .iter()
-            .find(|a| issued_by(&cert, &a.der))
+        if let Some(anchor) =
+            pick_issuer(&cert, input.trust.anchors.iter(), |a| (&a.subject, &a.der))
         {
             let end = PathEnd::Anchor {
                 name: anchor.name.clone(),
@@ -266,9 +289,13 @@ fn walk(
             let name = current.name.clone();
             return (links, PathEnd::UntrustedRoot { name });
         }
-        let next = candidates
-            .iter()
-            .find(|c| issued_by(&cert, &c.der) && !links.iter().any(|l| l.der == c.der));
+        let next = pick_issuer(
+            &cert,
+            candidates
+                .iter()
+                .filter(|c| !links.iter().any(|l| l.der == c.der)),
+            |c| (&c.subject, &c.der),
+        );
         if let Some(c) = next {
             links.extend(link(&c.der, c.origin.clone()));
             continue;
@@ -288,6 +315,7 @@ fn walk(
                         certs.len()
                     ));
                     candidates.extend(certs.into_iter().map(|der| Candidate {
+                        subject: trust::subject_der(&der),
                         der,
                         origin: LinkOrigin::Aia(url.clone()),
                     }));
@@ -572,6 +600,7 @@ mod tests {
             .expect("leaf");
         let store = TrustStore {
             anchors: vec![trust::TrustedCert {
+                subject: trust::subject_der(root.der()),
                 der: root.der().clone(),
                 name: "Stand-in DVV Root".into(),
                 origin: trust::Origin::Bundled,

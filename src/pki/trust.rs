@@ -52,6 +52,16 @@ pub struct TrustedCert {
     /// The subject's common name, or the whole subject when it has none.
     pub name: String,
     pub origin: Origin,
+    /// The subject name's DER, so path building can match issuers without parsing each
+    /// candidate again.
+    pub subject: Vec<u8>,
+}
+
+/// The DER of a certificate's subject name (empty when it does not parse).
+pub fn subject_der(der: &[u8]) -> Vec<u8> {
+    x509_parser::parse_x509_certificate(der)
+        .map(|(_, c)| c.subject().as_raw().to_vec())
+        .unwrap_or_default()
 }
 
 /// A root the DVV intermediates chain to that is not available to tilicheck.
@@ -146,6 +156,7 @@ impl TrustStore {
                     continue;
                 }
                 self.anchors.push(TrustedCert {
+                    subject: subject_der(der),
                     der: der.clone(),
                     name: display_name(der),
                     origin: Origin::TrustedList {
@@ -176,6 +187,7 @@ pub fn read_anchors(path: &Path) -> Result<Vec<TrustedCert>, TrustError> {
                 why: format!("{e:?}"),
             })?;
             Ok(TrustedCert {
+                subject: subject_der(&der),
                 name: display_name(&der),
                 der,
                 origin: Origin::File(path.to_path_buf()),
@@ -192,6 +204,7 @@ fn parse_bundled(files: &[&[u8]]) -> Vec<TrustedCert> {
         // rather than taking the tool down.
         .filter_map(Result::ok)
         .map(|der| TrustedCert {
+            subject: subject_der(&der),
             name: display_name(&der),
             der,
             origin: Origin::Bundled,

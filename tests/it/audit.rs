@@ -277,3 +277,53 @@ fn an_untrusted_issuer_fails_cert_issuer_in_the_audit() {
         );
     }
 }
+
+#[test]
+fn endpoints_are_audited_by_the_certificate_they_present() {
+    let live = crate::tls_servers::rustls_server();
+    let closed = crate::tls_servers::free_port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("endpoints.txt"),
+        format!("# the register and a dead one\n{live}\n\n127.0.0.1:{closed}  # nothing listens\n"),
+    )
+    .expect("write");
+    let (code, doc) = json(
+        &[
+            "audit",
+            "--endpoints",
+            "endpoints.txt",
+            "--at",
+            AT,
+            "--purpose",
+            "tls",
+            "--connect-timeout",
+            "1",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        code,
+        Some(3),
+        "nothing failed, one endpoint could not be reached: {doc}"
+    );
+    let rows = doc["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 2, "{doc}");
+    let register = rows
+        .iter()
+        .find(|r| r["paths"][0] == live.to_string())
+        .expect("the live endpoint's row");
+    assert_eq!(register["identifier"], "FI02454428");
+    assert!(
+        !register["failing_rules"]
+            .as_array()
+            .expect("rules")
+            .contains(&"CERT-ISSUER".into())
+    );
+    let dead = rows
+        .iter()
+        .find(|r| r["paths"][0] == format!("127.0.0.1:{closed}"))
+        .expect("the dead endpoint's row");
+    assert_eq!(dead["status"], "error");
+    assert!(dead["error"].as_str().is_some_and(|e| !e.is_empty()));
+}
