@@ -227,26 +227,7 @@ impl CertCheck<'_> {
     }
 
     fn keypair(&self) -> Finding {
-        let rule = RuleId::CertKeypair;
-        match self.key {
-            KeyEvidence::None => Finding::skip(rule, "no private key given (--key)"),
-            KeyEvidence::Unusable { file, reason } => {
-                Finding::fail(rule, format!("{file}: cannot use the key: {reason}"))
-            }
-            KeyEvidence::Public {
-                file,
-                public_key_raw,
-            } => {
-                if *public_key_raw == self.facts.public_key_raw {
-                    Finding::pass(rule, format!("{file} holds the certificate's private key"))
-                } else {
-                    Finding::fail(
-                        rule,
-                        format!("{file} is not the private key of this certificate"),
-                    )
-                }
-            }
-        }
+        check_keypair(RuleId::CertKeypair, self.key, self.facts)
     }
 }
 
@@ -330,6 +311,26 @@ pub fn check_key_strength(key: &KeyFacts, p: &RegisterProfile) -> Finding {
         )
         .with_assumption(p.min_ec_bits.assumption()),
         k @ KeyFacts::Other { .. } => Finding::fail(rule, k.to_string()),
+    }
+}
+
+/// `rule` (CERT-KEYPAIR, VERO-KEYPAIR): the private key given belongs to the certificate.
+pub fn check_keypair(rule: RuleId, key: &KeyEvidence, facts: &CertificateFacts) -> Finding {
+    match key {
+        KeyEvidence::None => Finding::skip(rule, "no private key given (--key)"),
+        KeyEvidence::Unusable { file, reason } => {
+            Finding::fail(rule, format!("{file}: cannot use the key: {reason}"))
+        }
+        KeyEvidence::Public {
+            file,
+            public_key_raw,
+        } if *public_key_raw == facts.public_key_raw => {
+            Finding::pass(rule, format!("{file} holds the certificate's private key"))
+        }
+        KeyEvidence::Public { file, .. } => Finding::fail(
+            rule,
+            format!("{file} is not the private key of this certificate"),
+        ),
     }
 }
 

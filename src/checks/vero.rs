@@ -359,23 +359,7 @@ impl VeroCheck<'_> {
     }
 
     fn keypair(&self) -> Finding {
-        let rule = RuleId::VeroKeypair;
-        match self.key {
-            KeyEvidence::None => Finding::skip(rule, "no private key given (--key)"),
-            KeyEvidence::Unusable { file, reason } => {
-                Finding::fail(rule, format!("{file}: cannot use the key: {reason}"))
-            }
-            KeyEvidence::Public {
-                file,
-                public_key_raw,
-            } if *public_key_raw == self.facts.public_key_raw => {
-                Finding::pass(rule, format!("{file} holds the certificate's private key"))
-            }
-            KeyEvidence::Public { file, .. } => Finding::fail(
-                rule,
-                format!("{file} is not the private key of this certificate"),
-            ),
-        }
+        crate::checks::cert::check_keypair(RuleId::VeroKeypair, self.key, self.facts)
     }
 }
 
