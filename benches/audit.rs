@@ -47,8 +47,14 @@ fn main() {
         median * 1e3,
         times[0].as_secs_f64() * 1e3
     );
-    println!("audit throughput: {:.0} certificates per second", (COUNT + 1) as f64 / median);
-    println!("audit peak memory: {:.0} MB (max resident set of the audit processes)", peak_child_rss_mb());
+    println!(
+        "audit throughput: {:.0} certificates per second",
+        (COUNT + 1) as f64 / median
+    );
+    println!(
+        "audit peak memory: {:.0} MB (max resident set of the audit processes)",
+        peak_child_rss_mb()
+    );
 }
 
 /// The largest resident set any waited-for child process reached.

@@ -15,4 +15,5 @@ pub mod pki;
 pub mod profile;
 pub mod render;
 pub mod secret;
+pub mod simulator;
 pub mod time_arg;

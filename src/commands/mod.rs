@@ -8,6 +8,7 @@ pub mod demo;
 pub mod pki;
 pub mod register;
 pub mod rules;
+pub mod serve;
 
 use std::io::Write;
 use std::path::Path;
@@ -75,6 +76,7 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
             let report = demo::run(args, g.interface, check_time(g))?;
             emit_report(&report, g)
         }
+        Command::Serve(args) => serve::run(args, g.interface, check_time(g)),
     }
 }
 

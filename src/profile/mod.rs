@@ -3,6 +3,7 @@
 //! nothing version-specific is decided elsewhere.
 
 pub mod catalogue;
+pub mod serve;
 
 use serde::Serialize;
 
