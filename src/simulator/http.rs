@@ -117,27 +117,6 @@ async fn handle_inner(
         return Ok(finish(shared, log, Vec::new(), &Problem::MethodNotAllowed, false).await);
     }
 
-    let injected = shared.faults.next();
-    if let Some(delay) = shared.faults.latency() {
-        tokio::time::sleep(delay).await;
-    }
-    match injected {
-        Injected::Drop => {
-            shared.say(format!(
-                "{} {} {cid}: dropped the connection (injected fault)",
-                conn.peer, log.endpoint
-            ));
-            return Err(DropConnection);
-        }
-        Injected::Fail => {
-            let problem = Problem::Internal {
-                message: "injected fault: the simulator was told to fail this request".into(),
-            };
-            return Ok(finish(shared, log, Vec::new(), &problem, false).await);
-        }
-        Injected::None => {}
-    }
-
     // §3.6: one request at a time per sender (the TLS identity, known before the body is read).
     let sender_key = conn
         .tls_identity
@@ -164,6 +143,27 @@ async fn handle_inner(
             return Ok(finish(shared, log, findings, &Problem::bad_request(detail), false).await);
         }
         findings.push(Finding::warn(RuleId::SendSequential, detail));
+    }
+
+    let injected = shared.faults.next();
+    if let Some(delay) = shared.faults.latency() {
+        tokio::time::sleep(delay).await;
+    }
+    match injected {
+        Injected::Drop => {
+            shared.say(format!(
+                "{} {} {cid}: dropped the connection (injected fault)",
+                conn.peer, log.endpoint
+            ));
+            return Err(DropConnection);
+        }
+        Injected::Fail => {
+            let problem = Problem::Internal {
+                message: "injected fault: the simulator was told to fail this request".into(),
+            };
+            return Ok(finish(shared, log, findings, &problem, false).await);
+        }
+        Injected::None => {}
     }
 
     // The size limit, before the body is read whole: the declared length first, then the

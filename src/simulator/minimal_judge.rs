@@ -124,10 +124,19 @@ impl SubmissionJudge for MinimalJudge {
             }
         }
 
-        let signer = registry
+        // Several delivered certificates may share a key (business ID and VAT forms): prefer
+        // the one whose identifier the token names.
+        let auth_sub = str_claim(&auth.payload, "sub");
+        let verifying: Vec<&RegisteredSupplier> = registry
             .suppliers
             .iter()
-            .find(|sup| verifies(&auth, sup))
+            .filter(|sup| verifies(&auth, sup))
+            .collect();
+        let signer = verifying
+            .iter()
+            .find(|sup| Some(sup.written_id.as_str()) == auth_sub)
+            .or(verifying.first())
+            .copied()
             .ok_or_else(|| {
                 forbidden(
                     RuleId::JwsAlg,

@@ -5,5 +5,6 @@ mod bad_input;
 mod cli;
 mod csr;
 mod rules_on_fixtures;
+mod simulator;
 mod snapshots;
 mod support;
