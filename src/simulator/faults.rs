@@ -125,10 +125,10 @@ impl FaultPlan {
     /// The fault for the next request.
     pub fn next(&self) -> Injected {
         let n = self.count.fetch_add(1, Ordering::Relaxed) + 1;
-        if self.faults.drop_every.is_some_and(|k| n % k == 0) {
+        if self.faults.drop_every.is_some_and(|k| n.is_multiple_of(k)) {
             return Injected::Drop;
         }
-        if self.faults.fail_every.is_some_and(|k| n % k == 0) {
+        if self.faults.fail_every.is_some_and(|k| n.is_multiple_of(k)) {
             return Injected::Fail;
         }
         if let Some(f) = self.faults.fail_fraction {

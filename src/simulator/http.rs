@@ -57,12 +57,12 @@ struct InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        if let Ok(mut map) = self.shared.in_flight.lock() {
-            if let Some(n) = map.get_mut(&self.key) {
-                *n = n.saturating_sub(1);
-                if *n == 0 {
-                    map.remove(&self.key);
-                }
+        if let Ok(mut map) = self.shared.in_flight.lock()
+            && let Some(n) = map.get_mut(&self.key)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                map.remove(&self.key);
             }
         }
     }
@@ -353,10 +353,10 @@ fn finish_blocking(
         log.status,
         problem.message()
     ));
-    if let Ok(mut store) = shared.store.lock() {
-        if let Err(e) = store.log_rejected(&log) {
-            shared.say(format!("could not log a rejected request: {e}"));
-        }
+    if let Ok(mut store) = shared.store.lock()
+        && let Err(e) = store.log_rejected(&log)
+    {
+        shared.say(format!("could not log a rejected request: {e}"));
     }
     answer
 }

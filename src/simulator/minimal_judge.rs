@@ -296,10 +296,10 @@ fn required_fields(s: &Submission<'_>, report: &Value) -> Vec<String> {
         "accounts",
         "safetyDepositBoxes",
     ] {
-        if let Some(v) = obj.get(map) {
-            if !v.is_object() {
-                errors.push(format!("{map}: must be an object keyed by record UUID"));
-            }
+        if let Some(v) = obj.get(map)
+            && !v.is_object()
+        {
+            errors.push(format!("{map}: must be an object keyed by record UUID"));
         }
     }
     errors

@@ -292,10 +292,10 @@ pub struct Simulator;
 impl Simulator {
     /// Bind the listeners, open the store and serve on a background runtime.
     pub fn start(config: Config) -> Result<Running, SimError> {
-        if let Some(inspect) = config.inspect {
-            if !inspect.ip().is_loopback() {
-                return Err(SimError::InspectNotLoopback(inspect));
-            }
+        if let Some(inspect) = config.inspect
+            && !inspect.ip().is_loopback()
+        {
+            return Err(SimError::InspectNotLoopback(inspect));
         }
         std::fs::create_dir_all(&config.data_dir).map_err(|source| SimError::DataDir {
             path: config.data_dir.clone(),
@@ -320,7 +320,7 @@ impl Simulator {
         let inspect_addr = match &inspect_listener {
             Some(l) => Some(
                 l.local_addr()
-                    .map_err(|source| SimError::Bind { addr: addr, source })?,
+                    .map_err(|source| SimError::Bind { addr, source })?,
             ),
             None => None,
         };

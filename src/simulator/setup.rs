@@ -103,10 +103,10 @@ pub fn material(c: &Choices<'_>) -> Result<Material, SetupError> {
     };
     let mut service_centres = c.service_centres.clone();
     let registry = if c.suppliers.is_empty() {
-        if let Ok(sc) = DEMO_SERVICE_CENTRE_ID.parse() {
-            if !service_centres.contains(&sc) {
-                service_centres.push(sc);
-            }
+        if let Ok(sc) = DEMO_SERVICE_CENTRE_ID.parse()
+            && !service_centres.contains(&sc)
+        {
+            service_centres.push(sc);
         }
         let files: Vec<PathBuf> = ["supplier.pem", "supplier-vat.pem", "qwac.pem"]
             .iter()

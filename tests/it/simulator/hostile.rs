@@ -152,9 +152,9 @@ fn oversized_headers_and_a_body_longer_than_its_length() {
     let req = format!(
         "POST /v3/report-update/cat-2/ HTTP/1.1\r\nHost: localhost\r\nX-Big: {big}\r\nContent-Length: 0\r\n\r\n"
     );
-    match client.raw(req.as_bytes()) {
-        Ok(r) => assert_eq!(r.status, 431, "{r:?}"),
-        Err(_) => {} // closed without an answer is bounded too
+    // Either hyper's 431 or a closed connection; both are bounded.
+    if let Ok(r) = client.raw(req.as_bytes()) {
+        assert_eq!(r.status, 431, "{r:?}");
     }
     still_serving(&sim);
 
