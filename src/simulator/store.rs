@@ -265,11 +265,12 @@ impl From<rusqlite::Error> for Refusal {
 }
 
 fn insert_message(conn: &Connection, m: &MessageLog) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO messages (correlation_id, received_at, peer, endpoint, kind, tls_identity,
             signer, status, accepted, answer_body, findings, sequential_violation, auth_token, body_token)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        params![
+    )?
+    .execute(params![
             m.correlation_id,
             m.received_at,
             m.peer,
@@ -284,8 +285,7 @@ fn insert_message(conn: &Connection, m: &MessageLog) -> rusqlite::Result<()> {
             m.sequential_violation,
             m.auth_token,
             m.body_token
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 
@@ -313,23 +313,22 @@ fn apply(
             for r in records {
                 let t = r.record_type.as_str();
                 let versions: Option<i64> = tx
-                    .query_row(
+                    .prepare_cached(
                         "SELECT versions FROM records WHERE sender = ?1 AND record_type = ?2 AND uuid = ?3",
-                        params![sender, t, r.uuid],
-                        |row| row.get(0),
-                    )
+                    )?
+                    .query_row(params![sender, t, r.uuid], |row| row.get(0))
                     .optional()?;
                 let version = versions.unwrap_or(0) + 1;
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO records (sender, record_type, uuid, state, versions) VALUES (?1, ?2, ?3, 'normal', 1)
                      ON CONFLICT(sender, record_type, uuid) DO UPDATE SET versions = excluded.versions + records.versions",
-                    params![sender, t, r.uuid],
-                )?;
-                tx.execute(
+                )?
+                .execute(params![sender, t, r.uuid])?;
+                tx.prepare_cached(
                     "INSERT INTO record_versions (sender, record_type, uuid, version, correlation_id, content)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![sender, t, r.uuid, version, correlation_id, r.content.to_string()],
-                )?;
+                )?
+                .execute(params![sender, t, r.uuid, version, correlation_id, r.content.to_string()])?;
             }
             Ok(())
         }
