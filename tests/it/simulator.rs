@@ -8,6 +8,7 @@ mod faults;
 mod hostile;
 mod inspect_page;
 mod interface;
+mod tls_offer;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

@@ -525,3 +525,34 @@ fn a_second_request_before_the_answer_is_flagged_or_rejected() {
             .contains("SEND-SEQUENTIAL")
     );
 }
+
+#[test]
+fn command_line_errors() {
+    let base = |extra: &[&str]| {
+        let mut cmd = crate::support::tilicheck();
+        cmd.args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--cert",
+            "register-chain.pem",
+            "--key",
+            "register.key",
+        ])
+        .args(["--trust", "root-ca.pem", "--quiet"])
+        .args(extra);
+        cmd
+    };
+    base(&["--supplier", "supplier.pem", "--inspect", "0.0.0.0:8444"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("loopback"));
+    base(&["--supplier", "no-such.pem"])
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("no-such.pem"));
+    base(&["--supplier", "supplier.pem", "--fault", "fail-every=0"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("fail-every"));
+}
