@@ -280,7 +280,7 @@ fn judge_and_store(
         Ok(s) => s,
         Err(_) => return store_failed(shared, &cid, "the store lock is poisoned"),
     };
-    let result = store.accept(&log, kind, &change, |problem| {
+    let result = store.accept(&log, &change, |problem| {
         let a = Answer::problem(problem, rules, &cid);
         (a.status.as_u16(), a.body_text())
     });

@@ -10,7 +10,6 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::answers::Problem;
-use super::judge::ReportKind;
 use super::records::{Change, RecordState, RecordType, transition};
 
 /// The database file's name inside the data directory.
@@ -151,7 +150,6 @@ impl Store {
     pub fn accept(
         &mut self,
         log: &MessageLog,
-        kind: ReportKind,
         change: &Change,
         on_problem: impl FnOnce(&Problem) -> (u16, String),
     ) -> Result<Result<(), Problem>, StoreError> {
@@ -159,7 +157,7 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let signer = log.signer.clone().unwrap_or_default();
-        match apply(&tx, &signer, &log.correlation_id, kind, change) {
+        match apply(&tx, &signer, &log.correlation_id, change) {
             Ok(()) => {
                 insert_message(&tx, log)?;
                 tx.commit()?;
@@ -293,7 +291,6 @@ fn apply(
     tx: &Connection,
     sender: &str,
     correlation_id: &str,
-    kind: ReportKind,
     change: &Change,
 ) -> Result<(), Refusal> {
     let reused: Option<i64> = tx
@@ -341,7 +338,6 @@ fn apply(
             referred,
             correlation_id: reported_in,
         } => {
-            let _ = kind;
             let found: Option<(String, String)> = tx
                 .query_row(
                     "SELECT record_type, state FROM records WHERE sender = ?1 AND uuid = ?2 AND record_type != 'customer'
