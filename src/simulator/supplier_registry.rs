@@ -18,6 +18,8 @@ pub struct RegisteredSupplier {
     /// The RSA public key (PKCS#1 RSAPublicKey DER), or None for a non-RSA key (cannot sign RS256).
     pub rsa_public_key: Option<Vec<u8>>,
     pub sha256_fingerprint: String,
+    /// Everything read from the certificate, for the token checks.
+    pub facts: CertificateFacts,
 }
 
 /// Why the registry could not be built.
@@ -65,6 +67,7 @@ impl RegisteredSupplier {
             subject: facts.subject.clone(),
             rsa_public_key,
             sha256_fingerprint: facts.sha256_fingerprint.clone(),
+            facts,
         })
     }
 }
