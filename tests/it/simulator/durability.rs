@@ -133,3 +133,40 @@ fn kill_9_loses_nothing_that_was_answered_200() {
         .unwrap();
     assert_eq!(person.versions as usize, accepted.len());
 }
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = dir.path().join("pki");
+    std::fs::create_dir_all(&pki).unwrap();
+    for entry in std::fs::read_dir(crate::support::fixtures()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), pki.join(entry.file_name())).unwrap();
+    }
+    let port = free_port();
+    let mut server = spawn(dir.path(), port);
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let (auth, body) = tokens(Interface::V3, "reportUpdate", update_report(RECORD));
+    let cid = new_cid();
+    let r = Client::connect(addr)
+        .post("/v3/report-update/cat-2/", &auth, Some(&cid), &body)
+        .unwrap();
+    assert_eq!(r.status, 200);
+    // SAFETY: kill(2) on the child's own pid.
+    let rc = unsafe { libc::kill(server.id() as libc::pid_t, libc::SIGTERM) };
+    assert_eq!(rc, 0);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "still running 15 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.accepted_correlation_ids().unwrap(), [cid]);
+}
