@@ -257,7 +257,11 @@ fn page(
                 escape(&o.cipher_suites.join(", ")),
                 escape(&o.groups.join(", ")),
                 escape(o.sni.as_deref().unwrap_or("-")),
-                escape(&o.alpn.join(", "))
+                escape(&if o.alpn.is_empty() {
+                    "none".to_owned()
+                } else {
+                    o.alpn.join(", ")
+                })
             )
         });
         let findings: String = c
