@@ -15,7 +15,7 @@ use super::answers::{Answer, Problem, correlation_id};
 use super::faults::Injected;
 use super::judge::{ReportKind, Submission};
 use super::records::change_of;
-use super::store::{MessageLog, now_text};
+use super::store::{MessageLog, Write, now_text};
 use super::{ConnInfo, SequentialPolicy, Shared};
 use crate::findings::Finding;
 use crate::profile::RuleId;
@@ -186,6 +186,11 @@ async fn handle_inner(
     if let Some(n) = declared.filter(|n| *n > limit as u64) {
         let (f, problem) = oversize(n.to_string());
         findings.push(f);
+        // Read and discard a moderate excess so the client, still sending, gets the answer
+        // instead of a connection reset; nothing is kept, and the time is bounded.
+        if n <= (limit as u64).saturating_add(DRAIN_LIMIT) {
+            discard(req.into_body(), n, shared.limits.body_timeout).await;
+        }
         return Ok(finish(shared, log, findings, &problem, true).await);
     }
     let authorization = req
@@ -232,6 +237,22 @@ async fn handle_inner(
     }
 }
 
+/// Bytes beyond the size limit the simulator reads (and throws away) before answering.
+const DRAIN_LIMIT: u64 = 1024 * 1024;
+
+async fn discard(mut body: Incoming, declared: u64, timeout: std::time::Duration) {
+    let drain = async {
+        let mut seen = 0u64;
+        while let Some(Ok(frame)) = body.frame().await {
+            seen += frame.data_ref().map_or(0, |d| d.len() as u64);
+            if seen >= declared {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(timeout, drain).await;
+}
+
 fn oversize_problem(status: u16, detail: String) -> Problem {
     match status {
         403 => Problem::Forbidden { message: detail },
@@ -273,18 +294,18 @@ fn judge_and_store(
         Err(problem) => return finish_blocking(shared, log, findings, &problem),
     };
     let ok = Answer::ok(&cid);
+    let cid_for_log = cid.clone();
     log.status = 200;
     log.accepted = true;
     log.findings = findings_json(&findings);
-    let mut store = match shared.store.lock() {
-        Ok(s) => s,
-        Err(_) => return store_failed(shared, &cid, "the store lock is poisoned"),
-    };
-    let result = store.accept(&log, &change, |problem| {
-        let a = Answer::problem(problem, rules, &cid);
-        (a.status.as_u16(), a.body_text())
+    let result = shared.store.write(Write::Accept {
+        log: log.clone(),
+        change,
+        answer_for: Box::new(move |problem| {
+            let a = Answer::problem(problem, rules, &cid_for_log);
+            (a.status.as_u16(), a.body_text())
+        }),
     });
-    drop(store);
     match result {
         Ok(Ok(())) => {
             shared.say(format!(
@@ -353,10 +374,9 @@ fn finish_blocking(
         log.status,
         problem.message()
     ));
-    if let Ok(mut store) = shared.store.lock()
-        && let Err(e) = store.log_rejected(&log)
-    {
-        shared.say(format!("could not log a rejected request: {e}"));
+    let endpoint = log.endpoint.clone();
+    if let Err(e) = shared.store.write(Write::Rejected { log }) {
+        shared.say(format!("{endpoint}: could not log a rejected request: {e}"));
     }
     answer
 }

@@ -216,7 +216,8 @@ impl SubmissionJudge for MinimalJudge {
                 Some(id),
             ));
         }
-        let report = match body.payload.get(wanted) {
+        let mut body = body;
+        let report = match body.payload.remove(wanted) {
             Some(Value::String(text)) => {
                 serde_json::from_str::<Value>(text.as_str()).map_err(|e| {
                     bad(
@@ -226,7 +227,7 @@ impl SubmissionJudge for MinimalJudge {
                     )
                 })?
             }
-            Some(v) => v.clone(),
+            Some(v) => v,
             None => Value::Null,
         };
         let field_errors = required_fields(s, &report);

@@ -11,6 +11,7 @@
 
 pub mod answers;
 pub mod clienthello;
+pub mod committer;
 mod connection;
 pub mod faults;
 pub mod http;
@@ -167,7 +168,8 @@ pub struct Shared {
     pub interface: Interface,
     pub registry: SupplierRegistry,
     pub judge: Arc<dyn SubmissionJudge>,
-    pub store: Mutex<Store>,
+    /// The database writer (group commit).
+    pub store: committer::Committer,
     pub faults: FaultPlan,
     pub sequential: SequentialPolicy,
     pub limits: Limits,
@@ -322,7 +324,7 @@ impl Simulator {
             interface: config.interface,
             registry: config.registry,
             judge: config.judge,
-            store: Mutex::new(store),
+            store: committer::Committer::start(store).map_err(SimError::Runtime)?,
             faults: FaultPlan::new(config.faults),
             sequential: config.sequential,
             limits: config.limits,

@@ -86,7 +86,8 @@ impl RecordState {
 pub struct RecordVersion {
     pub record_type: RecordType,
     pub uuid: String,
-    pub content: Value,
+    /// The record as JSON text.
+    pub content: String,
 }
 
 /// What an accepted report asks of the register.
@@ -124,7 +125,7 @@ pub fn change_of(kind: ReportKind, report: &Value) -> Result<Change, Problem> {
                         records.push(RecordVersion {
                             record_type,
                             uuid: uuid.clone(),
-                            content: content.clone(),
+                            content: content.to_string(),
                         });
                     }
                 }

@@ -24,6 +24,8 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("the database transaction did not commit: {0}")]
+    Commit(String),
 }
 
 const SCHEMA: &str = "
@@ -113,6 +115,25 @@ pub struct Store {
     conn: Connection,
 }
 
+/// The answer (status, body) to log for a report the register's state refuses.
+pub type AnswerFor = Box<dyn FnOnce(&Problem) -> (u16, String) + Send>;
+
+/// One write for [`Store::write_batch`].
+pub enum Write {
+    /// Apply an accepted report and log it; if the register's state refuses it (unknown record,
+    /// final state, reused correlation ID) log it as rejected with the answer `answer_for` gives.
+    Accept {
+        log: MessageLog,
+        change: Change,
+        answer_for: AnswerFor,
+    },
+    /// Log a rejected request.
+    Rejected { log: MessageLog },
+}
+
+/// What became of one write: `Ok(Err(problem))` when the state refused an accepted report.
+pub type Outcome = Result<Result<(), Problem>, StoreError>;
+
 pub fn now_text() -> String {
     OffsetDateTime::now_utc()
         .format(&Rfc3339)
@@ -137,43 +158,30 @@ impl Store {
             .map_err(|source| StoreError::Open { path, source })
     }
 
-    /// Log a rejected request.
-    pub fn log_rejected(&mut self, log: &MessageLog) -> Result<(), StoreError> {
-        insert_message(&self.conn, log)?;
-        Ok(())
-    }
-
-    /// Apply an accepted report and log it, in one transaction. `Ok(Err(problem))`: the report
-    /// was valid but the register's state refuses it (unknown record, final state, reused
-    /// correlation ID); it is logged as rejected with that problem's answer filled in by
-    /// `on_problem`.
-    pub fn accept(
-        &mut self,
-        log: &MessageLog,
-        change: &Change,
-        on_problem: impl FnOnce(&Problem) -> (u16, String),
-    ) -> Result<Result<(), Problem>, StoreError> {
-        let tx = self
+    /// Write a batch in one transaction (one commit, one fsync), each job inside its own
+    /// savepoint so that one job's refusal or failure leaves the others intact. The outcomes
+    /// are in job order and hold only once the transaction has committed.
+    pub fn write_batch(&mut self, jobs: Vec<Write>) -> Vec<Outcome> {
+        let failed = |n: usize, why: String| -> Vec<Outcome> {
+            (0..n)
+                .map(|_| Err(StoreError::Commit(why.clone())))
+                .collect()
+        };
+        let n = jobs.len();
+        let mut tx = match self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let signer = log.signer.clone().unwrap_or_default();
-        match apply(&tx, &signer, &log.correlation_id, change) {
-            Ok(()) => {
-                insert_message(&tx, log)?;
-                tx.commit()?;
-                Ok(Ok(()))
-            }
-            Err(Refusal::Problem(problem)) => {
-                tx.rollback()?;
-                let (status, body) = on_problem(&problem);
-                let mut rejected = log.clone();
-                rejected.accepted = false;
-                rejected.status = status;
-                rejected.answer_body = body;
-                insert_message(&self.conn, &rejected)?;
-                Ok(Err(problem))
-            }
-            Err(Refusal::Sql(e)) => Err(e.into()),
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+        {
+            Ok(tx) => tx,
+            Err(e) => return failed(n, e.to_string()),
+        };
+        let outcomes: Vec<Outcome> = jobs
+            .into_iter()
+            .map(|job| write_one(&mut tx, job))
+            .collect();
+        match tx.commit() {
+            Ok(()) => outcomes,
+            Err(e) => failed(n, e.to_string()),
         }
     }
 
@@ -251,6 +259,45 @@ impl Store {
     }
 }
 
+fn write_one(tx: &mut rusqlite::Transaction<'_>, job: Write) -> Outcome {
+    let mut sp = tx.savepoint()?;
+    match job {
+        Write::Rejected { log } => {
+            insert_message(&sp, &log)?;
+            sp.commit()?;
+            Ok(Ok(()))
+        }
+        Write::Accept {
+            log,
+            change,
+            answer_for,
+        } => {
+            let signer = log.signer.clone().unwrap_or_default();
+            match apply(&sp, &signer, &log.correlation_id, &change) {
+                Ok(()) => {
+                    insert_message(&sp, &log)?;
+                    sp.commit()?;
+                    Ok(Ok(()))
+                }
+                Err(Refusal::Problem(problem)) => {
+                    sp.rollback()?;
+                    let (status, body) = answer_for(&problem);
+                    let rejected = MessageLog {
+                        accepted: false,
+                        status,
+                        answer_body: body,
+                        ..log
+                    };
+                    insert_message(&sp, &rejected)?;
+                    sp.commit()?;
+                    Ok(Err(problem))
+                }
+                Err(Refusal::Sql(e)) => Err(e.into()),
+            }
+        }
+    }
+}
+
 enum Refusal {
     Problem(Problem),
     Sql(rusqlite::Error),
@@ -309,23 +356,19 @@ fn apply(
         Change::Update(records) => {
             for r in records {
                 let t = r.record_type.as_str();
-                let versions: Option<i64> = tx
+                // One statement creates the record or counts a new version, and says which.
+                let version: i64 = tx
                     .prepare_cached(
-                        "SELECT versions FROM records WHERE sender = ?1 AND record_type = ?2 AND uuid = ?3",
+                        "INSERT INTO records (sender, record_type, uuid, state, versions) VALUES (?1, ?2, ?3, 'normal', 1)
+                         ON CONFLICT(sender, record_type, uuid) DO UPDATE SET versions = records.versions + 1
+                         RETURNING versions",
                     )?
-                    .query_row(params![sender, t, r.uuid], |row| row.get(0))
-                    .optional()?;
-                let version = versions.unwrap_or(0) + 1;
-                tx.prepare_cached(
-                    "INSERT INTO records (sender, record_type, uuid, state, versions) VALUES (?1, ?2, ?3, 'normal', 1)
-                     ON CONFLICT(sender, record_type, uuid) DO UPDATE SET versions = excluded.versions + records.versions",
-                )?
-                .execute(params![sender, t, r.uuid])?;
+                    .query_row(params![sender, t, r.uuid], |row| row.get(0))?;
                 tx.prepare_cached(
                     "INSERT INTO record_versions (sender, record_type, uuid, version, correlation_id, content)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?
-                .execute(params![sender, t, r.uuid, version, correlation_id, r.content.to_string()])?;
+                .execute(params![sender, t, r.uuid, version, correlation_id, r.content])?;
             }
             Ok(())
         }
