@@ -1,6 +1,6 @@
 //! The register's memory: SQLite in the data directory (WAL, synchronous FULL). Every request
-//! is logged; an accepted one and the record changes it causes are one transaction, committed
-//! before the 200 is sent.
+//! is logged; an accepted one and the record changes it causes are one savepoint of a
+//! transaction that is committed before the 200 is sent (see [`super::committer`]).
 
 use std::path::{Path, PathBuf};
 
