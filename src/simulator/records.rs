@@ -81,13 +81,11 @@ impl RecordState {
     }
 }
 
-/// One record carried by an update.
+/// One record carried by an update (its content stays in the message's body token).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordVersion {
     pub record_type: RecordType,
     pub uuid: String,
-    /// The record as JSON text.
-    pub content: String,
 }
 
 /// What an accepted report asks of the register.
@@ -121,11 +119,10 @@ pub fn change_of(kind: ReportKind, report: &Value) -> Result<Change, Problem> {
             let mut records = Vec::new();
             for (map, record_type) in RECORD_MAPS {
                 if let Some(entries) = report.get(map).and_then(Value::as_object) {
-                    for (uuid, content) in entries {
+                    for uuid in entries.keys() {
                         records.push(RecordVersion {
                             record_type,
                             uuid: uuid.clone(),
-                            content: content.to_string(),
                         });
                     }
                 }

@@ -60,8 +60,8 @@ CREATE TABLE IF NOT EXISTS record_versions (
     record_type TEXT NOT NULL,
     uuid TEXT NOT NULL,
     version INTEGER NOT NULL,
+    -- The version's content is in the body token of the message with this correlation ID.
     correlation_id TEXT NOT NULL,
-    content TEXT NOT NULL,
     PRIMARY KEY (sender, record_type, uuid, version)
 );
 CREATE INDEX IF NOT EXISTS record_versions_cid ON record_versions(correlation_id);
@@ -365,10 +365,10 @@ fn apply(
                     )?
                     .query_row(params![sender, t, r.uuid], |row| row.get(0))?;
                 tx.prepare_cached(
-                    "INSERT INTO record_versions (sender, record_type, uuid, version, correlation_id, content)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO record_versions (sender, record_type, uuid, version, correlation_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?
-                .execute(params![sender, t, r.uuid, version, correlation_id, r.content])?;
+                .execute(params![sender, t, r.uuid, version, correlation_id])?;
             }
             Ok(())
         }
