@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS records (
     state TEXT NOT NULL,
     versions INTEGER NOT NULL,
     PRIMARY KEY (sender, record_type, uuid)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS record_versions (
     sender TEXT NOT NULL,
     record_type TEXT NOT NULL,
@@ -63,8 +63,7 @@ CREATE TABLE IF NOT EXISTS record_versions (
     -- The version's content is in the body token of the message with this correlation ID.
     correlation_id TEXT NOT NULL,
     PRIMARY KEY (sender, record_type, uuid, version)
-);
-CREATE INDEX IF NOT EXISTS record_versions_cid ON record_versions(correlation_id);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS state_changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     sender TEXT NOT NULL,
