@@ -22,8 +22,11 @@ pub enum Problem {
     },
     /// 403 (v3): a token or certificate the register does not accept.
     Forbidden { message: String },
-    /// 404 (v3): an unknown path, or a record the report refers to is not known.
+    /// 404: an unknown path.
     NotFound { message: String },
+    /// A disputable/incorrect report names a record or correlation ID the register does not
+    /// hold for this sender (404 in v3 by our reading; the profile decides).
+    UnknownRecord { message: String },
     /// 405: not a POST.
     MethodNotAllowed,
     /// 500: the simulator's own failure, or an injected fault.
@@ -44,6 +47,7 @@ impl Problem {
             Problem::BadRequest { message, .. }
             | Problem::Forbidden { message }
             | Problem::NotFound { message }
+            | Problem::UnknownRecord { message }
             | Problem::Internal { message } => message,
             Problem::MethodNotAllowed => "method not allowed",
         }
@@ -138,6 +142,10 @@ fn v3_body(problem: &Problem, rules: &ServeRules) -> (StatusCode, Option<serde_j
         Problem::NotFound { message } => {
             (StatusCode::NOT_FOUND, Some(json!({ "message": message })))
         }
+        Problem::UnknownRecord { message } => (
+            status(rules.unknown_record_status.value),
+            Some(json!({ "message": message })),
+        ),
         // §4.7 lists 405 without a body.
         Problem::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, None),
         Problem::Internal { message } => (
@@ -153,6 +161,7 @@ fn v1_body(problem: &Problem, rules: &ServeRules) -> (StatusCode, Option<serde_j
         Problem::Forbidden { .. } => status(rules.auth_failure_status.value),
         // An unknown path is 404 at the HTTP level whatever the interface says.
         Problem::NotFound { .. } => StatusCode::NOT_FOUND,
+        Problem::UnknownRecord { .. } => status(rules.unknown_record_status.value),
         Problem::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         Problem::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
     };

@@ -389,7 +389,7 @@ fn apply(
                 )
                 .optional()?;
             let Some((record_type, state)) = found else {
-                return Err(Refusal::Problem(Problem::NotFound {
+                return Err(Refusal::Problem(Problem::UnknownRecord {
                     message: format!(
                         "no account, safety deposit box or legal person {referred} has been reported by {sender}"
                     ),
@@ -404,7 +404,7 @@ fn apply(
                     )
                     .optional()?;
                 if reported.is_none() {
-                    return Err(Refusal::Problem(Problem::NotFound {
+                    return Err(Refusal::Problem(Problem::UnknownRecord {
                         message: format!(
                             "record {referred} was not reported in the update with X-Correlation-ID {cid}"
                         ),

@@ -130,6 +130,23 @@ fn v1_0_4_every_endpoint_with_our_client() {
         .post("/report-incorrect", &auth, None, &body)
         .unwrap();
     assert_eq!(r.status, 400, "incorrect is final: {r:?}");
+    // v1.0.4 has no 404 for an unknown record: 400 {errorMessage}.
+    let (auth2, body2) = tokens(
+        Interface::V1_0_4,
+        "reportIncorrect",
+        json!({"referredEntityId": "3c1a7d1e-2d5b-4f43-9b6a-0d5f6c1e9a11"}),
+    );
+    let r2 = client
+        .post("/report-incorrect", &auth2, None, &body2)
+        .unwrap();
+    assert_eq!(r2.status, 400, "{r2:?}");
+    assert!(
+        r2.json()["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("no account"),
+        "{r2:?}"
+    );
     assert!(
         r.json()["errorMessage"]
             .as_str()
