@@ -490,7 +490,19 @@ fn client_without_certificate_is_refused_and_diagnosed() {
         !out.status.success(),
         "a client without a certificate must not get through"
     );
-    let hellos = sim.api("/api/client-hellos");
+    // The server records the connection right after its alert; wait for it (bounded).
+    let start = std::time::Instant::now();
+    let hellos = loop {
+        let h = sim.api("/api/client-hellos");
+        if !h.as_array().unwrap().is_empty() {
+            break h;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "connection not recorded"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
     let first = &hellos.as_array().unwrap()[0];
     assert_eq!(first["certificate_sent"], false);
     let text = first.to_string();

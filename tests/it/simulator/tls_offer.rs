@@ -32,15 +32,34 @@ fn s_client(sim: &Sim, extra: &[&str]) -> bool {
     text.contains("CONNECTION ESTABLISHED") && !text.contains("alert")
 }
 
-fn finding(sim: &Sim, rule: &str) -> (String, String) {
+fn hello_count(sim: &Sim) -> usize {
+    sim.api("/api/client-hellos").as_array().unwrap().len()
+}
+
+/// The finding for `rule` on connection number `n` (1-based, in arrival order), waiting for
+/// the server to record it (bounded).
+fn finding(sim: &Sim, n: usize, rule: &str) -> (String, String) {
+    let start = std::time::Instant::now();
+    while hello_count(sim) < n {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "connection {n} not recorded"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let hellos = sim.api("/api/client-hellos");
-    let latest = &hellos.as_array().unwrap()[0];
-    let f = latest["findings"]
+    let record = hellos
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["connection"] == n)
+        .unwrap_or_else(|| panic!("no connection {n} in {hellos}"));
+    let f = record["findings"]
         .as_array()
         .unwrap()
         .iter()
         .find(|f| f["rule"] == rule)
-        .unwrap_or_else(|| panic!("no {rule} in {latest}"));
+        .unwrap_or_else(|| panic!("no {rule} in {record}"));
     (
         f["status"].as_str().unwrap().to_owned(),
         f["detail"].as_str().unwrap().to_owned(),
@@ -55,7 +74,7 @@ fn old_versions_static_rsa_cbc_and_h2_only_are_refused_and_judged() {
         !s_client(&sim, &["-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"]),
         "TLS 1.1 must be refused"
     );
-    let (status, detail) = finding(&sim, "TLS-VERSION");
+    let (status, detail) = finding(&sim, 1, "TLS-VERSION");
     assert_eq!(status, "fail", "{detail}");
     assert!(detail.contains("TLS 1.1"), "{detail}");
 
@@ -63,14 +82,14 @@ fn old_versions_static_rsa_cbc_and_h2_only_are_refused_and_judged() {
         !s_client(&sim, &["-tls1_2", "-cipher", "AES128-GCM-SHA256"]),
         "static RSA must be refused"
     );
-    let (status, detail) = finding(&sim, "TLS-FS");
+    let (status, detail) = finding(&sim, 2, "TLS-FS");
     assert_eq!(status, "fail", "{detail}");
 
     assert!(
         !s_client(&sim, &["-tls1_2", "-cipher", "ECDHE-RSA-AES128-SHA256"]),
         "CBC must be refused"
     );
-    let (status, detail) = finding(&sim, "TLS-STRENGTH");
+    let (status, detail) = finding(&sim, 3, "TLS-STRENGTH");
     assert_eq!(status, "fail", "{detail}");
 
     assert!(
@@ -90,7 +109,7 @@ fn old_versions_static_rsa_cbc_and_h2_only_are_refused_and_judged() {
         ]
     ));
     for rule in ["TLS-VERSION", "TLS-FS", "TLS-STRENGTH", "TLS-MUTUAL"] {
-        let (status, detail) = finding(&sim, rule);
+        let (status, detail) = finding(&sim, 5, rule);
         assert_eq!(status, "pass", "{rule}: {detail}");
     }
     let hellos = sim.api("/api/client-hellos");
