@@ -30,7 +30,16 @@ fn main() {
     for _ in 0..5 {
         let start = Instant::now();
         let status = Command::new(exe)
-            .args(["audit", "--at", "2030-01-01", "--format", "json"])
+            .args([
+                "audit",
+                "--at",
+                "2030-01-01",
+                "--format",
+                "json",
+                "--offline",
+                "--trust",
+            ])
+            .arg(dir.path().join("bulk-ca.pem"))
             .arg(dir.path())
             .stdout(Stdio::null())
             .status()

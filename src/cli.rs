@@ -55,6 +55,8 @@ pub enum Command {
     Audit(AuditArgs),
     /// Make a key and certificate request with the subject the register needs, or check one.
     Csr(CsrArgs),
+    /// Probe a TLS endpoint: versions, suites, groups, client-certificate request, mutual TLS.
+    Tls(TlsArgs),
     /// Print the rule catalogue and the profile values the rules rest on.
     Rules,
     /// Certificate tools: generate the DEMO PKI.
@@ -62,6 +64,12 @@ pub enum Command {
     Pki(PkiCommand),
     /// Generate a DEMO PKI and run the checks on it: see the whole tool working.
     Demo(DemoArgs),
+    /// Update messages: validate, sign into the two tokens, verify tokens, generate test data.
+    #[command(subcommand)]
+    Message(MessageCommand),
+    /// The Vero API / Incomes Register certificate: check it, create it, renew it.
+    #[command(subcommand)]
+    Vero(crate::vero::args::VeroCommand),
     /// Run a local Account Register simulator (HTTPS with client certificates, on loopback).
     Serve(ServeArgs),
 }
@@ -108,19 +116,82 @@ pub struct CertArgs {
     pub purpose: Purpose,
     #[command(flatten)]
     pub password: PasswordArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct RegisterCertArgs {
-    /// The certificate the endpoint presented (PEM or DER; a PEM chain: the first is checked).
+    /// The certificate the endpoint presented (PEM or DER; a PEM chain: the first is checked),
+    /// or HOST[:PORT] (not an existing file) to fetch it from the endpoint over TLS.
     pub cert: PathBuf,
+    /// Intermediate CA certificates (PEM or DER).
+    #[arg(long, value_name = "FILE")]
+    pub chain: Option<PathBuf>,
+    /// Server name to send (SNI) when fetching from an endpoint.
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
+/// Trust anchors, revocation and network limits: shared by every command that validates a
+/// certificate path.
+#[derive(Clone, Debug, Args)]
+pub struct TrustArgs {
+    /// Also trust the CA certificates in FILE as anchors (a test or DEMO root). Repeatable;
+    /// the environment variable takes a comma-separated list.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "TILICHECK_TRUST",
+        value_delimiter = ','
+    )]
+    pub trust: Vec<PathBuf>,
+    /// Trust only the CA certificates in FILE, not the bundled DVV roots. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub trust_only: Vec<PathBuf>,
+    /// Revocation sources: OCSP with CRL fallback (auto), one of them, both, or off.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub revocation: crate::pki::revocation::Mode,
+    /// No network: revocation is reported as skipped (never as passed), no AIA downloads.
+    #[arg(long, env = "TILICHECK_OFFLINE")]
+    pub offline: bool,
+    /// An ETSI TS 119 612 trusted list (XML) to look a QWAC's issuer up in.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_list: Option<PathBuf>,
+    /// Directory for downloaded CRLs [default: $XDG_CACHE_HOME/tilicheck/crl or ~/.cache/tilicheck/crl].
+    #[arg(long, value_name = "DIR")]
+    pub crl_cache: Option<PathBuf>,
+    #[command(flatten)]
+    pub net: NetArgs,
+    /// Seconds one download may take in all (redirects included).
+    #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_seconds)]
+    pub net_timeout: std::time::Duration,
+    /// Largest CRL or OCSP answer accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value = "52428800")]
+    pub max_download: u64,
+}
+
+/// Seconds, fractions allowed, from 0.01 to 600.
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if !(0.01..=600.0).contains(&secs) {
+        return Err(format!("{s} seconds is outside 0.01 to 600"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     /// Certificate files, directories (searched recursively for .pem .crt .cer .der .p12 .pfx) or glob patterns.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "endpoints", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Also audit the certificate each endpoint in FILE presents (`host:port` per line).
+    #[arg(long, value_name = "FILE")]
+    pub endpoints: Option<PathBuf>,
     /// Warn about certificates expiring within this many days.
     #[arg(long, default_value_t = 60, value_name = "DAYS")]
     pub warn_days: i64,
@@ -141,6 +212,8 @@ pub struct AuditArgs {
     pub threads: usize,
     #[command(flatten)]
     pub password: PasswordArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 /// Key algorithm for a new request.
@@ -193,6 +266,36 @@ pub struct CsrArgs {
     pub force: bool,
 }
 
+/// Network patience, for every command that connects (TLS endpoints, CRL, OCSP, caIssuers).
+#[derive(Clone, Copy, Debug, Args)]
+pub struct NetArgs {
+    /// Seconds to wait for a TCP connection (fractions allowed).
+    #[arg(long, value_name = "SECS", default_value = "3", value_parser = parse_seconds)]
+    pub connect_timeout: std::time::Duration,
+    /// Seconds to wait for each answer from a server.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds)]
+    pub read_timeout: std::time::Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// The endpoint: HOST, HOST:PORT or [IPv6]:PORT (port 443 when none is given).
+    pub endpoint: String,
+    /// Your client certificate (PEM, DER or PKCS#12), for the mutual-TLS handshake.
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// The client certificate's private key (any format `cert` reads; not needed for PKCS#12).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Server name to send (SNI) instead of HOST.
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum PkiCommand {
     /// Write a DEMO PKI (CAs, supplier, QWAC, register and broken variants) into DIR.
@@ -215,6 +318,116 @@ pub struct DemoArgs {
     pub keep: Option<PathBuf>,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum MessageCommand {
+    /// Validate a report: official schema, sender, record keys, size, content.
+    Validate(MessageValidateArgs),
+    /// Sign a report into the Authorization and body tokens (optionally a request file).
+    Sign(MessageSignArgs),
+    /// Verify a request file or the two tokens against the signing certificate.
+    Verify(MessageVerifyArgs),
+    /// Split a large update (a first full load) into messages that each fit the size limit.
+    Split(MessageSplitArgs),
+    /// Write a synthetic report (invented people, valid check digits) for testing.
+    Generate(MessageGenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MessageSplitArgs {
+    /// The update report to split (any size; read as a stream).
+    pub file: PathBuf,
+    /// Directory for part-000001.json, part-000002.json, … (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// How a report is classified, when not from its content.
+#[derive(Debug, Args)]
+pub struct MessageKindArgs {
+    /// The kind of report (default: detected from its fields).
+    #[arg(long, value_enum)]
+    pub kind: Option<crate::message::kind::Kind>,
+    /// Data supplier category for updates (v3): 1 credit institution, 2 other.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub category: Option<u8>,
+}
+
+#[derive(Debug, Args)]
+pub struct MessageValidateArgs {
+    /// The report (JSON, as it goes into the body token).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub kind: MessageKindArgs,
+    /// The data supplier's business ID, to compare with senderBusinessId.
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+}
+
+#[derive(Debug, Args)]
+pub struct MessageSignArgs {
+    /// The report (JSON).
+    pub file: PathBuf,
+    /// The signing private key (PEM/DER PKCS#8 or PKCS#1, encrypted PKCS#8, or PKCS#12).
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// The signing certificate delivered to Customs.
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+    #[command(flatten)]
+    pub kind: MessageKindArgs,
+    /// The data supplier's business ID (checked against the certificate and senderBusinessId).
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+    /// Write a complete HTTP/1.1 request to FILE (written whole or not at all).
+    #[arg(long, value_name = "FILE")]
+    pub request: Option<PathBuf>,
+    /// Print an equivalent curl command.
+    #[arg(long)]
+    pub curl: bool,
+    /// X-Correlation-ID to use (default: a random UUIDv4).
+    #[arg(long, value_name = "UUID")]
+    pub correlation_id: Option<String>,
+    /// Host of the register for the request (Customs gives it at onboarding).
+    #[arg(long, value_name = "HOST", default_value = crate::message::request::DEFAULT_HOST)]
+    pub host: String,
+    #[command(flatten)]
+    pub password: PasswordArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MessageVerifyArgs {
+    /// A request file (as written by `message sign --request`).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["authorization", "body"])]
+    pub request: Option<PathBuf>,
+    /// The Authorization token (without "Bearer "), or @FILE to read it from FILE.
+    #[arg(long, value_name = "TOKEN", requires = "body")]
+    pub authorization: Option<String>,
+    /// A file holding the body token.
+    #[arg(long, value_name = "FILE", requires = "authorization")]
+    pub body: Option<PathBuf>,
+    /// The signing certificate delivered to Customs.
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+    /// The data supplier's business ID, to compare with senderBusinessId.
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+    /// Data supplier category for updates (v3): 1 credit institution, 2 other.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub category: Option<u8>,
+}
+
+#[derive(Debug, Args)]
+pub struct MessageGenerateArgs {
+    /// How many accounts (each with its owner and customership).
+    #[arg(long, value_name = "N")]
+    pub records: usize,
+    /// Seed for the generator: the same seed gives the same report.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// senderBusinessId to put in the report (default: a generated one).
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+}
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address for the register's HTTPS endpoint.

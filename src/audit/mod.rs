@@ -10,9 +10,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use time::{Duration, OffsetDateTime};
 
+use rustls_pki_types::CertificateDer;
+
 use crate::checks::cert::{CertCheck, KeyEvidence, check_validity};
+use crate::checks::chain::Expect;
 use crate::checks::identity::{ExpectedIds, Purpose};
+use crate::commands::trust::{TrustContext, chain_and_revocation_findings};
 use crate::findings::Status;
+use crate::pki::chain::Usage;
 use crate::pki::facts::CertificateFacts;
 use crate::pki::load::{self, LoadProblem};
 use crate::profile::{RegisterProfile, RuleId, Sourced};
@@ -27,6 +32,8 @@ pub struct AuditOptions<'a> {
     pub expected: ExpectedIds,
     pub password: &'a PasswordSource,
     pub profile: &'static RegisterProfile,
+    /// Trust anchors and revocation; `None` leaves CERT-ISSUER and CERT-REVOCATION out.
+    pub trust: Option<&'a TrustContext>,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
 }
@@ -97,13 +104,43 @@ pub fn lead_times(profile: &RegisterProfile) -> Vec<Sourced<i64>> {
 }
 
 /// Read every file in parallel and judge every certificate in it.
+/// A chain fetched from an endpoint rather than read from a file; its leaf is audited.
+pub struct Fetched {
+    /// How the row names it, e.g. `tilirekisteri.example:443`.
+    pub label: PathBuf,
+    pub chain: Result<Vec<CertificateDer<'static>>, String>,
+}
+
+/// Where the certificates of one row come from.
+enum Source {
+    File(PathBuf),
+    Fetched(Fetched),
+}
+
+impl Source {
+    fn name(&self) -> &PathBuf {
+        match self {
+            Source::File(p) => p,
+            Source::Fetched(f) => &f.label,
+        }
+    }
+}
+
 pub fn run(
     inputs: &[PathBuf],
+    fetched: Vec<Fetched>,
     options: &AuditOptions<'_>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Audit {
     let collected = collect::collect(inputs);
-    let files = &collected.files;
+    let sources: Vec<Source> = collected
+        .files
+        .iter()
+        .cloned()
+        .map(Source::File)
+        .chain(fetched.into_iter().map(Source::Fetched))
+        .collect();
+    let files = &sources;
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -118,8 +155,12 @@ pub fn run(
                 let mut local = Vec::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = files.get(i) else { break };
-                    local.push((i, audit_file(path, options)));
+                    let Some(source) = files.get(i) else { break };
+                    let result = match source {
+                        Source::File(path) => audit_file(path, options),
+                        Source::Fetched(f) => audit_fetched(f, options),
+                    };
+                    local.push((i, result));
                     progress(done.fetch_add(1, Ordering::Relaxed) + 1, files.len());
                 }
                 if let Ok(mut all) = results.lock() {
@@ -136,7 +177,7 @@ pub fn run(
     let mut by_fingerprint: HashMap<String, usize> = HashMap::new();
     let mut passed_over = collected.passed_over;
     for (i, result) in results {
-        let path = &files[i];
+        let path = files[i].name();
         match result {
             FileResult::Certs(certs) => {
                 for (cert, status) in certs {
@@ -187,6 +228,20 @@ enum FileResult {
     Unreadable(String),
 }
 
+fn audit_fetched(f: &Fetched, options: &AuditOptions<'_>) -> FileResult {
+    let chain = match &f.chain {
+        Ok(c) => c,
+        Err(e) => return FileResult::Unreadable(e.clone()),
+    };
+    let Some(leaf) = chain.first() else {
+        return FileResult::Unreadable("no certificate was presented".into());
+    };
+    match CertificateFacts::from_der(leaf) {
+        Ok(facts) => FileResult::Certs(vec![audit_cert(leaf, chain, &facts, options)]),
+        Err(e) => FileResult::Unreadable(e.to_string()),
+    }
+}
+
 fn audit_file(path: &std::path::Path, options: &AuditOptions<'_>) -> FileResult {
     let file = match load::read_certificates(path, options.password) {
         Ok(f) => f,
@@ -198,19 +253,25 @@ fn audit_file(path: &std::path::Path, options: &AuditOptions<'_>) -> FileResult 
     let mut certs = Vec::with_capacity(file.certificates.len());
     for der in &file.certificates {
         match CertificateFacts::from_der(der) {
-            Ok(facts) => certs.push(audit_cert(&facts, options)),
+            // The other certificates in the same file are offered as its chain.
+            Ok(facts) => certs.push(audit_cert(der, &file.certificates, &facts, options)),
             Err(e) => return FileResult::Unreadable(e.to_string()),
         }
     }
     FileResult::Certs(certs)
 }
 
-fn audit_cert(facts: &CertificateFacts, o: &AuditOptions<'_>) -> (AuditedCert, RowStatus) {
+fn audit_cert(
+    der: &CertificateDer<'static>,
+    file_certs: &[CertificateDer<'static>],
+    facts: &CertificateFacts,
+    o: &AuditOptions<'_>,
+) -> (AuditedCert, RowStatus) {
     // A CA certificate is audited for its expiry only: the supplier rules are not its rules.
     let findings = if facts.is_ca {
         vec![check_validity(facts, o.at, o.profile)]
     } else {
-        CertCheck {
+        let mut findings = CertCheck {
             facts,
             key: &KeyEvidence::None,
             purpose: o.purpose,
@@ -218,7 +279,22 @@ fn audit_cert(facts: &CertificateFacts, o: &AuditOptions<'_>) -> (AuditedCert, R
             at: o.at,
             profile: o.profile,
         }
-        .findings()
+        .findings();
+        if let Some(ctx) = o.trust {
+            let supplied: Vec<CertificateDer<'static>> =
+                file_certs.iter().filter(|c| *c != der).cloned().collect();
+            let (_, chain) = chain_and_revocation_findings(
+                der,
+                &supplied,
+                facts,
+                Expect::DvvOrQwac,
+                Usage::Any,
+                ctx,
+                o.profile,
+            );
+            findings.extend(chain);
+        }
+        findings
     };
     let rules_with = |s: Status| {
         findings

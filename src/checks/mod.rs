@@ -3,6 +3,10 @@
 //! facts first.
 
 pub mod cert;
+pub mod chain;
 pub mod csr;
 pub mod identity;
+pub mod message;
 pub mod register;
+pub mod tls;
+pub mod vero;

@@ -4,9 +4,15 @@ use std::io::IsTerminal;
 
 use time::OffsetDateTime;
 
-use crate::audit::{self, AuditOptions};
+use std::path::{Path, PathBuf};
+
+use rustls_pki_types::CertificateDer;
+
+use crate::audit::{self, AuditOptions, Fetched};
 use crate::checks::identity::ExpectedIds;
-use crate::cli::{AuditArgs, GlobalArgs};
+use crate::cli::{AuditArgs, GlobalArgs, NetArgs};
+use crate::commands::tls;
+use crate::commands::trust::TrustContext;
 use crate::commands::{CommandError, write_output};
 use crate::render::audit::AuditContext;
 use crate::render::{self, Format, audit_html};
@@ -19,6 +25,8 @@ pub fn run(args: &AuditArgs, g: &GlobalArgs, at: OffsetDateTime) -> Result<u8, C
         )));
     }
     let password = args.password.source();
+    let profile = g.interface.profile();
+    let trust = TrustContext::from_args(&args.trust, at, profile)?;
     let options = AuditOptions {
         at,
         warn_days: args.warn_days,
@@ -29,7 +37,8 @@ pub fn run(args: &AuditArgs, g: &GlobalArgs, at: OffsetDateTime) -> Result<u8, C
             service_centre: args.service_centre,
         },
         password: &password,
-        profile: g.interface.profile(),
+        profile,
+        trust: Some(&trust),
         threads: args.threads,
     };
     let bar = progress_bar();
@@ -39,7 +48,11 @@ pub fn run(args: &AuditArgs, g: &GlobalArgs, at: OffsetDateTime) -> Result<u8, C
             bar.set_position(done as u64);
         }
     };
-    let result = audit::run(&args.paths, &options, &report_progress);
+    let fetched = match &args.endpoints {
+        Some(file) => fetch_endpoints(file, &args.trust.net)?,
+        None => Vec::new(),
+    };
+    let result = audit::run(&args.paths, fetched, &options, &report_progress);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -59,6 +72,48 @@ pub fn run(args: &AuditArgs, g: &GlobalArgs, at: OffsetDateTime) -> Result<u8, C
     };
     write_output(g.output.as_deref(), &text)?;
     Ok(result.exit_code(g.strict))
+}
+
+/// The certificate chains of the endpoints listed in FILE (`host:port` per line; blank lines
+/// and `#` comments ignored), fetched a few at a time. A failure is that endpoint's row.
+fn fetch_endpoints(file: &Path, net: &NetArgs) -> Result<Vec<Fetched>, CommandError> {
+    const AT_ONCE: usize = 8;
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| CommandError::Input(format!("{}: cannot read: {e}", file.display())))?;
+    let endpoints: Vec<&str> = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    for e in &endpoints {
+        tls::parse_endpoint(e)
+            .map_err(|err| CommandError::Usage(format!("{}: {err}", file.display())))?;
+    }
+    let mut out = Vec::with_capacity(endpoints.len());
+    for batch in endpoints.chunks(AT_ONCE) {
+        let fetched: Vec<Fetched> = std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .iter()
+                .map(|e| (e, scope.spawn(move || fetch_one(e, net))))
+                .collect();
+            handles
+                .into_iter()
+                .map(|(e, h)| Fetched {
+                    label: PathBuf::from(*e),
+                    chain: h.join().unwrap_or_else(|_| Err("the fetch failed".into())),
+                })
+                .collect()
+        });
+        out.extend(fetched);
+    }
+    Ok(out)
+}
+
+fn fetch_one(endpoint: &str, net: &NetArgs) -> Result<Vec<CertificateDer<'static>>, String> {
+    let (host, port) = tls::parse_endpoint(endpoint).map_err(|e| e.to_string())?;
+    let target = tls::target(&host, port, None, *net).map_err(|e| e.to_string())?;
+    let chain = tls::fetch_chain(&target).map_err(|e| e.to_string())?;
+    Ok(chain.into_iter().map(CertificateDer::from).collect())
 }
 
 /// A progress bar on a terminal; nothing otherwise, so pipes and CI logs stay clean.

@@ -2,13 +2,17 @@
 
 use std::path::Path;
 
+use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 
 use crate::checks::cert::{CertCheck, KeyEvidence};
+use crate::checks::chain::Expect;
 use crate::checks::identity::ExpectedIds;
 use crate::cli::CertArgs;
 use crate::commands::CommandError;
+use crate::commands::trust::{TrustContext, chain_and_revocation_findings};
 use crate::findings::Report;
+use crate::pki::chain::Usage;
 use crate::pki::facts::{self, CertificateFacts};
 use crate::pki::load::{self, PrivateKey};
 use crate::profile::Interface;
@@ -21,10 +25,16 @@ pub fn run(
 ) -> Result<Report, CommandError> {
     let password = args.password.source();
     let input = LoadedCert::load(&args.cert, args.key.as_deref(), &password)?;
+    let chain_der = match &args.chain {
+        Some(path) => {
+            load::read_certificates(path, &password)
+                .map_err(|e| CommandError::Input(e.to_string()))?
+                .certificates
+        }
+        None => Vec::new(),
+    };
     let chain = match &args.chain {
-        Some(path) => load::read_certificates(path, &password)
-            .map_err(|e| CommandError::Input(e.to_string()))?
-            .certificates
+        Some(path) => chain_der
             .iter()
             .map(|c| {
                 CertificateFacts::from_der(c)
@@ -51,6 +61,24 @@ pub fn run(
     if let Some(line) = chain_summary {
         subject.summary.push(("Chain".into(), line));
     }
+    let ctx = TrustContext::from_args(&args.trust, at, interface.profile())?;
+    let supplied: Vec<CertificateDer<'static>> = input
+        .bundled_der
+        .iter()
+        .chain(chain_der.iter())
+        .cloned()
+        .collect();
+    let (path_lines, findings) = chain_and_revocation_findings(
+        &input.der,
+        &supplied,
+        &input.facts,
+        Expect::DvvOrQwac,
+        Usage::Any,
+        &ctx,
+        interface.profile(),
+    );
+    subject.summary.extend(path_lines);
+    subject.findings.extend(findings);
     let mut report = Report::new("cert", interface, at);
     report.subjects.push(subject);
     Ok(report)
@@ -59,6 +87,10 @@ pub fn run(
 /// A certificate with what came with it.
 pub struct LoadedCert {
     pub facts: CertificateFacts,
+    /// The certificate itself.
+    pub der: CertificateDer<'static>,
+    /// The other certificates of the same file.
+    pub bundled_der: Vec<CertificateDer<'static>>,
     /// Other certificates in the same file (a PEM chain or a PKCS#12).
     pub bundled_chain: Vec<CertificateFacts>,
     pub key: KeyEvidence,
@@ -82,6 +114,8 @@ impl LoadedCert {
             CommandError::Input(format!("{}: holds no certificate", cert.display()))
         })??;
         let bundled_chain = certs.collect::<Result<Vec<_>, _>>()?;
+        let der = file.certificates[0].clone();
+        let bundled_der = file.certificates[1..].to_vec();
         let key = match (key, &file.key) {
             (Some(path), _) => {
                 let k = load::read_private_key(path, password)
@@ -93,6 +127,8 @@ impl LoadedCert {
         };
         Ok(LoadedCert {
             facts,
+            der,
+            bundled_der,
             bundled_chain,
             key,
         })

@@ -132,7 +132,7 @@ fn read_request(path: &Path) -> Result<CsrFacts, CommandError> {
 
 /// Write a private key readable by its owner only, through a temporary file and a rename,
 /// refusing to replace an existing file unless `force`.
-fn write_private(path: &Path, bytes: &[u8], force: bool) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8], force: bool) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

@@ -5,9 +5,13 @@ pub mod audit;
 pub mod cert;
 pub mod csr;
 pub mod demo;
+pub mod message;
 pub mod pki;
 pub mod register;
 pub mod rules;
+pub mod tls;
+pub mod trust;
+pub mod vero;
 pub mod serve;
 
 use std::io::Write;
@@ -63,6 +67,10 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
                 Ok(0)
             }
         },
+        Command::Tls(args) => {
+            let report = tls::run(args, g.interface, check_time(g))?;
+            emit_report(&report, g)
+        }
         Command::Rules => {
             let text = match g.format {
                 Format::Json => rules::json(g.interface),
@@ -72,10 +80,12 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
             Ok(0)
         }
         Command::Pki(cmd) => pki::run(cmd),
+        Command::Vero(cmd) => vero::run(cmd, g),
         Command::Demo(args) => {
             let report = demo::run(args, g.interface, check_time(g))?;
             emit_report(&report, g)
         }
+        Command::Message(cmd) => message::run(cmd, g),
         Command::Serve(args) => serve::run(args, g.interface, check_time(g)),
     }
 }

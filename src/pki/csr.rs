@@ -19,6 +19,9 @@ pub enum CsrKey {
 /// The RSA sizes the key generator offers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RsaBits {
+    /// Only for the Vero certificate service, which accepts nothing else; the register's
+    /// `csr` refuses it (its minimum is 3072).
+    B2048,
     B3072,
     B4096,
 }
@@ -26,6 +29,7 @@ pub enum RsaBits {
 impl RsaBits {
     pub fn from_bits(bits: u32) -> Option<Self> {
         match bits {
+            2048 => Some(RsaBits::B2048),
             3072 => Some(RsaBits::B3072),
             4096 => Some(RsaBits::B4096),
             _ => None,
@@ -61,11 +65,12 @@ pub struct NewRequest {
     pub csr_pem: String,
 }
 
-/// Generate a key and a PKCS#10 request signed with it.
-pub fn make_request(subject: &CsrSubject, key: CsrKey) -> Result<NewRequest, CsrError> {
-    let key_pair = match key {
+/// Generate a new key pair of the given kind.
+pub fn generate_key(key: CsrKey) -> Result<KeyPair, CsrError> {
+    match key {
         CsrKey::Rsa(bits) => {
             let size = match bits {
+                RsaBits::B2048 => RsaKeySize::_2048,
                 RsaBits::B3072 => RsaKeySize::_3072,
                 RsaBits::B4096 => RsaKeySize::_4096,
             };
@@ -73,7 +78,12 @@ pub fn make_request(subject: &CsrSubject, key: CsrKey) -> Result<NewRequest, Csr
         }
         CsrKey::P384 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384),
     }
-    .map_err(|e| CsrError::KeyGeneration(e.to_string()))?;
+    .map_err(|e| CsrError::KeyGeneration(e.to_string()))
+}
+
+/// Generate a key and a PKCS#10 request signed with it.
+pub fn make_request(subject: &CsrSubject, key: CsrKey) -> Result<NewRequest, CsrError> {
+    let key_pair = generate_key(key)?;
 
     let mut params = CertificateParams::new(vec![subject.dns_name.clone()])
         .map_err(|e| CsrError::Subject(subject.dns_name.clone(), e.to_string()))?;

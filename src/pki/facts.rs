@@ -78,6 +78,8 @@ pub struct CertificateFacts {
     pub serial_negative: bool,
     pub subject: String,
     pub issuer: String,
+    /// Issuer `commonName` values, as written.
+    pub issuer_common_names: Vec<String>,
     pub common_names: Vec<String>,
     /// Subject `serialNumber` (2.5.4.5) values, as written.
     pub subject_serial_numbers: Vec<String>,
@@ -179,6 +181,7 @@ impl CertificateFacts {
             serial_negative: raw_serial.first().is_some_and(|b| b & 0x80 != 0),
             subject: cert.subject().to_string(),
             issuer: cert.issuer().to_string(),
+            issuer_common_names: attribute_values(cert.issuer(), &OID_COMMON_NAME),
             common_names: attribute_values(cert.subject(), &OID_COMMON_NAME),
             subject_serial_numbers: attribute_values(cert.subject(), &OID_SERIAL_NUMBER),
             organization_identifiers: attribute_values(

@@ -1,7 +1,12 @@
 //! Certificates and keys: loading them from files, reading their facts, and the demo PKI.
 
+pub mod base64;
+pub mod chain;
 pub mod csr;
 pub mod demo;
 pub mod facts;
 pub mod load;
 pub mod qc;
+pub mod revocation;
+pub mod trust;
+pub mod trusted_list;

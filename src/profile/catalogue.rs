@@ -127,6 +127,9 @@ catalogue! {
     JwsSub => "JWS-SUB", "sub equals the signing certificate's serialNumber",
         "Customs update interface §3.4 (v1.0.13)",
         "Copy sub character for character from the signing certificate's subject serialNumber.";
+    JwsSig => "JWS-SIG", "Token signature verifies with the signing certificate's key",
+        "Customs update interface §3.4",
+        "Sign with the private key of the certificate delivered to Customs; re-deliver the certificate if the key changed.";
     MsgSchema => "MSG-SCHEMA", "Payload validates against the official schema",
         "Customs update interface §4.5",
         "Fix the fields the schema reports.";
@@ -145,6 +148,33 @@ catalogue! {
     SendSequential => "SEND-SEQUENTIAL", "Messages are sent one at a time with X-Correlation-ID",
         "Customs update interface §3.6, §4.1",
         "Send the next message only after the previous one was answered 200; put a UUIDv4 in X-Correlation-ID.";
+    VeroIssuer => "VERO-ISSUER", "Vero certificate is issued by the environment's Data Providers CA",
+        "vero.fi Vero API technical guidance (environments and certificates)",
+        "Production needs a certificate from \"Data Providers Issuing CA\", test one from \"Data Providers Test Issuing CA v1\": retrieve one for the right environment (tilicheck vero new --environment …).";
+    VeroKey => "VERO-KEY", "Vero certificate has an RSA 2048-bit key",
+        "vero.fi Vero API quick guide to certificate creation",
+        "The certificate service only supports RSA 2048-bit keys: make a new 2048-bit key and request again (tilicheck vero new does this).";
+    VeroValidity => "VERO-VALIDITY", "Vero certificate is valid now and for the service's 2 years",
+        "vero.fi certificate service (validity 2 years)",
+        "An expired certificate cannot be renewed: request a new one with new transfer IDs and retrieve it as the first time.";
+    VeroRenewal => "VERO-RENEWAL", "Renewal in the last 60 days, only while valid",
+        "vero.fi certificate service, renewal of certificate",
+        "Renew inside the 60-day window with tilicheck vero renew; once expired, request a new certificate instead.";
+    VeroCustomerId => "VERO-CUSTOMER-ID", "Certificate subject carries the customer ID",
+        "vero.fi IR Q&A (the service sets the subject); third-party clients (CN = CustomerId, unconfirmed)",
+        "Each customer organisation needs its own certificate: retrieve one with that organisation's customer ID.";
+    VeroActivation => "VERO-ACTIVATION", "New production certificate is already picked up for Vero API",
+        "seed 000 (Vero API go-live): daily pick-up, office hours 8.00–16.15",
+        "Plan the switch-over: Vero API answers calls made with a new production certificate only from the first working day after it was formed.";
+    VeroTransferId => "VERO-TRANSFER-ID", "Transfer ID is still inside its 14 days",
+        "vero.fi retrieving a certificate; seed 000",
+        "Transfer IDs work once and for 14 days: if they have expired, apply for a new certificate in the Incomes Register e-service to get new ones.";
+    VeroKeypair => "VERO-KEYPAIR", "Private key matches the Vero certificate",
+        "—",
+        "Use the key the certificate was issued for; renewal must be signed with it and Vero API's TLS handshake needs it.";
+    VeroResponseSignature => "VERO-RESPONSE-SIGNATURE", "Certificate service's answer carries a valid XML signature",
+        "third-party clients (ds:Signature in every response, checked against the IR services CA): unconfirmed",
+        "Do not use a certificate from an answer whose signature does not verify; check the service address and the --service-ca file.";
 }
 
 #[cfg(test)]

@@ -3,11 +3,14 @@
 //! nothing version-specific is decided elsewhere.
 
 pub mod catalogue;
+pub mod message;
+pub mod vero;
 pub mod serve;
 
 use serde::Serialize;
 
 pub use catalogue::{Rule, RuleId};
+pub use vero::{VERO, VeroProfile};
 
 /// How sure we are of a value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -127,11 +130,69 @@ pub struct RegisterProfile {
     pub qwac_policies: Sourced<&'static [(&'static str, &'static str)]>,
     /// Largest message, in bytes of its signed JWT form.
     pub max_message_bytes: Sourced<usize>,
+    /// Schemas, endpoints, token claims and content limits of the update messages.
+    pub message: &'static message::MessageRules,
     /// Days the CA takes to deliver an ordered certificate.
     pub ca_delivery_days: Sourced<i64>,
     /// RSA key size to request in a new CSR.
     pub csr_rsa_bits: Sourced<u32>,
+    /// Policies of the DVV CAs that issue server certificates (a path to a DVV root must pass
+    /// through one of them).
+    pub dvv_service_ca_policies: Sourced<&'static [&'static str]>,
+    /// Revocation: how long past a CRL's nextUpdate (or an OCSP response's nextUpdate) it is
+    /// still used, in seconds.
+    pub revocation_grace_secs: Sourced<i64>,
+    /// What the register's TLS endpoint and its clients must negotiate.
+    pub tls: TlsPolicy,
 }
+
+/// TLS rules: the oldest version allowed and the ST IV strength values.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct TlsPolicy {
+    /// Oldest protocol version allowed, as its wire number (TLS 1.2 = 0x0303).
+    pub min_version: Sourced<u16>,
+    /// Smallest symmetric key.
+    pub min_cipher_bits: Sourced<u16>,
+    /// Only AEAD suites (no CBC with HMAC).
+    pub aead_required: Sourced<bool>,
+    /// Weakest MAC/PRF hash, in bits (SHA-256 = 256).
+    pub min_hash_bits: Sourced<u16>,
+    /// Smallest finite-field DH prime.
+    pub min_dh_bits: Sourced<u32>,
+    /// Smallest elliptic curve for ECDHE.
+    pub min_ecdhe_bits: Sourced<u32>,
+}
+
+const TRAFICOM_UNREAD: &str = "Traficom's ST IV tables (Dnro 190/651/2015 ch. 4) could not be read; value from the usual reading of ST IV";
+
+const TLS_POLICY: TlsPolicy = TlsPolicy {
+    min_version: Sourced::confirmed(0x0303, "Customs update interface §3.2: TLS 1.2 or later"),
+    min_cipher_bits: Sourced::assumed(
+        128,
+        "Traficom Dnro 190/651/2015 ST IV (symmetric ≥ 128 bits)",
+        TRAFICOM_UNREAD,
+    ),
+    aead_required: Sourced::assumed(
+        true,
+        "Traficom Dnro 190/651/2015 ST IV; Customs update interface §3.2",
+        "AEAD-only is inferred from the ST IV suite list, not quoted from it",
+    ),
+    min_hash_bits: Sourced::assumed(
+        256,
+        "Traficom Dnro 190/651/2015 ST IV (hash ≥ SHA-256)",
+        TRAFICOM_UNREAD,
+    ),
+    min_dh_bits: Sourced::assumed(
+        3072,
+        "Traficom Dnro 190/651/2015 ST IV (finite-field DH ≥ 3072 bits), matching Customs' RSA ≥ 3072",
+        TRAFICOM_UNREAD,
+    ),
+    min_ecdhe_bits: Sourced::assumed(
+        256,
+        "Traficom Dnro 190/651/2015 ST IV (elliptic curves ≥ 256 bits)",
+        TRAFICOM_UNREAD,
+    ),
+};
 
 const MIN_RSA_BITS: Sourced<u32> = Sourced::confirmed(
     3072,
@@ -181,6 +242,20 @@ const CSR_RSA_BITS: Sourced<u32> = Sourced::assumed(
     "4096 chosen as the DVV option that meets Customs' minimum; whether DVV accepts 3072 is not confirmed",
 );
 
+const DVV_SERVICE_CA_POLICIES: Sourced<&[&str]> = Sourced::confirmed(
+    &[
+        "1.2.246.517.1.10.301.4",
+        "1.2.246.517.1.10.351.4",
+        "1.2.246.517.1.10.201.4",
+    ],
+    "certificatePolicies of DVV Service Certificates - G5R/G5E and VRK CA for Service Providers - G4 (FINEID S2)",
+);
+
+const REVOCATION_GRACE_SECS: Sourced<i64> = Sourced::confirmed(
+    0,
+    "RFC 5280 §5.1.2.5 and RFC 6960 §4.2.2.1: no use past nextUpdate; FINEID S2: relying parties must check a valid CRL or OCSP answer",
+);
+
 pub static V3: RegisterProfile = RegisterProfile {
     interface: Interface::V3,
     document: "Account Register data updating interface v3.0.5 (27.8.2024)",
@@ -190,13 +265,17 @@ pub static V3: RegisterProfile = RegisterProfile {
     renewal_window_days: RENEWAL_WINDOW_DAYS,
     register_ids: REGISTER_IDS,
     qwac_policies: QWAC_POLICIES,
+    dvv_service_ca_policies: DVV_SERVICE_CA_POLICIES,
+    revocation_grace_secs: REVOCATION_GRACE_SECS,
     max_message_bytes: Sourced::assumed(
         50 * 1000,
         "Customs update interface v3 §3.6: \"50 kB\"",
         "50 kB read as 50,000 bytes of the JWT form; the document does not say 1000 or 1024",
     ),
+    message: &message::V3_MESSAGES,
     ca_delivery_days: CA_DELIVERY_DAYS,
     csr_rsa_bits: CSR_RSA_BITS,
+    tls: TLS_POLICY,
 };
 
 pub static V1_0_4: RegisterProfile = RegisterProfile {
@@ -208,11 +287,15 @@ pub static V1_0_4: RegisterProfile = RegisterProfile {
     renewal_window_days: RENEWAL_WINDOW_DAYS,
     register_ids: REGISTER_IDS,
     qwac_policies: QWAC_POLICIES,
+    dvv_service_ca_policies: DVV_SERVICE_CA_POLICIES,
+    revocation_grace_secs: REVOCATION_GRACE_SECS,
     max_message_bytes: Sourced::assumed(
         5 * 1000 * 1000,
         "Customs update interface v1.0.4: \"5MB\"",
         "5 MB read as 5,000,000 bytes; the document does not say whether it counts the JWS or the JSON",
     ),
+    message: &message::V1_0_4_MESSAGES,
     ca_delivery_days: CA_DELIVERY_DAYS,
     csr_rsa_bits: CSR_RSA_BITS,
+    tls: TLS_POLICY,
 };

@@ -46,9 +46,14 @@ pub fn render(report: &Report, color: bool) -> String {
         out,
         "{}",
         p.bold(&format!(
-            "tilicheck {} · Account Register interface {} · checked at {}",
+            "tilicheck {} · {} · checked at {}",
             report.command,
-            report.interface.as_str(),
+            // The Vero commands judge the Tax Administration's certificate, not the register's.
+            if report.command.starts_with("vero") {
+                "Vero API certificate profile".to_owned()
+            } else {
+                format!("Account Register interface {}", report.interface.as_str())
+            },
             format_time(report.checked_at)
         ))
     );

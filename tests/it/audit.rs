@@ -97,7 +97,16 @@ fn exit_codes_at_each_threshold() {
     let audit = |extra: &[&str]| {
         let mut cmd = tilicheck();
         cmd.current_dir(dir.path())
-            .args(["audit", ".", "--at", AT, "--purpose", "signing"])
+            .args([
+                "audit",
+                ".",
+                "--at",
+                AT,
+                "--purpose",
+                "signing",
+                "--trust",
+                "bulk-ca.pem",
+            ])
             .args(extra);
         cmd.output().expect("runs").status.code()
     };
@@ -126,7 +135,16 @@ fn a_few_thousand_certificates_sorted_by_urgency() {
     let dir = tempfile::tempdir().expect("tempdir");
     bulk(dir.path(), 3000, "2030-01-10", 400);
     let (code, doc) = json(
-        &["audit", ".", "--at", AT, "--purpose", "signing"],
+        &[
+            "audit",
+            ".",
+            "--at",
+            AT,
+            "--purpose",
+            "signing",
+            "--trust",
+            "bulk-ca.pem",
+        ],
         dir.path(),
     );
     assert_eq!(code, Some(1), "some expire within 14 days");
@@ -187,10 +205,16 @@ fn unreadable_files_are_rows_and_the_audit_goes_on() {
             AT,
             "--purpose",
             "signing",
+            "--trust",
+            "good/bulk-ca.pem",
         ],
         dir.path(),
     );
-    assert_eq!(code, Some(3), "nothing failed, but files could not be read");
+    assert_eq!(
+        code,
+        Some(3),
+        "nothing failed, but files could not be read: {doc}"
+    );
     let errors: Vec<String> = doc["rows"]
         .as_array()
         .expect("rows")
@@ -226,4 +250,80 @@ fn the_text_table_names_the_lead_times() {
         .code(1)
         .stdout(predicate::str::contains("Order by = expiry − 7 days"))
         .stdout(predicate::str::contains("CERT-VALIDITY"));
+}
+
+#[test]
+fn an_untrusted_issuer_fails_cert_issuer_in_the_audit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    bulk(dir.path(), 2, "2031-01-01", 10);
+    // Only the DEMO anchors of the test environment: the bulk CA is not among them.
+    let (code, doc) = json(
+        &["audit", ".", "--at", AT, "--purpose", "signing"],
+        dir.path(),
+    );
+    assert_eq!(code, Some(1));
+    let leaves: Vec<&serde_json::Value> = doc["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|r| r["is_ca"] == false)
+        .collect();
+    assert_eq!(leaves.len(), 2);
+    for row in leaves {
+        assert_eq!(
+            row["failing_rules"],
+            serde_json::json!(["CERT-ISSUER"]),
+            "{row}"
+        );
+    }
+}
+
+#[test]
+fn endpoints_are_audited_by_the_certificate_they_present() {
+    let live = crate::tls_servers::rustls_server();
+    let closed = crate::tls_servers::free_port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("endpoints.txt"),
+        format!("# the register and a dead one\n{live}\n\n127.0.0.1:{closed}  # nothing listens\n"),
+    )
+    .expect("write");
+    let (code, doc) = json(
+        &[
+            "audit",
+            "--endpoints",
+            "endpoints.txt",
+            "--at",
+            AT,
+            "--purpose",
+            "tls",
+            "--connect-timeout",
+            "1",
+        ],
+        dir.path(),
+    );
+    assert_eq!(
+        code,
+        Some(3),
+        "nothing failed, one endpoint could not be reached: {doc}"
+    );
+    let rows = doc["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 2, "{doc}");
+    let register = rows
+        .iter()
+        .find(|r| r["paths"][0] == live.to_string())
+        .expect("the live endpoint's row");
+    assert_eq!(register["identifier"], "FI02454428");
+    assert!(
+        !register["failing_rules"]
+            .as_array()
+            .expect("rules")
+            .contains(&"CERT-ISSUER".into())
+    );
+    let dead = rows
+        .iter()
+        .find(|r| r["paths"][0] == format!("127.0.0.1:{closed}"))
+        .expect("the dead endpoint's row");
+    assert_eq!(dead["status"], "error");
+    assert!(dead["error"].as_str().is_some_and(|e| !e.is_empty()));
 }

@@ -2,9 +2,18 @@
 
 mod audit;
 mod bad_input;
+mod chain;
 mod cli;
 mod csr;
+mod message;
+mod message_split;
+mod netpki;
+mod revocation;
 mod rules_on_fixtures;
 mod simulator;
 mod snapshots;
 mod support;
+mod tls;
+mod tls_hostile;
+mod tls_servers;
+mod vero;

@@ -8,11 +8,28 @@ fn run(args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("UTF-8 output")
 }
 
+/// The fixture directory, as a regex: trust anchors are named by their absolute path.
+fn fixture_dir_pattern() -> String {
+    crate::support::fixtures()
+        .display()
+        .to_string()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_string()
+            } else {
+                format!("\\{c}")
+            }
+        })
+        .collect()
+}
+
 macro_rules! redacted {
     ($body:block) => {
         insta::with_settings!({filters => vec![
             (r"([0-9A-F]{2}:){31}[0-9A-F]{2}", "[SHA-256]"),
             (r#""version": "[^"]+""#, r#""version": "[VERSION]""#),
+            (fixture_dir_pattern().as_str(), "[FIXTURES]"),
         ]}, $body)
     };
 }

@@ -1,0 +1,551 @@
+//! The endpoint checks: TLS-VERSION, TLS-FS, TLS-STRENGTH, TLS-MUTUAL and HTTP-VERSION, on
+//! the facts the prober and the real handshake gathered.
+
+use crate::findings::{Finding, Subject};
+use crate::profile::{Confidence, RegisterProfile, RuleId};
+use crate::tls::facts::{
+    EndpointFacts, HandshakeFacts, HandshakeOutcome, ProbeFacts, Version, group_bits,
+    group_is_ffdhe, group_name,
+};
+use crate::tls::suites::{Secrecy, Suite};
+
+/// The role every report gives the endpoint.
+pub const ROLE: &str = "endpoint";
+
+/// Every accepted (version, suite), newest version first, each in server order.
+fn accepted(p: &ProbeFacts) -> impl Iterator<Item = (Version, u16)> + '_ {
+    p.versions
+        .iter()
+        .flat_map(|v| v.suites.iter().map(move |s| (v.version, *s)))
+}
+
+/// Versions whose enumeration stopped early, with why.
+fn incomplete(p: &ProbeFacts) -> Vec<String> {
+    p.versions
+        .iter()
+        .filter_map(|v| v.error.as_ref().map(|e| format!("{}: {e}", v.version)))
+        .collect()
+}
+
+fn list(items: &[String]) -> String {
+    items.join(", ")
+}
+
+/// TLS-VERSION: nothing older than the profile's minimum is negotiable.
+pub fn check_version(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
+    let rule = RuleId::TlsVersion;
+    let min = profile.tls.min_version;
+    let accepted: Vec<Version> = p
+        .versions
+        .iter()
+        .filter(|v| v.accepted())
+        .map(|v| v.version)
+        .collect();
+    let old: Vec<String> = accepted
+        .iter()
+        .filter(|v| v.wire() < min.value)
+        .map(|v| v.to_string())
+        .collect();
+    let names: Vec<String> = accepted.iter().map(|v| v.to_string()).collect();
+    let unsure: Vec<String> = p
+        .versions
+        .iter()
+        .filter(|v| v.version.wire() < min.value && v.error.is_some() && !v.accepted())
+        .filter_map(|v| v.error.as_ref().map(|e| format!("{}: {e}", v.version)))
+        .collect();
+    let finding = if !old.is_empty() {
+        Finding::fail(
+            rule,
+            format!(
+                "the server accepts {} (all accepted: {})",
+                list(&old),
+                list(&names)
+            ),
+        )
+        .with_remedy(format!("Disable {} on the server.", list(&old)))
+    } else if accepted.is_empty() {
+        Finding::error(
+            rule,
+            "the server accepted no protocol version from SSL 3.0 to TLS 1.3",
+        )
+    } else if !unsure.is_empty() {
+        Finding::error(
+            rule,
+            format!(
+                "accepts {}; could not tell about older versions ({})",
+                list(&names),
+                unsure.join("; ")
+            ),
+        )
+    } else {
+        Finding::pass(rule, format!("accepts only {}", list(&names)))
+    };
+    finding.with_assumption(min.assumption())
+}
+
+/// TLS-FS: every accepted suite uses ephemeral, authenticated (EC)DH.
+pub fn check_forward_secrecy(p: &ProbeFacts) -> Finding {
+    let rule = RuleId::TlsFs;
+    let mut bad = Vec::new();
+    let mut count = 0;
+    for (v, id) in accepted(p) {
+        count += 1;
+        match Suite::by_id(id) {
+            Some(s) if s.secrecy == Secrecy::Forward => {}
+            Some(s) if s.secrecy == Secrecy::Anonymous => bad.push(format!(
+                "{v} {} (anonymous: no server authentication)",
+                s.name
+            )),
+            Some(s) => bad.push(format!("{v} {} ({} key exchange)", s.name, s.kx)),
+            None => bad.push(format!("{v} {}", Suite::name_of(id))),
+        }
+    }
+    let gaps = incomplete(p);
+    if !bad.is_empty() {
+        Finding::fail(
+            rule,
+            format!(
+                "{} of {count} accepted suites are not forward-secret: {}",
+                bad.len(),
+                bad.join("; ")
+            ),
+        )
+    } else if count == 0 {
+        Finding::error(rule, "no accepted cipher suite was found")
+    } else if !gaps.is_empty() {
+        Finding::error(
+            rule,
+            format!(
+                "all {count} suites found are forward-secret, but the list may be incomplete ({})",
+                gaps.join("; ")
+            ),
+        )
+    } else {
+        Finding::pass(
+            rule,
+            format!("all {count} accepted suites use ephemeral (EC)DHE"),
+        )
+    }
+}
+
+/// TLS-STRENGTH: every accepted suite and key-exchange group meets the profile's values.
+pub fn check_strength(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
+    let rule = RuleId::TlsStrength;
+    let t = &profile.tls;
+    let mut problems: Vec<String> = Vec::new();
+    // Which profile values a verdict rested on, by name, for the assumption note.
+    let mut used: Vec<(&'static str, Confidence)> = Vec::new();
+    let mut note =
+        |problems: &mut Vec<String>, text: String, value: Option<(&'static str, Confidence)>| {
+            problems.push(text);
+            if let Some(v) = value
+                && !used.iter().any(|(n, _)| *n == v.0)
+            {
+                used.push(v);
+            }
+        };
+    let mut count = 0;
+    for (v, id) in accepted(p) {
+        count += 1;
+        let Some(s) = Suite::by_id(id) else {
+            note(
+                &mut problems,
+                format!("{v} {}: cannot be classified", Suite::name_of(id)),
+                None,
+            );
+            continue;
+        };
+        if s.key_bits < t.min_cipher_bits.value {
+            note(
+                &mut problems,
+                format!(
+                    "{v} {}: {}-bit {} key (minimum {})",
+                    s.name, s.key_bits, s.cipher, t.min_cipher_bits.value
+                ),
+                Some(("tls_min_cipher_bits", t.min_cipher_bits.confidence)),
+            );
+        }
+        if t.aead_required.value && !s.aead {
+            note(
+                &mut problems,
+                format!(
+                    "{v} {}: not AEAD ({} with {})",
+                    s.name,
+                    s.mode_or_stream(),
+                    s.mac
+                ),
+                Some(("tls_aead_required", t.aead_required.confidence)),
+            );
+        }
+        if s.hash_bits < t.min_hash_bits.value {
+            note(
+                &mut problems,
+                format!(
+                    "{v} {}: {}-bit hash (minimum {})",
+                    s.name, s.hash_bits, t.min_hash_bits.value
+                ),
+                Some(("tls_min_hash_bits", t.min_hash_bits.confidence)),
+            );
+        }
+    }
+    for kx in &p.key_exchanges {
+        if let Some(bits) = kx.dh_bits
+            && bits < t.min_dh_bits.value
+        {
+            note(
+                &mut problems,
+                format!(
+                    "{} {}: {bits}-bit DH prime (minimum {})",
+                    kx.version,
+                    Suite::name_of(kx.suite),
+                    t.min_dh_bits.value
+                ),
+                Some(("tls_min_dh_bits", t.min_dh_bits.confidence)),
+            );
+        }
+    }
+    let mut groups: Vec<u16> = p.groups.clone();
+    for c in p.key_exchanges.iter().filter_map(|k| k.curve) {
+        if !groups.contains(&c) {
+            groups.push(c);
+        }
+    }
+    for g in groups {
+        let (min, name, value) = if group_is_ffdhe(g) {
+            (t.min_dh_bits.value, "tls_min_dh_bits", &t.min_dh_bits)
+        } else {
+            (
+                t.min_ecdhe_bits.value,
+                "tls_min_ecdhe_bits",
+                &t.min_ecdhe_bits,
+            )
+        };
+        match group_bits(g) {
+            Some(bits) if bits < min => note(
+                &mut problems,
+                format!("group {}: {bits} bits (minimum {min})", group_name(g)),
+                Some((name, value.confidence)),
+            ),
+            Some(_) => {}
+            None => note(
+                &mut problems,
+                format!("group {}: unknown strength", group_name(g)),
+                None,
+            ),
+        }
+    }
+    let gaps = incomplete(p);
+    if !problems.is_empty() {
+        return Finding::fail(
+            rule,
+            format!("{} weakness(es): {}", problems.len(), problems.join("; ")),
+        )
+        .with_assumption(assumption_note(&used));
+    }
+    let all = [
+        ("tls_min_cipher_bits", t.min_cipher_bits.confidence),
+        ("tls_aead_required", t.aead_required.confidence),
+        ("tls_min_hash_bits", t.min_hash_bits.confidence),
+        ("tls_min_dh_bits", t.min_dh_bits.confidence),
+        ("tls_min_ecdhe_bits", t.min_ecdhe_bits.confidence),
+    ];
+    let assumption = assumption_note(&all);
+    if count == 0 {
+        Finding::error(rule, "no accepted cipher suite was found")
+    } else if !gaps.is_empty() {
+        Finding::error(
+            rule,
+            format!(
+                "the {count} suites found are strong enough, but the list may be incomplete ({})",
+                gaps.join("; ")
+            ),
+        )
+    } else {
+        Finding::pass(
+            rule,
+            format!(
+                "all {count} accepted suites are AEAD with keys ≥ {} bits and hashes ≥ {} bits; DH ≥ {} bits, curves ≥ {} bits",
+                t.min_cipher_bits.value, t.min_hash_bits.value, t.min_dh_bits.value, t.min_ecdhe_bits.value
+            ),
+        )
+        .with_assumption(assumption)
+    }
+}
+
+/// One note for several profile values: which are assumed, and why (each reason once).
+fn assumption_note(values: &[(&'static str, Confidence)]) -> Option<String> {
+    let mut names = Vec::new();
+    let mut whys: Vec<&str> = Vec::new();
+    for (name, confidence) in values {
+        if let Confidence::Assumed { why } = confidence {
+            names.push(*name);
+            if !whys.contains(why) {
+                whys.push(why);
+            }
+        }
+    }
+    (!names.is_empty()).then(|| {
+        format!(
+            "{} {} assumed: {} (`tilicheck rules` lists the sources)",
+            names.join(", "),
+            if names.len() == 1 { "is" } else { "are" },
+            whys.join("; ")
+        )
+    })
+}
+
+impl Suite {
+    fn mode_or_stream(&self) -> String {
+        if self.mode.is_empty() {
+            format!("{} stream cipher", self.cipher)
+        } else {
+            format!("{}-{}", self.cipher, self.mode)
+        }
+    }
+}
+
+/// TLS-MUTUAL: the server asks for a client certificate, and a handshake with the user's
+/// certificate goes through to an HTTP answer.
+pub fn check_mutual(e: &EndpointFacts) -> Finding {
+    let rule = RuleId::TlsMutual;
+    let h = &e.handshake;
+    if !e.asks_for_client_cert() {
+        return match &h.outcome {
+            HandshakeOutcome::FailedInHandshake(err) => Finding::error(
+                rule,
+                format!("no CertificateRequest seen, and the real handshake failed: {err}"),
+            ),
+            _ => Finding::fail(
+                rule,
+                "the server does not ask for a client certificate: anyone can connect",
+            )
+            .with_remedy("Require client certificates on the server (mutual TLS)."),
+        };
+    }
+    let Some(subject) = &h.client_cert else {
+        return Finding::skip(
+            rule,
+            format!(
+                "the server asks for a client certificate ({}); give --cert and --key to test a handshake with yours",
+                ca_text(e)
+            ),
+        );
+    };
+    let negotiated = negotiated(h);
+    let rejected = match &h.outcome {
+        HandshakeOutcome::Completed => {
+            return Finding::pass(
+                rule,
+                format!("handshake with {subject} accepted ({negotiated})"),
+            );
+        }
+        HandshakeOutcome::HttpFailed(err) => {
+            return Finding::pass(
+                rule,
+                format!(
+                    "handshake with {subject} accepted ({negotiated}); the HTTP exchange then failed: {err}"
+                ),
+            );
+        }
+        HandshakeOutcome::FailedInHandshake(err) => Finding::fail(
+            rule,
+            format!(
+                "the handshake with {subject} failed: {err} ({})",
+                ca_text(e)
+            ),
+        ),
+        HandshakeOutcome::RejectedAfterHandshake(err) => Finding::fail(
+            rule,
+            format!(
+                "the server rejected {subject} after the handshake ({negotiated}): {err} ({})",
+                ca_text(e)
+            ),
+        ),
+    };
+    // The most common cause in practice: a client that sends its leaf without the CA below
+    // the root, which the server then cannot chain.
+    if h.client_chain_len == 1 {
+        rejected.with_remedy(
+            "Your certificate file holds only the leaf: give a PEM with the leaf followed by its intermediate CA certificates, issued under a CA the server names.",
+        )
+    } else {
+        rejected
+    }
+}
+
+fn ca_text(e: &EndpointFacts) -> String {
+    let names = match &e.probe.cert_request {
+        Some(r) if !r.ca_names.is_empty() => &r.ca_names,
+        _ => &e.handshake.ca_hints,
+    };
+    if names.is_empty() {
+        "no acceptable CAs named".to_owned()
+    } else {
+        format!("acceptable CAs: {}", names.join(" | "))
+    }
+}
+
+fn negotiated(h: &HandshakeFacts) -> String {
+    [h.version.as_deref(), h.suite.as_deref(), h.group.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// HTTP-VERSION: the server answers `GET /` with HTTP/1.1.
+pub fn check_http(h: &HandshakeFacts) -> Finding {
+    let rule = RuleId::HttpVersion;
+    match (&h.http, &h.outcome) {
+        (Some(http), _) if http.version == "HTTP/1.1" => Finding::pass(
+            rule,
+            format!("HTTP/1.1 request answered {} {}", http.version, http.status),
+        ),
+        (Some(http), _) => Finding::fail(
+            rule,
+            format!(
+                "an HTTP/1.1 request was answered in {} (status {})",
+                http.version, http.status
+            ),
+        )
+        .with_remedy("Serve HTTP/1.1 on the endpoint."),
+        (None, HandshakeOutcome::HttpFailed(err)) => {
+            Finding::error(rule, format!("no HTTP answer: {err}"))
+        }
+        (None, HandshakeOutcome::RejectedAfterHandshake(_)) => Finding::skip(
+            rule,
+            "no HTTP exchange: the server refused the client certificate first",
+        ),
+        (None, _) => Finding::skip(rule, "no HTTP exchange: the TLS handshake failed"),
+    }
+}
+
+/// The endpoint's subject: summary lines and the five TLS findings.
+pub fn endpoint_subject(e: &EndpointFacts, profile: &RegisterProfile) -> Subject {
+    let mut s = Subject::new(ROLE, e.endpoint.clone());
+    s.summary = summary(e);
+    s.findings = vec![
+        check_version(&e.probe, profile),
+        check_forward_secrecy(&e.probe),
+        check_strength(&e.probe, profile),
+        check_mutual(e),
+        check_http(&e.handshake),
+    ];
+    s
+}
+
+fn summary(e: &EndpointFacts) -> Vec<(String, String)> {
+    let p = &e.probe;
+    let mut out: Vec<(String, String)> = Vec::new();
+    let accepted: Vec<String> = p
+        .versions
+        .iter()
+        .filter(|v| v.accepted())
+        .map(|v| v.version.to_string())
+        .collect();
+    out.push((
+        "Versions".into(),
+        if accepted.is_empty() {
+            "none".into()
+        } else {
+            accepted.join(", ")
+        },
+    ));
+    for v in &p.versions {
+        for id in &v.suites {
+            let text = Suite::by_id(*id).map_or_else(|| Suite::name_of(*id), |s| s.describe());
+            out.push((v.version.to_string(), text));
+        }
+        match v.server_order {
+            Some(true) => out.push((
+                v.version.to_string(),
+                "(listed in the server's order of preference)".into(),
+            )),
+            Some(false) => out.push((
+                v.version.to_string(),
+                "(the server follows the client's order; listed as chosen)".into(),
+            )),
+            None => {}
+        }
+        if let Some(err) = &v.error {
+            out.push((v.version.to_string(), format!("enumeration stopped: {err}")));
+        }
+    }
+    if !p.groups.is_empty() || p.groups_error.is_some() {
+        let from = p
+            .groups_from
+            .map(|v| format!(" (from {v})"))
+            .unwrap_or_default();
+        let mut text = p
+            .groups
+            .iter()
+            .map(|g| group_name(*g))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if let Some(err) = &p.groups_error {
+            text.push_str(&format!(" (enumeration stopped: {err})"));
+        }
+        out.push((format!("Groups{from}"), text));
+    }
+    for kx in p.key_exchanges.iter().filter(|k| k.dh_bits.is_some()) {
+        if let Some(bits) = kx.dh_bits {
+            out.push((
+                "DH".into(),
+                format!(
+                    "{bits}-bit prime with {} {}",
+                    kx.version,
+                    Suite::name_of(kx.suite)
+                ),
+            ));
+        }
+    }
+    out.push((
+        "Client certificate".into(),
+        if e.asks_for_client_cert() {
+            format!("requested; {}", ca_text(e))
+        } else {
+            "not requested".into()
+        },
+    ));
+    let h = &e.handshake;
+    let who = h
+        .client_cert
+        .as_deref()
+        .map_or("without a client certificate".to_owned(), |s| {
+            format!("as {s}")
+        });
+    let result = match &h.outcome {
+        HandshakeOutcome::Completed => "completed".to_owned(),
+        HandshakeOutcome::FailedInHandshake(err) => format!("failed: {err}"),
+        HandshakeOutcome::RejectedAfterHandshake(err) => {
+            format!("rejected after the handshake: {err}")
+        }
+        HandshakeOutcome::HttpFailed(err) => format!("completed; HTTP failed: {err}"),
+    };
+    let mut line = format!("{who}: {result}");
+    let neg = negotiated(h);
+    if !neg.is_empty() {
+        line.push_str(&format!(" ({neg})"));
+    }
+    if let Some(http) = &h.http {
+        line.push_str(&format!("; {} {}", http.version, http.status));
+    }
+    out.push(("Handshake".into(), line));
+    if let Some(trust) = &h.trust {
+        out.push((
+            "Trust".into(),
+            match trust {
+                Ok(()) => "chain verifies to --trust".to_owned(),
+                Err(e) => format!("chain does not verify to --trust: {e}"),
+            },
+        ));
+    }
+    out.push((
+        "Connections".into(),
+        format!("{} (probe) + 1 (handshake)", p.connections),
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,539 @@
+//! `tilicheck message …`: read a report strictly, judge it, sign it, verify tokens.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::checks::cert::CertCheck;
+use crate::checks::identity::{ExpectedIds, Purpose};
+use crate::checks::message::{
+    MessageInput, TokenRole, message_subject, token_subject, unreadable_message,
+};
+use crate::cli::{
+    GlobalArgs, MessageCommand, MessageGenerateArgs, MessageKindArgs, MessageSignArgs,
+    MessageSplitArgs, MessageValidateArgs, MessageVerifyArgs,
+};
+use crate::commands::cert::LoadedCert;
+use crate::commands::{CommandError, check_time, emit_report, write_atomically, write_output};
+use crate::findings::{Finding, Report, Status, Subject};
+use crate::identity::BusinessId;
+use crate::message::finnish_ids::is_uuid_v4;
+use crate::message::jws::{self, SigningKey};
+use crate::message::kind::{self, Category, Classified, Kind};
+use crate::message::parse::{self, ParseError};
+use crate::message::request::{self, RequestParts};
+use crate::pki::facts::CertificateFacts;
+use crate::pki::load;
+use crate::profile::{RegisterProfile, RuleId};
+use crate::render::Format;
+use crate::secret::PasswordSource;
+
+pub fn run(cmd: &MessageCommand, g: &GlobalArgs) -> Result<u8, CommandError> {
+    if matches!(g.format, Format::Csv | Format::Html) {
+        return Err(CommandError::Usage(
+            "--format csv and html are available for audit; use text or json for message".into(),
+        ));
+    }
+    match cmd {
+        MessageCommand::Validate(a) => emit_report(&validate(a, g)?, g),
+        MessageCommand::Sign(a) => sign(a, g),
+        MessageCommand::Verify(a) => emit_report(&verify(a, g)?, g),
+        MessageCommand::Split(a) => split(a, g),
+        MessageCommand::Generate(a) => generate(a, g),
+    }
+}
+
+/// A report file read and parsed; a parse failure is a finding, not an abort.
+struct ReadReport {
+    text: String,
+    parsed: Result<Value, ParseError>,
+}
+
+fn read_report(path: &Path, profile: &RegisterProfile) -> Result<ReadReport, CommandError> {
+    let limit = parse::read_limit(profile.max_message_bytes.value);
+    let bytes = parse::read_bounded(path, limit)
+        .map_err(|e| CommandError::Input(format!("{}: {e}", path.display())))?;
+    let parsed = parse::parse_bytes(&bytes);
+    let text = String::from_utf8(bytes).unwrap_or_default();
+    Ok(ReadReport { text, parsed })
+}
+
+fn category(n: Option<u8>) -> Option<Category> {
+    n.and_then(Category::from_number)
+}
+
+fn classify(report: &Value, profile: &RegisterProfile, k: &MessageKindArgs) -> Classified {
+    kind::classify(report, profile.message, k.kind, category(k.category))
+}
+
+/// The body token's length with a signature of `signature_bytes` and a 9-character sub.
+fn estimated_jwt_len(
+    profile: &RegisterProfile,
+    c: &Classified,
+    text: &str,
+    report: &Value,
+    signature_bytes: usize,
+) -> usize {
+    let placeholder = "1234567-8";
+    let (_, body) = jws::claims(
+        profile.message.claims.value,
+        c.kind,
+        placeholder,
+        placeholder,
+        text,
+        report,
+    );
+    jws::compact_len(&body, signature_bytes)
+}
+
+fn validate(a: &MessageValidateArgs, g: &GlobalArgs) -> Result<Report, CommandError> {
+    let profile = g.interface.profile();
+    let input = a.file.display().to_string();
+    let read = read_report(&a.file, profile)?;
+    let mut report = Report::new("message validate", g.interface, check_time(g));
+    let subject = match &read.parsed {
+        Err(e) => unreadable_message(&input, e),
+        Ok(value) => {
+            let c = classify(value, profile, &a.kind);
+            let signature_bytes = (profile.min_rsa_bits.value / 8) as usize;
+            let jwt_len = estimated_jwt_len(profile, &c, &read.text, value, signature_bytes);
+            let basis = format!(
+                "estimated for an RSA-{} signature and a 9-character sub",
+                profile.min_rsa_bits.value
+            );
+            message_subject(
+                &input,
+                &MessageInput {
+                    report: value,
+                    classified: &c,
+                    expected_sender: a.business_id.as_ref(),
+                    jwt_len,
+                    jwt_len_basis: &basis,
+                    profile,
+                },
+            )
+        }
+    };
+    report.subjects.push(subject);
+    Ok(report)
+}
+
+fn has_fail(s: &Subject) -> bool {
+    s.findings
+        .iter()
+        .any(|f| matches!(f.status, Status::Fail | Status::Error))
+}
+
+fn sign(a: &MessageSignArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
+    let profile = g.interface.profile();
+    let at = check_time(g);
+    let input = a.file.display().to_string();
+    let correlation_id = match &a.correlation_id {
+        Some(id) if is_uuid_v4(id) => id.clone(),
+        Some(id) => {
+            return Err(CommandError::Usage(format!(
+                "--correlation-id {id:?} is not a UUIDv4 (lower-case, hyphenated, version 4)"
+            )));
+        }
+        None => uuid::Uuid::new_v4().hyphenated().to_string(),
+    };
+    let password = a.password.source();
+    let cert = LoadedCert::load(&a.cert, Some(&a.key), &password)?;
+    let key = load::read_private_key(&a.key, &password)
+        .map_err(|e| CommandError::Input(e.to_string()))?;
+    let read = read_report(&a.file, profile)?;
+    let mut report = Report::new("message sign", g.interface, at);
+
+    // The certificate must be fit for signing, or the register rejects every token.
+    let cert_subject = CertCheck {
+        facts: &cert.facts,
+        key: &cert.key,
+        purpose: Purpose::Signing,
+        expected: ExpectedIds {
+            supplier: a.business_id,
+            service_centre: None,
+        },
+        at,
+        profile,
+    }
+    .subject(&a.cert.display().to_string());
+    let cert_ok = !has_fail(&cert_subject);
+    report.subjects.push(cert_subject);
+
+    let value = match &read.parsed {
+        Ok(v) => v,
+        Err(e) => {
+            report.subjects.push(unreadable_message(&input, e));
+            return refuse(&report, g);
+        }
+    };
+    let c = classify(value, profile, &a.kind);
+    let sub = signing_subject(&cert.facts).ok_or_else(|| {
+        CommandError::Input(format!(
+            "{}: the certificate's subject has no serialNumber or organizationIdentifier to put in sub",
+            a.cert.display()
+        ))
+    })?;
+    let sender = value
+        .get("senderBusinessId")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or_else(|| a.business_id.map(|b| b.business_id_form()))
+        .unwrap_or_else(|| sub.clone());
+    let (auth_claims, body_claims) = jws::claims(
+        profile.message.claims.value,
+        c.kind,
+        &sub,
+        &sender,
+        &read.text,
+        value,
+    );
+    let signing_key = SigningKey::from_private_key(&key.der)
+        .map_err(|e| CommandError::Input(format!("{}: {e}", a.key.display())))?;
+    let tokens = jws::sign(&signing_key, &auth_claims, &body_claims)
+        .map_err(|e| CommandError::Input(format!("{}: {e}", a.key.display())))?;
+
+    let message = message_subject(
+        &input,
+        &MessageInput {
+            report: value,
+            classified: &c,
+            expected_sender: a.business_id.as_ref(),
+            jwt_len: tokens.body.len(),
+            jwt_len_basis: "measured: the signed body token",
+            profile,
+        },
+    );
+    let message_ok = !has_fail(&message);
+    report.subjects.push(message);
+    if !(cert_ok && message_ok) {
+        return refuse(&report, g);
+    }
+
+    let parts = RequestParts {
+        host: &a.host,
+        path: c.endpoint(profile.message),
+        content_type: profile.message.content_type.value,
+        correlation_id: &correlation_id,
+        tokens: &tokens,
+    };
+    if let Some(path) = &a.request {
+        write_atomically(path, request::http_request(&parts).as_bytes()).map_err(|e| {
+            CommandError::Input(format!("{}: cannot write request: {e}", path.display()))
+        })?;
+        eprintln!(
+            "tilicheck: wrote {} (POST {}, X-Correlation-ID {correlation_id})",
+            path.display(),
+            parts.path
+        );
+    }
+    let out = if a.curl {
+        request::curl_command(&parts)
+    } else if a.request.is_some() {
+        String::new()
+    } else {
+        match g.format {
+            Format::Json => {
+                let doc = serde_json::json!({
+                    "endpoint": parts.path,
+                    "correlation_id": correlation_id,
+                    "authorization": format!("Bearer {}", tokens.authorization),
+                    "body": tokens.body,
+                });
+                format!("{doc:#}\n")
+            }
+            // Csv and Html were refused in `run`.
+            Format::Text | Format::Csv | Format::Html => format!(
+                "Authorization: Bearer {}\n\n{}\n",
+                tokens.authorization, tokens.body
+            ),
+        }
+    };
+    if !out.is_empty() {
+        write_output(g.output.as_deref(), &out)?;
+    }
+    Ok(0)
+}
+
+/// Print why nothing was signed; the exit code is the report's (1 for a failure).
+fn refuse(report: &Report, g: &GlobalArgs) -> Result<u8, CommandError> {
+    eprintln!(
+        "tilicheck: not signed: the certificate or the message would be rejected (see the report)"
+    );
+    emit_report(report, g).map(|code| code.max(1))
+}
+
+/// `sub` is the certificate's subject serialNumber as written (an eIDAS certificate without
+/// one: its organizationIdentifier).
+fn signing_subject(cert: &CertificateFacts) -> Option<String> {
+    cert.subject_serial_numbers
+        .first()
+        .or_else(|| cert.organization_identifiers.first())
+        .cloned()
+}
+
+fn verify(a: &MessageVerifyArgs, g: &GlobalArgs) -> Result<Report, CommandError> {
+    let profile = g.interface.profile();
+    let at = check_time(g);
+    let cert_file = load::read_certificates(&a.cert, &PasswordSource::None)
+        .map_err(|e| CommandError::Input(e.to_string()))?;
+    let der = cert_file.certificates.first().ok_or_else(|| {
+        CommandError::Input(format!(
+            "{}: holds no certificate (a private key where the certificate belongs?)",
+            a.cert.display()
+        ))
+    })?;
+    let cert = CertificateFacts::from_der(der)
+        .map_err(|e| CommandError::Input(format!("{}: {e}", a.cert.display())))?;
+    // Tokens are base64 of the message: room for 4/3 of the limit and the header.
+    let limit = parse::read_limit(profile.max_message_bytes.value) * 2;
+    let read_text = |path: &Path| -> Result<String, CommandError> {
+        let bytes = parse::read_bounded(path, limit)
+            .map_err(|e| CommandError::Input(format!("{}: {e}", path.display())))?;
+        parse::utf8(&bytes)
+            .map(str::to_owned)
+            .map_err(|e| CommandError::Input(format!("{}: {e}", path.display())))
+    };
+    let mut report = Report::new("message verify", g.interface, at);
+    let (auth, body, input, request_subject) = match (&a.request, &a.authorization, &a.body) {
+        (Some(path), _, _) => {
+            let text = read_text(path)?;
+            let req = request::parse_request(&text)
+                .map_err(|e| CommandError::Input(format!("{}: {e}", path.display())))?;
+            let auth = req.bearer().map(str::to_owned).ok_or_else(|| {
+                CommandError::Input(format!(
+                    "{}: has no Authorization: Bearer header",
+                    path.display()
+                ))
+            })?;
+            let input = path.display().to_string();
+            let subject = request_subject_of(&req, &input);
+            (auth, req.body, input, Some((subject, req.path)))
+        }
+        (None, Some(auth), Some(body_path)) => {
+            let auth = match auth.strip_prefix('@') {
+                Some(file) => read_text(Path::new(file))?,
+                None => auth.clone(),
+            };
+            let auth = auth.trim().trim_start_matches("Bearer ").to_owned();
+            let body = read_text(body_path)?;
+            (auth, body, body_path.display().to_string(), None)
+        }
+        _ => {
+            return Err(CommandError::Usage(
+                "give --request FILE, or --authorization TOKEN with --body FILE".into(),
+            ));
+        }
+    };
+    let auth_token = jws::decode(&auth);
+    let body_token = jws::decode(&body);
+    report.subjects.push(token_subject(
+        TokenRole::Authorization,
+        &input,
+        auth_token.as_ref(),
+        &cert,
+        profile,
+    ));
+    report.subjects.push(token_subject(
+        TokenRole::Body,
+        &input,
+        body_token.as_ref(),
+        &cert,
+        profile,
+    ));
+    if let Ok(t) = &body_token
+        && let Some(s) = message_from_body(t, &input, profile, a)
+    {
+        report.subjects.push(s);
+    }
+    if let Some((mut subject, path)) = request_subject {
+        if let Ok(t) = &body_token
+            && let Some(kind) = Kind::CLAIMS
+                .into_iter()
+                .find(|c| t.payload.contains_key(*c))
+                .and_then(Kind::from_claim)
+        {
+            subject
+                .findings
+                .push(endpoint_finding(&path, kind, t, profile, a));
+        }
+        report.subjects.push(subject);
+    }
+    Ok(report)
+}
+
+fn request_subject_of(req: &request::ParsedRequest, input: &str) -> Subject {
+    let mut s = Subject::new("request", input);
+    s.summary.push((
+        "Request".into(),
+        format!("{} {} {}", req.method, req.path, req.version),
+    ));
+    s.findings.push(if req.version == "HTTP/1.1" {
+        Finding::pass(RuleId::HttpVersion, "request line says HTTP/1.1")
+    } else {
+        Finding::fail(
+            RuleId::HttpVersion,
+            format!(
+                "request line says {}; the interface uses HTTP/1.1 only",
+                req.version
+            ),
+        )
+    });
+    s.findings.push(match req.header("x-correlation-id") {
+        Some(id) if is_uuid_v4(id) => Finding::pass(
+            RuleId::SendSequential,
+            format!("X-Correlation-ID {id} is a UUIDv4"),
+        ),
+        Some(id) => Finding::fail(
+            RuleId::SendSequential,
+            format!("X-Correlation-ID {id:?} is not a UUIDv4"),
+        ),
+        None => Finding::warn(
+            RuleId::SendSequential,
+            "no X-Correlation-ID: the register makes one up, and you cannot later name this message in a disputable or incorrect report",
+        ),
+    });
+    if req.method != "POST" {
+        s.findings.push(Finding::fail(
+            RuleId::HttpVersion,
+            format!(
+                "method {}; the interface takes POST only (405 otherwise)",
+                req.method
+            ),
+        ));
+    }
+    s
+}
+
+fn endpoint_finding(
+    path: &str,
+    kind: Kind,
+    body: &jws::DecodedToken,
+    profile: &RegisterProfile,
+    a: &MessageVerifyArgs,
+) -> Finding {
+    let report = body
+        .payload
+        .get(kind.claim())
+        .cloned()
+        .unwrap_or(Value::Null);
+    let c = kind::classify(&report, profile.message, Some(kind), category(a.category));
+    let expected = c.endpoint(profile.message);
+    if path.ends_with(expected) {
+        Finding::pass(
+            RuleId::JwsClaims,
+            format!("{} is sent to {expected}", kind.claim()),
+        )
+    } else {
+        Finding::fail(
+            RuleId::JwsClaims,
+            format!(
+                "{} is sent to {path}; it belongs at {expected}",
+                kind.claim()
+            ),
+        )
+    }
+}
+
+/// The report inside the body token, judged like `message validate` would.
+fn message_from_body(
+    t: &jws::DecodedToken,
+    input: &str,
+    profile: &RegisterProfile,
+    a: &MessageVerifyArgs,
+) -> Option<Subject> {
+    let (claim, v) = Kind::CLAIMS
+        .into_iter()
+        .find_map(|c| t.payload.get(c).map(|v| (c, v)))?;
+    let kind = Kind::from_claim(claim)?;
+    let name = format!("{input} ({claim})");
+    let parsed;
+    let (text, value) = match v {
+        Value::String(s) => match parse::parse_strict(s) {
+            Ok(p) => {
+                parsed = p;
+                (s.as_str(), &parsed)
+            }
+            Err(e) => return Some(unreadable_message(&name, &e)),
+        },
+        other => ("", other),
+    };
+    let c = kind::classify(value, profile.message, Some(kind), category(a.category));
+    Some(message_subject(
+        &name,
+        &MessageInput {
+            report: value,
+            classified: &c,
+            expected_sender: a.business_id.as_ref(),
+            jwt_len: t.len,
+            jwt_len_basis: if text.is_empty() {
+                "measured: the body token"
+            } else {
+                "measured: the body token (report as a string)"
+            },
+            profile,
+        },
+    ))
+}
+
+fn generate(a: &MessageGenerateArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
+    const MAX_RECORDS: usize = 10_000_000;
+    if a.records > MAX_RECORDS {
+        return Err(CommandError::Usage(format!(
+            "--records {} is more than {MAX_RECORDS}",
+            a.records
+        )));
+    }
+    let sender = a.business_id.map(|b: BusinessId| b.business_id_form());
+    let value = crate::message::generate::report(
+        a.records,
+        a.seed,
+        sender.as_deref(),
+        g.interface.profile().message,
+    );
+    let text = serde_json::to_string_pretty(&value)
+        .map_err(|e| CommandError::Input(format!("cannot serialise the report: {e}")))?;
+    write_output(g.output.as_deref(), &format!("{text}\n"))?;
+    Ok(0)
+}
+
+fn split(a: &MessageSplitArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
+    let profile = g.interface.profile();
+    let summary = crate::message::split::split(&a.file, &a.out, profile)
+        .map_err(|e| CommandError::Input(e.to_string()))?;
+    let [lp, cu, ac, sd] = summary.records;
+    let first = summary
+        .parts
+        .first()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let last = summary
+        .parts
+        .last()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    if g.format == Format::Json {
+        let doc = serde_json::json!({
+            "parts": summary.parts.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "records": {"legalPersons": lp, "customers": cu, "accounts": ac, "safetyDepositBoxes": sd},
+            "largest_jwt_bytes": summary.largest_jwt,
+            "limit_bytes": profile.max_message_bytes.value,
+            "input_bytes": summary.input_bytes,
+        });
+        write_output(g.output.as_deref(), &format!("{doc:#}\n"))?;
+        return Ok(0);
+    }
+    let text = format!(
+        "{n} message(s) written: {first} … {last}\n\
+         records: {lp} legal persons, {cu} customers, {ac} accounts, {sd} safety-deposit boxes\n\
+         largest message: {largest} bytes in JWT form (limit {limit}; sized for a sub of up to {sub} characters and an RSA-{bits} signature)\n\
+         send them in order, each after the previous one was answered 200\n",
+        n = summary.parts.len(),
+        largest = summary.largest_jwt,
+        limit = profile.max_message_bytes.value,
+        sub = crate::message::split::SUB_BUDGET,
+        bits = crate::message::split::SIGNATURE_BUDGET * 8,
+    );
+    write_output(g.output.as_deref(), &text)?;
+    Ok(0)
+}

@@ -1,0 +1,106 @@
+//! Chain and revocation for any command that has a certificate: build the trust store from
+//! the options, build and validate the path, ask the revocation sources, and turn the facts
+//! into CERT-ISSUER and CERT-REVOCATION findings. The TLS commands call
+//! [`chain_and_revocation_findings`] on the certificate an endpoint presented.
+
+use rustls_pki_types::CertificateDer;
+use time::OffsetDateTime;
+
+use crate::checks::chain::{self as chain_checks, Expect};
+use crate::cli::TrustArgs;
+use crate::commands::CommandError;
+use crate::findings::Finding;
+use crate::net::http;
+use crate::pki::chain::{self, ChainInput, Usage};
+use crate::pki::facts::CertificateFacts;
+use crate::pki::revocation::{self, cache};
+use crate::pki::trust::TrustStore;
+use crate::pki::trusted_list;
+use crate::profile::RegisterProfile;
+
+/// What the options decided, ready to use for any number of certificates.
+#[derive(Clone, Debug)]
+pub struct TrustContext {
+    pub store: TrustStore,
+    pub revocation: revocation::Options,
+    /// Limits for caIssuers downloads; None when offline.
+    pub online: Option<http::Limits>,
+}
+
+impl TrustContext {
+    pub fn from_args(
+        args: &TrustArgs,
+        at: OffsetDateTime,
+        profile: &RegisterProfile,
+    ) -> Result<Self, CommandError> {
+        let mut store = TrustStore::with_files(&args.trust, &args.trust_only)
+            .map_err(|e| CommandError::Input(e.to_string()))?;
+        if let Some(path) = &args.trusted_list {
+            let list =
+                trusted_list::load(path, at).map_err(|e| CommandError::Input(e.to_string()))?;
+            store.add_trusted_list(&list);
+        }
+        let limits = http::Limits {
+            connect_timeout: args.net.connect_timeout,
+            total_timeout: args.net_timeout,
+            max_body: args.max_download,
+            ..http::Limits::default()
+        };
+        Ok(TrustContext {
+            store,
+            revocation: revocation::Options {
+                mode: args.revocation,
+                offline: args.offline,
+                limits,
+                cache_dir: args.crl_cache.clone().or_else(cache::default_dir),
+                at,
+                grace_secs: profile.revocation_grace_secs.value,
+            },
+            online: (!args.offline).then_some(limits),
+        })
+    }
+
+    /// Trust `anchors` only, check revocation offline-style (skip): what `tilicheck demo` uses.
+    pub fn offline_with(store: TrustStore, at: OffsetDateTime) -> Self {
+        TrustContext {
+            store,
+            revocation: revocation::Options {
+                mode: revocation::Mode::Auto,
+                offline: true,
+                limits: http::Limits::default(),
+                cache_dir: None,
+                at,
+                grace_secs: 0,
+            },
+            online: None,
+        }
+    }
+}
+
+/// CERT-ISSUER and CERT-REVOCATION for `leaf` (with the certificates supplied alongside it),
+/// and the summary lines showing the path.
+pub fn chain_and_revocation_findings(
+    leaf: &CertificateDer<'static>,
+    supplied: &[CertificateDer<'static>],
+    facts: &CertificateFacts,
+    expect: Expect,
+    usage: Usage,
+    ctx: &TrustContext,
+    profile: &RegisterProfile,
+) -> (Vec<(String, String)>, Vec<Finding>) {
+    let path = chain::build(&ChainInput {
+        leaf,
+        supplied,
+        trust: &ctx.store,
+        at: ctx.revocation.at,
+        usage,
+        online: ctx.online.as_ref(),
+        profile,
+    });
+    let answers = revocation::check_path(&path, &ctx.revocation);
+    let findings = vec![
+        chain_checks::check_issuer(&path, facts, expect, profile),
+        chain_checks::check_revocation(&answers, ctx.revocation.mode),
+    ];
+    (chain_checks::path_summary(&path), findings)
+}

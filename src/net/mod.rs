@@ -1,0 +1,3 @@
+//! Network access: the bounded HTTP client revocation and AIA downloads use.
+
+pub mod http;

@@ -1,0 +1,351 @@
+//! A real handshake with rustls (aws-lc-rs): with the user's client certificate, what the
+//! server negotiates, whether it asks for a certificate, its chain, and one HTTP/1.1 request.
+//! The server's chain is recorded and the handshake allowed to continue whatever it holds:
+//! judging the chain is the certificate checks' job, and a report needs the rest either way.
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
+use rustls::crypto::{CryptoProvider, aws_lc_rs};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::sign::CertifiedKey;
+use rustls::{DigitallySignedStruct, SignatureScheme};
+
+use crate::tls::facts::{HandshakeFacts, HandshakeOutcome, HttpFacts};
+use crate::tls::probe::{ProbeError, Target, dn_text};
+
+/// Longest HTTP status line read before giving up.
+const MAX_STATUS_LINE: usize = 8192;
+
+/// The user's client certificate chain and key, loaded.
+pub struct ClientIdentity {
+    pub chain: Vec<CertificateDer<'static>>,
+    pub key: PrivateKeyDer<'static>,
+    /// The certificate's subject, for reports.
+    pub subject: String,
+}
+
+/// Why the handshake could not even start. A handshake that starts and fails is a fact
+/// ([`HandshakeOutcome::FailedInHandshake`]), not an error.
+#[derive(Debug, thiserror::Error)]
+pub enum HandshakeError {
+    #[error("the client key cannot be used: {0}")]
+    Key(String),
+    #[error("the trust anchors cannot be used: {0}")]
+    Trust(String),
+    #[error("TLS configuration: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Connect(#[from] ProbeError),
+}
+
+/// Classical groups only: with prefer-post-quantum rustls would offer X25519MLKEM768 first,
+/// and the report should show what a plain TLS client gets.
+fn provider() -> CryptoProvider {
+    CryptoProvider {
+        kx_groups: vec![
+            aws_lc_rs::kx_group::X25519,
+            aws_lc_rs::kx_group::SECP256R1,
+            aws_lc_rs::kx_group::SECP384R1,
+        ],
+        ..aws_lc_rs::default_provider()
+    }
+}
+
+/// Run the handshake and one `GET /`.
+pub fn handshake(
+    target: &Target,
+    identity: Option<&ClientIdentity>,
+    trust: &[CertificateDer<'static>],
+) -> Result<HandshakeFacts, HandshakeError> {
+    let provider = Arc::new(provider());
+    let key = match identity {
+        Some(id) => Some(Arc::new(
+            CertifiedKey::from_der(id.chain.clone(), id.key.clone_key(), &provider)
+                .map_err(|e| HandshakeError::Key(e.to_string()))?,
+        )),
+        None => None,
+    };
+    let webpki = if trust.is_empty() {
+        None
+    } else {
+        let mut roots = rustls::RootCertStore::empty();
+        for c in trust {
+            roots
+                .add(c.clone())
+                .map_err(|e| HandshakeError::Trust(e.to_string()))?;
+        }
+        Some(
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                .build()
+                .map_err(|e| HandshakeError::Trust(e.to_string()))?,
+        )
+    };
+    let verifier = Arc::new(Recorder {
+        provider: provider.clone(),
+        webpki,
+        seen: Mutex::new(None),
+    });
+    let resolver = Arc::new(ClientCert {
+        key,
+        asked: Mutex::new(None),
+    });
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(rustls::ALL_VERSIONS)
+        .map_err(|e| HandshakeError::Config(e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier.clone())
+        .with_client_cert_resolver(resolver.clone());
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let name = target.sni.clone().unwrap_or_else(|| target.host.clone());
+    let name = ServerName::try_from(
+        name.trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+    )
+    .map_err(|e| HandshakeError::Config(format!("{name}: {e}")))?;
+    let conn = rustls::ClientConnection::new(Arc::new(config), name)
+        .map_err(|e| HandshakeError::Config(e.to_string()))?;
+
+    let tcp = target.connect()?;
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    let mut facts = HandshakeFacts {
+        client_cert: identity.map(|i| i.subject.clone()),
+        client_chain_len: identity.map_or(0, |i| i.chain.len()),
+        version: None,
+        suite: None,
+        group: None,
+        cert_requested: false,
+        ca_hints: Vec::new(),
+        outcome: HandshakeOutcome::Completed,
+        http: None,
+        chain: Vec::new(),
+        trust: None,
+    };
+    let mut handshake_error = None;
+    while tls.conn.is_handshaking() {
+        if let Err(e) = tls.conn.complete_io(&mut tls.sock) {
+            handshake_error = Some(describe(&e));
+            break;
+        }
+    }
+    if handshake_error.is_none() {
+        facts.version = tls
+            .conn
+            .protocol_version()
+            .map(|v| version_name(v).to_owned());
+        facts.suite = tls
+            .conn
+            .negotiated_cipher_suite()
+            .map(|s| format!("{:?}", s.suite()));
+        facts.group = tls
+            .conn
+            .negotiated_key_exchange_group()
+            .map(|g| format!("{:?}", g.name()));
+        facts.outcome = http_exchange(&mut tls, target, &mut facts.http);
+    }
+    if let Ok(mut asked) = resolver.asked.lock()
+        && let Some(hints) = asked.take()
+    {
+        facts.cert_requested = true;
+        facts.ca_hints = hints.iter().map(|h| dn_text(h)).collect();
+    }
+    if let Ok(mut seen) = verifier.seen.lock()
+        && let Some((chain, trust)) = seen.take()
+    {
+        facts.chain = chain;
+        facts.trust = trust;
+    }
+    if let Some(e) = handshake_error {
+        facts.outcome = HandshakeOutcome::FailedInHandshake(e);
+    }
+    Ok(facts)
+}
+
+fn version_name(v: rustls::ProtocolVersion) -> &'static str {
+    match v {
+        rustls::ProtocolVersion::TLSv1_3 => "TLS 1.3",
+        rustls::ProtocolVersion::TLSv1_2 => "TLS 1.2",
+        _ => "other",
+    }
+}
+
+/// One `GET /` and its status line. A TLS 1.3 server rejects a client certificate only after
+/// the client has finished, so the rejection shows here, as an alert on the first read.
+fn http_exchange(
+    tls: &mut rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream>,
+    target: &Target,
+    http: &mut Option<HttpFacts>,
+) -> HandshakeOutcome {
+    // The Host header names what the certificate should: the SNI name when there is one.
+    let host = match &target.sni {
+        Some(name) if target.port == 443 => name.clone(),
+        Some(name) => format!("{name}:{}", target.port),
+        None => target.endpoint(),
+    };
+    let request = format!(
+        "GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: tilicheck\r\nConnection: close\r\n\r\n"
+    );
+    if let Err(e) = tls.write_all(request.as_bytes()).and_then(|()| tls.flush()) {
+        return rejected_or_failed(&e);
+    }
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 2048];
+    while !got.contains(&b'\n') {
+        if got.len() > MAX_STATUS_LINE {
+            return HandshakeOutcome::HttpFailed(format!(
+                "no HTTP status line in the first {MAX_STATUS_LINE} bytes"
+            ));
+        }
+        match tls.read(&mut chunk) {
+            Ok(0) => {
+                return HandshakeOutcome::HttpFailed(
+                    "the server closed the connection without an HTTP answer".to_owned(),
+                );
+            }
+            Ok(n) => got.extend_from_slice(&chunk[..n]),
+            Err(e) => return rejected_or_failed(&e),
+        }
+    }
+    let line = got.split(|b| *b == b'\n').next().unwrap_or_default();
+    let line = String::from_utf8_lossy(line).trim_end().to_owned();
+    let mut parts = line.split(' ');
+    match (
+        parts.next(),
+        parts.next().and_then(|s| s.parse::<u16>().ok()),
+    ) {
+        (Some(version), Some(status)) if version.starts_with("HTTP/") => {
+            *http = Some(HttpFacts {
+                version: version.to_owned(),
+                status,
+            });
+            HandshakeOutcome::Completed
+        }
+        _ => HandshakeOutcome::HttpFailed(format!("not an HTTP status line: '{}'", clip(&line))),
+    }
+}
+
+fn clip(s: &str) -> String {
+    s.chars().take(60).collect()
+}
+
+fn rejected_or_failed(e: &std::io::Error) -> HandshakeOutcome {
+    let text = describe(e);
+    match tls_error(e) {
+        Some(rustls::Error::AlertReceived(_)) => HandshakeOutcome::RejectedAfterHandshake(text),
+        _ => HandshakeOutcome::HttpFailed(text),
+    }
+}
+
+fn tls_error(e: &std::io::Error) -> Option<&rustls::Error> {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+}
+
+fn describe(e: &std::io::Error) -> String {
+    match tls_error(e) {
+        Some(rustls::Error::AlertReceived(alert)) => format!("the server sent alert {alert:?}"),
+        Some(other) => other.to_string(),
+        None if e.kind() == std::io::ErrorKind::WouldBlock
+            || e.kind() == std::io::ErrorKind::TimedOut =>
+        {
+            "no answer within the read timeout".to_owned()
+        }
+        None => e.to_string(),
+    }
+}
+
+/// Records the chain (and the WebPKI verdict when trust anchors were given), then lets the
+/// handshake go on. Handshake signatures are still verified.
+#[derive(Debug)]
+struct Recorder {
+    provider: Arc<CryptoProvider>,
+    webpki: Option<Arc<WebPkiServerVerifier>>,
+    #[allow(clippy::type_complexity)]
+    seen: Mutex<Option<(Vec<Vec<u8>>, Option<Result<(), String>>)>>,
+}
+
+impl ServerCertVerifier for Recorder {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verdict = self.webpki.as_ref().map(|v| {
+            v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        });
+        let chain = std::iter::once(end_entity)
+            .chain(intermediates)
+            .map(|c| c.as_ref().to_vec())
+            .collect();
+        if let Ok(mut seen) = self.seen.lock() {
+            *seen = Some((chain, verdict));
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// Offers the user's certificate (if any) and records that the server asked, with its hints.
+#[derive(Debug)]
+struct ClientCert {
+    key: Option<Arc<CertifiedKey>>,
+    asked: Mutex<Option<Vec<Vec<u8>>>>,
+}
+
+impl ResolvesClientCert for ClientCert {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        if let Ok(mut asked) = self.asked.lock() {
+            *asked = Some(root_hint_subjects.iter().map(|h| h.to_vec()).collect());
+        }
+        self.key.clone()
+    }
+
+    fn has_certs(&self) -> bool {
+        self.key.is_some()
+    }
+}

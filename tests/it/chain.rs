@@ -1,0 +1,295 @@
+//! CERT-ISSUER: path building and validation.
+
+use time::Duration as TimeDelta;
+
+use crate::netpki::{Ca, Reply, Urls, now, ok, write};
+use crate::revocation::{Setup, run_cert};
+use crate::support::tilicheck;
+
+#[test]
+fn a_good_path_passes_and_is_shown_subject_by_subject() {
+    let s = Setup::new();
+    let leaf = s.leaf("leaf", 0x1001, &Urls::default());
+    let (issuer, rev) = run_cert(&s, &leaf, &s.root_pem, &["--offline"]);
+    assert_eq!(issuer.status, "pass", "{issuer:?}");
+    assert!(
+        issuer.detail.contains("leaf ← TEST Issuing CA ← TEST Root"),
+        "{issuer:?}"
+    );
+    assert_eq!(rev.status, "skip");
+
+    let out = tilicheck()
+        .current_dir(s.dir.path())
+        .env_remove("TILICHECK_TRUST")
+        .arg("cert")
+        .arg(&leaf)
+        .arg("--chain")
+        .arg(&s.ca_pem)
+        .arg("--trust-only")
+        .arg(&s.root_pem)
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("↑ 1         C=FI, O=TEST PKI, CN=TEST Issuing CA (supplied chain)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Path ends at  trust anchor \"TEST Root\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_expired_intermediate_fails() {
+    let s = Setup::new();
+    let old = Ca::intermediate(
+        "TEST Old CA",
+        &s.root,
+        &Urls::default(),
+        now() - TimeDelta::days(400),
+        now() - TimeDelta::days(1),
+    );
+    let leaf = write(
+        s.dir.path(),
+        "leaf.pem",
+        old.leaf("leaf", 0x1001, &Urls::default()).pem().as_bytes(),
+    );
+    let chain = write(s.dir.path(), "old.pem", old.cert.pem().as_bytes());
+    let out = tilicheck()
+        .current_dir(s.dir.path())
+        .env_remove("TILICHECK_TRUST")
+        .arg("cert")
+        .arg(&leaf)
+        .arg("--chain")
+        .arg(&chain)
+        .arg("--trust-only")
+        .arg(&s.root_pem)
+        .args(["--purpose", "tls"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("FAIL") && l.contains("CERT-ISSUER")),
+        "{text}"
+    );
+    assert!(
+        text.contains("intermediate CA \"TEST Old CA\" expired on"),
+        "{text}"
+    );
+}
+
+#[test]
+fn no_path_to_any_anchor_fails_and_says_which_issuer_is_missing() {
+    let s = Setup::new();
+    let leaf = s.leaf("leaf", 0x1001, &Urls::default());
+    let stranger = Ca::root("TEST Unrelated Root");
+    let stranger_pem = write(s.dir.path(), "stranger.pem", stranger.cert.pem().as_bytes());
+    // Without the intermediate, and with an unrelated anchor.
+    let out = tilicheck()
+        .current_dir(s.dir.path())
+        .env_remove("TILICHECK_TRUST")
+        .arg("cert")
+        .arg(&leaf)
+        .arg("--trust-only")
+        .arg(&stranger_pem)
+        .args(["--purpose", "tls"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("no path to a trusted anchor"), "{text}");
+    assert!(text.contains("TEST Issuing CA"), "{text}");
+    // The intermediate given, the root still untrusted: the path ends at an untrusted root.
+    let (issuer, rev) = run_cert(&s, &leaf, &stranger_pem, &["--offline"]);
+    assert_eq!(issuer.status, "fail", "{issuer:?}");
+    assert!(
+        issuer.detail.contains("no path to a trusted anchor"),
+        "{issuer:?}"
+    );
+    assert_eq!(rev.status, "skip");
+}
+
+#[test]
+fn the_missing_intermediate_is_fetched_from_ca_issuers() {
+    let s = Setup::new();
+    s.server.route(
+        "/ca.crt",
+        Reply::Raw(ok(s.ca.cert.der(), "application/pkix-cert")),
+    );
+    let leaf = s.leaf(
+        "aia-leaf",
+        0x1001,
+        &Urls {
+            ca_issuers: Some(s.server.url("/ca.crt")),
+            ..Urls::default()
+        },
+    );
+    let out = tilicheck()
+        .current_dir(s.dir.path())
+        .env_remove("TILICHECK_TRUST")
+        .env_remove("TILICHECK_OFFLINE")
+        .arg("cert")
+        .arg(&leaf)
+        .arg("--trust-only")
+        .arg(&s.root_pem)
+        .args(["--purpose", "tls", "--revocation", "off"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines()
+            .any(|l| l.contains("PASS") && l.contains("CERT-ISSUER")),
+        "{text}"
+    );
+    assert!(text.contains("downloaded from http://127.0.0.1"), "{text}");
+}
+
+#[test]
+fn a_chain_ending_at_the_vrk_g2_root_says_exactly_that() {
+    // The bundled VRK G4 CA, checked as if it were the certificate: its issuer is the VRK G2
+    // root, which is not available.
+    let cert = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("pki-data/dvv/vrk-ca-for-service-providers-g4.pem");
+    let out = tilicheck()
+        .env_remove("TILICHECK_TRUST")
+        .arg("cert")
+        .arg(&cert)
+        .args(["--purpose", "tls", "--at", "2030-01-01"])
+        .output()
+        .expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("ends at \"VRK Gov. Root CA - G2\", which is not bundled"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_bad_trust_file_is_a_clear_input_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let junk = write(dir.path(), "junk.pem", b"not a certificate");
+    tilicheck()
+        .current_dir(dir.path())
+        .env_remove("TILICHECK_TRUST")
+        .arg("cert")
+        .arg(crate::support::fixture("supplier.pem"))
+        .arg("--trust")
+        .arg(&junk)
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("junk.pem"));
+}
+
+/// A one-service trusted list naming `ca_der` with `status` (granted or not), for the web.
+fn trusted_list(ca_der: &[u8], status: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<TrustServiceStatusList xmlns="http://uri.etsi.org/02231/v2#" TSLTag="http://uri.etsi.org/19612/TSLTag">
+ <SchemeInformation><SchemeTerritory>FI</SchemeTerritory></SchemeInformation>
+ <TrustServiceProviderList><TrustServiceProvider>
+  <TSPInformation><TSPName><Name xml:lang="en">TEST Qualified TSP</Name></TSPName></TSPInformation>
+  <TSPServices><TSPService><ServiceInformation>
+   <ServiceTypeIdentifier>http://uri.etsi.org/TrstSvc/Svctype/CA/QC</ServiceTypeIdentifier>
+   <ServiceName><Name xml:lang="en">TEST QWAC CA service</Name></ServiceName>
+   <ServiceDigitalIdentity><DigitalId><X509Certificate>{}</X509Certificate></DigitalId></ServiceDigitalIdentity>
+   <ServiceStatus>http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/{status}</ServiceStatus>
+   <StatusStartingTime>2016-07-01T00:00:00Z</StatusStartingTime>
+   <ServiceInformationExtensions><Extension Critical="true"><AdditionalServiceInformation>
+    <URI xml:lang="en">http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/ForWebSiteAuthentication</URI>
+   </AdditionalServiceInformation></Extension></ServiceInformationExtensions>
+  </ServiceInformation></TSPService></TSPServices>
+ </TrustServiceProvider></TrustServiceProviderList>
+</TrustServiceStatusList>"#,
+        tilicheck::pki::base64::encode(ca_der)
+    )
+}
+
+fn run_with_list(
+    s: &Setup,
+    leaf: &std::path::Path,
+    list: &std::path::Path,
+    command: &str,
+) -> String {
+    let out = tilicheck()
+        .current_dir(s.dir.path())
+        .env_remove("TILICHECK_TRUST")
+        .arg(command)
+        .arg(leaf)
+        .arg("--trusted-list")
+        .arg(list)
+        .args(["--revocation", "off"])
+        .output()
+        .expect("runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_qwac_issuer_granted_in_the_trusted_list_passes_and_says_the_list_is_unverified() {
+    let s = Setup::new();
+    let leaf = s.leaf("qwac", 0x1001, &Urls::default());
+    let list = write(
+        s.dir.path(),
+        "tl.xml",
+        trusted_list(s.ca.cert.der(), "granted").as_bytes(),
+    );
+    let text = run_with_list(&s, &leaf, &list, "cert");
+    let line = text
+        .lines()
+        .skip_while(|l| !l.contains("CERT-ISSUER"))
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(line.contains("PASS"), "{text}");
+    assert!(line.contains("TEST Qualified TSP"), "{line}");
+    assert!(line.contains("TEST QWAC CA service"), "{line}");
+    assert!(line.contains("XML signature was NOT verified"), "{line}");
+    // The register's certificate must be DVV's: a trusted-list route is refused.
+    let text = run_with_list(&s, &leaf, &list, "register-cert");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("FAIL") && l.contains("CERT-ISSUER")),
+        "{text}"
+    );
+    assert!(text.contains("not at DVV"), "{text}");
+}
+
+#[test]
+fn a_withdrawn_trusted_list_service_is_no_anchor() {
+    let s = Setup::new();
+    let leaf = s.leaf("qwac", 0x1001, &Urls::default());
+    let list = write(
+        s.dir.path(),
+        "tl.xml",
+        trusted_list(s.ca.cert.der(), "withdrawn").as_bytes(),
+    );
+    let text = run_with_list(&s, &leaf, &list, "cert");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("FAIL") && l.contains("CERT-ISSUER")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_trusted_list_that_is_not_one_is_an_input_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let list = write(
+        dir.path(),
+        "tl.xml",
+        b"<html><body>captive portal</body></html>",
+    );
+    tilicheck()
+        .current_dir(dir.path())
+        .arg("cert")
+        .arg(crate::support::fixture("supplier.pem"))
+        .arg("--trusted-list")
+        .arg(&list)
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains(
+            "not an ETSI TS 119 612 trusted list",
+        ));
+}
