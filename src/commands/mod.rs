@@ -9,10 +9,10 @@ pub mod message;
 pub mod pki;
 pub mod register;
 pub mod rules;
+pub mod serve;
 pub mod tls;
 pub mod trust;
 pub mod vero;
-pub mod serve;
 
 use std::io::Write;
 use std::path::Path;
