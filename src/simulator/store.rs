@@ -152,6 +152,8 @@ impl Store {
             // Checkpoint less often: pages rewritten by many commits (the records' index)
             // are copied to the database once per checkpoint instead of every few commits.
             conn.pragma_update(None, "wal_autocheckpoint", 8000)?;
+            // 32 MiB of page cache: the records' indexes stay in memory instead of being read back.
+            conn.pragma_update(None, "cache_size", -32768)?;
             conn.execute_batch(SCHEMA)?;
             Ok(conn)
         };
