@@ -70,6 +70,8 @@ pub enum Command {
     /// The Vero API / Incomes Register certificate: check it, create it, renew it.
     #[command(subcommand)]
     Vero(crate::vero::args::VeroCommand),
+    /// Run a local Account Register simulator (HTTPS with client certificates, on loopback).
+    Serve(ServeArgs),
 }
 
 /// Where a password comes from. Never from argv itself.
@@ -425,4 +427,54 @@ pub struct MessageGenerateArgs {
     /// senderBusinessId to put in the report (default: a generated one).
     #[arg(long, value_name = "ID")]
     pub business_id: Option<BusinessId>,
+}
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address for the register's HTTPS endpoint.
+    #[arg(long, default_value = "127.0.0.1:8443", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// Address for the read-only inspection page (loopback only).
+    #[arg(long, default_value = "127.0.0.1:8444", value_name = "ADDR")]
+    pub inspect: std::net::SocketAddr,
+    /// Do not serve the inspection page.
+    #[arg(long)]
+    pub no_inspect: bool,
+    /// Where the database (and, by default, the DEMO PKI) is kept.
+    #[arg(long, default_value = "tilicheck-serve", value_name = "DIR")]
+    pub data_dir: PathBuf,
+    /// The server certificate chain (PEM, leaf first, or PKCS#12); default: the DEMO register certificate.
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// The server certificate's private key.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// CA certificates that client certificates must chain to; default: the DEMO root.
+    #[arg(long, value_name = "FILE")]
+    pub trust: Option<PathBuf>,
+    /// A signing certificate delivered to Customs, or a directory of them (repeatable); only they may sign.
+    #[arg(long = "supplier", value_name = "CERT")]
+    pub suppliers: Vec<PathBuf>,
+    /// A service centre's business ID whose TLS certificate may send for the suppliers (repeatable).
+    #[arg(long = "service-centre", value_name = "ID")]
+    pub service_centres: Vec<BusinessId>,
+    /// Inject a fault: latency=200ms, fail-every=N, fail-fraction=0.1, drop-every=N, expired-cert (repeatable).
+    #[arg(long = "fault", value_name = "FAULT")]
+    pub faults: Vec<crate::simulator::faults::Fault>,
+    /// What to do with a request sent before the previous one from the same sender was answered (§3.6).
+    #[arg(long, value_enum, default_value = "warn")]
+    pub sequential: crate::simulator::SequentialPolicy,
+    /// Connections served at once.
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    pub max_connections: usize,
+    /// Seconds a keep-alive connection may sit idle.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub idle_timeout: u64,
+    /// Seconds for a handshake, for request headers, and (times 3) for a body.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub io_timeout: u64,
+    /// Print nothing per request.
+    #[arg(long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub password: PasswordArgs,
 }

@@ -9,6 +9,7 @@ pub mod message;
 pub mod pki;
 pub mod register;
 pub mod rules;
+pub mod serve;
 pub mod tls;
 pub mod trust;
 pub mod vero;
@@ -85,6 +86,7 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
             emit_report(&report, g)
         }
         Command::Message(cmd) => message::run(cmd, g),
+        Command::Serve(args) => serve::run(args, g.interface, check_time(g)),
     }
 }
 

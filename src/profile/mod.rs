@@ -4,6 +4,7 @@
 
 pub mod catalogue;
 pub mod message;
+pub mod serve;
 pub mod vero;
 
 use serde::Serialize;

@@ -34,6 +34,7 @@ mod certs;
 mod extensions;
 mod files;
 mod keys;
+pub mod reissue;
 mod write;
 
 #[cfg(test)]

@@ -1,0 +1,231 @@
+//! The register's answers, exactly as the specification's §4.7 (v3) or §3.5 (v1.0.4) shows
+//! them: status, body shape and the `X-Correlation-ID` header.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::{Response, StatusCode};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::profile::serve::{ErrorBodies, ServeRules};
+
+/// What went wrong, in the terms of the interface's error answers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Problem {
+    /// 400: the message is wrong; `object_errors` name whole objects, `field_errors` fields.
+    BadRequest {
+        message: String,
+        object_errors: Vec<String>,
+        field_errors: Vec<String>,
+    },
+    /// 403 (v3): a token or certificate the register does not accept.
+    Forbidden { message: String },
+    /// 404: an unknown path.
+    NotFound { message: String },
+    /// A disputable/incorrect report names a record or correlation ID the register does not
+    /// hold for this sender (404 in v3 by our reading; the profile decides).
+    UnknownRecord { message: String },
+    /// 405: not a POST.
+    MethodNotAllowed,
+    /// 500: the simulator's own failure, or an injected fault.
+    Internal { message: String },
+}
+
+impl Problem {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Problem::BadRequest {
+            message: message.into(),
+            object_errors: Vec::new(),
+            field_errors: Vec::new(),
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            Problem::BadRequest { message, .. }
+            | Problem::Forbidden { message }
+            | Problem::NotFound { message }
+            | Problem::UnknownRecord { message }
+            | Problem::Internal { message } => message,
+            Problem::MethodNotAllowed => "method not allowed",
+        }
+    }
+}
+
+/// One answer: 200 or a problem, with the correlation ID it carries.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    /// The JSON body, if this status has one in this interface version.
+    pub body: Option<serde_json::Value>,
+    pub correlation_id: String,
+}
+
+impl Answer {
+    pub fn ok(correlation_id: &str) -> Self {
+        Answer {
+            status: StatusCode::OK,
+            body: None,
+            correlation_id: correlation_id.to_owned(),
+        }
+    }
+
+    /// The answer to `problem` in the shape `rules` prescribe. `status_override` maps an
+    /// auth failure or an unknown record to the status the profile reads for it.
+    pub fn problem(problem: &Problem, rules: &ServeRules, correlation_id: &str) -> Self {
+        let (status, body) = match rules.error_bodies.value {
+            ErrorBodies::MessageObjectField => v3_body(problem, rules),
+            ErrorBodies::ErrorMessage => v1_body(problem, rules),
+        };
+        Answer {
+            status,
+            body,
+            correlation_id: correlation_id.to_owned(),
+        }
+    }
+
+    /// The body as the bytes sent.
+    pub fn body_text(&self) -> String {
+        self.body
+            .as_ref()
+            .map(|b| b.to_string())
+            .unwrap_or_default()
+    }
+
+    /// The HTTP response, with the headers the register's example answer carries.
+    pub fn into_response(self, close: bool) -> Response<Full<Bytes>> {
+        let text = self.body_text();
+        let has_body = self.body.is_some();
+        let mut response = Response::new(Full::new(Bytes::from(text)));
+        *response.status_mut() = self.status;
+        let h = response.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&self.correlation_id) {
+            h.insert("x-correlation-id", v);
+        }
+        if has_body {
+            h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        h.insert(
+            "x-content-type-options",
+            HeaderValue::from_static("nosniff"),
+        );
+        h.insert(
+            "cache-control",
+            HeaderValue::from_static("no-cache, no-store, max-age=0, must-revalidate"),
+        );
+        h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+        if close {
+            h.insert("connection", HeaderValue::from_static("close"));
+        }
+        response
+    }
+}
+
+fn v3_body(problem: &Problem, rules: &ServeRules) -> (StatusCode, Option<serde_json::Value>) {
+    match problem {
+        Problem::BadRequest {
+            message,
+            object_errors,
+            field_errors,
+        } => (
+            StatusCode::BAD_REQUEST,
+            Some(
+                json!({"message": message, "objectErrors": object_errors, "fieldErrors": field_errors}),
+            ),
+        ),
+        Problem::Forbidden { message } => (
+            status(rules.auth_failure_status.value),
+            Some(json!({ "message": message })),
+        ),
+        Problem::NotFound { message } => {
+            (StatusCode::NOT_FOUND, Some(json!({ "message": message })))
+        }
+        Problem::UnknownRecord { message } => (
+            status(rules.unknown_record_status.value),
+            Some(json!({ "message": message })),
+        ),
+        // §4.7 lists 405 without a body.
+        Problem::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, None),
+        Problem::Internal { message } => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Some(json!({ "message": message })),
+        ),
+    }
+}
+
+fn v1_body(problem: &Problem, rules: &ServeRules) -> (StatusCode, Option<serde_json::Value>) {
+    let status = match problem {
+        Problem::BadRequest { .. } => StatusCode::BAD_REQUEST,
+        Problem::Forbidden { .. } => status(rules.auth_failure_status.value),
+        // An unknown path is 404 at the HTTP level whatever the interface says.
+        Problem::NotFound { .. } => StatusCode::NOT_FOUND,
+        Problem::UnknownRecord { .. } => status(rules.unknown_record_status.value),
+        Problem::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        Problem::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    let mut message = problem.message().to_owned();
+    if let Problem::BadRequest {
+        object_errors,
+        field_errors,
+        ..
+    } = problem
+    {
+        for e in object_errors.iter().chain(field_errors) {
+            message.push_str("; ");
+            message.push_str(e);
+        }
+    }
+    (status, Some(json!({ "errorMessage": message })))
+}
+
+fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST)
+}
+
+/// The correlation ID to answer with: the client's when it sent a usable one, else a new UUIDv4.
+pub fn correlation_id(header: Option<&HeaderValue>) -> (String, bool) {
+    match header.and_then(|v| v.to_str().ok()).map(str::trim) {
+        Some(id) if !id.is_empty() && id.len() <= 100 => (id.to_owned(), true),
+        _ => (uuid::Uuid::new_v4().to_string(), false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Interface;
+
+    #[test]
+    fn v3_400_has_the_three_fields() {
+        let p = Problem::BadRequest {
+            message: "bad".into(),
+            object_errors: vec!["o".into()],
+            field_errors: vec!["f".into()],
+        };
+        let a = Answer::problem(&p, Interface::V3.serve_rules(), "id");
+        assert_eq!(a.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            a.body.unwrap(),
+            json!({"message":"bad","objectErrors":["o"],"fieldErrors":["f"]})
+        );
+    }
+
+    #[test]
+    fn v1_uses_error_message_and_no_403() {
+        let p = Problem::Forbidden {
+            message: "unknown signer".into(),
+        };
+        let a = Answer::problem(&p, Interface::V1_0_4.serve_rules(), "id");
+        assert_eq!(a.status, StatusCode::BAD_REQUEST);
+        assert_eq!(a.body.unwrap(), json!({"errorMessage":"unknown signer"}));
+        let a = Answer::problem(
+            &Problem::MethodNotAllowed,
+            Interface::V3.serve_rules(),
+            "id",
+        );
+        assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert!(a.body.is_none());
+    }
+}

@@ -1,0 +1,280 @@
+//! Connections: the accept loop with its connection limit, and one connection from the first
+//! TLS record (captured for the client-hello diagnostics) through the handshake to HTTP/1.1,
+//! closed when idle or on shutdown.
+
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
+
+use super::clienthello::{self, Replay};
+use super::supplier_registry::certificate_identity;
+use super::{ConnInfo, FindingView, HelloRecord, Shared, http, store};
+use crate::findings::Finding;
+use crate::pki::facts::CertificateFacts;
+use crate::profile::RuleId;
+
+pub(super) async fn accept_loop(
+    listener: TcpListener,
+    tls_config: Arc<rustls::ServerConfig>,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls_config);
+    let slots = Arc::new(Semaphore::new(shared.limits.max_connections));
+    let mut tasks = tokio::task::JoinSet::new();
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: pause instead of spinning.
+                    shared.say(format!("accept failed: {e}"));
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => break,
+        };
+        while tasks.try_join_next().is_some() {}
+        let Ok(permit) = slots.clone().try_acquire_owned() else {
+            shared.say(format!(
+                "{peer}: refused, {} connections already open (the limit)",
+                shared.limits.max_connections
+            ));
+            drop(tcp);
+            continue;
+        };
+        let _ = tcp.set_nodelay(true);
+        let shared = shared.clone();
+        let acceptor = acceptor.clone();
+        let shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            serve_connection(shared, acceptor, tcp, peer, shutdown).await;
+            drop(permit);
+        });
+    }
+    // Let answers in progress finish; the runtime's shutdown timeout bounds the rest.
+    let deadline = tokio::time::sleep(Duration::from_secs(5));
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            next = tasks.join_next() => if next.is_none() { break },
+            _ = &mut deadline => break,
+        }
+    }
+}
+
+async fn serve_connection(
+    shared: Arc<Shared>,
+    acceptor: tokio_rustls::TlsAcceptor,
+    mut tcp: TcpStream,
+    peer: SocketAddr,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let id = shared.next_connection.fetch_add(1, Ordering::Relaxed);
+    let mut record = HelloRecord {
+        connection: id,
+        at: store::now_text(),
+        peer: peer.to_string(),
+        offer: None,
+        error: None,
+        certificate_sent: false,
+        tls_identity: None,
+        negotiated: None,
+        findings: Vec::new(),
+    };
+    let first =
+        match clienthello::read_first_record(&mut tcp, shared.limits.handshake_timeout).await {
+            Ok(r) => r,
+            Err(e) => {
+                record.error = Some(e.to_string());
+                shared.remember(record);
+                return;
+            }
+        };
+    match clienthello::parse(&first) {
+        Ok(offer) => {
+            record.findings = clienthello::judge(&offer)
+                .iter()
+                .map(FindingView::from)
+                .collect();
+            record.offer = Some(offer);
+        }
+        Err(e) => record.error = Some(e.to_string()),
+    }
+    let handshake = tokio::time::timeout(
+        shared.limits.handshake_timeout,
+        acceptor.accept(Replay::new(first, tcp)),
+    )
+    .await;
+    let tls = match handshake {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => {
+            record.error = Some(format!("TLS handshake failed: {e}"));
+            let no_certificate = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+                .is_some_and(|r| matches!(r, rustls::Error::NoCertificatesPresented));
+            if no_certificate {
+                record.findings.push(FindingView::from(&Finding::fail(
+                    RuleId::TlsMutual,
+                    "the client sent no certificate; the register requires one",
+                )));
+            }
+            shared.remember(record);
+            return;
+        }
+        Err(_) => {
+            record.error = Some(format!(
+                "TLS handshake not finished within {:?}",
+                shared.limits.handshake_timeout
+            ));
+            shared.remember(record);
+            return;
+        }
+    };
+    let (_, session) = tls.get_ref();
+    let leaf = session
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .map(|c| c.as_ref().to_vec());
+    record.certificate_sent = leaf.is_some();
+    let tls_identity = leaf
+        .as_deref()
+        .and_then(|der| CertificateFacts::from_der(der).ok())
+        .and_then(|f| certificate_identity(&f));
+    record.tls_identity = tls_identity.clone();
+    let version = session
+        .protocol_version()
+        .and_then(|v| v.as_str())
+        .unwrap_or("?");
+    let suite = session
+        .negotiated_cipher_suite()
+        .and_then(|s| s.suite().as_str())
+        .unwrap_or("?");
+    record.negotiated = Some(format!("{version} {suite}"));
+    record.findings.push(FindingView::from(&Finding::pass(
+        RuleId::TlsMutual,
+        format!(
+            "the client presented a certificate that chains to the trusted CA ({})",
+            tls_identity.as_deref().unwrap_or("no identifier")
+        ),
+    )));
+    shared.remember(record);
+
+    let activity = Arc::new(Activity::new());
+    let info = Arc::new(ConnInfo {
+        id,
+        peer,
+        tls_identity,
+        requests_in_flight: AtomicUsize::new(0),
+    });
+    let io = Tracked {
+        inner: tls,
+        activity: activity.clone(),
+    };
+    let svc_shared = shared.clone();
+    let svc_info = info.clone();
+    let service = service_fn(move |req| http::handle(svc_shared.clone(), svc_info.clone(), req));
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(shared.limits.header_timeout)
+        .max_buf_size(shared.limits.max_header_bytes.max(8192))
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(io), service);
+    tokio::pin!(conn);
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(e) = result {
+                    shared.say(format!("connection {id} from {peer}: {e}"));
+                }
+                break;
+            }
+            _ = tick.tick() => {
+                if info.requests_in_flight.load(Ordering::SeqCst) == 0
+                    && activity.idle_for() > shared.limits.idle_timeout
+                {
+                    shared.say(format!("connection {id} from {peer}: closed after {:?} idle", shared.limits.idle_timeout));
+                    break;
+                }
+            }
+            _ = shutdown.changed() => {
+                conn.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(Duration::from_secs(5), conn.as_mut()).await;
+                break;
+            }
+        }
+    }
+}
+
+/// When a connection last received bytes.
+struct Activity {
+    start: Instant,
+    last_read_ms: AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Activity {
+            start: Instant::now(),
+            last_read_ms: AtomicU64::new(0),
+        }
+    }
+    fn touch(&self) {
+        self.last_read_ms
+            .store(self.start.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+    fn idle_for(&self) -> Duration {
+        let last = Duration::from_millis(self.last_read_ms.load(Ordering::Relaxed));
+        self.start.elapsed().saturating_sub(last)
+    }
+}
+
+/// A stream that records when it last read something.
+struct Tracked<S> {
+    inner: S,
+    activity: Arc<Activity>,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.touch();
+        }
+        result
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}

@@ -1,0 +1,434 @@
+//! The register's memory: SQLite in the data directory (WAL, synchronous FULL). Every request
+//! is logged; an accepted one and the record changes it causes are one savepoint of a
+//! transaction that is committed before the 200 is sent (see [`super::committer`]).
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::answers::Problem;
+use super::records::{Change, RecordState, RecordType, transition};
+
+/// The database file's name inside the data directory.
+pub const DB_FILE: &str = "register.sqlite";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: cannot open the simulator's database: {source}")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("the database transaction did not commit: {0}")]
+    Commit(String),
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    correlation_id TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    peer TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    tls_identity TEXT,
+    signer TEXT,
+    status INTEGER NOT NULL,
+    accepted INTEGER NOT NULL,
+    answer_body TEXT NOT NULL,
+    findings TEXT NOT NULL,
+    sequential_violation INTEGER NOT NULL,
+    auth_token TEXT,
+    body_token TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS accepted_correlation_id ON messages(correlation_id) WHERE accepted = 1;
+CREATE TABLE IF NOT EXISTS records (
+    sender TEXT NOT NULL,
+    record_type TEXT NOT NULL,
+    uuid TEXT NOT NULL,
+    state TEXT NOT NULL,
+    versions INTEGER NOT NULL,
+    PRIMARY KEY (sender, record_type, uuid)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS record_versions (
+    sender TEXT NOT NULL,
+    record_type TEXT NOT NULL,
+    uuid TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    -- The version's content is in the body token of the message with this correlation ID.
+    correlation_id TEXT NOT NULL,
+    PRIMARY KEY (sender, record_type, uuid, version)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS state_changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    sender TEXT NOT NULL,
+    record_type TEXT NOT NULL,
+    uuid TEXT NOT NULL,
+    from_state TEXT NOT NULL,
+    to_state TEXT NOT NULL,
+    correlation_id TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+";
+
+/// One request, as logged.
+#[derive(Clone, Debug, Serialize)]
+pub struct MessageLog {
+    pub correlation_id: String,
+    pub received_at: String,
+    pub peer: String,
+    pub endpoint: String,
+    pub kind: String,
+    pub tls_identity: Option<String>,
+    pub signer: Option<String>,
+    pub status: u16,
+    pub accepted: bool,
+    pub answer_body: String,
+    /// Findings as JSON text (rule, status, detail).
+    pub findings: String,
+    pub sequential_violation: bool,
+    #[serde(skip)]
+    pub auth_token: Option<String>,
+    #[serde(skip)]
+    pub body_token: Option<String>,
+}
+
+/// A record and its dispute state.
+#[derive(Clone, Debug, Serialize)]
+pub struct RecordRow {
+    pub sender: String,
+    pub record_type: String,
+    pub uuid: String,
+    pub state: String,
+    pub versions: i64,
+    /// The correlation IDs of the updates that reported it, oldest first.
+    pub correlation_ids: Vec<String>,
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+/// The answer (status, body) to log for a report the register's state refuses.
+pub type AnswerFor = Box<dyn FnOnce(&Problem) -> (u16, String) + Send>;
+
+/// One write for [`Store::write_batch`].
+pub enum Write {
+    /// Apply an accepted report and log it; if the register's state refuses it (unknown record,
+    /// final state, reused correlation ID) log it as rejected with the answer `answer_for` gives.
+    Accept {
+        log: MessageLog,
+        change: Change,
+        answer_for: AnswerFor,
+    },
+    /// Log a rejected request.
+    Rejected { log: MessageLog },
+}
+
+/// What became of one write: `Ok(Err(problem))` when the state refused an accepted report.
+pub type Outcome = Result<Result<(), Problem>, StoreError>;
+
+pub fn now_text() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| String::from("?"))
+}
+
+impl Store {
+    /// Open (creating) the database in `dir`.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let path = dir.join(DB_FILE);
+        let open = || -> rusqlite::Result<Connection> {
+            let conn = Connection::open(&path)?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            // FULL: a commit is on disk before the 200 goes out, even across power loss.
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            // Checkpoint less often: pages rewritten by many commits (the records' index)
+            // are copied to the database once per checkpoint instead of every few commits.
+            conn.pragma_update(None, "wal_autocheckpoint", 8000)?;
+            // 32 MiB of page cache: the records' indexes stay in memory instead of being read back.
+            conn.pragma_update(None, "cache_size", -32768)?;
+            conn.execute_batch(SCHEMA)?;
+            Ok(conn)
+        };
+        open()
+            .map(|conn| Store { conn })
+            .map_err(|source| StoreError::Open { path, source })
+    }
+
+    /// Write a batch in one transaction (one commit, one fsync), each job inside its own
+    /// savepoint so that one job's refusal or failure leaves the others intact. The outcomes
+    /// are in job order and hold only once the transaction has committed.
+    pub fn write_batch(&mut self, jobs: Vec<Write>) -> Vec<Outcome> {
+        let failed = |n: usize, why: String| -> Vec<Outcome> {
+            (0..n)
+                .map(|_| Err(StoreError::Commit(why.clone())))
+                .collect()
+        };
+        let n = jobs.len();
+        let mut tx = match self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+        {
+            Ok(tx) => tx,
+            Err(e) => return failed(n, e.to_string()),
+        };
+        let outcomes: Vec<Outcome> = jobs
+            .into_iter()
+            .map(|job| write_one(&mut tx, job))
+            .collect();
+        match tx.commit() {
+            Ok(()) => outcomes,
+            Err(e) => failed(n, e.to_string()),
+        }
+    }
+
+    /// The newest `limit` messages, newest first.
+    pub fn messages(&self, limit: usize) -> Result<Vec<MessageLog>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT correlation_id, received_at, peer, endpoint, kind, tls_identity, signer, status,
+                    accepted, answer_body, findings, sequential_violation, auth_token, body_token
+             FROM messages ORDER BY seq DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok(MessageLog {
+                correlation_id: r.get(0)?,
+                received_at: r.get(1)?,
+                peer: r.get(2)?,
+                endpoint: r.get(3)?,
+                kind: r.get(4)?,
+                tls_identity: r.get(5)?,
+                signer: r.get(6)?,
+                status: r.get(7)?,
+                accepted: r.get(8)?,
+                answer_body: r.get(9)?,
+                findings: r.get(10)?,
+                sequential_violation: r.get(11)?,
+                auth_token: r.get(12)?,
+                body_token: r.get(13)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The correlation IDs of all accepted messages.
+    pub fn accepted_correlation_ids(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT correlation_id FROM messages WHERE accepted = 1 ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every record, with its state and the updates that reported it.
+    pub fn records(&self, limit: usize) -> Result<Vec<RecordRow>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT r.sender, r.record_type, r.uuid, r.state, r.versions,
+                    (SELECT group_concat(correlation_id, ' ') FROM
+                       (SELECT correlation_id FROM record_versions v
+                        WHERE v.sender = r.sender AND v.record_type = r.record_type AND v.uuid = r.uuid
+                        ORDER BY version))
+             FROM records r ORDER BY r.sender, r.record_type, r.uuid LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            let ids: Option<String> = r.get(5)?;
+            Ok(RecordRow {
+                sender: r.get(0)?,
+                record_type: r.get(1)?,
+                uuid: r.get(2)?,
+                state: r.get(3)?,
+                versions: r.get(4)?,
+                correlation_ids: ids
+                    .unwrap_or_default()
+                    .split(' ')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// SQLite's own consistency check: "ok" when the file is sound.
+    pub fn integrity_check(&self) -> Result<String, StoreError> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+}
+
+fn write_one(tx: &mut rusqlite::Transaction<'_>, job: Write) -> Outcome {
+    let mut sp = tx.savepoint()?;
+    match job {
+        Write::Rejected { log } => {
+            insert_message(&sp, &log)?;
+            sp.commit()?;
+            Ok(Ok(()))
+        }
+        Write::Accept {
+            log,
+            change,
+            answer_for,
+        } => {
+            let signer = log.signer.clone().unwrap_or_default();
+            match apply(&sp, &signer, &log.correlation_id, &change) {
+                Ok(()) => {
+                    insert_message(&sp, &log)?;
+                    sp.commit()?;
+                    Ok(Ok(()))
+                }
+                Err(Refusal::Problem(problem)) => {
+                    sp.rollback()?;
+                    let (status, body) = answer_for(&problem);
+                    let rejected = MessageLog {
+                        accepted: false,
+                        status,
+                        answer_body: body,
+                        ..log
+                    };
+                    insert_message(&sp, &rejected)?;
+                    sp.commit()?;
+                    Ok(Err(problem))
+                }
+                Err(Refusal::Sql(e)) => Err(e.into()),
+            }
+        }
+    }
+}
+
+enum Refusal {
+    Problem(Problem),
+    Sql(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for Refusal {
+    fn from(e: rusqlite::Error) -> Self {
+        Refusal::Sql(e)
+    }
+}
+
+fn insert_message(conn: &Connection, m: &MessageLog) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO messages (correlation_id, received_at, peer, endpoint, kind, tls_identity,
+            signer, status, accepted, answer_body, findings, sequential_violation, auth_token, body_token)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+            m.correlation_id,
+            m.received_at,
+            m.peer,
+            m.endpoint,
+            m.kind,
+            m.tls_identity,
+            m.signer,
+            m.status,
+            m.accepted,
+            m.answer_body,
+            m.findings,
+            m.sequential_violation,
+            m.auth_token,
+            m.body_token
+        ])?;
+    Ok(())
+}
+
+fn apply(
+    tx: &Connection,
+    sender: &str,
+    correlation_id: &str,
+    change: &Change,
+) -> Result<(), Refusal> {
+    let reused: Option<i64> = tx
+        .query_row(
+            "SELECT seq FROM messages WHERE correlation_id = ?1 AND accepted = 1",
+            [correlation_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if reused.is_some() {
+        return Err(Refusal::Problem(Problem::bad_request(format!(
+            "X-Correlation-ID {correlation_id} was already used by an accepted message; use a new UUIDv4 for every message"
+        ))));
+    }
+    match change {
+        Change::Update(records) => {
+            for r in records {
+                let t = r.record_type.as_str();
+                // One statement creates the record or counts a new version, and says which.
+                let version: i64 = tx
+                    .prepare_cached(
+                        "INSERT INTO records (sender, record_type, uuid, state, versions) VALUES (?1, ?2, ?3, 'normal', 1)
+                         ON CONFLICT(sender, record_type, uuid) DO UPDATE SET versions = records.versions + 1
+                         RETURNING versions",
+                    )?
+                    .query_row(params![sender, t, r.uuid], |row| row.get(0))?;
+                tx.prepare_cached(
+                    "INSERT INTO record_versions (sender, record_type, uuid, version, correlation_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![sender, t, r.uuid, version, correlation_id])?;
+            }
+            Ok(())
+        }
+        Change::Dispute {
+            referred,
+            correlation_id: reported_in,
+            ..
+        }
+        | Change::Incorrect {
+            referred,
+            correlation_id: reported_in,
+        } => {
+            let found: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT record_type, state FROM records WHERE sender = ?1 AND uuid = ?2 AND record_type != 'customer'
+                     ORDER BY record_type LIMIT 1",
+                    params![sender, referred],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((record_type, state)) = found else {
+                return Err(Refusal::Problem(Problem::UnknownRecord {
+                    message: format!(
+                        "no account, safety deposit box or legal person {referred} has been reported by {sender}"
+                    ),
+                }));
+            };
+            if let Some(cid) = reported_in {
+                let reported: Option<i64> = tx
+                    .query_row(
+                        "SELECT version FROM record_versions WHERE sender = ?1 AND record_type = ?2 AND uuid = ?3 AND correlation_id = ?4",
+                        params![sender, record_type, referred, cid],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if reported.is_none() {
+                    return Err(Refusal::Problem(Problem::UnknownRecord {
+                        message: format!(
+                            "record {referred} was not reported in the update with X-Correlation-ID {cid}"
+                        ),
+                    }));
+                }
+            }
+            let from = RecordState::parse(&state).unwrap_or(RecordState::Normal);
+            let to = transition(from, change).map_err(Refusal::Problem)?;
+            let record_type = RecordType::parse(&record_type).map_or("?", RecordType::as_str);
+            tx.execute(
+                "UPDATE records SET state = ?1 WHERE sender = ?2 AND record_type = ?3 AND uuid = ?4",
+                params![to.as_str(), sender, record_type, referred],
+            )?;
+            tx.execute(
+                "INSERT INTO state_changes (sender, record_type, uuid, from_state, to_state, correlation_id, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![sender, record_type, referred, from.as_str(), to.as_str(), correlation_id, now_text()],
+            )?;
+            Ok(())
+        }
+    }
+}
