@@ -64,6 +64,8 @@ pub enum Command {
     Pki(PkiCommand),
     /// Generate a DEMO PKI and run the checks on it: see the whole tool working.
     Demo(DemoArgs),
+    /// Validate, sign and send a report to the register over mutual TLS; explain the answer.
+    Send(SendArgs),
     /// Update messages: validate, sign into the two tokens, verify tokens, generate test data.
     #[command(subcommand)]
     Message(MessageCommand),
@@ -309,6 +311,42 @@ pub enum PkiCommand {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The report (JSON).
+    pub file: PathBuf,
+    /// The register: https://HOST[:PORT] (the path follows from the report's kind and category).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: String,
+    /// The TLS client certificate delivered to Customs.
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+    /// The TLS client certificate's private key.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// The signing certificate, when it is not the TLS certificate.
+    #[arg(long, value_name = "FILE")]
+    pub signing_cert: Option<PathBuf>,
+    /// The signing certificate's private key.
+    #[arg(long, value_name = "FILE")]
+    pub signing_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub kind: MessageKindArgs,
+    /// The data supplier's business ID (checked against the certificate and senderBusinessId).
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+    /// Write the signed request to FILE and send nothing.
+    #[arg(long, value_name = "FILE")]
+    pub dry_run: Option<PathBuf>,
+    /// X-Correlation-ID to use (default: a random UUIDv4).
+    #[arg(long, value_name = "UUID")]
+    pub correlation_id: Option<String>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    #[command(flatten)]
+    pub password: PasswordArgs,
 }
 
 #[derive(Debug, Args)]

@@ -9,10 +9,11 @@ pub mod message;
 pub mod pki;
 pub mod register;
 pub mod rules;
+pub mod send;
+pub mod serve;
 pub mod tls;
 pub mod trust;
 pub mod vero;
-pub mod serve;
 
 use std::io::Write;
 use std::path::Path;
@@ -86,6 +87,7 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
             emit_report(&report, g)
         }
         Command::Message(cmd) => message::run(cmd, g),
+        Command::Send(args) => send::run(args, g),
         Command::Serve(args) => serve::run(args, g.interface, check_time(g)),
     }
 }

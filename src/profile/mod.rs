@@ -4,8 +4,8 @@
 
 pub mod catalogue;
 pub mod message;
-pub mod vero;
 pub mod serve;
+pub mod vero;
 
 use serde::Serialize;
 
