@@ -343,6 +343,12 @@ pub struct SendArgs {
     /// X-Correlation-ID to use (default: a random UUIDv4).
     #[arg(long, value_name = "UUID")]
     pub correlation_id: Option<String>,
+    /// Attempts after a 500 or a timeout, per part of a split load.
+    #[arg(long, value_name = "N", default_value = "3", value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+    /// First wait before a retry; doubled each time, at most a minute.
+    #[arg(long, value_name = "SECS", default_value = "2", value_parser = parse_seconds)]
+    pub retry_delay: std::time::Duration,
     #[command(flatten)]
     pub trust: TrustArgs,
     #[command(flatten)]

@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod client;
+pub mod journal;
 
 use std::time::Duration;
 

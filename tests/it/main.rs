@@ -10,6 +10,7 @@ mod message_split;
 mod netpki;
 mod revocation;
 mod rules_on_fixtures;
+mod send;
 mod simulator;
 mod snapshots;
 mod support;
