@@ -66,6 +66,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Validate, sign and send a report to the register over mutual TLS; explain the answer.
     Send(SendArgs),
+    /// The go-live report: certificates, endpoint and a signed test send, from a config file.
+    Readiness(ReadinessArgs),
     /// Update messages: validate, sign into the two tokens, verify tokens, generate test data.
     #[command(subcommand)]
     Message(MessageCommand),
@@ -308,6 +310,26 @@ pub enum PkiCommand {
         #[arg(long)]
         fixtures: bool,
         /// Overwrite files in a directory that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ReadinessArgs {
+    #[command(subcommand)]
+    pub command: Option<ReadinessCommand>,
+    /// The configuration (TOML; `tilicheck readiness init FILE` writes a template).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReadinessCommand {
+    /// Write a commented configuration template to FILE.
+    Init {
+        file: PathBuf,
+        /// Overwrite FILE if it exists.
         #[arg(long)]
         force: bool,
     },

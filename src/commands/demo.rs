@@ -6,30 +6,24 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rustls::pki_types::CertificateDer;
-
 use time::OffsetDateTime;
 
 use crate::checks::cert::CertCheck;
 use crate::checks::chain::Expect;
 use crate::checks::identity::{ExpectedIds, Purpose};
-use crate::checks::tls::endpoint_subject;
 use crate::cli::{DemoArgs, NetArgs};
 use crate::commands::CommandError;
 use crate::commands::cert::LoadedCert;
-use crate::commands::send::{correlation_id, deliver_into, load_signer, minimal_message};
-use crate::commands::tls::{endpoint_facts, load_identity, target};
+use crate::commands::readiness::{Inputs, endpoint_and_send};
 use crate::commands::trust::{TrustContext, chain_and_revocation_findings};
 use crate::findings::Report;
 use crate::identity::BusinessId;
-use crate::message::parse;
 use crate::pki::chain::Usage;
 use crate::pki::demo::{self, DemoOptions};
 use crate::pki::load;
 use crate::pki::trust::{self, TrustStore};
 use crate::profile::Interface;
 use crate::secret::PasswordSource;
-use crate::send::{self, Message};
 use crate::simulator::faults::Faults;
 use crate::simulator::setup::{self, Choices};
 use crate::simulator::{Config, Limits, SequentialPolicy, Simulator};
@@ -124,7 +118,6 @@ fn round_trip(
     at: OffsetDateTime,
     report: &mut Report,
 ) -> Result<(), CommandError> {
-    let profile = interface.profile();
     let input_err = |e: &dyn std::fmt::Display| CommandError::Input(format!("demo: {e}"));
     let data = tempfile::tempdir().map_err(|e| input_err(&e))?;
     let suppliers = [
@@ -159,50 +152,30 @@ fn round_trip(
         verbose: false,
     })
     .map_err(|e| input_err(&e))?;
-    let port = running.addr.port();
-    let net = NetArgs {
-        connect_timeout: Duration::from_secs(3),
-        read_timeout: Duration::from_secs(5),
-    };
-    // The register's certificate names localhost; SNI says so, as a real client would.
-    let target = target("127.0.0.1", port, Some("localhost".into()), net)?;
-    let tls_cert = dir.join("supplier-chain.pem");
-    let tls_key = dir.join("supplier.key");
-    let identity = load_identity(&tls_cert, Some(&tls_key), &PasswordSource::None)?;
     let anchors = trust::read_anchors(&dir.join("root-ca.pem"))
         .map_err(|e| CommandError::Input(e.to_string()))?;
-    let root: Vec<CertificateDer<'static>> = anchors.iter().map(|a| a.der.clone()).collect();
-    let facts = endpoint_facts(&target, Some(&identity), &root)?;
-    report.subjects.push(endpoint_subject(&facts, profile));
-
-    let (_, signer) = load_signer(
-        &dir.join("supplier.pem"),
-        &dir.join("supplier.key"),
-        &PasswordSource::None,
-        ExpectedIds {
-            supplier: Some(supplier),
-            service_centre: None,
+    let inputs = Inputs {
+        // The supplier certificate (with its intermediate) is both TLS and signing certificate.
+        tls_cert: &dir.join("supplier-chain.pem"),
+        tls_key: &dir.join("supplier.key"),
+        signing_cert: &dir.join("supplier-chain.pem"),
+        signing_key: &dir.join("supplier.key"),
+        password: PasswordSource::None,
+        supplier,
+        host: "127.0.0.1".into(),
+        port: running.addr.port(),
+        // The register's certificate names localhost; SNI says so, as a real client would.
+        sni: Some("localhost".into()),
+        net: NetArgs {
+            connect_timeout: Duration::from_secs(3),
+            read_timeout: Duration::from_secs(5),
         },
-        at,
-        profile,
-    )?;
-    let text = minimal_message(profile, &supplier);
-    let parsed = parse::parse_bytes(text.as_bytes());
-    let message = Message {
-        input: "minimal test message",
-        text: &text,
-        parsed: &parsed,
-        kind: None,
+        ctx,
+        handshake_trust: anchors.iter().map(|a| a.der.clone()).collect(),
+        message: None,
         category: None,
-        expected_sender: Some(&supplier),
     };
-    let host = format!("localhost:{port}");
-    match send::prepare(&message, &signer, &host, correlation_id(None)?, profile) {
-        Ok(prepared) => {
-            deliver_into(report, &target, &identity, ctx, profile, prepared);
-        }
-        Err(subject) => report.subjects.push(*subject),
-    }
+    let result = endpoint_and_send(&inputs, interface, at, report);
     running.shutdown();
-    Ok(())
+    result
 }

@@ -7,6 +7,7 @@ pub mod csr;
 pub mod demo;
 pub mod message;
 pub mod pki;
+pub mod readiness;
 pub mod register;
 pub mod rules;
 pub mod send;
@@ -88,6 +89,7 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
         }
         Command::Message(cmd) => message::run(cmd, g),
         Command::Send(args) => send::run(args, g),
+        Command::Readiness(args) => readiness::run(args, g),
         Command::Serve(args) => serve::run(args, g.interface, check_time(g)),
     }
 }

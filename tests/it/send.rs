@@ -111,7 +111,7 @@ fn an_oversize_message_is_not_sent() {
             "message",
             "generate",
             "--records",
-            "80",
+            "200",
             "--business-id",
             "1234567-1",
             "-o",
