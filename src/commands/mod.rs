@@ -107,9 +107,11 @@ pub fn emit_report(report: &Report, g: &GlobalArgs) -> Result<u8, CommandError> 
             render::text::render(report, g.color.enabled(to_terminal))
         }
         Format::Json => render::json::render(report, g.strict),
-        Format::Csv | Format::Html => {
+        Format::Html => render::report_html::render(report, g.strict),
+        Format::Junit => render::junit::render(report),
+        Format::Csv => {
             return Err(CommandError::Usage(format!(
-                "--format csv and html are available for audit; use text or json for {}",
+                "--format csv is available for audit; use text, json, junit or html for {}",
                 report.command
             )));
         }

@@ -331,6 +331,8 @@ pub fn run(args: &ReadinessArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
         .map_err(|e| setting("trust", e.to_string()))?;
     let mut ctx = TrustContext::offline_with(store, at);
     ctx.revocation.offline = config.trust.offline;
+    ctx.revocation.grace_secs = interface.profile().revocation_grace_secs.value;
+    ctx.revocation.cache_dir = crate::pki::revocation::cache::default_dir();
     if !config.trust.offline {
         ctx.online = Some(ctx.revocation.limits);
     }

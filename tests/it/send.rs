@@ -276,7 +276,7 @@ fn an_interrupted_split_send_resumes_without_resending_or_skipping() {
         .spawn()
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while acknowledged(&journal(&parts)).len() < 1 && std::time::Instant::now() < deadline {
+    while acknowledged(&journal(&parts)).is_empty() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     child.kill().unwrap();
@@ -307,4 +307,54 @@ fn an_interrupted_split_send_resumes_without_resending_or_skipping() {
             assert!((1..=2).contains(&accepted), "{cid}: {accepted}");
         }
     }
+}
+
+#[test]
+fn an_expired_signing_certificate_is_not_used() {
+    let sim = start(Interface::V3);
+    let dir = tempfile::tempdir().unwrap();
+    let report = minimal_report(dir.path());
+    let expired = fixture("bad-expired.pem");
+    let key = fixture("supplier.key");
+    let (code, text) = send(
+        &sim,
+        &report,
+        &[
+            "--signing-cert",
+            expired.to_str().unwrap(),
+            "--signing-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("FAIL   CERT-VALIDITY"), "{text}");
+    assert!(text.contains("not sent"), "{text}");
+    assert_eq!(sim.api("/api/messages").as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn a_wrong_sub_is_refused_by_the_register_and_explained() {
+    // Signed with a certificate for another business ID: the register answers 403.
+    let sim = start(Interface::V3);
+    let dir = tempfile::tempdir().unwrap();
+    let report = minimal_report(dir.path());
+    let other = fixture("bad-wrong-id.pem");
+    let key = fixture("supplier.key");
+    let (code, text) = send(
+        &sim,
+        &report,
+        &[
+            "--signing-cert",
+            other.to_str().unwrap(),
+            "--signing-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("FAIL   SEND-ANSWER"), "{text}");
+    assert!(text.contains("403 Forbidden"), "{text}");
+    assert!(
+        text.contains("sub must be the signing certificate"),
+        "{text}"
+    );
 }
