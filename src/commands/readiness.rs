@@ -67,12 +67,12 @@ pub fn checks(
         i.tls_cert,
         i.tls_key,
         if same { Purpose::Both } else { Purpose::Tls },
-        "TLS",
     )];
     if !same {
-        certs.push((i.signing_cert, i.signing_key, Purpose::Signing, "signing"));
+        certs.push((i.signing_cert, i.signing_key, Purpose::Signing));
     }
-    for (cert, key, purpose, role) in certs {
+    // The subject's role already says TLS / signing.
+    for (cert, key, purpose) in certs {
         let loaded = LoadedCert::load(cert, Some(key), &i.password)?;
         let check = CertCheck {
             facts: &loaded.facts,
@@ -82,7 +82,7 @@ pub fn checks(
             at,
             profile,
         };
-        let mut subject = check.subject(&format!("{role} certificate {}", cert.display()));
+        let mut subject = check.subject(&cert.display().to_string());
         let (path_lines, findings) = chain_and_revocation_findings(
             &loaded.der,
             &loaded.bundled_der,

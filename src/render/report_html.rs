@@ -61,12 +61,12 @@ fn timeline(report: &Report) -> String {
     let span = ((end - start).whole_days()).max(1) as f64;
     let x = |d: Date| 200.0 + 580.0 * ((d - start).whole_days() as f64 / span);
     let row_h = 28.0;
-    let height = 40.0 + row_h * bars.len() as f64;
+    let height = 44.0 + row_h * bars.len() as f64;
     let mut svg = format!(
         "<svg id=\"timeline\" viewBox=\"0 0 800 {height}\" width=\"100%\" role=\"img\" aria-label=\"certificate validity timeline\">"
     );
     for (i, b) in bars.iter().enumerate() {
-        let y = 20.0 + row_h * i as f64;
+        let y = 22.0 + row_h * i as f64;
         let renewal = b.to - time::Duration::days(RENEWAL_WINDOW_DAYS);
         let renewal = if renewal < b.from { b.from } else { renewal };
         svg.push_str(&format!(
@@ -86,12 +86,16 @@ fn timeline(report: &Report) -> String {
             format_date_d(renewal),
         ));
     }
-    for (d, label, color) in [(today, "today", "#333"), (at, "check date", "#c22")] {
+    // Today's label under the bars, the check date's above them: they never overlap.
+    for (d, label, color, text_y) in [
+        (today, "today", "#333", height - 2.0),
+        (at, "check date", "#c22", 10.0),
+    ] {
         svg.push_str(&format!(
-            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"10\" y2=\"{1:.0}\" stroke=\"{color}\" stroke-dasharray=\"4 2\"/><text x=\"{0:.1}\" y=\"{2:.0}\" font-size=\"10\" fill=\"{color}\">{label} {3}</text>",
+            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"14\" y2=\"{1:.0}\" stroke=\"{color}\" stroke-dasharray=\"4 2\"/><text x=\"{0:.1}\" y=\"{2:.0}\" font-size=\"10\" fill=\"{color}\">{label} {3}</text>",
             x(d),
             height - 14.0,
-            height - 2.0,
+            text_y,
             format_date_d(d),
         ));
     }

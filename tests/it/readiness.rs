@@ -80,3 +80,113 @@ fn configuration_errors_name_the_setting() {
         .unwrap();
     assert_eq!(again.status.code(), Some(2));
 }
+
+/// Headless Chromium's DOM of `page` (a file), and a screenshot of it into `shot`.
+fn chromium(page: &Path, shot: &Path) -> String {
+    const CHROMIUM: &str = "/usr/bin/chromium";
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)"
+    );
+    let run = |extra: &[String]| {
+        let profile = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new(CHROMIUM)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-dev-shm-usage",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(extra)
+            .arg(format!("file://{}", page.display()))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("chromium runs");
+        let start = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if start.elapsed() > std::time::Duration::from_secs(90) {
+                let _ = child.kill();
+                panic!("chromium did not finish in 90 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let mut out = String::new();
+        use std::io::Read;
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        out
+    };
+    let _ = std::fs::remove_file(shot);
+    run(&[
+        format!("--screenshot={}", shot.display()),
+        "--window-size=1200,1600".into(),
+    ]);
+    run(&["--dump-dom".into()])
+}
+
+#[test]
+fn readiness_as_junit_and_as_html_in_headless_chromium() {
+    let sim = start(Interface::V3);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), sim.addr().port(), "");
+
+    let xml_path = dir.path().join("report.xml");
+    let out = tilicheck()
+        .args(["readiness", "--format", "junit", "-o"])
+        .arg(&xml_path)
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let xml = std::fs::read_to_string(&xml_path).unwrap();
+    let cases = xml.matches("<testcase ").count();
+    assert!(cases > 20, "{xml}");
+    assert!(
+        xml.contains(&format!("tests=\"{cases}\" failures=\"0\"")),
+        "{xml}"
+    );
+    assert!(xml.contains("name=\"SEND-ANSWER "), "{xml}");
+
+    let html_path = dir.path().join("report.html");
+    let out = tilicheck()
+        .args(["readiness", "--format", "html", "-o"])
+        .arg(&html_path)
+        .arg("--config")
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let html = std::fs::read_to_string(&html_path).unwrap();
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "self-contained"
+    );
+    let artifacts =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let shot = artifacts.join("readiness.png");
+    let dom = chromium(&html_path, &shot);
+    assert!(
+        dom.contains("<div id=\"verdict\" class=\"pass\">READY: every check passed"),
+        "{dom}"
+    );
+    assert!(dom.contains("<table id=\"rules\">"), "{dom}");
+    assert!(
+        dom.contains("REG-CERT") && dom.contains("SEND-ANSWER"),
+        "{dom}"
+    );
+    assert!(dom.contains("<svg id=\"timeline\""), "{dom}");
+    assert!(dom.contains("check date 2027-03-01"), "{dom}");
+    assert!(shot.metadata().map(|m| m.len() > 1000).unwrap_or(false));
+}
