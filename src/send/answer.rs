@@ -153,13 +153,20 @@ pub fn judge_failure(e: &SendError) -> (Verdict, Finding) {
         SendError::Connect(_) | SendError::Transport(_) => (
             Verdict::Retry,
             Finding::error(RuleId::SendAnswer, e.to_string()).with_remedy(
-                "Check the endpoint address, the firewall and the proxy (HTTPS_PROXY is not used by this version).",
+                "Check the endpoint address, the firewall, and HTTPS_PROXY / NO_PROXY.",
             ),
         ),
         SendError::TooLarge | SendError::Malformed(_) => (
             Verdict::Rejected,
             Finding::fail(RuleId::SendAnswer, e.to_string()).with_remedy(
                 "The server is not answering like the register: check the endpoint URL.",
+            ),
+        ),
+        SendError::Proxy(_) => (
+            Verdict::Rejected,
+            f(
+                e.to_string(),
+                "The proxy in HTTPS_PROXY did not open a tunnel to the register: ask its administrator to allow CONNECT to the register's host and port, or list the host in NO_PROXY.",
             ),
         ),
         SendError::Key(_) => (

@@ -40,6 +40,9 @@ pub enum SendError {
     Malformed(String),
     #[error("the client key cannot be used: {0}")]
     Key(String),
+    /// The HTTPS_PROXY proxy could not be used or refused the tunnel.
+    #[error("{0}")]
+    Proxy(String),
 }
 
 impl SendError {
@@ -112,9 +115,18 @@ pub fn connect(target: &Target, identity: &ClientIdentity) -> Result<Session, Se
         .map_err(|e| SendError::Handshake(format!("{name}: {e}")))?;
     let conn = rustls::ClientConnection::new(Arc::new(config), name)
         .map_err(|e| SendError::Handshake(e.to_string()))?;
-    let tcp = target
-        .connect()
-        .map_err(|e| SendError::Connect(e.to_string()))?;
+    let tcp = match super::proxy::from_env(&target.host) {
+        Some(proxy) => super::proxy::tunnel(
+            &proxy,
+            &target.endpoint(),
+            target.connect_timeout,
+            target.read_timeout,
+        )
+        .map_err(|e| SendError::Proxy(e.to_string()))?,
+        None => target
+            .connect()
+            .map_err(|e| SendError::Connect(e.to_string()))?,
+    };
     let mut tls = rustls::StreamOwned::new(conn, tcp);
     while tls.conn.is_handshaking() {
         if let Err(e) = tls.conn.complete_io(&mut tls.sock) {

@@ -4,6 +4,7 @@
 pub mod answer;
 pub mod client;
 pub mod journal;
+pub mod proxy;
 
 use std::time::Duration;
 
