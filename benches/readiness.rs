@@ -10,7 +10,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tilicheck::pki::load;
@@ -66,7 +65,7 @@ fn main() {
             .der,
         trust: certs("root-ca.pem"),
         registry: SupplierRegistry::load(&[fixture("supplier.pem")], vec![]).expect("registry"),
-        judge: Arc::new(tilicheck::simulator::minimal_judge::MinimalJudge),
+        judge: tilicheck::simulator::setup::default_judge(),
         faults: Default::default(),
         sequential: SequentialPolicy::Warn,
         limits: Limits::default(),
