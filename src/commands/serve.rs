@@ -75,7 +75,7 @@ pub fn run(
         SimError::InspectNotLoopback(_) => CommandError::Usage(e.to_string()),
         other => CommandError::Input(other.to_string()),
     })?;
-    let endpoints = interface.serve_rules().endpoints.value;
+    let endpoints = interface.profile().message.endpoints.value;
     eprintln!(
         "tilicheck serve: Account Register simulator (interface {}) on https://{}",
         interface.as_str(),

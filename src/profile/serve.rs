@@ -1,6 +1,6 @@
 //! What the Account Register simulator (`tilicheck serve`) needs to know about one interface
-//! version that the message rules do not already say: where reports arrive, how errors are
-//! answered, and the readings we had to make where the specification is silent.
+//! version that the message rules (endpoints, claims, schemas) do not already say: how errors
+//! are answered, and the readings we had to make where the specification is silent.
 
 use serde::Serialize;
 
@@ -16,21 +16,9 @@ pub enum ErrorBodies {
     ErrorMessage,
 }
 
-/// Request paths per kind of report.
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct ServeEndpoints {
-    /// Updates of credit institutions (category 1); the only update path in v1.0.4.
-    pub update_cat1: &'static str,
-    /// Updates of payment/e-money institutions and virtual-currency providers (category 2).
-    pub update_cat2: &'static str,
-    pub disputable: &'static str,
-    pub incorrect: &'static str,
-}
-
 /// The simulator's rules for one interface version.
 #[derive(Debug, Serialize)]
 pub struct ServeRules {
-    pub endpoints: Sourced<ServeEndpoints>,
     pub error_bodies: Sourced<ErrorBodies>,
     /// Status for a token that does not verify, an unknown signer or a TLS identity that may not
     /// send for the signer.
@@ -40,20 +28,9 @@ pub struct ServeRules {
     pub unknown_record_status: Sourced<u16>,
     /// Status for a message over the size limit.
     pub oversize_status: Sourced<u16>,
-    /// Whether disputable/incorrect reports must carry the update's `correlationId`.
-    pub dispute_needs_correlation_id: bool,
 }
 
 pub static V3_SERVE: ServeRules = ServeRules {
-    endpoints: Sourced::confirmed(
-        ServeEndpoints {
-            update_cat1: "/v3/report-update/cat-1/",
-            update_cat2: "/v3/report-update/cat-2/",
-            disputable: "/v3/report-disputable/",
-            incorrect: "/v3/report-incorrect/",
-        },
-        "Customs update interface v3.0.5 §4.4",
-    ),
     error_bodies: Sourced::confirmed(
         ErrorBodies::MessageObjectField,
         "Customs update interface v3.0.5 §4.7",
@@ -73,19 +50,9 @@ pub static V3_SERVE: ServeRules = ServeRules {
         "Customs update interface v3.0.5 §3.6, §4.7",
         "§4.7 defines no status for an over-size message; 400 Bad Request assumed",
     ),
-    dispute_needs_correlation_id: true,
 };
 
 pub static V1_0_4_SERVE: ServeRules = ServeRules {
-    endpoints: Sourced::confirmed(
-        ServeEndpoints {
-            update_cat1: "/report-update",
-            update_cat2: "/report-update",
-            disputable: "/report-disputable",
-            incorrect: "/report-incorrect",
-        },
-        "Customs update interface v1.0.4 §3.5",
-    ),
     error_bodies: Sourced::confirmed(
         ErrorBodies::ErrorMessage,
         "Customs update interface v1.0.4 §3.5 (HTTP responses)",
@@ -105,7 +72,6 @@ pub static V1_0_4_SERVE: ServeRules = ServeRules {
         "Customs update interface v1.0.4 §3.5",
         "v1.0.4 defines no status for an over-size message; 400 Bad Request assumed",
     ),
-    dispute_needs_correlation_id: false,
 };
 
 impl Interface {

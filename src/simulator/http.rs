@@ -35,7 +35,7 @@ impl std::error::Error for DropConnection {}
 
 /// Which report kind a path is, per the profile's endpoints.
 pub fn route(shared: &Shared, path: &str) -> Option<ReportKind> {
-    let e = shared.interface.serve_rules().endpoints.value;
+    let e = shared.interface.profile().message.endpoints.value;
     if path == e.update_cat1 {
         Some(ReportKind::UpdateCat1)
     } else if path == e.update_cat2 {

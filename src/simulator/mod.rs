@@ -5,7 +5,8 @@
 //!
 //! Modules, one job each: [`tls`] (server configuration), [`clienthello`] (the client's offer),
 //! [`http`] (one request), [`answers`] (§4.7 bodies), [`judge`] (the seam to message
-//! validation) and [`minimal_judge`], [`supplier_registry`], [`records`] (the §4.3 state
+//! validation) and [`message_judge`] (the message module's token and report checks),
+//! [`supplier_registry`], [`records`] (the §4.3 state
 //! machine), [`store`] (SQLite), [`inspect`] (the read-only view), [`faults`], [`setup`]
 //! (the DEMO PKI and files the command line names).
 
@@ -17,7 +18,7 @@ pub mod faults;
 pub mod http;
 pub mod inspect;
 pub mod judge;
-pub mod minimal_judge;
+pub mod message_judge;
 pub mod records;
 pub mod setup;
 pub mod store;

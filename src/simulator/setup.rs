@@ -142,5 +142,5 @@ fn ensure_demo(dir: &Path, now: OffsetDateTime) -> Result<bool, SetupError> {
 
 /// The judge the command line uses.
 pub fn default_judge() -> Arc<dyn super::judge::SubmissionJudge> {
-    Arc::new(super::minimal_judge::MinimalJudge)
+    Arc::new(super::message_judge::MessageJudge)
 }

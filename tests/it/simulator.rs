@@ -107,7 +107,7 @@ pub fn config(interface: Interface, dir: &Path) -> Config {
             vec![],
         )
         .unwrap(),
-        judge: Arc::new(tilicheck::simulator::minimal_judge::MinimalJudge),
+        judge: tilicheck::simulator::setup::default_judge(),
         faults: Default::default(),
         sequential: SequentialPolicy::Warn,
         limits: test_limits(),
@@ -187,14 +187,20 @@ pub fn tokens(interface: Interface, claim: &str, report: Value) -> (String, Stri
     tokens_as(interface, &fixture("supplier.key"), SUPPLIER, claim, report)
 }
 
-/// An update report with one account and one legal person.
+/// A v3 update report with one account and one legal person.
 pub fn update_report(account: &str) -> Value {
+    update_report_in(Interface::V3, account)
+}
+
+/// An update report for `interface` (the role's reference field differs by version).
+pub fn update_report_in(interface: Interface, account: &str) -> Value {
+    let reference = interface.profile().message.role_reference_field.value;
     json!({
         "creationDateTime": "2024-05-12T08:53:12.374",
         "senderBusinessId": SUPPLIER,
         "legalPersons": {PERSON: {"privatePerson": {"fullName": "Korhonen, Juhani", "birthDate": "1980-01-01", "hetu": "010180-9026"}}},
         "accounts": {account: {"id": {"iban": "FI2112345600000785"}, "openingDate": "2021-01-01",
-            "roles": [{"type": "owner", "legalPersonReference": PERSON, "startDate": "2021-01-01"}]}}
+            "roles": [{"type": "owner", reference: PERSON, "startDate": "2021-01-01"}]}}
     })
 }
 

@@ -89,7 +89,11 @@ fn v1_0_4_every_endpoint_with_our_client() {
     let sim = start(Interface::V1_0_4);
     let mut client = Client::connect(sim.addr());
     let cid = new_cid();
-    let (auth, body) = tokens(Interface::V1_0_4, "reportUpdate", update_report(RECORD));
+    let (auth, body) = tokens(
+        Interface::V1_0_4,
+        "reportUpdate",
+        update_report_in(Interface::V1_0_4, RECORD),
+    );
     let r = client
         .post("/report-update", &auth, Some(&cid), &body)
         .unwrap();
@@ -226,7 +230,7 @@ fn unknown_signer_sub_mismatch_and_bad_signature_are_403() {
         Some(&cid),
         &body,
     );
-    assert_forbidden(&r, "must equal the signing certificate's serialNumber");
+    assert_forbidden(&r, "differs from the certificate's serialNumber");
     let logged = sim.message(&cid);
     assert_eq!(logged["accepted"], false);
     assert!(
@@ -249,7 +253,7 @@ fn unknown_signer_sub_mismatch_and_bad_signature_are_403() {
         Some(&new_cid()),
         &parts.join("."),
     );
-    assert_forbidden(&r, "body token's signature does not verify");
+    assert_forbidden(&r, "signature does not verify");
 
     // No Authorization header at all.
     let r = curl(
@@ -331,7 +335,7 @@ fn invalid_json_wrong_claims_and_missing_fields_are_400() {
     );
     assert_eq!(r.status, 400, "{r:?}");
     let j = r.json();
-    assert!(j["message"].as_str().unwrap().contains("not JSON"), "{j}");
+    assert!(j["message"].as_str().unwrap().contains("JSON"), "{j}");
     assert!(
         j["objectErrors"].is_array() && j["fieldErrors"].is_array(),
         "{j}"
@@ -459,7 +463,7 @@ fn oversize_is_refused_before_the_body_is_read() {
 
     // v1.0.4 allows 5 MB: the same message is fine there.
     let sim = start(Interface::V1_0_4);
-    let mut report = update_report(RECORD);
+    let mut report = update_report_in(Interface::V1_0_4, RECORD);
     report["padding"] = json!("x".repeat(60_000));
     let (auth, body) = tokens(Interface::V1_0_4, "reportUpdate", report);
     let r = curl(
@@ -584,4 +588,53 @@ fn command_line_errors() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("fail-every"));
+}
+
+#[test]
+fn schema_and_content_checks_are_those_of_message_validate() {
+    let sim = start(Interface::V3);
+    let mut client = Client::connect(sim.addr());
+    // An IBAN with wrong check digits: the schema accepts it, the content check does not.
+    let mut report = update_report(RECORD);
+    report["accounts"][RECORD]["id"]["iban"] = json!("FI2212345600000785");
+    let (auth, body) = tokens(Interface::V3, "reportUpdate", report);
+    let cid = new_cid();
+    let r = client
+        .post("/v3/report-update/cat-2/", &auth, Some(&cid), &body)
+        .unwrap();
+    assert_eq!(r.status, 400, "{r:?}");
+    let j = r.json();
+    assert!(j["fieldErrors"].to_string().contains("MSG-CONTENT"), "{j}");
+    assert!(j["fieldErrors"].to_string().contains("/accounts/"), "{j}");
+    assert!(
+        sim.message(&cid)["findings"]
+            .as_str()
+            .unwrap()
+            .contains("MSG-CONTENT")
+    );
+
+    // A schema error: an account without its required openingDate.
+    let mut report = update_report(RECORD);
+    report["accounts"][RECORD]
+        .as_object_mut()
+        .unwrap()
+        .remove("openingDate");
+    let (auth, body) = tokens(Interface::V3, "reportUpdate", report);
+    let r = client
+        .post("/v3/report-update/cat-2/", &auth, Some(&new_cid()), &body)
+        .unwrap();
+    assert_eq!(r.status, 400, "{r:?}");
+    assert!(r.body.contains("MSG-SCHEMA"), "{r:?}");
+
+    // senderBusinessId must be the signer's.
+    let mut report = update_report(RECORD);
+    report["senderBusinessId"] = json!("7654321-2");
+    let (auth, body) = tokens(Interface::V3, "reportUpdate", report);
+    let r = client
+        .post("/v3/report-update/cat-2/", &auth, Some(&new_cid()), &body)
+        .unwrap();
+    assert_eq!(r.status, 400, "{r:?}");
+    assert!(r.body.contains("MSG-SENDER"), "{r:?}");
+    // Nothing of these was applied.
+    assert!(sim.api("/api/records").as_array().unwrap().is_empty());
 }
