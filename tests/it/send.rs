@@ -358,3 +358,52 @@ fn a_wrong_sub_is_refused_by_the_register_and_explained() {
         "{text}"
     );
 }
+
+#[test]
+fn a_silent_server_and_a_server_that_is_not_tls_are_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = minimal_report(dir.path());
+    for answer in [None, Some(&b"HTTP/1.1 400 Bad Request\r\n\r\n"[..])] {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            if let Ok((mut s, _)) = l.accept() {
+                use std::io::{Read, Write};
+                let mut buf = [0u8; 2048];
+                let _ = s.read(&mut buf);
+                if let Some(a) = answer {
+                    let _ = s.write_all(a);
+                }
+                std::thread::sleep(std::time::Duration::from_secs(2));
+            }
+        });
+        let start = std::time::Instant::now();
+        let out = tilicheck()
+            .arg("send")
+            .arg(&report)
+            .args(["--endpoint", &format!("https://127.0.0.1:{port}")])
+            .arg("--cert")
+            .arg(fixture("supplier-chain.pem"))
+            .arg("--key")
+            .arg(fixture("supplier.key"))
+            .args(["--offline", "--color", "never", "--read-timeout", "1"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
+        assert_ne!(out.status.code(), Some(0), "{text}");
+        assert!(text.contains("SEND-ANSWER"), "{text}");
+        if answer.is_none() {
+            assert!(
+                text.contains("ERROR  SEND-ANSWER") && text.contains("no answer"),
+                "{text}"
+            );
+        } else {
+            assert!(
+                text.contains("FAIL   SEND-ANSWER") && text.contains("handshake"),
+                "{text}"
+            );
+        }
+        server.join().unwrap();
+    }
+}
