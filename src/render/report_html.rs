@@ -8,9 +8,6 @@ use crate::findings::{Outcome, Report, Status};
 use crate::render::audit_html::escape;
 use crate::time_arg::format_date;
 
-/// Days before expiry in which renewal is due, shown on the timeline.
-const RENEWAL_WINDOW_DAYS: i64 = 60;
-
 /// A certificate's validity, read from its subject's "Valid" summary line.
 struct Bar {
     name: String,
@@ -44,6 +41,8 @@ fn timeline(report: &Report) -> String {
     if bars.is_empty() {
         return String::new();
     }
+    // The renewal window is the profile's (CERT-VALIDITY warns from there on).
+    let window = report.interface.profile().renewal_window_days.value;
     let at = report.checked_at.date();
     let today = OffsetDateTime::now_utc().date();
     let start = bars
@@ -67,7 +66,7 @@ fn timeline(report: &Report) -> String {
     );
     for (i, b) in bars.iter().enumerate() {
         let y = 22.0 + row_h * i as f64;
-        let renewal = b.to - time::Duration::days(RENEWAL_WINDOW_DAYS);
+        let renewal = b.to - time::Duration::days(window);
         let renewal = if renewal < b.from { b.from } else { renewal };
         svg.push_str(&format!(
             "<text x=\"0\" y=\"{:.0}\" font-size=\"11\">{}</text>\
@@ -101,7 +100,7 @@ fn timeline(report: &Report) -> String {
     }
     svg.push_str("</svg>");
     format!(
-        "<h2>Certificate timeline</h2><p>Green: valid; orange: the last {RENEWAL_WINDOW_DAYS} days, when renewal is due; dashed lines: today and the check date (the go-live date when given).</p>{svg}"
+        "<h2>Certificate timeline</h2><p>Green: valid; orange: the last {window} days, when renewal is due; dashed lines: today and the check date (the go-live date when given).</p>{svg}"
     )
 }
 
