@@ -64,6 +64,10 @@ pub enum Command {
     Pki(PkiCommand),
     /// Generate a DEMO PKI and run the checks on it: see the whole tool working.
     Demo(DemoArgs),
+    /// Validate, sign and send a report to the register over mutual TLS; explain the answer.
+    Send(SendArgs),
+    /// The go-live report: certificates, endpoint and a signed test send, from a config file.
+    Readiness(ReadinessArgs),
     /// Update messages: validate, sign into the two tokens, verify tokens, generate test data.
     #[command(subcommand)]
     Message(MessageCommand),
@@ -309,6 +313,68 @@ pub enum PkiCommand {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ReadinessArgs {
+    #[command(subcommand)]
+    pub command: Option<ReadinessCommand>,
+    /// The configuration (TOML; `tilicheck readiness init FILE` writes a template).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReadinessCommand {
+    /// Write a commented configuration template to FILE.
+    Init {
+        file: PathBuf,
+        /// Overwrite FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The report (JSON).
+    pub file: PathBuf,
+    /// The register: https://HOST[:PORT] (the path follows from the report's kind and category).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: String,
+    /// The TLS client certificate delivered to Customs.
+    #[arg(long, value_name = "FILE")]
+    pub cert: PathBuf,
+    /// The TLS client certificate's private key.
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    /// The signing certificate, when it is not the TLS certificate.
+    #[arg(long, value_name = "FILE")]
+    pub signing_cert: Option<PathBuf>,
+    /// The signing certificate's private key.
+    #[arg(long, value_name = "FILE")]
+    pub signing_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub kind: MessageKindArgs,
+    /// The data supplier's business ID (checked against the certificate and senderBusinessId).
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+    /// Write the signed request to FILE and send nothing.
+    #[arg(long, value_name = "FILE")]
+    pub dry_run: Option<PathBuf>,
+    /// X-Correlation-ID to use (default: a random UUIDv4).
+    #[arg(long, value_name = "UUID")]
+    pub correlation_id: Option<String>,
+    /// Attempts after a 500 or a timeout, per part of a split load.
+    #[arg(long, value_name = "N", default_value = "3", value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub retries: u32,
+    /// First wait before a retry; doubled each time, at most a minute.
+    #[arg(long, value_name = "SECS", default_value = "2", value_parser = parse_seconds)]
+    pub retry_delay: std::time::Duration,
+    #[command(flatten)]
+    pub trust: TrustArgs,
+    #[command(flatten)]
+    pub password: PasswordArgs,
 }
 
 #[derive(Debug, Args)]

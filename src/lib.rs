@@ -17,6 +17,7 @@ pub mod pki;
 pub mod profile;
 pub mod render;
 pub mod secret;
+pub mod send;
 pub mod simulator;
 pub mod time_arg;
 pub mod tls;

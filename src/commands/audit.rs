@@ -69,6 +69,11 @@ pub fn run(args: &AuditArgs, g: &GlobalArgs, at: OffsetDateTime) -> Result<u8, C
         Format::Json => render::audit::json(&result, &ctx, g.strict),
         Format::Csv => render::audit::csv(&result),
         Format::Html => audit_html::html(&result, &ctx),
+        Format::Junit => {
+            return Err(CommandError::Usage(
+                "--format junit is not available for audit; use text, json, csv or html".into(),
+            ));
+        }
     };
     write_output(g.output.as_deref(), &text)?;
     Ok(result.exit_code(g.strict))

@@ -1,16 +1,20 @@
-//! `tilicheck demo`: a DEMO PKI made on the spot, and the checks run on it. Needs no
-//! configuration and no network.
+//! `tilicheck demo`: a DEMO PKI made on the spot, a simulated register on loopback, and the
+//! readiness checks run against it: the certificates, the TLS endpoint (with REG-CERT) and a
+//! signed send of the minimal valid message. Needs no configuration and no outside network.
 
-use std::path::PathBuf;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use time::OffsetDateTime;
 
 use crate::checks::cert::CertCheck;
 use crate::checks::chain::Expect;
 use crate::checks::identity::{ExpectedIds, Purpose};
-use crate::cli::DemoArgs;
+use crate::cli::{DemoArgs, NetArgs};
 use crate::commands::CommandError;
 use crate::commands::cert::LoadedCert;
+use crate::commands::readiness::{Inputs, endpoint_and_send};
 use crate::commands::trust::{TrustContext, chain_and_revocation_findings};
 use crate::findings::Report;
 use crate::identity::BusinessId;
@@ -20,6 +24,9 @@ use crate::pki::load;
 use crate::pki::trust::{self, TrustStore};
 use crate::profile::Interface;
 use crate::secret::PasswordSource;
+use crate::simulator::faults::Faults;
+use crate::simulator::setup::{self, Choices};
+use crate::simulator::{Config, Limits, SequentialPolicy, Simulator};
 
 pub fn run(
     args: &DemoArgs,
@@ -94,8 +101,81 @@ pub fn run(
         subject.findings.extend(findings);
         report.subjects.push(subject);
     }
+    round_trip(&dir, &ctx, supplier, interface, at, &mut report)?;
     if args.keep.is_some() {
         eprintln!("DEMO PKI kept in {}", dir.display());
     }
     Ok(report)
+}
+
+/// Start the simulator with the DEMO PKI, check its endpoint with `tls`, send the minimal
+/// message signed with the supplier certificate, and stop the simulator.
+fn round_trip(
+    dir: &Path,
+    ctx: &TrustContext,
+    supplier: BusinessId,
+    interface: Interface,
+    at: OffsetDateTime,
+    report: &mut Report,
+) -> Result<(), CommandError> {
+    let input_err = |e: &dyn std::fmt::Display| CommandError::Input(format!("demo: {e}"));
+    let data = tempfile::tempdir().map_err(|e| input_err(&e))?;
+    let suppliers = [
+        dir.join("supplier.pem"),
+        dir.join("supplier-vat.pem"),
+        dir.join("qwac.pem"),
+    ];
+    let material = setup::material(&Choices {
+        data_dir: data.path(),
+        cert: Some(&dir.join("register-chain.pem")),
+        key: Some(&dir.join("register.key")),
+        trust: Some(&dir.join("root-ca.pem")),
+        suppliers: &suppliers,
+        service_centres: demo::DEMO_SERVICE_CENTRE_ID.parse().into_iter().collect(),
+        password: PasswordSource::None,
+        now: at,
+    })
+    .map_err(|e| input_err(&e))?;
+    let running = Simulator::start(Config {
+        listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        inspect: None,
+        data_dir: data.path().to_path_buf(),
+        interface,
+        server_chain: material.server_chain,
+        server_key: material.server_key,
+        trust: material.trust,
+        registry: material.registry,
+        judge: setup::default_judge(),
+        faults: Faults::default(),
+        sequential: SequentialPolicy::Reject,
+        limits: Limits::default(),
+        verbose: false,
+    })
+    .map_err(|e| input_err(&e))?;
+    let anchors = trust::read_anchors(&dir.join("root-ca.pem"))
+        .map_err(|e| CommandError::Input(e.to_string()))?;
+    let inputs = Inputs {
+        // The supplier certificate (with its intermediate) is both TLS and signing certificate.
+        tls_cert: &dir.join("supplier-chain.pem"),
+        tls_key: &dir.join("supplier.key"),
+        signing_cert: &dir.join("supplier-chain.pem"),
+        signing_key: &dir.join("supplier.key"),
+        password: PasswordSource::None,
+        supplier,
+        host: "127.0.0.1".into(),
+        port: running.addr.port(),
+        // The register's certificate names localhost; SNI says so, as a real client would.
+        sni: Some("localhost".into()),
+        net: NetArgs {
+            connect_timeout: Duration::from_secs(3),
+            read_timeout: Duration::from_secs(5),
+        },
+        ctx,
+        handshake_trust: anchors.iter().map(|a| a.der.clone()).collect(),
+        message: None,
+        category: None,
+    };
+    let result = endpoint_and_send(&inputs, interface, at, report);
+    running.shutdown();
+    result
 }

@@ -243,7 +243,7 @@ fn sign(a: &MessageSignArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
                 format!("{doc:#}\n")
             }
             // Csv and Html were refused in `run`.
-            Format::Text | Format::Csv | Format::Html => format!(
+            Format::Text | Format::Csv | Format::Html | Format::Junit => format!(
                 "Authorization: Bearer {}\n\n{}\n",
                 tokens.authorization, tokens.body
             ),

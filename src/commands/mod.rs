@@ -7,8 +7,10 @@ pub mod csr;
 pub mod demo;
 pub mod message;
 pub mod pki;
+pub mod readiness;
 pub mod register;
 pub mod rules;
+pub mod send;
 pub mod serve;
 pub mod tls;
 pub mod trust;
@@ -86,6 +88,8 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
             emit_report(&report, g)
         }
         Command::Message(cmd) => message::run(cmd, g),
+        Command::Send(args) => send::run(args, g),
+        Command::Readiness(args) => readiness::run(args, g),
         Command::Serve(args) => serve::run(args, g.interface, check_time(g)),
     }
 }
@@ -103,9 +107,11 @@ pub fn emit_report(report: &Report, g: &GlobalArgs) -> Result<u8, CommandError> 
             render::text::render(report, g.color.enabled(to_terminal))
         }
         Format::Json => render::json::render(report, g.strict),
-        Format::Csv | Format::Html => {
+        Format::Html => render::report_html::render(report, g.strict),
+        Format::Junit => render::junit::render(report),
+        Format::Csv => {
             return Err(CommandError::Usage(format!(
-                "--format csv and html are available for audit; use text or json for {}",
+                "--format csv is available for audit; use text, json, junit or html for {}",
                 report.command
             )));
         }

@@ -210,7 +210,7 @@ pub fn looks_like_endpoint(text: &str, path: &Path) -> bool {
         && !text.ends_with(".pfx")
 }
 
-fn load_identity(
+pub fn load_identity(
     cert: &Path,
     key: Option<&Path>,
     password: &PasswordSource,

@@ -148,6 +148,9 @@ catalogue! {
     SendSequential => "SEND-SEQUENTIAL", "Messages are sent one at a time with X-Correlation-ID",
         "Customs update interface §3.6, §4.1",
         "Send the next message only after the previous one was answered 200; put a UUIDv4 in X-Correlation-ID.";
+    SendAnswer => "SEND-ANSWER", "The register accepted the message (200)",
+        "Customs update interface §4.7 (answers)",
+        "Read the answer's explanation: fix the message or the certificate for a 400/403, retry later for a 500 or a timeout.";
     VeroIssuer => "VERO-ISSUER", "Vero certificate is issued by the environment's Data Providers CA",
         "vero.fi Vero API technical guidance (environments and certificates)",
         "Production needs a certificate from \"Data Providers Issuing CA\", test one from \"Data Providers Test Issuing CA v1\": retrieve one for the right environment (tilicheck vero new --environment …).";

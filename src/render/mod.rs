@@ -3,6 +3,8 @@
 pub mod audit;
 pub mod audit_html;
 pub mod json;
+pub mod junit;
+pub mod report_html;
 pub mod text;
 
 use std::io::IsTerminal;
@@ -14,8 +16,10 @@ pub enum Format {
     Json,
     /// Comma-separated values (audit only).
     Csv,
-    /// A self-contained HTML page (audit only).
+    /// A self-contained HTML page.
     Html,
+    /// JUnit XML: one test case per finding (for CI dashboards).
+    Junit,
 }
 
 /// Whether to colour text output.

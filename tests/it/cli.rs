@@ -343,6 +343,11 @@ fn demo_runs_the_checks_on_a_fresh_demo_pki() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("DEMO supplier.pem") && stdout.contains("DEMO qwac.pem"));
     assert!(stdout.contains("0 fail"), "{stdout}");
+    // The round trip: the simulated register's endpoint and certificate, and a signed send.
+    assert!(stdout.contains("PASS   TLS-MUTUAL"), "{stdout}");
+    assert!(stdout.contains("PASS   REG-CERT"), "{stdout}");
+    assert!(stdout.contains("message  minimal test message"), "{stdout}");
+    assert!(stdout.contains("accepted: 200 OK"), "{stdout}");
     assert!(kept.join("root-ca.pem").exists() && kept.join("README.txt").exists());
 }
 

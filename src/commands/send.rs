@@ -1,0 +1,420 @@
+//! `tilicheck send FILE --endpoint URL`: validate, sign, POST over mutual TLS, explain the
+//! answer. The pieces `demo` (and readiness) reuse live here too.
+
+use std::path::Path;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::checks::cert::CertCheck;
+use crate::checks::identity::{ExpectedIds, Purpose};
+use crate::cli::{GlobalArgs, SendArgs};
+use crate::commands::cert::LoadedCert;
+use crate::commands::tls::{load_identity, target};
+use crate::commands::trust::TrustContext;
+use crate::commands::{CommandError, check_time, emit_report, write_atomically};
+use crate::findings::{Report, Subject};
+use crate::identity::BusinessId;
+use crate::message::finnish_ids::is_uuid_v4;
+use crate::message::jws::SigningKey;
+use crate::message::kind::Category;
+use crate::message::parse;
+use crate::pki::facts::CertificateFacts;
+use crate::pki::load;
+use crate::profile::RegisterProfile;
+use crate::secret::PasswordSource;
+use crate::send::answer::Verdict;
+use crate::send::journal::{self, Journal, PartEntry, PartState};
+use crate::send::{self, Message, Prepared, Signer};
+use crate::tls::handshake::ClientIdentity;
+
+/// The whole exchange may take this long (connect to last byte of the answer).
+pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The signing certificate checked for signing, and the signer it gives.
+pub fn load_signer(
+    cert: &Path,
+    key: &Path,
+    password: &PasswordSource,
+    expected: ExpectedIds,
+    at: OffsetDateTime,
+    profile: &RegisterProfile,
+) -> Result<(Subject, Signer), CommandError> {
+    let loaded = LoadedCert::load(cert, Some(key), password)?;
+    let subject = CertCheck {
+        facts: &loaded.facts,
+        key: &loaded.key,
+        purpose: Purpose::Signing,
+        expected,
+        at,
+        profile,
+    }
+    .subject(&cert.display().to_string());
+    let private =
+        load::read_private_key(key, password).map_err(|e| CommandError::Input(e.to_string()))?;
+    let key_obj = SigningKey::from_private_key(&private.der)
+        .map_err(|e| CommandError::Input(format!("{}: {e}", key.display())))?;
+    let sub = signing_subject(&loaded.facts).ok_or_else(|| {
+        CommandError::Input(format!(
+            "{}: the certificate's subject has no serialNumber or organizationIdentifier to put in sub",
+            cert.display()
+        ))
+    })?;
+    Ok((subject, Signer { key: key_obj, sub }))
+}
+
+/// `sub` is the certificate's subject serialNumber (or, without one, organizationIdentifier).
+fn signing_subject(cert: &CertificateFacts) -> Option<String> {
+    cert.subject_serial_numbers
+        .first()
+        .or_else(|| cert.organization_identifiers.first())
+        .cloned()
+}
+
+/// The smallest valid update report for `sender`: one customer, one account.
+pub fn minimal_message(profile: &RegisterProfile, sender: &BusinessId) -> String {
+    let value =
+        crate::message::generate::report(1, 1, Some(&sender.business_id_form()), profile.message);
+    serde_json::to_string_pretty(&value).unwrap_or_default()
+}
+
+/// A fresh X-Correlation-ID, or the user's if it is a UUIDv4.
+pub fn correlation_id(given: Option<&str>) -> Result<String, CommandError> {
+    match given {
+        Some(id) if is_uuid_v4(id) => Ok(id.to_owned()),
+        Some(id) => Err(CommandError::Usage(format!(
+            "--correlation-id {id:?} is not a UUIDv4 (lower-case, hyphenated, version 4)"
+        ))),
+        None => Ok(uuid::Uuid::new_v4().hyphenated().to_string()),
+    }
+}
+
+/// `https://host[:port][/…]` or `host[:port]` → host and port; the path comes from the
+/// profile (per kind and category), never from the URL.
+pub fn parse_endpoint_url(url: &str) -> Result<(String, u16), CommandError> {
+    if url.starts_with("http://") {
+        return Err(CommandError::Usage(format!(
+            "--endpoint {url}: the register speaks HTTPS only"
+        )));
+    }
+    let rest = url.strip_prefix("https://").unwrap_or(url);
+    let authority = rest.split('/').next().unwrap_or_default();
+    crate::commands::tls::parse_endpoint(authority)
+}
+
+pub fn run(args: &SendArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
+    let profile = g.interface.profile();
+    let at = check_time(g);
+    let password = args.password.source();
+    let expected = ExpectedIds {
+        supplier: args.business_id,
+        service_centre: None,
+    };
+    let (sign_cert, sign_key) = match (&args.signing_cert, &args.signing_key) {
+        (Some(c), Some(k)) => (c.as_path(), k.as_path()),
+        (None, None) => (args.cert.as_path(), args.key.as_path()),
+        _ => {
+            return Err(CommandError::Usage(
+                "--signing-cert and --signing-key go together".into(),
+            ));
+        }
+    };
+    let (host, port) = parse_endpoint_url(&args.endpoint)?;
+    if args.file.is_dir() {
+        if args.dry_run.is_some() || args.correlation_id.is_some() {
+            return Err(CommandError::Usage(
+                "--dry-run and --correlation-id apply to one FILE, not a directory of parts".into(),
+            ));
+        }
+        let (cert_subject, signer) =
+            load_signer(sign_cert, sign_key, &password, expected, at, profile)?;
+        let setup = Setup {
+            identity: load_identity(&args.cert, Some(&args.key), &password)?,
+            ctx: TrustContext::from_args(&args.trust, at, profile)?,
+            target: target(&host, port, None, args.trust.net)?,
+            signer,
+            host_header: if port == 443 {
+                host.clone()
+            } else {
+                format!("{host}:{port}")
+            },
+        };
+        return run_dir(args, g, cert_subject, &setup);
+    }
+    let cid = correlation_id(args.correlation_id.as_deref())?;
+    let (cert_subject, signer) =
+        load_signer(sign_cert, sign_key, &password, expected, at, profile)?;
+    let limit = parse::read_limit(profile.max_message_bytes.value);
+    let bytes = parse::read_bounded(&args.file, limit)
+        .map_err(|e| CommandError::Input(format!("{}: {e}", args.file.display())))?;
+    let parsed = parse::parse_bytes(&bytes);
+    let text = String::from_utf8(bytes).unwrap_or_default();
+    let input = args.file.display().to_string();
+    let mut report = Report::new("send", g.interface, at);
+    let cert_failed = has_fail(&cert_subject);
+    report.subjects.push(cert_subject);
+    let message = Message {
+        input: &input,
+        text: &text,
+        parsed: &parsed,
+        kind: args.kind.kind,
+        category: args.kind.category.and_then(Category::from_number),
+        expected_sender: args.business_id.as_ref(),
+    };
+    let host_header = if port == 443 {
+        host.clone()
+    } else {
+        format!("{host}:{port}")
+    };
+    let prepared = match send::prepare(&message, &signer, &host_header, cid, profile) {
+        Ok(p) => p,
+        Err(subject) => {
+            report.subjects.push(*subject);
+            eprintln!("tilicheck: not sent: the message would be rejected (see the report)");
+            return emit_report(&report, g).map(|c| c.max(1));
+        }
+    };
+    if cert_failed {
+        report.subjects.push(prepared.message);
+        eprintln!("tilicheck: not sent: the signing certificate would be rejected");
+        return emit_report(&report, g).map(|c| c.max(1));
+    }
+    if let Some(path) = &args.dry_run {
+        write_atomically(path, &prepared.request).map_err(|e| {
+            CommandError::Input(format!("{}: cannot write request: {e}", path.display()))
+        })?;
+        eprintln!(
+            "tilicheck: dry run: wrote {} (POST {}, X-Correlation-ID {}); nothing sent",
+            path.display(),
+            prepared.path,
+            prepared.correlation_id
+        );
+        report.subjects.push(prepared.message);
+        return emit_report(&report, g);
+    }
+    let identity = load_identity(&args.cert, Some(&args.key), &password)?;
+    let ctx = TrustContext::from_args(&args.trust, at, profile)?;
+    let target = target(&host, port, None, args.trust.net)?;
+    deliver_into(&mut report, &target, &identity, &ctx, profile, prepared);
+    emit_report(&report, g)
+}
+
+/// Send a prepared message and put the message, register and answer subjects in `report`.
+pub fn deliver_into(
+    report: &mut Report,
+    target: &crate::tls::probe::Target,
+    identity: &ClientIdentity,
+    ctx: &TrustContext,
+    profile: &RegisterProfile,
+    prepared: Prepared,
+) -> send::answer::Verdict {
+    let d = send::deliver(target, identity, ctx, profile, &prepared, TOTAL_TIMEOUT);
+    report.subjects.push(prepared.message);
+    if let Some(r) = d.register {
+        report.subjects.push(r);
+    }
+    report.subjects.push(d.answer);
+    d.verdict
+}
+
+fn has_fail(s: &Subject) -> bool {
+    s.findings.iter().any(|f| {
+        matches!(
+            f.status,
+            crate::findings::Status::Fail | crate::findings::Status::Error
+        )
+    })
+}
+
+/// Everything a split send needs, loaded once.
+struct Setup {
+    identity: ClientIdentity,
+    ctx: TrustContext,
+    target: crate::tls::probe::Target,
+    signer: Signer,
+    host_header: String,
+}
+
+/// The `part-*.json` files of `dir`, in order.
+fn parts_of(dir: &Path) -> Result<Vec<std::path::PathBuf>, CommandError> {
+    let read = std::fs::read_dir(dir)
+        .map_err(|e| CommandError::Input(format!("{}: {e}", dir.display())))?;
+    let mut parts: Vec<_> = read
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("part-") && n.ends_with(".json"))
+        })
+        .collect();
+    parts.sort();
+    if parts.is_empty() {
+        return Err(CommandError::Input(format!(
+            "{}: holds no part-*.json files (make them with tilicheck message split)",
+            dir.display()
+        )));
+    }
+    Ok(parts)
+}
+
+/// Longest wait between two attempts at one part.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// Send the parts of a split load one at a time, each after the previous 200 (SEND-SEQUENTIAL),
+/// journalled so an interrupted run resumes where it stopped.
+fn run_dir(
+    args: &SendArgs,
+    g: &GlobalArgs,
+    cert_subject: Subject,
+    s: &Setup,
+) -> Result<u8, CommandError> {
+    let profile = g.interface.profile();
+    let dir = args.file.as_path();
+    let mut report = Report::new("send", g.interface, check_time(g));
+    let cert_failed = has_fail(&cert_subject);
+    report.subjects.push(cert_subject);
+    if cert_failed {
+        eprintln!("tilicheck: nothing sent: the signing certificate would be rejected");
+        return emit_report(&report, g).map(|c| c.max(1));
+    }
+    let parts = parts_of(dir)?;
+    let endpoint = s.target.endpoint();
+    let journal_err = |e: send::journal::JournalError| CommandError::Input(e.to_string());
+    let mut journal = Journal::open(dir, &endpoint).map_err(journal_err)?;
+    let mut progress = Subject::new("split load", dir.display().to_string());
+    let mut register_shown = false;
+    let mut stopped = false;
+    let limit = parse::read_limit(profile.max_message_bytes.value);
+    for part in &parts {
+        let name = part
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let bytes = parse::read_bounded(part, limit)
+            .map_err(|e| CommandError::Input(format!("{}: {e}", part.display())))?;
+        let sha = journal::sha256_hex(&bytes);
+        let cid = match journal.entry(dir, &name, &sha).map_err(journal_err)? {
+            Some(e) if e.state == PartState::Acknowledged => {
+                progress.summary.push((
+                    name.clone(),
+                    format!("acknowledged earlier ({})", e.correlation_id),
+                ));
+                continue;
+            }
+            // Sent before without a 200 seen: again, under the same correlation ID.
+            Some(e) => e.correlation_id.clone(),
+            None => correlation_id(None)?,
+        };
+        let parsed = parse::parse_bytes(&bytes);
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let input = part.display().to_string();
+        let message = Message {
+            input: &input,
+            text: &text,
+            parsed: &parsed,
+            kind: args.kind.kind,
+            category: args.kind.category.and_then(Category::from_number),
+            expected_sender: args.business_id.as_ref(),
+        };
+        let prepared = match send::prepare(&message, &s.signer, &s.host_header, cid, profile) {
+            Ok(p) => p,
+            Err(subject) => {
+                report.subjects.push(*subject);
+                progress.summary.push((name, "not sent: invalid".into()));
+                stopped = true;
+                break;
+            }
+        };
+        journal.record(PartEntry {
+            file: name.clone(),
+            sha256: sha.clone(),
+            correlation_id: prepared.correlation_id.clone(),
+            state: PartState::Pending,
+        });
+        journal.save(dir).map_err(journal_err)?;
+        let mut attempt = 0u32;
+        let outcome = loop {
+            let d = send::deliver(
+                &s.target,
+                &s.identity,
+                &s.ctx,
+                profile,
+                &prepared,
+                TOTAL_TIMEOUT,
+            );
+            if d.verdict == Verdict::Retry && attempt < args.retries {
+                let wait = args
+                    .retry_delay
+                    .saturating_mul(1 << attempt.min(10))
+                    .min(MAX_BACKOFF);
+                eprintln!(
+                    "tilicheck: {name}: {}; retrying in {:.1} s ({} of {})",
+                    d.answer
+                        .findings
+                        .iter()
+                        .find(|f| f.rule == crate::profile::RuleId::SendAnswer)
+                        .map(|f| f.detail.as_str())
+                        .unwrap_or("no answer"),
+                    wait.as_secs_f64(),
+                    attempt + 1,
+                    args.retries
+                );
+                std::thread::sleep(wait);
+                attempt += 1;
+                continue;
+            }
+            break d;
+        };
+        if !register_shown && let Some(r) = outcome.register {
+            report.subjects.push(r);
+            register_shown = true;
+        }
+        let verdict = outcome.verdict;
+        let mut answer = outcome.answer;
+        answer.input = format!("{name}: {}", answer.input);
+        report.subjects.push(answer);
+        if verdict == Verdict::Accepted {
+            journal.record(PartEntry {
+                file: name.clone(),
+                sha256: sha,
+                correlation_id: prepared.correlation_id.clone(),
+                state: PartState::Acknowledged,
+            });
+            journal.save(dir).map_err(journal_err)?;
+            progress
+                .summary
+                .push((name, format!("acknowledged ({})", prepared.correlation_id)));
+        } else {
+            progress
+                .summary
+                .push((name, "not acknowledged: stopped".into()));
+            stopped = true;
+            break;
+        }
+    }
+    let done = journal
+        .parts
+        .iter()
+        .filter(|p| p.state == PartState::Acknowledged)
+        .count();
+    progress.findings.push(if stopped {
+        crate::findings::Finding::fail(
+            crate::profile::RuleId::SendSequential,
+            format!(
+                "stopped after {done} of {} parts acknowledged; run the same command again to resume",
+                parts.len()
+            ),
+        )
+    } else {
+        crate::findings::Finding::pass(
+            crate::profile::RuleId::SendSequential,
+            format!(
+                "all {} parts sent one at a time, each after the previous 200",
+                parts.len()
+            ),
+        )
+    });
+    report.subjects.insert(1, progress);
+    emit_report(&report, g)
+}
