@@ -6,15 +6,13 @@
 //! is not the register.
 
 use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, aws_lc_rs};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use rustls::pki_types::ServerName;
 
-use crate::tls::handshake::ClientIdentity;
+use crate::tls::handshake::{ClientIdentity, Recorder};
 use crate::tls::probe::Target;
 
 /// Largest answer (head and body) read; the register's answers are a few hundred bytes.
@@ -98,10 +96,7 @@ fn provider() -> CryptoProvider {
 pub fn connect(target: &Target, identity: &ClientIdentity) -> Result<Session, SendError> {
     let started = Instant::now();
     let provider = Arc::new(provider());
-    let verifier = Arc::new(Recorder {
-        provider: provider.clone(),
-        seen: Mutex::new(Vec::new()),
-    });
+    let verifier = Arc::new(Recorder::accepting(provider.clone()));
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| SendError::Handshake(e.to_string()))?
@@ -133,7 +128,7 @@ pub fn connect(target: &Target, identity: &ClientIdentity) -> Result<Session, Se
             return Err(classify(&e, target.read_timeout));
         }
     }
-    let chain = verifier.seen.lock().map(|s| s.clone()).unwrap_or_default();
+    let chain = verifier.chain();
     let version = tls.conn.protocol_version().map(|v| format!("{v:?}"));
     Ok(Session {
         tls,
@@ -264,67 +259,6 @@ pub fn parse(buf: &[u8]) -> Result<HttpAnswer, String> {
         headers,
         body,
     })
-}
-
-/// Records the server's chain and accepts it: the caller judges it with REG-CERT and the
-/// trust checks before anything is written. Handshake signatures are still verified.
-#[derive(Debug)]
-struct Recorder {
-    provider: Arc<CryptoProvider>,
-    seen: Mutex<Vec<Vec<u8>>>,
-}
-
-impl ServerCertVerifier for Recorder {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if let Ok(mut seen) = self.seen.lock() {
-            *seen = std::iter::once(end_entity)
-                .chain(intermediates)
-                .map(|c| c.as_ref().to_vec())
-                .collect();
-        }
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
 }
 
 #[cfg(test)]

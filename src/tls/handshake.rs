@@ -258,13 +258,34 @@ fn describe(e: &std::io::Error) -> String {
 }
 
 /// Records the chain (and the WebPKI verdict when trust anchors were given), then lets the
-/// handshake go on. Handshake signatures are still verified.
+/// handshake go on: the caller judges the chain (REG-CERT, CERT-ISSUER) itself. Handshake
+/// signatures are still verified.
 #[derive(Debug)]
-struct Recorder {
+pub(crate) struct Recorder {
     provider: Arc<CryptoProvider>,
     webpki: Option<Arc<WebPkiServerVerifier>>,
     #[allow(clippy::type_complexity)]
     seen: Mutex<Option<(Vec<Vec<u8>>, Option<Result<(), String>>)>>,
+}
+
+impl Recorder {
+    /// A recorder that accepts any chain and keeps it, without a WebPKI verdict.
+    pub(crate) fn accepting(provider: Arc<CryptoProvider>) -> Self {
+        Recorder {
+            provider,
+            webpki: None,
+            seen: Mutex::new(None),
+        }
+    }
+
+    /// The chain the server presented (leaf first); empty before the handshake saw one.
+    pub(crate) fn chain(&self) -> Vec<Vec<u8>> {
+        self.seen
+            .lock()
+            .ok()
+            .and_then(|s| s.as_ref().map(|(chain, _)| chain.clone()))
+            .unwrap_or_default()
+    }
 }
 
 impl ServerCertVerifier for Recorder {
