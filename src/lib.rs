@@ -5,6 +5,7 @@
 //! (facts compared with a [`profile`]) → [`findings`] → [`render`]ers. `main` only maps a
 //! report to an exit code.
 
+pub mod atomic_file;
 pub mod audit;
 pub mod checks;
 pub mod cli;

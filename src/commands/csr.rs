@@ -1,16 +1,16 @@
 //! `tilicheck csr`: a new key and request with the subject the register's rules need, or
 //! `--check` of an existing request.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
+use crate::atomic_file::{Access, Existing};
 use crate::checks::csr::csr_subject;
 use crate::checks::identity::ExpectedIds;
 use crate::cli::{CsrArgs, CsrKeyType, IdForm};
-use crate::commands::{CommandError, write_atomically};
+use crate::commands::CommandError;
 use crate::findings::Report;
 use crate::pki::csr::{CsrFacts, CsrKey, CsrSubject, RsaBits, make_request};
 use crate::pki::load::MAX_INPUT_BYTES;
@@ -96,10 +96,20 @@ pub fn run(
     let request = make_request(&subject, key).map_err(|e| CommandError::Input(e.to_string()))?;
     // The key first: a request without its key is worthless, a key without a request is not.
     let key_pem = Zeroizing::new(request.key.serialize_pem());
-    write_private(&key_out, key_pem.as_bytes(), args.force).map_err(|e| {
+    crate::atomic_file::write(
+        &key_out,
+        key_pem.as_bytes(),
+        Access::OwnerOnly,
+        if args.force {
+            Existing::Replace
+        } else {
+            Existing::Keep
+        },
+    )
+    .map_err(|e| {
         CommandError::Input(format!("{}: cannot write the key: {e}", key_out.display()))
     })?;
-    write_atomically(&csr_out, request.csr_pem.as_bytes()).map_err(|e| {
+    crate::atomic_file::replace(&csr_out, request.csr_pem.as_bytes()).map_err(|e| {
         CommandError::Input(format!(
             "{}: cannot write the request: {e}",
             csr_out.display()
@@ -128,29 +138,4 @@ fn read_request(path: &Path) -> Result<CsrFacts, CommandError> {
         return Err(input("is empty".into()));
     }
     CsrFacts::parse(&bytes).map_err(|e| input(e.to_string()))
-}
-
-/// Write a private key readable by its owner only, through a temporary file and a rename,
-/// refusing to replace an existing file unless `force`.
-pub(crate) fn write_private(path: &Path, bytes: &[u8], force: bool) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tilicheck-key")
-        .tempfile_in(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    if force {
-        tmp.persist(path).map(|_| ()).map_err(|e| e.error)
-    } else {
-        tmp.persist_noclobber(path).map(|_| ()).map_err(|e| e.error)
-    }
 }

@@ -14,7 +14,7 @@ use crate::cli::{
     MessageSplitArgs, MessageValidateArgs, MessageVerifyArgs,
 };
 use crate::commands::cert::LoadedCert;
-use crate::commands::{CommandError, check_time, emit_report, write_atomically, write_output};
+use crate::commands::{CommandError, check_time, emit_report, write_output};
 use crate::findings::{Finding, Report, Status, Subject};
 use crate::identity::BusinessId;
 use crate::message::finnish_ids::is_uuid_v4;
@@ -218,9 +218,9 @@ fn sign(a: &MessageSignArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
         tokens: &tokens,
     };
     if let Some(path) = &a.request {
-        write_atomically(path, request::http_request(&parts).as_bytes()).map_err(|e| {
-            CommandError::Input(format!("{}: cannot write request: {e}", path.display()))
-        })?;
+        crate::atomic_file::replace(path, request::http_request(&parts).as_bytes()).map_err(
+            |e| CommandError::Input(format!("{}: cannot write request: {e}", path.display())),
+        )?;
         eprintln!(
             "tilicheck: wrote {} (POST {}, X-Correlation-ID {correlation_id})",
             path.display(),

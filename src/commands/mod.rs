@@ -134,32 +134,6 @@ pub fn write_output(path: Option<&Path>, text: &str) -> Result<(), CommandError>
             ))),
         };
     };
-    write_atomically(path, text.as_bytes())
+    crate::atomic_file::replace(path, text.as_bytes())
         .map_err(|e| CommandError::Input(format!("{}: cannot write report: {e}", path.display())))
-}
-
-/// Write `bytes` to `path` via a temporary sibling and a rename.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

@@ -19,7 +19,7 @@ use crate::commands::send::{
 };
 use crate::commands::tls::{endpoint_facts, load_identity, target};
 use crate::commands::trust::{TrustContext, chain_and_revocation_findings};
-use crate::commands::{CommandError, emit_report, write_atomically};
+use crate::commands::{CommandError, emit_report};
 use crate::findings::Report;
 use crate::identity::BusinessId;
 use crate::message::kind::Category;
@@ -246,7 +246,7 @@ pub fn run(args: &ReadinessArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
                 file.display()
             )));
         }
-        write_atomically(file, TEMPLATE.as_bytes())
+        crate::atomic_file::replace(file, TEMPLATE.as_bytes())
             .map_err(|e| CommandError::Input(format!("{}: {e}", file.display())))?;
         eprintln!(
             "wrote {}: fill in the settings, then run tilicheck readiness --config {}",

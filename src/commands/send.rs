@@ -12,7 +12,7 @@ use crate::cli::{GlobalArgs, SendArgs};
 use crate::commands::cert::LoadedCert;
 use crate::commands::tls::{load_identity, target};
 use crate::commands::trust::TrustContext;
-use crate::commands::{CommandError, check_time, emit_report, write_atomically};
+use crate::commands::{CommandError, check_time, emit_report};
 use crate::findings::{Report, Subject};
 use crate::identity::BusinessId;
 use crate::message::finnish_ids::is_uuid_v4;
@@ -180,7 +180,7 @@ pub fn run(args: &SendArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
         return emit_report(&report, g).map(|c| c.max(1));
     }
     if let Some(path) = &args.dry_run {
-        write_atomically(path, &prepared.request).map_err(|e| {
+        crate::atomic_file::replace(path, &prepared.request).map_err(|e| {
             CommandError::Input(format!("{}: cannot write request: {e}", path.display()))
         })?;
         eprintln!(

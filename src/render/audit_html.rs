@@ -7,28 +7,13 @@ use time::Duration;
 
 use crate::audit::{Audit, RowStatus};
 use crate::render::audit::{AuditContext, lead_time_note};
+use crate::render::escape;
 use crate::time_arg::{format_date, format_time};
 
 /// Rows drawn on the timeline (the most urgent ones); the table lists all.
 const TIMELINE_ROWS: usize = 60;
 /// The timeline's span after the check time.
 const TIMELINE_DAYS: i64 = 3 * 365;
-
-/// Escape text for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn colour(s: RowStatus) -> &'static str {
     match s {

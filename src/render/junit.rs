@@ -3,7 +3,7 @@
 //! detail in `<system-out>`.
 
 use crate::findings::{Report, Status};
-use crate::render::audit_html::escape;
+use crate::render::escape;
 use crate::time_arg::format_time;
 
 pub fn render(report: &Report) -> String {

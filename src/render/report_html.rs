@@ -5,7 +5,7 @@
 use time::{Date, OffsetDateTime};
 
 use crate::findings::{Outcome, Report, Status};
-use crate::render::audit_html::escape;
+use crate::render::escape;
 use crate::time_arg::format_date;
 
 /// A certificate's validity, read from its subject's "Valid" summary line.

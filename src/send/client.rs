@@ -9,10 +9,9 @@ use std::io::{Read, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rustls::crypto::{CryptoProvider, aws_lc_rs};
 use rustls::pki_types::ServerName;
 
-use crate::tls::handshake::{ClientIdentity, Recorder};
+use crate::tls::handshake::{ClientIdentity, Recorder, provider};
 use crate::tls::probe::Target;
 
 /// Largest answer (head and body) read; the register's answers are a few hundred bytes.
@@ -78,18 +77,6 @@ pub struct Session {
     pub chain: Vec<Vec<u8>>,
     pub version: Option<String>,
     started: Instant,
-}
-
-/// Classical groups only, as `tls` offers them: what the register's servers negotiate.
-fn provider() -> CryptoProvider {
-    CryptoProvider {
-        kx_groups: vec![
-            aws_lc_rs::kx_group::X25519,
-            aws_lc_rs::kx_group::SECP256R1,
-            aws_lc_rs::kx_group::SECP384R1,
-        ],
-        ..aws_lc_rs::default_provider()
-    }
 }
 
 /// Connect and complete the handshake with the user's identity.

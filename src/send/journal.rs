@@ -93,7 +93,7 @@ impl Journal {
             path: path.clone(),
             source: std::io::Error::other(e),
         })?;
-        crate::commands::write_atomically(&path, text.as_bytes())
+        crate::atomic_file::replace(&path, text.as_bytes())
             .map_err(|source| JournalError::Write { path, source })
     }
 

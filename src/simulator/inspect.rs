@@ -2,6 +2,7 @@
 //! the records and their dispute states, and each connection's TLS offer. An HTML page with no
 //! scripts or external resources, and the same data as JSON under `/api/`.
 
+use crate::render::escape;
 use std::convert::Infallible;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
@@ -148,22 +149,6 @@ fn plain(status: StatusCode, content_type: &'static str, body: String) -> Respon
         HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
     );
     r
-}
-
-/// Escape text for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn findings_cell(json_text: &str) -> String {

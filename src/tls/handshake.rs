@@ -43,7 +43,7 @@ pub enum HandshakeError {
 
 /// Classical groups only: with prefer-post-quantum rustls would offer X25519MLKEM768 first,
 /// and the report should show what a plain TLS client gets.
-fn provider() -> CryptoProvider {
+pub(crate) fn provider() -> CryptoProvider {
     CryptoProvider {
         kx_groups: vec![
             aws_lc_rs::kx_group::X25519,

@@ -89,6 +89,6 @@ impl Journal {
             reason,
         };
         let text = serde_json::to_vec_pretty(self).map_err(|e| write(e.to_string()))?;
-        crate::commands::write_atomically(&p, &text).map_err(|e| write(e.to_string()))
+        crate::atomic_file::replace(&p, &text).map_err(|e| write(e.to_string()))
     }
 }

@@ -7,10 +7,10 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
+use crate::atomic_file::{Access, Existing};
 use crate::checks::cert::KeyEvidence;
 use crate::checks::vero::{VeroCheck, check_transfer_id};
-use crate::commands::csr::write_private;
-use crate::commands::{CommandError, write_atomically};
+use crate::commands::CommandError;
 use crate::findings::{Finding, Report, Status, Subject};
 use crate::pki::facts::CertificateFacts;
 use crate::pki::load;
@@ -142,10 +142,15 @@ pub(super) fn start(
     let req = request::make(customer_id, customer_name, &VERO).map_err(|e| input(e.to_string()))?;
     let key_path = dir.join(journal::KEY_FILE);
     let key_pem = Zeroizing::new(req.key.serialize_pem());
-    write_private(&key_path, key_pem.as_bytes(), false)
-        .map_err(|e| input(format!("{}: cannot write the key: {e}", key_path.display())))?;
+    crate::atomic_file::write(
+        &key_path,
+        key_pem.as_bytes(),
+        Access::OwnerOnly,
+        Existing::Keep,
+    )
+    .map_err(|e| input(format!("{}: cannot write the key: {e}", key_path.display())))?;
     let csr_path = dir.join(journal::CSR_FILE);
-    write_atomically(
+    crate::atomic_file::replace(
         &csr_path,
         pem("CERTIFICATE REQUEST", &req.csr_der).as_bytes(),
     )
@@ -367,7 +372,13 @@ pub(super) fn fetch(
         ))));
     }
     let cert_path = dir.join(journal::CERT_FILE);
-    write_new(&cert_path, pem("CERTIFICATE", &der).as_bytes()).map_err(|e| {
+    crate::atomic_file::write(
+        &cert_path,
+        pem("CERTIFICATE", &der).as_bytes(),
+        Access::Public,
+        Existing::Keep,
+    )
+    .map_err(|e| {
         other(input(format!(
             "{}: cannot write the certificate: {e}",
             cert_path.display()
@@ -382,18 +393,6 @@ fn read_key_public(dir: &Path) -> Result<Vec<u8>, CommandError> {
     let k =
         load::read_private_key(&path, &PasswordSource::None).map_err(|e| input(e.to_string()))?;
     crate::pki::facts::public_key_of(&k.der).map_err(|e| input(format!("{}: {e}", path.display())))
-}
-
-/// Write a file through a temporary sibling, refusing to replace one that exists.
-fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let parent = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tilicheck-cert")
-        .tempfile_in(parent)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist_noclobber(path).map(|_| ()).map_err(|e| e.error)
 }
 
 /// Check the certificate now on disk against the profile.

@@ -1,6 +1,6 @@
 //! `vero serve-pki`: the DEMO certificate service on loopback until interrupted.
 
-use crate::commands::{CommandError, write_atomically};
+use crate::commands::CommandError;
 use crate::secret::PasswordSource;
 use crate::vero::args::ServePkiArgs;
 use crate::vero::simulator::{Simulator, SimulatorConfig, grant};
@@ -27,14 +27,14 @@ pub fn run(args: &ServePkiArgs) -> Result<u8, CommandError> {
         pending_polls: args.pending_polls,
     })
     .map_err(|e| CommandError::Input(e.to_string()))?;
-    write_atomically(&args.ca_out, sim.tls_ca_pem.as_bytes()).map_err(|e| {
+    crate::atomic_file::replace(&args.ca_out, sim.tls_ca_pem.as_bytes()).map_err(|e| {
         CommandError::Input(format!(
             "{}: cannot write the CA: {e}",
             args.ca_out.display()
         ))
     })?;
     if let Some(path) = &args.service_ca_out {
-        write_atomically(path, sim.service_ca_pem.as_bytes()).map_err(|e| {
+        crate::atomic_file::replace(path, sim.service_ca_pem.as_bytes()).map_err(|e| {
             CommandError::Input(format!("{}: cannot write the CA: {e}", path.display()))
         })?;
     }

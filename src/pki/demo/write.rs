@@ -1,8 +1,8 @@
 //! Writing the DEMO PKI to disk: each file atomically, and the README that explains them.
 
-use std::fs;
-use std::io::Write;
 use std::path::Path;
+
+use crate::atomic_file::{Access, Existing};
 
 use time::OffsetDateTime;
 
@@ -87,7 +87,7 @@ fn wrap(text: &str, indent: &str, width: usize) -> String {
     }
     out
 }
-/// Write `contents` to `dir/name` through a temporary file in `dir` and a rename.
+/// Write `contents` to `dir/name` whole or not at all; keys owner-only.
 pub(super) fn write_atomically(
     dir: &Path,
     name: &str,
@@ -95,30 +95,11 @@ pub(super) fn write_atomically(
     secret: bool,
 ) -> Result<(), DemoError> {
     let path = dir.join(name);
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        // A leftover from a crashed run must not lend us its permissions.
-        match fs::remove_file(&tmp) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-            _ => {}
-        }
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(if secret { 0o600 } else { 0o644 });
-        }
-        #[cfg(not(unix))]
-        let _ = secret;
-        let mut file = options.open(&tmp)?;
-        file.write_all(contents)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&tmp, &path)
+    let access = if secret {
+        Access::OwnerOnly
+    } else {
+        Access::Public
     };
-    write().map_err(|source| {
-        let _ = fs::remove_file(&tmp);
-        DemoError::Io { path, source }
-    })
+    crate::atomic_file::write(&path, contents, access, Existing::Replace)
+        .map_err(|source| DemoError::Io { path, source })
 }

@@ -1,7 +1,6 @@
 //! The on-disk CRL cache: one file per URL, named by the URL's SHA-256. Freshness is decided
 //! by the CRL itself (its nextUpdate), so the cache stores only the bytes.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use aws_lc_rs::digest;
@@ -40,17 +39,7 @@ impl CrlCache {
     pub fn store(&self, url: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
         std::fs::create_dir_all(&self.dir)?;
         let path = self.path_for(url);
-        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-        let result = (|| {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, &path)
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result.map(|()| path)
+        crate::atomic_file::replace(&path, bytes).map(|()| path)
     }
 }
 
