@@ -7,15 +7,15 @@ use time::OffsetDateTime;
 
 use crate::checks::cert::{CertCheck, KeyEvidence};
 use crate::checks::chain::Expect;
-use crate::checks::identity::ExpectedIds;
+use crate::checks::identity::{ExpectedIds, Purpose};
 use crate::cli::CertArgs;
 use crate::commands::CommandError;
 use crate::commands::trust::{TrustContext, chain_and_revocation_findings};
-use crate::findings::Report;
+use crate::findings::{Report, Subject};
 use crate::pki::chain::Usage;
 use crate::pki::facts::{self, CertificateFacts};
 use crate::pki::load::{self, PrivateKey};
-use crate::profile::Interface;
+use crate::profile::{Interface, RegisterProfile};
 use crate::secret::PasswordSource;
 
 pub fn run(
@@ -47,20 +47,8 @@ pub fn run(
         supplier: args.business_id,
         service_centre: args.service_centre,
     };
-    let check = CertCheck {
-        facts: &input.facts,
-        key: &input.key,
-        purpose: args.purpose,
-        expected,
-        at,
-        profile: interface.profile(),
-    };
-    let mut subject = check.subject(&args.cert.display().to_string());
     let chain_summary =
         describe_chain(&input.facts, input.bundled_chain.iter().chain(chain.iter()));
-    if let Some(line) = chain_summary {
-        subject.summary.push(("Chain".into(), line));
-    }
     let ctx = TrustContext::from_args(&args.trust, at, interface.profile())?;
     let supplied: Vec<CertificateDer<'static>> = input
         .bundled_der
@@ -68,20 +56,59 @@ pub fn run(
         .chain(chain_der.iter())
         .cloned()
         .collect();
-    let (path_lines, findings) = chain_and_revocation_findings(
-        &input.der,
+    let subject = judged_subject(
+        &input,
         &supplied,
-        &input.facts,
-        Expect::DvvOrQwac,
-        Usage::Any,
+        &args.cert.display().to_string(),
+        args.purpose,
+        expected,
         &ctx,
         interface.profile(),
+        chain_summary
+            .map(|line| ("Chain".to_owned(), line))
+            .into_iter()
+            .collect(),
     );
-    subject.summary.extend(path_lines);
-    subject.findings.extend(findings);
     let mut report = Report::new("cert", interface, at);
     report.subjects.push(subject);
     Ok(report)
+}
+
+/// A supplier's certificate judged in full: the `cert` rules for `purpose`, then CERT-ISSUER
+/// and CERT-REVOCATION on the path from `supplied`. `extra` summary lines go before the path.
+#[allow(clippy::too_many_arguments)]
+pub fn judged_subject(
+    loaded: &LoadedCert,
+    supplied: &[CertificateDer<'static>],
+    input: &str,
+    purpose: Purpose,
+    expected: ExpectedIds,
+    ctx: &TrustContext,
+    profile: &RegisterProfile,
+    extra: Vec<(String, String)>,
+) -> Subject {
+    let check = CertCheck {
+        facts: &loaded.facts,
+        key: &loaded.key,
+        purpose,
+        expected,
+        at: ctx.revocation.at,
+        profile,
+    };
+    let mut subject = check.subject(input);
+    subject.summary.extend(extra);
+    let (path_lines, findings) = chain_and_revocation_findings(
+        &loaded.der,
+        supplied,
+        &loaded.facts,
+        Expect::DvvOrQwac,
+        Usage::Any,
+        ctx,
+        profile,
+    );
+    subject.summary.extend(path_lines);
+    subject.findings.extend(findings);
+    subject
 }
 
 /// A certificate with what came with it.

@@ -8,17 +8,14 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::checks::cert::CertCheck;
-use crate::checks::chain::Expect;
 use crate::checks::identity::{ExpectedIds, Purpose};
 use crate::cli::{DemoArgs, NetArgs};
 use crate::commands::CommandError;
-use crate::commands::cert::LoadedCert;
+use crate::commands::cert::{LoadedCert, judged_subject};
 use crate::commands::readiness::{Inputs, endpoint_and_send};
-use crate::commands::trust::{TrustContext, chain_and_revocation_findings};
+use crate::commands::trust::TrustContext;
 use crate::findings::Report;
 use crate::identity::BusinessId;
-use crate::pki::chain::Usage;
 use crate::pki::demo::{self, DemoOptions};
 use crate::pki::load;
 use crate::pki::trust::{self, TrustStore};
@@ -76,29 +73,19 @@ pub fn run(
     ] {
         let loaded =
             LoadedCert::load(&dir.join(file), Some(&dir.join(key)), &PasswordSource::None)?;
-        let check = CertCheck {
-            facts: &loaded.facts,
-            key: &loaded.key,
-            purpose,
-            expected,
-            at,
-            profile: interface.profile(),
-        };
-        let mut subject = check.subject(&format!("DEMO {file}"));
         let chain = load::read_certificates(&dir.join(ca), &PasswordSource::None)
             .map_err(|e| CommandError::Input(e.to_string()))?
             .certificates;
-        let (path_lines, findings) = chain_and_revocation_findings(
-            &loaded.der,
+        let subject = judged_subject(
+            &loaded,
             &chain,
-            &loaded.facts,
-            Expect::DvvOrQwac,
-            Usage::Any,
+            &format!("DEMO {file}"),
+            purpose,
+            expected,
             &ctx,
             interface.profile(),
+            Vec::new(),
         );
-        subject.summary.extend(path_lines);
-        subject.findings.extend(findings);
         report.subjects.push(subject);
     }
     round_trip(&dir, &ctx, supplier, interface, at, &mut report)?;

@@ -8,23 +8,20 @@ use rustls::pki_types::CertificateDer;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::checks::cert::CertCheck;
-use crate::checks::chain::Expect;
 use crate::checks::identity::{ExpectedIds, Purpose};
 use crate::checks::tls::endpoint_subject;
 use crate::cli::{GlobalArgs, NetArgs, ReadinessArgs};
-use crate::commands::cert::LoadedCert;
+use crate::commands::cert::{LoadedCert, judged_subject};
 use crate::commands::send::{
     correlation_id, deliver_into, load_signer, minimal_message, parse_endpoint_url,
 };
 use crate::commands::tls::{endpoint_facts, load_identity, target};
-use crate::commands::trust::{TrustContext, chain_and_revocation_findings};
+use crate::commands::trust::TrustContext;
 use crate::commands::{CommandError, emit_report};
 use crate::findings::Report;
 use crate::identity::BusinessId;
 use crate::message::kind::Category;
 use crate::message::parse;
-use crate::pki::chain::Usage;
 use crate::pki::load;
 use crate::profile::Interface;
 use crate::secret::PasswordSource;
@@ -74,26 +71,16 @@ pub fn checks(
     // The subject's role already says TLS / signing.
     for (cert, key, purpose) in certs {
         let loaded = LoadedCert::load(cert, Some(key), &i.password)?;
-        let check = CertCheck {
-            facts: &loaded.facts,
-            key: &loaded.key,
+        let subject = judged_subject(
+            &loaded,
+            &loaded.bundled_der,
+            &cert.display().to_string(),
             purpose,
             expected,
-            at,
-            profile,
-        };
-        let mut subject = check.subject(&cert.display().to_string());
-        let (path_lines, findings) = chain_and_revocation_findings(
-            &loaded.der,
-            &loaded.bundled_der,
-            &loaded.facts,
-            Expect::DvvOrQwac,
-            Usage::Any,
             i.ctx,
             profile,
+            Vec::new(),
         );
-        subject.summary.extend(path_lines);
-        subject.findings.extend(findings);
         report.subjects.push(subject);
     }
     endpoint_and_send(i, interface, at, report)
