@@ -45,8 +45,62 @@ impl CommandError {
     }
 }
 
-/// Run the parsed command line; returns the exit code.
+/// Run the parsed command line; returns the exit code. With `--format json`, a command that
+/// cannot run still prints a JSON report (outcome "error") before the error reaches `main`.
 pub fn run(cli: Cli) -> Result<u8, CommandError> {
+    let result = dispatch(&cli);
+    if let Err(e) = &result {
+        let g = &cli.global;
+        if g.format == Format::Json && reports_json(&cli.command) {
+            let doc = render::json::error_report(
+                command_name(&cli.command),
+                g.interface,
+                check_time(g),
+                e,
+            );
+            // The error itself is what the caller must see; a second one writing the report
+            // (a full disk) would only hide it.
+            let _ = write_output(g.output.as_deref(), &doc);
+        }
+    }
+    result
+}
+
+/// Whether the command's output is a report that `--format json` applies to (`serve` and
+/// `pki demo` write files and logs, not reports).
+fn reports_json(command: &Command) -> bool {
+    !matches!(command, Command::Serve(_) | Command::Pki(_))
+}
+
+/// The command's name as its report names it.
+fn command_name(command: &Command) -> &'static str {
+    use crate::cli::MessageCommand as M;
+    use crate::vero::args::VeroCommand as V;
+    match command {
+        Command::Cert(_) => "cert",
+        Command::RegisterCert(_) => "register-cert",
+        Command::Audit(_) => "audit",
+        Command::Csr(_) => "csr",
+        Command::Tls(_) => "tls",
+        Command::Rules => "rules",
+        Command::Pki(_) => "pki",
+        Command::Demo(_) => "demo",
+        Command::Send(_) => "send",
+        Command::Readiness(_) => "readiness",
+        Command::Message(M::Validate(_)) => "message validate",
+        Command::Message(M::Sign(_)) => "message sign",
+        Command::Message(M::Verify(_)) => "message verify",
+        Command::Message(M::Split(_)) => "message split",
+        Command::Message(M::Generate(_)) => "message generate",
+        Command::Vero(V::Cert(_)) => "vero cert",
+        Command::Vero(V::New(_)) => "vero new",
+        Command::Vero(V::Renew(_)) => "vero renew",
+        Command::Vero(V::ServePki(_)) => "vero serve-pki",
+        Command::Serve(_) => "serve",
+    }
+}
+
+fn dispatch(cli: &Cli) -> Result<u8, CommandError> {
     let g = &cli.global;
     match &cli.command {
         Command::Cert(args) => {

@@ -6,6 +6,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::audit::{Audit, AuditRow, RowStatus};
+use crate::render::neutral;
 use crate::time_arg::{format_date, format_time};
 
 /// The thresholds the statuses were judged with, for the headers.
@@ -89,6 +90,14 @@ pub fn text(audit: &Audit, ctx: &AuditContext, color: bool) -> String {
             ]),
         }
     }
+    // Every cell may come from a certificate or a file name: shown, never acted on.
+    for r in &mut table {
+        for cell in r.iter_mut() {
+            if let std::borrow::Cow::Owned(safe) = neutral::text(cell) {
+                *cell = safe;
+            }
+        }
+    }
     let mut widths = header.map(str::len);
     for r in &table {
         for (w, cell) in widths.iter_mut().zip(r) {
@@ -137,7 +146,12 @@ pub fn text(audit: &Audit, ctx: &AuditContext, color: bool) -> String {
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", lead_time_note(audit));
     for (path, why) in &audit.passed_over {
-        let _ = writeln!(out, "passed over {}: {why}", path.display());
+        let _ = writeln!(
+            out,
+            "passed over {}: {}",
+            neutral::text(&path.display().to_string()),
+            neutral::text(why)
+        );
     }
     let _ = writeln!(
         out,
@@ -150,15 +164,6 @@ pub fn text(audit: &Audit, ctx: &AuditContext, color: bool) -> String {
         audit.count(RowStatus::Error)
     );
     out
-}
-
-/// RFC 4180 field quoting.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
 }
 
 pub const CSV_HEADER: &str = "status,days_left,not_after,order_by,common_name,identifier,issuer,is_ca,sha256,failing_rules,warning_rules,paths,error";
@@ -207,7 +212,7 @@ pub fn csv(audit: &Audit) -> String {
         out.push_str(
             &fields
                 .iter()
-                .map(|f| csv_field(f))
+                .map(|f| neutral::csv_field(f))
                 .collect::<Vec<_>>()
                 .join(","),
         );

@@ -21,6 +21,17 @@ struct JsonReport<'a> {
     tally: Tally,
     subjects: Vec<JsonSubject<'a>>,
     findings: Vec<JsonFinding<'a>>,
+    /// Set when the command could not run at all (outcome "error").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<JsonError<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    /// "usage" (the arguments do not fit together) or "input" (an input could not be read, or
+    /// the output could not be written).
+    kind: &'static str,
+    message: &'a str,
 }
 
 #[derive(Serialize)]
@@ -99,10 +110,47 @@ pub fn render(report: &Report, strict: bool) -> String {
                 assumption: f.assumption.as_deref(),
             })
             .collect(),
+        error: None,
     };
+    finish(&doc)
+}
+
+/// The report of a command that could not run (an unreadable input, arguments that do not fit):
+/// a CI job parsing standard output still gets a document, with outcome "error" and the reason.
+pub fn error_report(
+    command: &'static str,
+    interface: crate::profile::Interface,
+    checked_at: time::OffsetDateTime,
+    error: &crate::commands::CommandError,
+) -> String {
+    let message = error.to_string();
+    let doc = JsonReport {
+        tool: "tilicheck",
+        version: env!("CARGO_PKG_VERSION"),
+        schema_version: SCHEMA_VERSION,
+        command,
+        interface: interface.as_str(),
+        checked_at: format_time(checked_at),
+        outcome: "error",
+        exit_code: error.exit_code(),
+        tally: Tally::default(),
+        subjects: Vec::new(),
+        findings: Vec::new(),
+        error: Some(JsonError {
+            kind: match error {
+                crate::commands::CommandError::Usage(_) => "usage",
+                crate::commands::CommandError::Input(_) => "input",
+            },
+            message: &message,
+        }),
+    };
+    finish(&doc)
+}
+
+fn finish(doc: &JsonReport<'_>) -> String {
     // Serialising plain strings and numbers cannot fail.
     let mut s =
-        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+        serde_json::to_string_pretty(doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod audit_html;
 pub mod json;
 pub mod junit;
+pub mod neutral;
 pub mod report_html;
 pub mod text;
 
@@ -51,18 +52,5 @@ pub fn stdout_is_terminal() -> bool {
     std::io::stdout().is_terminal()
 }
 
-/// Escape text for HTML element content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escape text for HTML and XML; see [`neutral::markup`].
+pub use neutral::markup as escape;

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use crate::findings::{Report, Status};
+use crate::render::neutral;
 use crate::time_arg::format_time;
 
 struct Palette {
@@ -65,15 +66,25 @@ pub fn render(report: &Report, color: bool) -> String {
 
     for subject in &report.subjects {
         let _ = writeln!(out);
-        let _ = writeln!(out, "{}  {}", p.bold(&subject.role), subject.input);
+        let _ = writeln!(
+            out,
+            "{}  {}",
+            p.bold(&neutral::text(&subject.role)),
+            neutral::text(&subject.input)
+        );
         let label_width = subject
             .summary
             .iter()
-            .map(|(l, _)| l.len())
+            .map(|(l, _)| l.chars().count())
             .max()
             .unwrap_or(0);
         for (label, value) in &subject.summary {
-            let _ = writeln!(out, "  {label:<label_width$}  {value}");
+            let _ = writeln!(
+                out,
+                "  {:<label_width$}  {}",
+                neutral::text(label),
+                neutral::text(value)
+            );
         }
         if !subject.summary.is_empty() {
             let _ = writeln!(out);
@@ -87,12 +98,13 @@ pub fn render(report: &Report, color: bool) -> String {
                 f.rule.as_str(),
                 f.title()
             );
-            let _ = writeln!(out, "{indent}{}", f.detail);
+            let _ = writeln!(out, "{indent}{}", neutral::text(&f.detail));
             if let Some(a) = &f.assumption {
+                let a = neutral::text(a);
                 let _ = writeln!(out, "{indent}{}", p.dim(&format!("assumption: {a}")));
             }
             if let Some(r) = f.remedy() {
-                let _ = writeln!(out, "{indent}fix: {r}");
+                let _ = writeln!(out, "{indent}fix: {}", neutral::text(r));
                 let _ = writeln!(out, "{indent}{}", p.dim(&format!("source: {}", f.source())));
             }
         }

@@ -182,9 +182,11 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// One log line. Parts of it come from clients (SNI, certificate names, errors), so it
+    /// is neutralised: a client cannot forge a log line of its own.
     fn say(&self, line: String) {
         if self.verbose {
-            eprintln!("tilicheck serve: {line}");
+            eprintln!("tilicheck serve: {}", crate::render::neutral::text(&line));
         }
     }
 

@@ -5,6 +5,7 @@ mod bad_input;
 mod chain;
 mod cli;
 mod csr;
+mod hostile_output;
 mod message;
 mod message_split;
 mod netpki;
