@@ -118,10 +118,14 @@ fn validate(a: &MessageValidateArgs, g: &GlobalArgs) -> Result<Report, CommandEr
     Ok(report)
 }
 
-fn has_fail(s: &Subject) -> bool {
-    s.findings
-        .iter()
-        .any(|f| matches!(f.status, Status::Fail | Status::Error))
+/// Whether `s` stops signing: a failure or an error, or under `--strict` any warning too.
+/// Warnings alone (data quality the register does not check) do not: it would accept them.
+fn stops_signing(s: &Subject, strict: bool) -> bool {
+    s.findings.iter().any(|f| match f.status {
+        Status::Fail | Status::Error => true,
+        Status::Warn => strict,
+        Status::Pass | Status::Skip => false,
+    })
 }
 
 fn sign(a: &MessageSignArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
@@ -157,7 +161,7 @@ fn sign(a: &MessageSignArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
         profile,
     }
     .subject(&a.cert.display().to_string());
-    let cert_ok = !has_fail(&cert_subject);
+    let cert_ok = !stops_signing(&cert_subject, g.strict);
     report.subjects.push(cert_subject);
 
     let value = match &read.parsed {
@@ -204,7 +208,7 @@ fn sign(a: &MessageSignArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
             profile,
         },
     );
-    let message_ok = !has_fail(&message);
+    let message_ok = !stops_signing(&message, g.strict);
     report.subjects.push(message);
     if !(cert_ok && message_ok) {
         return refuse(&report, g);
@@ -257,9 +261,16 @@ fn sign(a: &MessageSignArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
 
 /// Print why nothing was signed; the exit code is the report's (1 for a failure).
 fn refuse(report: &Report, g: &GlobalArgs) -> Result<u8, CommandError> {
-    eprintln!(
-        "tilicheck: not signed: the certificate or the message would be rejected (see the report)"
-    );
+    let t = report.tally();
+    if t.fail > 0 || t.error > 0 {
+        eprintln!(
+            "tilicheck: not signed: the certificate or the message would be rejected (see the report)"
+        );
+    } else {
+        eprintln!(
+            "tilicheck: not signed: --strict, and the report has warnings (the register would accept it; see the report)"
+        );
+    }
     emit_report(report, g).map(|code| code.max(1))
 }
 
