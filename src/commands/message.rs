@@ -574,8 +574,13 @@ fn generate(a: &MessageGenerateArgs, g: &GlobalArgs) -> Result<u8, CommandError>
 
 fn split(a: &MessageSplitArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
     let profile = g.interface.profile();
-    let summary = crate::message::split::split(&a.file, &a.out, profile)
-        .map_err(|e| CommandError::Input(e.to_string()))?;
+    let summary = crate::message::split::split(&a.file, &a.out, profile).map_err(|e| {
+        if e.is_rule_failure() {
+            CommandError::Rejected(format!("{}: {e}", a.file.display()))
+        } else {
+            CommandError::Input(e.to_string())
+        }
+    })?;
     let [lp, cu, ac, sd] = summary.records;
     let first = summary
         .parts

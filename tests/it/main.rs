@@ -7,6 +7,7 @@ mod cli;
 mod csr;
 mod message;
 mod message_split;
+mod message_split_oracle;
 mod message_verify;
 mod netpki;
 mod readiness;
