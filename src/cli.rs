@@ -436,9 +436,12 @@ pub struct MessageSignArgs {
     /// The signing private key (PEM/DER PKCS#8 or PKCS#1, encrypted PKCS#8, or PKCS#12).
     #[arg(long, value_name = "FILE")]
     pub key: PathBuf,
-    /// The signing certificate delivered to Customs.
+    /// The signing certificate delivered to Customs (a PEM may carry its chain after it).
     #[arg(long, value_name = "FILE")]
     pub cert: PathBuf,
+    /// Intermediate CA certificates of the signing certificate (PEM or DER).
+    #[arg(long, value_name = "FILE")]
+    pub chain: Option<PathBuf>,
     #[command(flatten)]
     pub kind: MessageKindArgs,
     /// The data supplier's business ID (checked against the certificate and senderBusinessId).
@@ -458,6 +461,8 @@ pub struct MessageSignArgs {
     pub host: String,
     #[command(flatten)]
     pub password: PasswordArgs,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 #[derive(Debug, Args)]
@@ -471,15 +476,20 @@ pub struct MessageVerifyArgs {
     /// A file holding the body token.
     #[arg(long, value_name = "FILE", requires = "authorization")]
     pub body: Option<PathBuf>,
-    /// The signing certificate delivered to Customs.
+    /// The signing certificate delivered to Customs (a PEM may carry its chain after it).
     #[arg(long, value_name = "FILE")]
     pub cert: PathBuf,
+    /// Intermediate CA certificates of the signing certificate (PEM or DER).
+    #[arg(long, value_name = "FILE")]
+    pub chain: Option<PathBuf>,
     /// The data supplier's business ID, to compare with senderBusinessId.
     #[arg(long, value_name = "ID")]
     pub business_id: Option<BusinessId>,
     /// Data supplier category for updates (v3): 1 credit institution, 2 other.
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
     pub category: Option<u8>,
+    #[command(flatten)]
+    pub trust: TrustArgs,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::profile::catalogue::Enforcement;
 use crate::profile::{Interface, RuleId};
 
 /// The outcome of one check.
@@ -61,8 +62,20 @@ impl Finding {
     pub fn warn(rule: RuleId, detail: impl Into<String>) -> Self {
         Self::new(rule, Status::Warn, detail)
     }
+    /// A failure of an enforced rule. A data-quality rule is never failed directly: use
+    /// [`Finding::violation`], whose status the catalogue decides.
     pub fn fail(rule: RuleId, detail: impl Into<String>) -> Self {
+        debug_assert_eq!(
+            rule.enforcement(),
+            Enforcement::Enforced,
+            "{rule} is data quality: report it with Finding::violation"
+        );
         Self::new(rule, Status::Fail, detail)
+    }
+    /// `rule` is broken: a failure if the register enforces it, a warning if it is data
+    /// quality the register is not known to check (the catalogue says which).
+    pub fn violation(rule: RuleId, detail: impl Into<String>) -> Self {
+        Self::new(rule, rule.enforcement().violation(), detail)
     }
     pub fn skip(rule: RuleId, detail: impl Into<String>) -> Self {
         Self::new(rule, Status::Skip, detail)
@@ -209,6 +222,33 @@ impl Report {
         t
     }
 
+    /// Nothing failed, but data-quality rules warned: say plainly that the register would take
+    /// it anyway, and which rules found the values that look wrong.
+    pub fn data_quality_verdict(&self) -> Option<String> {
+        let t = self.tally();
+        if t.fail > 0 || t.error > 0 {
+            return None;
+        }
+        let mut rules: Vec<RuleId> = self
+            .findings()
+            .filter(|(_, f)| {
+                f.status == Status::Warn && f.rule.enforcement() == Enforcement::DataQuality
+            })
+            .map(|(_, f)| f.rule)
+            .collect();
+        let count = rules.len();
+        if count == 0 {
+            return None;
+        }
+        rules.sort();
+        rules.dedup();
+        let names: Vec<&str> = rules.iter().map(|r| r.as_str()).collect();
+        Some(format!(
+            "the register would accept this; these values look wrong: {count} {} warning(s) on data the register is not known to check (--strict makes them failures)",
+            names.join(", ")
+        ))
+    }
+
     /// A failure is the most useful answer, so it decides over an error elsewhere.
     pub fn outcome(&self, strict: bool) -> Outcome {
         let t = self.tally();
@@ -255,6 +295,50 @@ mod tests {
         assert_eq!(fail.remedy(), Some(RuleId::CertX509V3.rule().remedy));
         let custom = Finding::fail(RuleId::CertX509V3, "v1").with_remedy("do this");
         assert_eq!(custom.remedy(), Some("do this"));
+    }
+
+    #[test]
+    fn a_broken_rule_fails_or_warns_as_the_catalogue_says() {
+        assert_eq!(
+            Finding::violation(RuleId::MsgSchema, "x").status,
+            Status::Fail
+        );
+        assert_eq!(
+            Finding::violation(RuleId::MsgQuality, "x").status,
+            Status::Warn
+        );
+    }
+
+    #[test]
+    fn data_quality_warnings_alone_say_the_register_would_accept() {
+        let mut r = Report::new(
+            "message validate",
+            Interface::V3,
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        let mut s = Subject::new("message", "m.json");
+        s.findings.push(Finding::pass(RuleId::MsgSchema, "valid"));
+        s.findings
+            .push(Finding::violation(RuleId::MsgQuality, "birthDate"));
+        s.findings
+            .push(Finding::violation(RuleId::MsgQuality, "IBAN"));
+        r.subjects.push(s);
+        let verdict = r.data_quality_verdict().expect("a verdict");
+        assert!(
+            verdict.starts_with(
+                "the register would accept this; these values look wrong: 2 MSG-QUALITY"
+            ),
+            "{verdict}"
+        );
+        assert_eq!(r.outcome(false), Outcome::Passed);
+        assert_eq!(r.outcome(true), Outcome::Failed);
+        // A failure anywhere: no such comfort.
+        r.subjects[0]
+            .findings
+            .push(Finding::fail(RuleId::MsgSize, "too big"));
+        assert_eq!(r.data_quality_verdict(), None);
+        // Warnings of enforced rules (a renewal window) are not data quality.
+        assert_eq!(report(&[Status::Warn]).data_quality_verdict(), None);
     }
 
     #[test]

@@ -72,6 +72,17 @@ pub enum IdError {
     ForeignOrgId(String),
 }
 
+impl IdError {
+    /// The ID is written correctly but its check digit does not add up: a value that looks
+    /// wrong, as opposed to one written in the wrong form.
+    pub fn is_check_digit(&self) -> bool {
+        matches!(
+            self,
+            IdError::WrongCheckDigit { .. } | IdError::RemainderOne
+        )
+    }
+}
+
 impl BusinessId {
     /// The check digit for seven digits, or `None` when no check digit can make them valid.
     pub fn check_digit_for(digits: &[u8; 7]) -> Option<u8> {

@@ -71,13 +71,7 @@ pub fn message_subject(input: &str, m: &MessageInput<'_>) -> Subject {
                         text: e.message,
                     })
                     .collect();
-                listed(
-                    &mut s.findings,
-                    RuleId::MsgSchema,
-                    Status::Fail,
-                    &problems,
-                    None,
-                );
+                broken(&mut s.findings, RuleId::MsgSchema, &problems, None);
             }
         }
         None => {
@@ -118,13 +112,7 @@ pub fn message_subject(input: &str, m: &MessageInput<'_>) -> Subject {
                 },
             ));
         } else {
-            listed(
-                &mut s.findings,
-                RuleId::MsgSender,
-                Status::Fail,
-                &review.sender,
-                None,
-            );
+            broken(&mut s.findings, RuleId::MsgSender, &review.sender, None);
         }
     } else {
         s.findings.push(Finding::skip(
@@ -150,13 +138,7 @@ pub fn message_subject(input: &str, m: &MessageInput<'_>) -> Subject {
             },
         ));
     } else {
-        listed(
-            &mut s.findings,
-            RuleId::MsgIds,
-            Status::Fail,
-            &review.ids,
-            None,
-        );
+        broken(&mut s.findings, RuleId::MsgIds, &review.ids, None);
     }
     if !review.earlier.is_empty() {
         listed(
@@ -195,34 +177,34 @@ pub fn message_subject(input: &str, m: &MessageInput<'_>) -> Subject {
     };
     s.findings.push(size.with_assumption(limit.assumption()));
 
-    // MSG-CONTENT
+    // MSG-CONTENT: the form of values; MSG-QUALITY: whether well-formed values add up.
     if review.content.is_empty() {
         s.findings.push(Finding::pass(
             RuleId::MsgContent,
-            "check digits (business IDs, IBANs, personal identity codes), dates and role types are consistent",
+            "identifiers, dates and role types are written in the form the interface requires",
         ));
     } else {
-        listed(
-            &mut s.findings,
-            RuleId::MsgContent,
-            Status::Fail,
-            &review.content,
-            None,
-        );
+        broken(&mut s.findings, RuleId::MsgContent, &review.content, None);
     }
+    if review.quality.is_empty() && review.before_cutoff.is_empty() {
+        s.findings.push(Finding::pass(
+            RuleId::MsgQuality,
+            "check digits (business IDs, IBANs, personal identity codes) add up and dates agree",
+        ));
+    }
+    broken(&mut s.findings, RuleId::MsgQuality, &review.quality, None);
     if !review.before_cutoff.is_empty() {
         let cutoff = rules
             .ended_before_cutoff
             .as_ref()
             .map(|c| c.value)
             .unwrap_or_default();
-        listed(
+        broken(
             &mut s.findings,
-            RuleId::MsgContent,
-            Status::Warn,
+            RuleId::MsgQuality,
             &review.before_cutoff,
             Some(&format!(
-                "Leave out records and roles that ended before {cutoff} (interface description §4.8)."
+                "The register would accept this, but records and roles that ended before {cutoff} are not to be reported (interface description §4.8): leave them out."
             )),
         );
     }
@@ -240,6 +222,11 @@ pub fn message_subject(input: &str, m: &MessageInput<'_>) -> Subject {
         ));
     }
     s
+}
+
+/// Findings for `problems` that break `rule`: each fails or warns as the catalogue says.
+fn broken(out: &mut Vec<Finding>, rule: RuleId, problems: &[Problem], remedy: Option<&str>) {
+    listed(out, rule, rule.enforcement().violation(), problems, remedy);
 }
 
 fn listed(

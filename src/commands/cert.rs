@@ -25,14 +25,7 @@ pub fn run(
 ) -> Result<Report, CommandError> {
     let password = args.password.source();
     let input = LoadedCert::load(&args.cert, args.key.as_deref(), &password)?;
-    let chain_der = match &args.chain {
-        Some(path) => {
-            load::read_certificates(path, &password)
-                .map_err(|e| CommandError::Input(e.to_string()))?
-                .certificates
-        }
-        None => Vec::new(),
-    };
+    let chain_der = read_chain(args.chain.as_deref(), &password)?;
     let chain = match &args.chain {
         Some(path) => chain_der
             .iter()
@@ -72,6 +65,19 @@ pub fn run(
     let mut report = Report::new("cert", interface, at);
     report.subjects.push(subject);
     Ok(report)
+}
+
+/// The certificates of a `--chain FILE` (none without one).
+pub fn read_chain(
+    path: Option<&Path>,
+    password: &PasswordSource,
+) -> Result<Vec<CertificateDer<'static>>, CommandError> {
+    match path {
+        Some(path) => Ok(load::read_certificates(path, password)
+            .map_err(|e| CommandError::Input(e.to_string()))?
+            .certificates),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// A supplier's certificate judged in full: the `cert` rules for `purpose`, then CERT-ISSUER

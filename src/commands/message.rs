@@ -4,16 +4,16 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::checks::cert::CertCheck;
 use crate::checks::identity::{ExpectedIds, Purpose};
 use crate::checks::message::{
     MessageInput, TokenRole, message_subject, token_subject, unreadable_message,
 };
 use crate::cli::{
     GlobalArgs, MessageCommand, MessageGenerateArgs, MessageKindArgs, MessageSignArgs,
-    MessageSplitArgs, MessageValidateArgs, MessageVerifyArgs,
+    MessageSplitArgs, MessageValidateArgs, MessageVerifyArgs, TrustArgs,
 };
-use crate::commands::cert::LoadedCert;
+use crate::commands::cert::{LoadedCert, judged_subject, read_chain};
+use crate::commands::trust::TrustContext;
 use crate::commands::{CommandError, check_time, emit_report, write_output};
 use crate::findings::{Finding, Report, Status, Subject};
 use crate::identity::BusinessId;
@@ -118,10 +118,14 @@ fn validate(a: &MessageValidateArgs, g: &GlobalArgs) -> Result<Report, CommandEr
     Ok(report)
 }
 
-fn has_fail(s: &Subject) -> bool {
-    s.findings
-        .iter()
-        .any(|f| matches!(f.status, Status::Fail | Status::Error))
+/// Whether `s` stops signing: a failure or an error, or under `--strict` any warning too.
+/// Warnings alone (data quality the register does not check) do not: it would accept them.
+fn stops_signing(s: &Subject, strict: bool) -> bool {
+    s.findings.iter().any(|f| match f.status {
+        Status::Fail | Status::Error => true,
+        Status::Warn => strict,
+        Status::Pass | Status::Skip => false,
+    })
 }
 
 fn sign(a: &MessageSignArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
@@ -145,19 +149,16 @@ fn sign(a: &MessageSignArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
     let mut report = Report::new("message sign", g.interface, at);
 
     // The certificate must be fit for signing, or the register rejects every token.
-    let cert_subject = CertCheck {
-        facts: &cert.facts,
-        key: &cert.key,
-        purpose: Purpose::Signing,
-        expected: ExpectedIds {
-            supplier: a.business_id,
-            service_centre: None,
-        },
+    let cert_subject = signing_certificate(
+        &cert,
+        &a.cert,
+        a.chain.as_deref(),
+        a.business_id,
+        &a.trust,
         at,
         profile,
-    }
-    .subject(&a.cert.display().to_string());
-    let cert_ok = !has_fail(&cert_subject);
+    )?;
+    let cert_ok = !stops_signing(&cert_subject, g.strict);
     report.subjects.push(cert_subject);
 
     let value = match &read.parsed {
@@ -204,7 +205,7 @@ fn sign(a: &MessageSignArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
             profile,
         },
     );
-    let message_ok = !has_fail(&message);
+    let message_ok = !stops_signing(&message, g.strict);
     report.subjects.push(message);
     if !(cert_ok && message_ok) {
         return refuse(&report, g);
@@ -255,11 +256,82 @@ fn sign(a: &MessageSignArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
     Ok(0)
 }
 
+/// The signing certificate judged as the register would: the `cert` rules for signing
+/// (validity at the check time, key, key usage, identifier and check digit), then CERT-ISSUER
+/// and CERT-REVOCATION with the trust and offline options. `sign` and `verify` both use it.
+fn signing_certificate(
+    cert: &LoadedCert,
+    path: &Path,
+    chain: Option<&Path>,
+    supplier: Option<BusinessId>,
+    trust: &TrustArgs,
+    at: time::OffsetDateTime,
+    profile: &RegisterProfile,
+) -> Result<Subject, CommandError> {
+    let ctx = TrustContext::from_args(trust, at, profile)?;
+    let mut supplied = cert.bundled_der.clone();
+    supplied.extend(read_chain(chain, &PasswordSource::None)?);
+    Ok(judged_subject(
+        cert,
+        &supplied,
+        &path.display().to_string(),
+        Purpose::Signing,
+        ExpectedIds {
+            supplier,
+            service_centre: None,
+        },
+        &ctx,
+        profile,
+        Vec::new(),
+    ))
+}
+
+/// In `verify`, a certificate failure is told as what the register answers to tokens signed
+/// with that certificate.
+fn as_register_answer(subject: &mut Subject, profile: &RegisterProfile) {
+    let status = &profile.interface.serve_rules().auth_failure_status;
+    let failed: Vec<&'static str> = subject
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .map(|f| f.rule.as_str())
+        .collect();
+    if failed.is_empty() {
+        return;
+    }
+    let answer = format!(
+        "{}: the register does not accept tokens signed with a certificate that fails {}",
+        status.value,
+        failed.join(", ")
+    );
+    for f in subject
+        .findings
+        .iter_mut()
+        .filter(|f| f.status == Status::Fail)
+    {
+        f.detail = format!(
+            "{}; the register would answer {} to tokens signed with this certificate",
+            f.detail, status.value
+        );
+        if f.assumption.is_none() {
+            f.assumption = status.assumption();
+        }
+    }
+    subject.summary.push(("Register's answer".into(), answer));
+}
+
 /// Print why nothing was signed; the exit code is the report's (1 for a failure).
 fn refuse(report: &Report, g: &GlobalArgs) -> Result<u8, CommandError> {
-    eprintln!(
-        "tilicheck: not signed: the certificate or the message would be rejected (see the report)"
-    );
+    let t = report.tally();
+    if t.fail > 0 || t.error > 0 {
+        eprintln!(
+            "tilicheck: not signed: the certificate or the message would be rejected (see the report)"
+        );
+    } else {
+        eprintln!(
+            "tilicheck: not signed: --strict, and the report has warnings (the register would accept it; see the report)"
+        );
+    }
     emit_report(report, g).map(|code| code.max(1))
 }
 
@@ -275,16 +347,18 @@ fn signing_subject(cert: &CertificateFacts) -> Option<String> {
 fn verify(a: &MessageVerifyArgs, g: &GlobalArgs) -> Result<Report, CommandError> {
     let profile = g.interface.profile();
     let at = check_time(g);
-    let cert_file = load::read_certificates(&a.cert, &PasswordSource::None)
-        .map_err(|e| CommandError::Input(e.to_string()))?;
-    let der = cert_file.certificates.first().ok_or_else(|| {
-        CommandError::Input(format!(
-            "{}: holds no certificate (a private key where the certificate belongs?)",
-            a.cert.display()
-        ))
-    })?;
-    let cert = CertificateFacts::from_der(der)
-        .map_err(|e| CommandError::Input(format!("{}: {e}", a.cert.display())))?;
+    let loaded = LoadedCert::load(&a.cert, None, &PasswordSource::None)?;
+    let mut cert_subject = signing_certificate(
+        &loaded,
+        &a.cert,
+        a.chain.as_deref(),
+        a.business_id,
+        &a.trust,
+        at,
+        profile,
+    )?;
+    as_register_answer(&mut cert_subject, profile);
+    let cert = &loaded.facts;
     // Tokens are base64 of the message: room for 4/3 of the limit and the header.
     let limit = parse::read_limit(profile.max_message_bytes.value) * 2;
     let read_text = |path: &Path| -> Result<String, CommandError> {
@@ -295,6 +369,7 @@ fn verify(a: &MessageVerifyArgs, g: &GlobalArgs) -> Result<Report, CommandError>
             .map_err(|e| CommandError::Input(format!("{}: {e}", path.display())))
     };
     let mut report = Report::new("message verify", g.interface, at);
+    report.subjects.push(cert_subject);
     let (auth, body, input, request_subject) = match (&a.request, &a.authorization, &a.body) {
         (Some(path), _, _) => {
             let text = read_text(path)?;
@@ -331,14 +406,14 @@ fn verify(a: &MessageVerifyArgs, g: &GlobalArgs) -> Result<Report, CommandError>
         TokenRole::Authorization,
         &input,
         auth_token.as_ref(),
-        &cert,
+        cert,
         profile,
     ));
     report.subjects.push(token_subject(
         TokenRole::Body,
         &input,
         body_token.as_ref(),
-        &cert,
+        cert,
         profile,
     ));
     if let Ok(t) = &body_token
@@ -499,8 +574,13 @@ fn generate(a: &MessageGenerateArgs, g: &GlobalArgs) -> Result<u8, CommandError>
 
 fn split(a: &MessageSplitArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
     let profile = g.interface.profile();
-    let summary = crate::message::split::split(&a.file, &a.out, profile)
-        .map_err(|e| CommandError::Input(e.to_string()))?;
+    let summary = crate::message::split::split(&a.file, &a.out, profile).map_err(|e| {
+        if e.is_rule_failure() {
+            CommandError::Rejected(format!("{}: {e}", a.file.display()))
+        } else {
+            CommandError::Input(e.to_string())
+        }
+    })?;
     let [lp, cu, ac, sd] = summary.records;
     let first = summary
         .parts

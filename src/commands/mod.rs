@@ -34,6 +34,9 @@ pub enum CommandError {
     /// An input could not be read, or output could not be written (exit 3).
     #[error("{0}")]
     Input(String),
+    /// The input breaks a rule the register enforces, so nothing was produced (exit 1).
+    #[error("{0}")]
+    Rejected(String),
 }
 
 impl CommandError {
@@ -41,6 +44,7 @@ impl CommandError {
         match self {
             CommandError::Usage(_) => 2,
             CommandError::Input(_) => 3,
+            CommandError::Rejected(_) => 1,
         }
     }
 }

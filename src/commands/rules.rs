@@ -162,6 +162,7 @@ pub fn text(interface: Interface) -> String {
     for id in RuleId::ALL {
         let r = id.rule();
         let _ = writeln!(out, "{:<width$}  {}", r.id.as_str(), r.title);
+        let _ = writeln!(out, "{:<width$}  {}", "", r.enforcement.meaning());
         let _ = writeln!(out, "{:<width$}  source: {}", "", r.source);
     }
     let _ = writeln!(

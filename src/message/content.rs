@@ -37,9 +37,13 @@ pub struct ContentReview {
     pub ids: Vec<Problem>,
     /// References to records not in this message: they must have been sent earlier.
     pub earlier: Vec<Problem>,
-    /// Check digits, dates, role types (MSG-CONTENT failures).
+    /// Values not written in the form the interface requires: identifiers with spaces or the
+    /// wrong length, malformed dates, role types (MSG-CONTENT).
     pub content: Vec<Problem>,
-    /// Records that ended before the interface's cut-off date (MSG-CONTENT warnings).
+    /// Well-formed values that look wrong: check digits that do not add up, dates that
+    /// contradict each other (MSG-QUALITY).
+    pub quality: Vec<Problem>,
+    /// Records that ended before the interface's cut-off date (MSG-QUALITY).
     pub before_cutoff: Vec<Problem>,
     /// How many records of each kind were seen.
     pub counts: Counts,
@@ -147,11 +151,12 @@ impl Reviewer<'_> {
                 if let Some(iban) = a.pointer("/id/iban").and_then(Value::as_str)
                     && let Err(e) = check_iban(iban)
                 {
-                    Self::problem(
-                        &mut self.out.content,
-                        format!("{p}/id/iban"),
-                        format!("IBAN {iban} {e}"),
-                    );
+                    let list = if e.is_checksum() {
+                        &mut self.out.quality
+                    } else {
+                        &mut self.out.content
+                    };
+                    Self::problem(list, format!("{p}/id/iban"), format!("IBAN {iban} {e}"));
                 }
                 self.period(&p, a, "openingDate", "closingDate");
                 self.roles(&p, a, &["owner", "access"]);
@@ -225,10 +230,15 @@ impl Reviewer<'_> {
             if let (Some(n), Some("businessId")) = (number, kind)
                 && let Err(e) = BusinessId::parse(n)
             {
+                let list = if e.is_check_digit() {
+                    &mut self.out.quality
+                } else {
+                    &mut self.out.content
+                };
                 Self::problem(
-                    &mut self.out.content,
+                    list,
                     format!("{op}/registrationNumber/number"),
-                    format!("business ID {n} {e}"),
+                    format!("business ID {n:?} {e}"),
                 );
             }
             self.date(&op, org, "registrationDate");
@@ -244,16 +254,20 @@ impl Reviewer<'_> {
                             && b != date
                         {
                             Self::problem(
-                                &mut self.out.content,
+                                &mut self.out.quality,
                                 format!("{pp_ptr}/birthDate"),
                                 format!("is {b}, but the personal identity code encodes {date}"),
                             );
                         }
                     }
                     Err(e) => Self::problem(
-                        &mut self.out.content,
+                        if e.is_implausible() {
+                            &mut self.out.quality
+                        } else {
+                            &mut self.out.content
+                        },
                         format!("{pp_ptr}/hetu"),
-                        format!("personal identity code {hetu}: {e}"),
+                        format!("personal identity code {hetu:?}: {e}"),
                     ),
                 }
             }
@@ -295,7 +309,7 @@ impl Reviewer<'_> {
             && s > e
         {
             Self::problem(
-                &mut self.out.content,
+                &mut self.out.quality,
                 child(p, end),
                 format!("{end} {e} is before {start} {s}"),
             );

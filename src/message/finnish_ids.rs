@@ -24,6 +24,19 @@ pub enum HetuError {
     CheckCharacter { expected: char, found: char },
 }
 
+impl HetuError {
+    /// The code has the right shape but its date, individual number or check character do not
+    /// add up: a value that looks wrong rather than one written in the wrong form.
+    pub fn is_implausible(&self) -> bool {
+        matches!(
+            self,
+            HetuError::NoSuchDate(_)
+                | HetuError::IndividualRange(_)
+                | HetuError::CheckCharacter { .. }
+        )
+    }
+}
+
 const HETU_CHECK: &[u8; 31] = b"0123456789ABCDEFHJKLMNPRSTUVWXY";
 
 /// Validate a hetu; on success return the birth date it encodes.
@@ -84,6 +97,13 @@ pub enum IbanError {
     FinnishLength(usize),
     #[error("check digits do not match (mod-97 remainder {0}, must be 1)")]
     Checksum(u32),
+}
+
+impl IbanError {
+    /// The IBAN is written correctly but its check digits do not add up.
+    pub fn is_checksum(&self) -> bool {
+        matches!(self, IbanError::Checksum(_))
+    }
 }
 
 /// Validate an IBAN's structure and mod-97 check digits (ISO 13616).

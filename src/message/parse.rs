@@ -128,15 +128,6 @@ impl StrictSeed<'static> {
     }
 }
 
-impl<'p> StrictSeed<'p> {
-    /// A seed for a value whose pointer is `prefix`.
-    pub(crate) fn at(prefix: &'p str) -> Self {
-        StrictSeed {
-            at: Location::Prefix(prefix),
-        }
-    }
-}
-
 impl<'de> DeserializeSeed<'de> for StrictSeed<'_> {
     type Value = Value;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {

@@ -1,10 +1,11 @@
-//! The rule catalogue: every check's stable ID, title, source and default remedy.
-//! This table is the one place these texts live; `tilicheck rules` prints it.
+//! The rule catalogue: every check's stable ID, title, source, default remedy, and who enforces
+//! it. This table is the one place these texts live; `tilicheck rules` prints it, and a broken
+//! rule's status (fail or warn) follows from its [`Enforcement`] here and nowhere else.
 
 use serde::Serialize;
 
 macro_rules! catalogue {
-    ($( $variant:ident => $id:literal, $title:literal, $source:literal, $remedy:literal; )+) => {
+    ($( $variant:ident => $id:literal, $enforcement:ident, $title:literal, $source:literal, $remedy:literal; )+) => {
         /// A rule of the catalogue. IDs are stable once released.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum RuleId { $( $variant, )+ }
@@ -15,7 +16,11 @@ macro_rules! catalogue {
 
             pub fn rule(self) -> &'static Rule {
                 match self { $( RuleId::$variant => &Rule {
-                    id: RuleId::$variant, title: $title, source: $source, remedy: $remedy,
+                    id: RuleId::$variant,
+                    enforcement: Enforcement::$enforcement,
+                    title: $title,
+                    source: $source,
+                    remedy: $remedy,
                 }, )+ }
             }
 
@@ -26,14 +31,61 @@ macro_rules! catalogue {
             pub fn parse(id: &str) -> Option<RuleId> {
                 match id { $( $id => Some(RuleId::$variant), )+ _ => None }
             }
+
+            /// Who enforces the rule, and so what breaking it means.
+            pub fn enforcement(self) -> Enforcement {
+                self.rule().enforcement
+            }
         }
     };
 }
 
-/// One rule: what it checks, where the requirement comes from, how to fix a failure.
+/// Who stands behind a rule: whether the receiving side (the register, the Vero API, the CA)
+/// refuses input that breaks it, or it is data quality nobody is known to check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Enforcement {
+    /// The receiving side rejects what breaks it (schema, tokens, certificate, size,
+    /// authorisation): a failure.
+    Enforced,
+    /// Values that look wrong but that the register is not known to check (check digits,
+    /// contradicting dates, records it does not want): a warning, a failure under `--strict`.
+    DataQuality,
+}
+
+impl Enforcement {
+    /// The status a finding gets when the rule is broken.
+    pub fn violation(self) -> crate::findings::Status {
+        match self {
+            Enforcement::Enforced => crate::findings::Status::Fail,
+            Enforcement::DataQuality => crate::findings::Status::Warn,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Enforcement::Enforced => "enforced",
+            Enforcement::DataQuality => "data-quality",
+        }
+    }
+
+    /// What breaking the rule means, in a sentence.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Enforcement::Enforced => "enforced: the receiving side rejects it, so a breach fails",
+            Enforcement::DataQuality => {
+                "data quality: the register is not known to check it, so a breach warns (fails under --strict)"
+            }
+        }
+    }
+}
+
+/// One rule: what it checks, who enforces it, where the requirement comes from, how to fix a
+/// failure.
 #[derive(Debug, Serialize)]
 pub struct Rule {
     pub id: RuleId,
+    pub enforcement: Enforcement,
     pub title: &'static str,
     pub source: &'static str,
     pub remedy: &'static str,
@@ -52,130 +104,133 @@ impl std::fmt::Display for RuleId {
 }
 
 catalogue! {
-    CertX509V3 => "CERT-X509V3", "Certificate is X.509 version 3",
+    CertX509V3 => "CERT-X509V3", Enforced, "Certificate is X.509 version 3",
         "Customs update interface §3.1",
         "Order an X.509 v3 certificate; v1/v2 certificates cannot carry the extensions the register needs.";
-    CertValidity => "CERT-VALIDITY", "Certificate is valid at the check time",
+    CertValidity => "CERT-VALIDITY", Enforced, "Certificate is valid at the check time",
         "Customs update interface §3.1; deployment instructions §7.2",
         "Order a replacement in time: Customs must receive a new certificate at least one month before it is used.";
-    CertIssuer => "CERT-ISSUER", "Certificate chains to DVV or is an eIDAS QWAC",
+    CertIssuer => "CERT-ISSUER", Enforced, "Certificate chains to DVV or is an eIDAS QWAC",
         "Customs update interface §3.1 a) and b)",
         "Use a DVV service certificate (DVV Service Certificates - G5R/G5E) or an eIDAS qualified website authentication certificate.";
-    CertRevocation => "CERT-REVOCATION", "Certificate is not revoked",
+    CertRevocation => "CERT-REVOCATION", Enforced, "Certificate is not revoked",
         "Customs update interface §3.1; FINEID S2",
         "A revoked certificate is refused: order a new one and deliver it to Customs.";
-    CertId => "CERT-ID", "Subject carries the supplier's business ID or VAT number",
+    CertId => "CERT-ID", Enforced, "Subject carries the supplier's business ID or VAT number",
         "Customs update interface §3.1",
         "Order the certificate with subject serialNumber (DVV) or organizationIdentifier (QWAC) set to the supplier's business ID (1234567-8) or VAT number (FI12345678).";
-    IdCheckDigit => "ID-CHECKDIGIT", "Business ID check digit is right",
+    IdCheckDigit => "ID-CHECKDIGIT", Enforced, "Business ID check digit is right",
         "Finnish business ID rules (weights 7,9,10,5,8,4,2, mod 11)",
         "The identifier in the certificate is not a valid business ID; check it against the Business Information System (YTJ) and reorder.";
-    CertKeyStrength => "CERT-KEY-STRENGTH", "Key is strong enough (RSA ≥ 3072 bits, EC ≥ 256 bits)",
+    CertKeyStrength => "CERT-KEY-STRENGTH", Enforced, "Key is strong enough (RSA ≥ 3072 bits, EC ≥ 256 bits)",
         "Customs update interface §3.1 note; Traficom ST IV (Dnro 190/651/2015)",
         "Generate a new key of at least the required size (DVV: order with a 4096-bit RSA key) and reorder the certificate.";
-    CertKeyRs256 => "CERT-KEY-RS256", "Signing certificate has an RSA key (tokens are RS256)",
+    CertKeyRs256 => "CERT-KEY-RS256", Enforced, "Signing certificate has an RSA key (tokens are RS256)",
         "Customs update interface §3.4",
         "The register verifies RS256 signatures only: the signing certificate needs an RSA key.";
-    CertSigAlg => "CERT-SIG-ALG", "Certificate is signed with SHA-256 or stronger",
+    CertSigAlg => "CERT-SIG-ALG", Enforced, "Certificate is signed with SHA-256 or stronger",
         "Traficom ST IV (Dnro 190/651/2015)",
         "The issuer signed with a weak hash; ask the CA for a certificate signed with SHA-256 or stronger.";
-    CertKuSign => "CERT-KU-SIGN", "Signing certificate's key usage includes digitalSignature",
+    CertKuSign => "CERT-KU-SIGN", Enforced, "Signing certificate's key usage includes digitalSignature",
         "Customs update interface §3.1 note",
         "Order the signing certificate with key usage 'digital signature'.";
-    CertEkuTls => "CERT-EKU-TLS", "TLS certificate's extended key usage has clientAuth and serverAuth",
+    CertEkuTls => "CERT-EKU-TLS", Enforced, "TLS certificate's extended key usage has clientAuth and serverAuth",
         "Customs update interface §3.1 note (v3.0.3)",
         "Order the TLS certificate with both TLS Web Client Authentication and TLS Web Server Authentication.";
-    CertQwac => "CERT-QWAC", "QWAC markers: QcCompliance, QcType web, QWAC policy",
+    CertQwac => "CERT-QWAC", Enforced, "QWAC markers: QcCompliance, QcType web, QWAC policy",
         "Customs update interface §3.1 b) and note; ETSI EN 319 412-5, EN 319 411-2",
         "A QWAC must carry QcCompliance, QcType web and a QWAC policy (QEVCP-w, QNCP-w or QNCP-w-gen); ask the trust service provider for a qualified website certificate.";
-    CertKeypair => "CERT-KEYPAIR", "Private key matches the certificate",
+    CertKeypair => "CERT-KEYPAIR", Enforced, "Private key matches the certificate",
         "—",
         "Use the private key the certificate was issued for; a mismatched pair fails every handshake and signature.";
-    CertSameId => "CERT-SAME-ID", "One certificate for TLS and signing only with matching IDs",
+    CertSameId => "CERT-SAME-ID", Enforced, "One certificate for TLS and signing only with matching IDs",
         "Customs update interface §3.1",
         "Use one certificate for both uses only when its ID is the supplier's own; otherwise use a separate signing certificate with the supplier's ID.";
-    CsrSignature => "CSR-SIGNATURE", "Request is signed with its own key",
+    CsrSignature => "CSR-SIGNATURE", Enforced, "Request is signed with its own key",
         "PKCS#10 (RFC 2986 §3)",
         "Make the request again with the key it is for; a CA refuses a request whose signature does not verify.";
-    CsrSubject => "CSR-SUBJECT", "Request subject has CN, O and C=FI, and the DNS name in subjectAltName",
+    CsrSubject => "CSR-SUBJECT", Enforced, "Request subject has CN, O and C=FI, and the DNS name in subjectAltName",
         "DVV server certificate ordering; Customs update interface §3.1",
         "Make the request with CN = the server's DNS name, O = the organisation, C = FI and the DNS name in subjectAltName (tilicheck csr does this).";
-    RegCert => "REG-CERT", "Register's server certificate is genuine",
+    RegCert => "REG-CERT", Enforced, "Register's server certificate is genuine",
         "Customs update interface §3.1 (server certificate of the Account Register)",
         "Do not send: the endpoint did not present the Account Register's certificate. Check the address and any TLS-intercepting proxy.";
-    TlsVersion => "TLS-VERSION", "Only TLS 1.2 or later is negotiable",
+    TlsVersion => "TLS-VERSION", Enforced, "Only TLS 1.2 or later is negotiable",
         "Customs update interface §3.2",
         "Disable SSL 3.0, TLS 1.0 and TLS 1.1.";
-    TlsFs => "TLS-FS", "Every negotiable suite is forward-secret",
+    TlsFs => "TLS-FS", Enforced, "Every negotiable suite is forward-secret",
         "Customs update interface §3.2",
         "Offer only ECDHE or DHE suites; remove static RSA and static DH suites.";
-    TlsStrength => "TLS-STRENGTH", "Negotiable suites meet Traficom ST IV",
+    TlsStrength => "TLS-STRENGTH", Enforced, "Negotiable suites meet Traficom ST IV",
         "Customs update interface §3.2; Traficom Dnro 190/651/2015",
         "Offer only AEAD suites with AES ≥ 128 bits and SHA-256 or stronger, DH ≥ 3072 bits, ECDHE ≥ 256 bits.";
-    TlsMutual => "TLS-MUTUAL", "Server asks for a client certificate and accepts the supplier's",
+    TlsMutual => "TLS-MUTUAL", Enforced, "Server asks for a client certificate and accepts the supplier's",
         "Customs update interface §3.2",
         "Configure the client to present the certificate delivered to Customs, with its chain.";
-    HttpVersion => "HTTP-VERSION", "HTTP/1.1 is used",
+    HttpVersion => "HTTP-VERSION", Enforced, "HTTP/1.1 is used",
         "Customs update interface §3.3",
         "Force HTTP/1.1 in the client (disable HTTP/2 via ALPN).";
-    JwsAlg => "JWS-ALG", "Both tokens are RS256 with typ JWT",
+    JwsAlg => "JWS-ALG", Enforced, "Both tokens are RS256 with typ JWT",
         "Customs update interface §3.4",
         "Sign both tokens with RS256 and header {\"alg\":\"RS256\",\"typ\":\"JWT\"}.";
-    JwsClaims => "JWS-CLAIMS", "Tokens carry the claims the interface version needs",
+    JwsClaims => "JWS-CLAIMS", Enforced, "Tokens carry the claims the interface version needs",
         "Customs update interface §3.4",
         "Add the missing claims; the body token must carry exactly one report claim.";
-    JwsSub => "JWS-SUB", "sub equals the signing certificate's serialNumber",
+    JwsSub => "JWS-SUB", Enforced, "sub equals the signing certificate's serialNumber",
         "Customs update interface §3.4 (v1.0.13)",
         "Copy sub character for character from the signing certificate's subject serialNumber.";
-    JwsSig => "JWS-SIG", "Token signature verifies with the signing certificate's key",
+    JwsSig => "JWS-SIG", Enforced, "Token signature verifies with the signing certificate's key",
         "Customs update interface §3.4",
         "Sign with the private key of the certificate delivered to Customs; re-deliver the certificate if the key changed.";
-    MsgSchema => "MSG-SCHEMA", "Payload validates against the official schema",
+    MsgSchema => "MSG-SCHEMA", Enforced, "Payload validates against the official schema",
         "Customs update interface §4.5",
         "Fix the fields the schema reports.";
-    MsgSender => "MSG-SENDER", "senderBusinessId is the supplier's; creationDateTime present",
+    MsgSender => "MSG-SENDER", Enforced, "senderBusinessId is the supplier's; creationDateTime present",
         "Customs update interface §4.1",
         "Set senderBusinessId to the supplier's business ID and add creationDateTime.";
-    MsgIds => "MSG-IDS", "Record keys are UUIDv4 and references resolve",
+    MsgIds => "MSG-IDS", Enforced, "Record keys are UUIDv4 and references resolve",
         "Customs update interface §4.1",
         "Use random (v4) UUIDs as record keys and refer only to records in the message or sent earlier.";
-    MsgSize => "MSG-SIZE", "Message fits the interface's size limit in JWT form",
+    MsgSize => "MSG-SIZE", Enforced, "Message fits the interface's size limit in JWT form",
         "Customs update interface §3.6",
         "Split the report into smaller messages.";
-    MsgContent => "MSG-CONTENT", "Content checks the schema cannot see",
-        "Customs update interface §4.8; Finnish identifier rules",
-        "Fix the values reported.";
-    SendSequential => "SEND-SEQUENTIAL", "Messages are sent one at a time with X-Correlation-ID",
+    MsgContent => "MSG-CONTENT", Enforced, "Identifiers, dates and roles are written as the interface requires",
+        "Customs update interface §4.1, §4.8; Finnish identifier rules",
+        "Write the value exactly in the form reported: no spaces around it, the full length (a business ID has 7 digits, a hyphen and the check digit).";
+    MsgQuality => "MSG-QUALITY", DataQuality, "Check digits and dates agree (the register is not known to check)",
+        "Finnish identifier rules (business ID, IBAN ISO 13616, personal identity code); Customs update interface §4.8",
+        "The register would accept this, but the value looks wrong: correct it in the system the report comes from.";
+    SendSequential => "SEND-SEQUENTIAL", Enforced, "Messages are sent one at a time with X-Correlation-ID",
         "Customs update interface §3.6, §4.1",
         "Send the next message only after the previous one was answered 200; put a UUIDv4 in X-Correlation-ID.";
-    SendAnswer => "SEND-ANSWER", "The register accepted the message (200)",
+    SendAnswer => "SEND-ANSWER", Enforced, "The register accepted the message (200)",
         "Customs update interface §4.7 (answers)",
         "Read the answer's explanation: fix the message or the certificate for a 400/403, retry later for a 500 or a timeout.";
-    VeroIssuer => "VERO-ISSUER", "Vero certificate is issued by the environment's Data Providers CA",
+    VeroIssuer => "VERO-ISSUER", Enforced, "Vero certificate is issued by the environment's Data Providers CA",
         "vero.fi Vero API technical guidance (environments and certificates)",
         "Production needs a certificate from \"Data Providers Issuing CA\", test one from \"Data Providers Test Issuing CA v1\": retrieve one for the right environment (tilicheck vero new --environment …).";
-    VeroKey => "VERO-KEY", "Vero certificate has an RSA 2048-bit key",
+    VeroKey => "VERO-KEY", Enforced, "Vero certificate has an RSA 2048-bit key",
         "vero.fi Vero API quick guide to certificate creation",
         "The certificate service only supports RSA 2048-bit keys: make a new 2048-bit key and request again (tilicheck vero new does this).";
-    VeroValidity => "VERO-VALIDITY", "Vero certificate is valid now and for the service's 2 years",
+    VeroValidity => "VERO-VALIDITY", Enforced, "Vero certificate is valid now and for the service's 2 years",
         "vero.fi certificate service (validity 2 years)",
         "An expired certificate cannot be renewed: request a new one with new transfer IDs and retrieve it as the first time.";
-    VeroRenewal => "VERO-RENEWAL", "Renewal in the last 60 days, only while valid",
+    VeroRenewal => "VERO-RENEWAL", Enforced, "Renewal in the last 60 days, only while valid",
         "vero.fi certificate service, renewal of certificate",
         "Renew inside the 60-day window with tilicheck vero renew; once expired, request a new certificate instead.";
-    VeroCustomerId => "VERO-CUSTOMER-ID", "Certificate subject carries the customer ID",
+    VeroCustomerId => "VERO-CUSTOMER-ID", Enforced, "Certificate subject carries the customer ID",
         "vero.fi IR Q&A (the service sets the subject); third-party clients (CN = CustomerId, unconfirmed)",
         "Each customer organisation needs its own certificate: retrieve one with that organisation's customer ID.";
-    VeroActivation => "VERO-ACTIVATION", "New production certificate is already picked up for Vero API",
+    VeroActivation => "VERO-ACTIVATION", Enforced, "New production certificate is already picked up for Vero API",
         "seed 000 (Vero API go-live): daily pick-up, office hours 8.00–16.15",
         "Plan the switch-over: Vero API answers calls made with a new production certificate only from the first working day after it was formed.";
-    VeroTransferId => "VERO-TRANSFER-ID", "Transfer ID is still inside its 14 days",
+    VeroTransferId => "VERO-TRANSFER-ID", Enforced, "Transfer ID is still inside its 14 days",
         "vero.fi retrieving a certificate; seed 000",
         "Transfer IDs work once and for 14 days: if they have expired, apply for a new certificate in the Incomes Register e-service to get new ones.";
-    VeroKeypair => "VERO-KEYPAIR", "Private key matches the Vero certificate",
+    VeroKeypair => "VERO-KEYPAIR", Enforced, "Private key matches the Vero certificate",
         "—",
         "Use the key the certificate was issued for; renewal must be signed with it and Vero API's TLS handshake needs it.";
-    VeroResponseSignature => "VERO-RESPONSE-SIGNATURE", "Certificate service's answer carries a valid XML signature",
+    VeroResponseSignature => "VERO-RESPONSE-SIGNATURE", Enforced, "Certificate service's answer carries a valid XML signature",
         "third-party clients (ds:Signature in every response, checked against the IR services CA): unconfirmed",
         "Do not use a certificate from an answer whose signature does not verify; check the service address and the --service-ca file.";
 }

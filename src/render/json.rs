@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::findings::{Outcome, Report, Status, Tally};
+use crate::profile::catalogue::Enforcement;
 use crate::time_arg::format_time;
 
 /// Version of the report shape; bumped on any incompatible change.
@@ -19,6 +20,8 @@ struct JsonReport<'a> {
     outcome: &'static str,
     exit_code: u8,
     tally: Tally,
+    /// Set when nothing failed but data-quality rules warned.
+    register_verdict: Option<String>,
     subjects: Vec<JsonSubject<'a>>,
     findings: Vec<JsonFinding<'a>>,
     /// Set when the command could not run at all (outcome "error").
@@ -52,6 +55,7 @@ struct SummaryItem<'a> {
 struct JsonFinding<'a> {
     id: &'static str,
     status: Status,
+    enforcement: Enforcement,
     subject: &'a str,
     input: &'a str,
     title: &'static str,
@@ -82,6 +86,7 @@ pub fn render(report: &Report, strict: bool) -> String {
         outcome: outcome_name(outcome),
         exit_code: outcome.exit_code(),
         tally: report.tally(),
+        register_verdict: report.data_quality_verdict(),
         subjects: report
             .subjects
             .iter()
@@ -101,6 +106,7 @@ pub fn render(report: &Report, strict: bool) -> String {
             .map(|(s, f)| JsonFinding {
                 id: f.rule.as_str(),
                 status: f.status,
+                enforcement: f.rule.enforcement(),
                 subject: &s.role,
                 input: &s.input,
                 title: f.title(),

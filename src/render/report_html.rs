@@ -143,8 +143,12 @@ pub fn render(report: &Report, strict: bool) -> String {
 table{{border-collapse:collapse;width:100%}}td,th{{border:1px solid #ccc;padding:4px;vertical-align:top;text-align:left}}\
 tr.fail td.status{{background:#f99}}tr.error td.status{{background:#fc6}}tr.warn td.status{{background:#ff9}}tr.pass td.status{{background:#9e9}}</style></head>\
 <body><h1>tilicheck {cmd}</h1><p>Interface {iface} · checked at {at}</p>\
-<div id=\"verdict\" class=\"{class}\">{verdict}<br><small>{pass} pass, {warn} warn, {fail} fail, {skip} skip, {error} error</small></div>\
+<div id=\"verdict\" class=\"{class}\">{verdict}<br><small>{pass} pass, {warn} warn, {fail} fail, {skip} skip, {error} error</small>{data_quality}</div>\
 {timeline}<h2>Rules</h2><table id=\"rules\"><tr><th>Subject</th><th>Rule</th><th>Status</th><th>Value</th><th>Remedy</th></tr>\n{rows}</table></body></html>\n",
+        data_quality = report
+            .data_quality_verdict()
+            .map(|v| format!("<p id=\"data-quality\">{}</p>", escape(&v)))
+            .unwrap_or_default(),
         cmd = escape(report.command),
         iface = report.interface.as_str(),
         at = crate::time_arg::format_time(report.checked_at),

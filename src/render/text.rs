@@ -112,10 +112,21 @@ pub fn render(report: &Report, color: bool) -> String {
 
     let t = report.tally();
     let _ = writeln!(out);
+    if let Some(verdict) = report.data_quality_verdict() {
+        let _ = writeln!(out, "{}", p.bold(&capitalised(&verdict)));
+    }
     let _ = writeln!(
         out,
         "{} pass, {} warn, {} fail, {} skip, {} error",
         t.pass, t.warn, t.fail, t.skip, t.error
     );
     out
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }

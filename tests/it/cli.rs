@@ -214,6 +214,28 @@ fn rules_lists_the_catalogue_and_its_assumptions() {
     }
     assert!(text.contains("ASSUMPTION"));
     assert!(text.contains("3072"));
+    // Who enforces each rule: the register's own checks fail, data quality warns.
+    let quality = text
+        .split("\nMSG-QUALITY")
+        .nth(1)
+        .expect("MSG-QUALITY listed");
+    assert!(
+        quality.lines().nth(1).is_some_and(|l| l.contains(
+            "data quality: the register is not known to check it, so a breach warns (fails under --strict)"
+        )),
+        "{quality}"
+    );
+    let schema = text
+        .split("\nMSG-SCHEMA")
+        .nth(1)
+        .expect("MSG-SCHEMA listed");
+    assert!(
+        schema
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.contains("enforced: the receiving side rejects it")),
+        "{schema}"
+    );
     let out = tilicheck()
         .args(["rules", "--format", "json"])
         .output()
@@ -223,6 +245,22 @@ fn rules_lists_the_catalogue_and_its_assumptions() {
         doc["rules"].as_array().map(Vec::len),
         Some(tilicheck::profile::RuleId::ALL.len())
     );
+    let enforcement = |id: &str| {
+        doc["rules"]
+            .as_array()
+            .and_then(|rules| rules.iter().find(|r| r["id"] == id))
+            .map(|r| r["enforcement"].clone())
+    };
+    assert_eq!(enforcement("MSG-QUALITY"), Some("data-quality".into()));
+    for id in [
+        "MSG-SCHEMA",
+        "MSG-CONTENT",
+        "JWS-SIG",
+        "CERT-VALIDITY",
+        "MSG-SIZE",
+    ] {
+        assert_eq!(enforcement(id), Some("enforced".into()), "{id}");
+    }
     assert!(
         doc["profile"]
             .as_array()

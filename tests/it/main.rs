@@ -8,6 +8,8 @@ mod csr;
 mod hostile_output;
 mod message;
 mod message_split;
+mod message_split_oracle;
+mod message_verify;
 mod netpki;
 mod readiness;
 mod revocation;

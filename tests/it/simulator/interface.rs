@@ -594,9 +594,9 @@ fn command_line_errors() {
 fn schema_and_content_checks_are_those_of_message_validate() {
     let sim = start(Interface::V3);
     let mut client = Client::connect(sim.addr());
-    // An IBAN with wrong check digits: the schema accepts it, the content check does not.
+    // An IBAN written with spaces: the schema accepts it, the content check does not.
     let mut report = update_report(RECORD);
-    report["accounts"][RECORD]["id"]["iban"] = json!("FI2212345600000785");
+    report["accounts"][RECORD]["id"]["iban"] = json!("FI21 1234 5600 0007 85");
     let (auth, body) = tokens(Interface::V3, "reportUpdate", report);
     let cid = new_cid();
     let r = client
