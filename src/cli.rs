@@ -533,7 +533,7 @@ pub struct ServeArgs {
     /// A service centre's business ID whose TLS certificate may send for the suppliers (repeatable).
     #[arg(long = "service-centre", value_name = "ID")]
     pub service_centres: Vec<BusinessId>,
-    /// Inject a fault: latency=200ms, fail-every=N, fail-fraction=0.1, drop-every=N, expired-cert (repeatable).
+    /// Inject a fault: latency=200ms, fail-every=N, fail-fraction=0.1, drop-every=N, lose-answer-every=N, expired-cert (repeatable).
     #[arg(long = "fault", value_name = "FAULT")]
     pub faults: Vec<crate::simulator::faults::Fault>,
     /// What to do with a request sent before the previous one from the same sender was answered (§3.6).

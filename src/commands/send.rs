@@ -13,7 +13,7 @@ use crate::commands::cert::LoadedCert;
 use crate::commands::tls::{load_identity, target};
 use crate::commands::trust::TrustContext;
 use crate::commands::{CommandError, check_time, emit_report};
-use crate::findings::{Report, Subject};
+use crate::findings::{Finding, Report, Subject};
 use crate::identity::BusinessId;
 use crate::message::finnish_ids::is_uuid_v4;
 use crate::message::jws::SigningKey;
@@ -21,7 +21,7 @@ use crate::message::kind::Category;
 use crate::message::parse;
 use crate::pki::facts::CertificateFacts;
 use crate::pki::load;
-use crate::profile::RegisterProfile;
+use crate::profile::{RegisterProfile, RuleId};
 use crate::secret::PasswordSource;
 use crate::send::answer::Verdict;
 use crate::send::journal::{self, Journal, PartEntry, PartState};
@@ -294,7 +294,11 @@ fn run_dir(
         let bytes = parse::read_bounded(part, limit)
             .map_err(|e| CommandError::Input(format!("{}: {e}", part.display())))?;
         let sha = journal::sha256_hex(&bytes);
-        let cid = match journal.entry(dir, &name, &sha).map_err(journal_err)? {
+        let earlier = journal
+            .entry(dir, &name, &sha)
+            .map_err(journal_err)?
+            .cloned();
+        let cid = match &earlier {
             Some(e) if e.state == PartState::Acknowledged => {
                 progress.summary.push((
                     name.clone(),
@@ -302,10 +306,12 @@ fn run_dir(
                 ));
                 continue;
             }
-            // Sent before without a 200 seen: again, under the same correlation ID.
+            // In flight when an earlier run stopped: it may have been stored. Send the same
+            // request again, same correlation ID and same signed body.
             Some(e) => e.correlation_id.clone(),
             None => correlation_id(None)?,
         };
+        let resent = earlier.is_some();
         let parsed = parse::parse_bytes(&bytes);
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let input = part.display().to_string();
@@ -326,11 +332,28 @@ fn run_dir(
                 break;
             }
         };
+        if let Some(was) = earlier.as_ref().and_then(|e| e.body_sha256.as_deref())
+            && was != prepared.body_sha256
+        {
+            progress.findings.push(Finding::fail(
+                RuleId::SendSequential,
+                format!(
+                    "{name} was in flight under X-Correlation-ID {} when an earlier run stopped, and signs differently now (another signing key or certificate?): the register may hold the first version, and another body under the same ID is not the same message",
+                    prepared.correlation_id
+                ),
+            ).with_remedy("Sign with the key and certificate the earlier run used, or ask Customs whether that X-Correlation-ID was stored before sending anything else."));
+            progress
+                .summary
+                .push((name, "not sent: signed differently than before".into()));
+            stopped = true;
+            break;
+        }
         journal.record(PartEntry {
             file: name.clone(),
             sha256: sha.clone(),
             correlation_id: prepared.correlation_id.clone(),
-            state: PartState::Pending,
+            body_sha256: Some(prepared.body_sha256.clone()),
+            state: PartState::InFlight,
         });
         journal.save(dir).map_err(journal_err)?;
         let mut attempt = 0u32;
@@ -379,13 +402,31 @@ fn run_dir(
                 file: name.clone(),
                 sha256: sha,
                 correlation_id: prepared.correlation_id.clone(),
+                body_sha256: Some(prepared.body_sha256.clone()),
                 state: PartState::Acknowledged,
             });
             journal.save(dir).map_err(journal_err)?;
+            let how = if resent {
+                "acknowledged on resend: it was in flight when an earlier run stopped"
+            } else {
+                "acknowledged"
+            };
             progress
                 .summary
-                .push((name, format!("acknowledged ({})", prepared.correlation_id)));
+                .push((name, format!("{how} ({})", prepared.correlation_id)));
         } else {
+            if resent {
+                progress.findings.push(
+                    Finding::fail(
+                        RuleId::SendSequential,
+                        format!(
+                            "{name} was in flight when an earlier run stopped and was sent again as the same request (X-Correlation-ID {}); the register did not answer 200, so it may or may not hold the first attempt",
+                            prepared.correlation_id
+                        ),
+                    )
+                    .with_remedy("Customs does not document how the register answers a repeated X-Correlation-ID. Ask Customs whether it stored that ID before sending anything else; do not move the journal away (that sends every part again under new IDs)."),
+                );
+            }
             progress
                 .summary
                 .push((name, "not acknowledged: stopped".into()));
@@ -399,16 +440,16 @@ fn run_dir(
         .filter(|p| p.state == PartState::Acknowledged)
         .count();
     progress.findings.push(if stopped {
-        crate::findings::Finding::fail(
-            crate::profile::RuleId::SendSequential,
+        Finding::fail(
+            RuleId::SendSequential,
             format!(
                 "stopped after {done} of {} parts acknowledged; run the same command again to resume",
                 parts.len()
             ),
         )
     } else {
-        crate::findings::Finding::pass(
-            crate::profile::RuleId::SendSequential,
+        Finding::pass(
+            RuleId::SendSequential,
             format!(
                 "all {} parts sent one at a time, each after the previous 200",
                 parts.len()

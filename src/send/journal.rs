@@ -1,7 +1,9 @@
 //! The on-disk journal of a split send: which part went out with which X-Correlation-ID and
-//! which were acknowledged (200). Rewritten whole, atomically, before each send and after
-//! each answer, so an interrupted run resumes without re-sending an acknowledged part and
-//! without skipping one.
+//! which were acknowledged (200). Rewritten whole, atomically, before each send (the part is
+//! in flight) and after each 200 (acknowledged), so an interrupted run resumes without
+//! re-sending an acknowledged part and without skipping one. A part in flight at the
+//! interruption may or may not have been stored: it is sent again as the same request (same
+//! X-Correlation-ID, same signed body), which a register that recognises replays answers 200.
 
 use std::path::{Path, PathBuf};
 
@@ -13,8 +15,10 @@ pub const FILE_NAME: &str = ".tilicheck-send-journal.json";
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PartState {
-    /// Sent (or about to be) and not yet answered 200: send again, same correlation ID.
-    Pending,
+    /// Sent (or about to be) and not yet answered 200: send again, same correlation ID and
+    /// body. (Journals of earlier versions call it `pending`.)
+    #[serde(alias = "pending")]
+    InFlight,
     /// Answered 200: never sent again.
     Acknowledged,
 }
@@ -26,6 +30,9 @@ pub struct PartEntry {
     /// SHA-256 of the part as sent, hex: a part changed after it was sent is refused.
     pub sha256: String,
     pub correlation_id: String,
+    /// SHA-256 of the signed body token sent, hex: a resend must be the same bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_sha256: Option<String>,
     pub state: PartState,
 }
 
@@ -141,7 +148,8 @@ mod tests {
             file: "part-000001.json".into(),
             sha256: sha256_hex(b"a"),
             correlation_id: "c".into(),
-            state: PartState::Pending,
+            body_sha256: Some(sha256_hex(b"body")),
+            state: PartState::InFlight,
         });
         j.save(dir.path()).unwrap();
         let back = Journal::open(dir.path(), "h:1").unwrap();
@@ -159,6 +167,15 @@ mod tests {
             Journal::open(dir.path(), "other:2"),
             Err(JournalError::OtherEndpoint { .. })
         ));
+        // A journal of an earlier version (state "pending", no body hash) still reads.
+        std::fs::write(
+            dir.path().join(FILE_NAME),
+            br#"{"endpoint":"h:1","parts":[{"file":"p","sha256":"00","correlation_id":"c","state":"pending"}]}"#,
+        )
+        .unwrap();
+        let old = Journal::open(dir.path(), "h:1").unwrap();
+        assert_eq!(old.parts[0].state, PartState::InFlight);
+        assert_eq!(old.parts[0].body_sha256, None);
         std::fs::write(dir.path().join(FILE_NAME), b"{\"endpoint\":").unwrap();
         assert!(matches!(
             Journal::open(dir.path(), "h:1"),

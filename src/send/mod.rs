@@ -45,6 +45,8 @@ pub struct Message<'a> {
 pub struct Prepared {
     pub request: Vec<u8>,
     pub correlation_id: String,
+    /// SHA-256 of the signed body token, hex: the same message sent again has the same one.
+    pub body_sha256: String,
     pub path: &'static str,
     /// The message's own findings (MSG-*, JWS size).
     pub message: Subject,
@@ -120,6 +122,7 @@ pub fn prepare(
     Ok(Prepared {
         request: request.into_bytes(),
         correlation_id,
+        body_sha256: journal::sha256_hex(tokens.body.as_bytes()),
         path,
         message,
         report: value.clone(),

@@ -1,6 +1,6 @@
 //! Faults a supplier can ask for, to test its retry logic: a fixed delay before every answer,
-//! 500 for every N-th request or a fraction of them, connections dropped without an answer,
-//! and a server certificate that has expired.
+//! 500 for every N-th request or a fraction of them, connections dropped without an answer
+//! (before or after the message is stored), and a server certificate that has expired.
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,6 +17,9 @@ pub struct Faults {
     pub fail_fraction: Option<f64>,
     /// Drop the connection instead of answering every N-th request.
     pub drop_every: Option<u64>,
+    /// Handle every N-th request as usual (store it if acceptable), then drop the connection
+    /// instead of sending the answer: the client cannot know the message was stored.
+    pub lose_answer_every: Option<u64>,
     /// Present a server certificate whose validity has ended.
     pub expired_server_certificate: bool,
 }
@@ -28,13 +31,15 @@ pub enum Fault {
     FailEvery(u64),
     FailFraction(f64),
     DropEvery(u64),
+    LoseAnswerEvery(u64),
     ExpiredCert,
 }
 
 impl FromStr for Fault {
     type Err = String;
 
-    /// `latency=200ms`, `fail-every=3`, `fail-fraction=0.25`, `drop-every=5`, `expired-cert`.
+    /// `latency=200ms`, `fail-every=3`, `fail-fraction=0.25`, `drop-every=5`,
+    /// `lose-answer-every=4`, `expired-cert`.
     fn from_str(s: &str) -> Result<Self, String> {
         let (name, value) = s.split_once('=').unwrap_or((s, ""));
         let count = |v: &str| -> Result<u64, String> {
@@ -65,6 +70,7 @@ impl FromStr for Fault {
             }
             "fail-every" => count(value).map(Fault::FailEvery),
             "drop-every" => count(value).map(Fault::DropEvery),
+            "lose-answer-every" => count(value).map(Fault::LoseAnswerEvery),
             "fail-fraction" => match value.parse::<f64>() {
                 Ok(f) if (0.0..=1.0).contains(&f) => Ok(Fault::FailFraction(f)),
                 _ => Err(format!(
@@ -73,7 +79,7 @@ impl FromStr for Fault {
             },
             "expired-cert" if value.is_empty() => Ok(Fault::ExpiredCert),
             _ => Err(format!(
-                "unknown fault {s:?}; use latency=200ms, fail-every=N, fail-fraction=0.1, drop-every=N or expired-cert"
+                "unknown fault {s:?}; use latency=200ms, fail-every=N, fail-fraction=0.1, drop-every=N, lose-answer-every=N or expired-cert"
             )),
         }
     }
@@ -88,6 +94,7 @@ impl Faults {
                 Fault::FailEvery(n) => f.fail_every = Some(*n),
                 Fault::FailFraction(x) => f.fail_fraction = Some(*x),
                 Fault::DropEvery(n) => f.drop_every = Some(*n),
+                Fault::LoseAnswerEvery(n) => f.lose_answer_every = Some(*n),
                 Fault::ExpiredCert => f.expired_server_certificate = true,
             }
         }
@@ -101,6 +108,8 @@ pub enum Injected {
     None,
     Fail,
     Drop,
+    /// Handle the request, then drop the connection instead of answering.
+    LoseAnswer,
 }
 
 /// Counts requests and decides which ones get a fault.
@@ -131,6 +140,13 @@ impl FaultPlan {
         if self.faults.fail_every.is_some_and(|k| n.is_multiple_of(k)) {
             return Injected::Fail;
         }
+        if self
+            .faults
+            .lose_answer_every
+            .is_some_and(|k| n.is_multiple_of(k))
+        {
+            return Injected::LoseAnswer;
+        }
         if let Some(f) = self.faults.fail_fraction {
             // Evenly spread: request n fails when floor(n·f) steps up.
             let before = ((n - 1) as f64 * f).floor();
@@ -159,6 +175,18 @@ mod tests {
         assert!("fail-every=0".parse::<Fault>().is_err());
         assert!("fail-fraction=2".parse::<Fault>().is_err());
         assert!("bogus".parse::<Fault>().is_err());
+        assert_eq!("lose-answer-every=2".parse(), Ok(Fault::LoseAnswerEvery(2)));
+        let plan = FaultPlan::new(Faults::from_list(&[Fault::LoseAnswerEvery(2)]));
+        let got: Vec<Injected> = (0..4).map(|_| plan.next()).collect();
+        assert_eq!(
+            got,
+            [
+                Injected::None,
+                Injected::LoseAnswer,
+                Injected::None,
+                Injected::LoseAnswer
+            ]
+        );
         let plan = FaultPlan::new(Faults::from_list(&[
             Fault::FailEvery(3),
             Fault::DropEvery(5),

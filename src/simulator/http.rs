@@ -15,7 +15,7 @@ use super::answers::{Answer, Problem, correlation_id};
 use super::faults::Injected;
 use super::judge::{ReportKind, Submission};
 use super::records::change_of;
-use super::store::{MessageLog, Write, now_text};
+use super::store::{Applied, MessageLog, Write, now_text};
 use super::{ConnInfo, SequentialPolicy, Shared};
 use crate::findings::Finding;
 use crate::profile::RuleId;
@@ -102,6 +102,7 @@ async fn handle_inner(
         sequential_violation: false,
         auth_token: None,
         body_token: None,
+        replay_of: None,
     };
     let Some(kind) = route(shared, &path) else {
         let problem = Problem::NotFound {
@@ -163,7 +164,7 @@ async fn handle_inner(
             };
             return Ok(finish(shared, log, findings, &problem, false).await);
         }
-        Injected::None => {}
+        Injected::None | Injected::LoseAnswer => {}
     }
 
     // The size limit, before the body is read whole: the declared length first, then the
@@ -225,6 +226,14 @@ async fn handle_inner(
     })
     .await;
     match outcome {
+        Ok(answer) if injected == Injected::LoseAnswer => {
+            shared.say(format!(
+                "{} {cid}: handled ({}), then dropped the connection without the answer (injected fault)",
+                conn.peer,
+                answer.status.as_u16()
+            ));
+            Err(DropConnection)
+        }
         Ok(answer) => Ok(answer.into_response(false)),
         Err(_) => Ok(Answer::problem(
             &Problem::Internal {
@@ -307,14 +316,21 @@ fn judge_and_store(
         }),
     });
     match result {
-        Ok(Ok(())) => {
+        Ok(Applied::Stored) => {
             shared.say(format!(
                 "{} {} {cid}: 200 accepted from {}",
                 conn.peer, log.endpoint, judged.signer
             ));
             ok
         }
-        Ok(Err(problem)) => {
+        Ok(Applied::Replay(first)) => {
+            shared.say(format!(
+                "{} {} {cid}: 200 again: the same message was accepted at {} (a replay; not stored twice)",
+                conn.peer, log.endpoint, first.received_at
+            ));
+            ok
+        }
+        Ok(Applied::Refused(problem)) => {
             let answer = Answer::problem(&problem, rules, &cid);
             shared.say(format!(
                 "{} {} {cid}: {} {}",

@@ -194,11 +194,17 @@ fn page(
     );
     for m in messages {
         let class = if m.accepted { "ok" } else { "bad" };
-        let seq = if m.sequential_violation {
-            " <strong>§3.6: sent before the previous answer</strong>"
-        } else {
-            ""
-        };
+        let mut seq = String::new();
+        if m.sequential_violation {
+            seq.push_str(" <strong>§3.6: sent before the previous answer</strong>");
+        }
+        if let Some(first) = &m.replay_of {
+            let _ = write!(
+                seq,
+                " <strong class=\"replay\">replay of the message accepted at {}: not stored again</strong>",
+                escape(&first.received_at)
+            );
+        }
         let _ = write!(
             h,
             "<tr class=\"{class}\" data-correlation-id=\"{}\"><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td>\

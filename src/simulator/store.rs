@@ -1,6 +1,11 @@
 //! The register's memory: SQLite in the data directory (WAL, synchronous FULL). Every request
 //! is logged; an accepted one and the record changes it causes are one savepoint of a
 //! transaction that is committed before the 200 is sent (see [`super::committer`]).
+//!
+//! A correlation ID names one message. A request that repeats an accepted message's ID with
+//! the same endpoint and the same body is a replay (the client did not see the first answer):
+//! it is answered 200 again and logged, but nothing is stored twice. The same ID with another
+//! body is a conflict, answered 400.
 
 use std::path::{Path, PathBuf};
 
@@ -44,7 +49,9 @@ CREATE TABLE IF NOT EXISTS messages (
     findings TEXT NOT NULL,
     sequential_violation INTEGER NOT NULL,
     auth_token TEXT,
-    body_token TEXT
+    body_token TEXT,
+    -- For a replay: the seq of the accepted message it repeats.
+    replay_of INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS accepted_correlation_id ON messages(correlation_id) WHERE accepted = 1;
 CREATE TABLE IF NOT EXISTS records (
@@ -96,6 +103,15 @@ pub struct MessageLog {
     pub auth_token: Option<String>,
     #[serde(skip)]
     pub body_token: Option<String>,
+    /// For a replay: when the message it repeats was accepted.
+    pub replay_of: Option<Replayed>,
+}
+
+/// The accepted message a replay repeats.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Replayed {
+    pub seq: i64,
+    pub received_at: String,
 }
 
 /// A record and its dispute state.
@@ -130,8 +146,19 @@ pub enum Write {
     Rejected { log: MessageLog },
 }
 
-/// What became of one write: `Ok(Err(problem))` when the state refused an accepted report.
-pub type Outcome = Result<Result<(), Problem>, StoreError>;
+/// What became of an accepted report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// Stored, with the record changes it asked for.
+    Stored,
+    /// The same message again (same correlation ID, endpoint and body): nothing new stored.
+    Replay(Replayed),
+    /// The register's state refuses it.
+    Refused(Problem),
+}
+
+/// What became of one write.
+pub type Outcome = Result<Applied, StoreError>;
 
 pub fn now_text() -> String {
     OffsetDateTime::now_utc()
@@ -155,6 +182,7 @@ impl Store {
             // 32 MiB of page cache: the records' indexes stay in memory instead of being read back.
             conn.pragma_update(None, "cache_size", -32768)?;
             conn.execute_batch(SCHEMA)?;
+            add_missing_columns(&conn)?;
             Ok(conn)
         };
         open()
@@ -193,8 +221,9 @@ impl Store {
     pub fn messages(&self, limit: usize) -> Result<Vec<MessageLog>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT correlation_id, received_at, peer, endpoint, kind, tls_identity, signer, status,
-                    accepted, answer_body, findings, sequential_violation, auth_token, body_token
-             FROM messages ORDER BY seq DESC LIMIT ?1",
+                    accepted, answer_body, findings, sequential_violation, auth_token, body_token,
+                    replay_of, (SELECT received_at FROM messages f WHERE f.seq = m.replay_of)
+             FROM messages m ORDER BY seq DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
             Ok(MessageLog {
@@ -212,6 +241,13 @@ impl Store {
                 sequential_violation: r.get(11)?,
                 auth_token: r.get(12)?,
                 body_token: r.get(13)?,
+                replay_of: match (
+                    r.get::<_, Option<i64>>(14)?,
+                    r.get::<_, Option<String>>(15)?,
+                ) {
+                    (Some(seq), Some(received_at)) => Some(Replayed { seq, received_at }),
+                    _ => None,
+                },
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -269,7 +305,7 @@ fn write_one(tx: &mut rusqlite::Transaction<'_>, job: Write) -> Outcome {
         Write::Rejected { log } => {
             insert_message(&sp, &log)?;
             sp.commit()?;
-            Ok(Ok(()))
+            Ok(Applied::Stored)
         }
         Write::Accept {
             log,
@@ -277,11 +313,22 @@ fn write_one(tx: &mut rusqlite::Transaction<'_>, job: Write) -> Outcome {
             answer_for,
         } => {
             let signer = log.signer.clone().unwrap_or_default();
-            match apply(&sp, &signer, &log.correlation_id, &change) {
+            match apply(&sp, &signer, &log, &change) {
                 Ok(()) => {
                     insert_message(&sp, &log)?;
                     sp.commit()?;
-                    Ok(Ok(()))
+                    Ok(Applied::Stored)
+                }
+                Err(Refusal::Replay(first)) => {
+                    sp.rollback()?;
+                    let replay = MessageLog {
+                        accepted: false,
+                        replay_of: Some(first.clone()),
+                        ..log
+                    };
+                    insert_message(&sp, &replay)?;
+                    sp.commit()?;
+                    Ok(Applied::Replay(first))
                 }
                 Err(Refusal::Problem(problem)) => {
                     sp.rollback()?;
@@ -294,7 +341,7 @@ fn write_one(tx: &mut rusqlite::Transaction<'_>, job: Write) -> Outcome {
                     };
                     insert_message(&sp, &rejected)?;
                     sp.commit()?;
-                    Ok(Err(problem))
+                    Ok(Applied::Refused(problem))
                 }
                 Err(Refusal::Sql(e)) => Err(e.into()),
             }
@@ -303,6 +350,7 @@ fn write_one(tx: &mut rusqlite::Transaction<'_>, job: Write) -> Outcome {
 }
 
 enum Refusal {
+    Replay(Replayed),
     Problem(Problem),
     Sql(rusqlite::Error),
 }
@@ -316,8 +364,9 @@ impl From<rusqlite::Error> for Refusal {
 fn insert_message(conn: &Connection, m: &MessageLog) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO messages (correlation_id, received_at, peer, endpoint, kind, tls_identity,
-            signer, status, accepted, answer_body, findings, sequential_violation, auth_token, body_token)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            signer, status, accepted, answer_body, findings, sequential_violation, auth_token, body_token,
+            replay_of)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
             m.correlation_id,
@@ -333,29 +382,56 @@ fn insert_message(conn: &Connection, m: &MessageLog) -> rusqlite::Result<()> {
             m.findings,
             m.sequential_violation,
             m.auth_token,
-            m.body_token
+            m.body_token,
+            m.replay_of.as_ref().map(|r| r.seq)
         ])?;
     Ok(())
 }
 
-fn apply(
-    tx: &Connection,
-    sender: &str,
-    correlation_id: &str,
-    change: &Change,
-) -> Result<(), Refusal> {
-    let reused: Option<i64> = tx
+/// Columns added after the first release, for databases made before them.
+fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('messages')")?;
+    let names: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if !names.iter().any(|n| n == "replay_of") {
+        conn.execute_batch("ALTER TABLE messages ADD COLUMN replay_of INTEGER")?;
+    }
+    Ok(())
+}
+
+/// An accepted message that already carries `log`'s correlation ID: a replay when it is the
+/// same request (endpoint and body byte for byte), else a conflict.
+fn earlier_use(tx: &Connection, log: &MessageLog) -> Result<(), Refusal> {
+    let cid = &log.correlation_id;
+    let earlier: Option<(i64, String, String, Option<String>)> = tx
         .query_row(
-            "SELECT seq FROM messages WHERE correlation_id = ?1 AND accepted = 1",
-            [correlation_id],
-            |r| r.get(0),
+            "SELECT seq, received_at, endpoint, body_token FROM messages
+             WHERE correlation_id = ?1 AND accepted = 1",
+            [cid],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?;
-    if reused.is_some() {
-        return Err(Refusal::Problem(Problem::bad_request(format!(
-            "X-Correlation-ID {correlation_id} was already used by an accepted message; use a new UUIDv4 for every message"
-        ))));
+    let Some((seq, received_at, endpoint, body)) = earlier else {
+        return Ok(());
+    };
+    if endpoint == log.endpoint && body == log.body_token {
+        return Err(Refusal::Replay(Replayed { seq, received_at }));
     }
+    let what = if endpoint == log.endpoint {
+        "with a different body".to_owned()
+    } else {
+        format!("at {endpoint}")
+    };
+    Err(Refusal::Problem(Problem::bad_request(format!(
+        "X-Correlation-ID {cid} conflicts with the message accepted at {received_at} under the same ID {what}: \
+         a new message needs a new UUIDv4, and a message sent again must be the same request byte for byte"
+    ))))
+}
+
+fn apply(tx: &Connection, sender: &str, log: &MessageLog, change: &Change) -> Result<(), Refusal> {
+    earlier_use(tx, log)?;
+    let correlation_id = log.correlation_id.as_str();
     match change {
         Change::Update(records) => {
             for r in records {

@@ -15,6 +15,7 @@ mod readiness;
 mod revocation;
 mod rules_on_fixtures;
 mod send;
+mod send_resume;
 mod simulator;
 mod snapshots;
 mod support;

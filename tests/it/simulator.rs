@@ -8,6 +8,7 @@ mod faults;
 mod hostile;
 mod inspect_page;
 mod interface;
+mod replay;
 mod tls_offer;
 
 use std::io::{Read, Write};

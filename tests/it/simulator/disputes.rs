@@ -65,11 +65,24 @@ fn dispute_lifecycle() {
             .status,
         200
     );
-    // Reusing an accepted correlation ID is refused.
+    // The same request again is a replay: 200, nothing stored twice (versions stays 2 below).
     let r = client
         .post("/v3/report-update/cat-2/", &auth, Some(&second), &body)
         .unwrap();
+    assert_eq!(r.status, 200, "{r:?}");
+    // Another message under an accepted correlation ID is refused, naming the conflict.
+    let (auth2, body2) = tokens(Interface::V3, "reportUpdate", update_report(&new_cid()));
+    let r = client
+        .post("/v3/report-update/cat-2/", &auth2, Some(&second), &body2)
+        .unwrap();
     assert_eq!(r.status, 400, "{r:?}");
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("with a different body"),
+        "{r:?}"
+    );
     assert_eq!(state(&sim), "normal");
 
     // The correlation ID must be one that reported this record.

@@ -530,7 +530,8 @@ fn client_without_certificate_is_refused_and_diagnosed() {
 fn a_second_request_before_the_answer_is_flagged_or_rejected() {
     let sim = start_with(Interface::V3, |c| {
         c.sequential = SequentialPolicy::Reject;
-        c.faults.latency = Some(Duration::from_millis(800));
+        // Long enough that the first request is still unanswered on a busy machine.
+        c.faults.latency = Some(Duration::from_millis(2500));
     });
     let addr = sim.addr();
     let (auth, body) = tokens(Interface::V3, "reportUpdate", update_report(RECORD));
@@ -540,7 +541,7 @@ fn a_second_request_before_the_answer_is_flagged_or_rejected() {
             .post("/v3/report-update/cat-2/", &a2, None, &b2)
             .unwrap()
     });
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(1000));
     let cid = new_cid();
     let second = Client::connect(addr)
         .post("/v3/report-update/cat-2/", &auth, Some(&cid), &body)
