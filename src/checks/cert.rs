@@ -4,6 +4,7 @@
 use time::OffsetDateTime;
 
 use crate::checks::identity::{self, ExpectedIds, Purpose};
+use crate::checks::x509::check_x509v3;
 use crate::findings::{Finding, Subject};
 use crate::pki::facts::{CertificateFacts, KeyFacts};
 use crate::pki::qc::{QC_TYPE_WEB, QcFacts};
@@ -38,13 +39,13 @@ impl CertCheck<'_> {
     /// All certificate findings, in catalogue order.
     pub fn findings(&self) -> Vec<Finding> {
         let ids = identity::found_ids(self.facts);
-        let mut out = vec![
-            self.x509v3(),
+        let mut out = check_x509v3(self.facts, self.profile);
+        out.extend([
             self.validity(),
             identity::check_cert_id(&ids, self.expected, self.purpose.signing()),
             identity::check_check_digits(&ids),
             self.key_strength(),
-        ];
+        ]);
         out.push(if self.purpose.signing() {
             self.key_rs256()
         } else {
@@ -78,42 +79,6 @@ impl CertCheck<'_> {
         s.summary = summary(f, self.at);
         s.findings = self.findings();
         s
-    }
-
-    fn x509v3(&self) -> Finding {
-        let rule = RuleId::CertX509V3;
-        let f = self.facts;
-        if f.version != 2 {
-            return Finding::fail(rule, format!("version {} certificate", f.version + 1));
-        }
-        if f.is_ca {
-            return Finding::fail(
-                rule,
-                "this is a CA certificate (basicConstraints CA:TRUE), not an end-entity certificate",
-            )
-            .with_remedy("Give the supplier's own certificate first; put CA certificates in --chain.");
-        }
-        if !f.unknown_critical.is_empty() {
-            return Finding::fail(
-                rule,
-                format!(
-                    "unrecognised critical extension {}: relying parties must reject it (RFC 5280 §4.2)",
-                    f.unknown_critical.join(", ")
-                ),
-            )
-            .with_remedy("Ask the CA to reissue without marking that extension critical.");
-        }
-        if f.serial_negative {
-            return Finding::warn(
-                rule,
-                format!(
-                    "version 3, but the serial number {} is negative (RFC 5280 §4.1.2.2 requires a positive one); strict validators refuse it",
-                    f.serial_hex
-                ),
-            )
-            .with_remedy("Ask the CA to reissue the certificate with a positive serial number.");
-        }
-        Finding::pass(rule, "version 3")
     }
 
     fn validity(&self) -> Finding {

@@ -10,3 +10,4 @@ pub mod message;
 pub mod register;
 pub mod tls;
 pub mod vero;
+pub mod x509;

@@ -36,6 +36,8 @@ fn profile_values(p: &RegisterProfile) -> Vec<ProfileValue> {
         v!("renewal_window_days", p.renewal_window_days, |v: &i64| v
             .to_string()),
         v!("register_ids", p.register_ids, |v: &&[&str]| v.join(", ")),
+        v!("max_serial_octets", p.max_serial_octets, |v: &usize| v
+            .to_string()),
         v!("qwac_policies", p.qwac_policies, |v: &&[(&str, &str)]| v
             .iter()
             .map(|(oid, n)| format!("{n} {oid}"))

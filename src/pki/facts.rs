@@ -10,6 +10,8 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 use x509_parser::signature_algorithm::SignatureAlgorithm;
 
+use crate::pki::conformance::{self, Conformance};
+use crate::pki::names;
 use crate::pki::qc::{self, QcError, QcFacts};
 use crate::profile::HashStrength;
 
@@ -74,8 +76,6 @@ pub struct CertificateFacts {
     /// The raw version field: 0 = v1, 1 = v2, 2 = v3.
     pub version: u32,
     pub serial_hex: String,
-    /// DER INTEGER with the sign bit set (RFC 5280 requires a positive serial).
-    pub serial_negative: bool,
     pub subject: String,
     pub issuer: String,
     /// Issuer `commonName` values, as written.
@@ -97,8 +97,8 @@ pub struct CertificateFacts {
     pub policies: Vec<String>,
     /// None when absent; Some(Err) when present but unreadable.
     pub qc_statements: Option<Result<QcFacts, QcError>>,
-    /// Critical extensions this tool (and most validators) cannot interpret.
-    pub unknown_critical: Vec<String>,
+    /// The serial number's size and sign, and every departure from the RFC 5280 profile.
+    pub conformance: Conformance,
     pub dns_names: Vec<String>,
     pub sha256_fingerprint: String,
     pub self_issued: bool,
@@ -136,15 +136,11 @@ impl CertificateFacts {
         let mut ext_key_usage = None;
         let mut policies = Vec::new();
         let mut qc_statements = None;
-        let mut unknown_critical = Vec::new();
         let mut dns_names = Vec::new();
 
         for ext in cert.extensions() {
             if ext.oid == OID_QC_STATEMENTS {
                 qc_statements = Some(qc::decode(ext.value));
-                if ext.critical {
-                    unknown_critical.push(format!("{} (QCStatements)", ext.oid));
-                }
                 continue;
             }
             match ext.parsed_extension() {
@@ -164,23 +160,19 @@ impl CertificateFacts {
                         }
                     }
                 }
-                ParsedExtension::UnsupportedExtension { .. }
-                | ParsedExtension::ParseError { .. }
-                    if ext.critical =>
-                {
-                    unknown_critical.push(ext.oid.to_id_string());
-                }
                 _ => {}
             }
         }
 
+        let self_issued = tbs.subject.as_raw() == tbs.issuer.as_raw();
+        // Self-signed (RFC 5280's exemption from authorityKeyIdentifier): signed by its own key.
+        let self_signed = self_issued && cert.verify_signature(None).is_ok();
         let fingerprint = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
         CertificateFacts {
             version: cert.version().0,
             serial_hex: hex_colon(raw_serial),
-            serial_negative: raw_serial.first().is_some_and(|b| b & 0x80 != 0),
-            subject: cert.subject().to_string(),
-            issuer: cert.issuer().to_string(),
+            subject: names::display(cert.subject()),
+            issuer: names::display(cert.issuer()),
             issuer_common_names: attribute_values(cert.issuer(), &OID_COMMON_NAME),
             common_names: attribute_values(cert.subject(), &OID_COMMON_NAME),
             subject_serial_numbers: attribute_values(cert.subject(), &OID_SERIAL_NUMBER),
@@ -198,10 +190,10 @@ impl CertificateFacts {
             is_ca: cert.is_ca(),
             policies,
             qc_statements,
-            unknown_critical,
+            conformance: conformance::inspect(der, cert, self_signed),
             dns_names,
             sha256_fingerprint: hex_colon(fingerprint.as_ref()),
-            self_issued: tbs.subject.as_raw() == tbs.issuer.as_raw(),
+            self_issued,
         }
     }
 }

@@ -2,10 +2,12 @@
 
 pub mod base64;
 pub mod chain;
+pub mod conformance;
 pub mod csr;
 pub mod demo;
 pub mod facts;
 pub mod load;
+pub mod names;
 pub mod qc;
 pub mod revocation;
 pub mod trust;

@@ -221,7 +221,7 @@ pub fn display_name(der: &[u8]) -> String {
             .next()
             .and_then(|cn| cn.as_str().ok())
             .map(str::to_owned)
-            .unwrap_or_else(|| cert.subject().to_string()),
+            .unwrap_or_else(|| crate::pki::names::display(cert.subject())),
         Err(_) => "(unreadable certificate)".to_owned(),
     }
 }

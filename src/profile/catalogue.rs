@@ -104,9 +104,9 @@ impl std::fmt::Display for RuleId {
 }
 
 catalogue! {
-    CertX509V3 => "CERT-X509V3", Enforced, "Certificate is X.509 version 3",
-        "Customs update interface §3.1",
-        "Order an X.509 v3 certificate; v1/v2 certificates cannot carry the extensions the register needs.";
+    CertX509V3 => "CERT-X509V3", Enforced, "Certificate is a well-formed X.509 v3 end-entity certificate (RFC 5280)",
+        "Customs update interface §3.1; RFC 5280 §4",
+        "Order an X.509 v3 certificate that conforms to RFC 5280; v1/v2 certificates cannot carry the extensions the register needs.";
     CertValidity => "CERT-VALIDITY", Enforced, "Certificate is valid at the check time",
         "Customs update interface §3.1; deployment instructions §7.2",
         "Order a replacement in time: Customs must receive a new certificate at least one month before it is used.";

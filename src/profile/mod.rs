@@ -126,6 +126,8 @@ pub struct RegisterProfile {
     pub renewal_window_days: Sourced<i64>,
     /// The Account Register's own identifier, in the forms its certificate may carry.
     pub register_ids: Sourced<&'static [&'static str]>,
+    /// Longest certificate serial number, in content octets of its INTEGER.
+    pub max_serial_octets: Sourced<usize>,
     /// Certificate policies that make a certificate a QWAC (EN 319 411-2, TS 119 495).
     pub qwac_policies: Sourced<&'static [(&'static str, &'static str)]>,
     /// Largest message, in bytes of its signed JWT form.
@@ -251,6 +253,11 @@ const DVV_SERVICE_CA_POLICIES: Sourced<&[&str]> = Sourced::confirmed(
     "certificatePolicies of DVV Service Certificates - G5R/G5E and VRK CA for Service Providers - G4 (FINEID S2)",
 );
 
+const MAX_SERIAL_OCTETS: Sourced<usize> = Sourced::confirmed(
+    20,
+    "RFC 5280 §4.1.2.2: \"Conforming CAs MUST NOT use serialNumber values longer than 20 octets\"",
+);
+
 const REVOCATION_GRACE_SECS: Sourced<i64> = Sourced::confirmed(
     0,
     "RFC 5280 §5.1.2.5 and RFC 6960 §4.2.2.1: no use past nextUpdate; FINEID S2: relying parties must check a valid CRL or OCSP answer",
@@ -264,6 +271,7 @@ pub static V3: RegisterProfile = RegisterProfile {
     min_signature_hash: MIN_SIGNATURE_HASH,
     renewal_window_days: RENEWAL_WINDOW_DAYS,
     register_ids: REGISTER_IDS,
+    max_serial_octets: MAX_SERIAL_OCTETS,
     qwac_policies: QWAC_POLICIES,
     dvv_service_ca_policies: DVV_SERVICE_CA_POLICIES,
     revocation_grace_secs: REVOCATION_GRACE_SECS,
@@ -286,6 +294,7 @@ pub static V1_0_4: RegisterProfile = RegisterProfile {
     min_signature_hash: MIN_SIGNATURE_HASH,
     renewal_window_days: RENEWAL_WINDOW_DAYS,
     register_ids: REGISTER_IDS,
+    max_serial_octets: MAX_SERIAL_OCTETS,
     qwac_policies: QWAC_POLICIES,
     dvv_service_ca_policies: DVV_SERVICE_CA_POLICIES,
     revocation_grace_secs: REVOCATION_GRACE_SECS,

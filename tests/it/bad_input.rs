@@ -114,7 +114,7 @@ fn a_truncated_pem() {
 }
 
 #[test]
-fn a_certificate_with_a_negative_serial_is_a_warning() {
+fn a_certificate_with_a_negative_serial_fails_x509v3() {
     let dir = tempfile::tempdir().expect("tempdir");
     openssl_cert(dir.path(), "neg", &["-set_serial", "-4242"]);
     tilicheck()
@@ -122,7 +122,7 @@ fn a_certificate_with_a_negative_serial_is_a_warning() {
         .args(["cert", "neg.pem", "--key", "k.pem"])
         .assert()
         .stdout(predicate::str::contains("serial number").and(predicate::str::contains("negative")))
-        .stdout(predicate::str::is_match(r"WARN +CERT-X509V3").expect("regex"));
+        .stdout(predicate::str::is_match(r"FAIL +CERT-X509V3").expect("regex"));
 }
 
 #[test]

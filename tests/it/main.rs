@@ -11,6 +11,7 @@ mod message_split;
 mod message_split_oracle;
 mod message_verify;
 mod netpki;
+mod pkilint;
 mod readiness;
 mod revocation;
 mod rules_on_fixtures;

@@ -11,7 +11,7 @@ use tilicheck::time_arg::parse_check_time;
 
 use crate::support::{AT, SUPPLIER_ID, fixture};
 
-struct Case<'a> {
+pub(crate) struct Case<'a> {
     cert: &'a str,
     key: Option<&'a str>,
     purpose: Purpose,
@@ -21,7 +21,7 @@ struct Case<'a> {
 }
 
 impl<'a> Case<'a> {
-    fn new(cert: &'a str) -> Self {
+    pub(crate) fn new(cert: &'a str) -> Self {
         Case {
             cert,
             key: None,
@@ -31,11 +31,11 @@ impl<'a> Case<'a> {
             at: AT,
         }
     }
-    fn key(mut self, k: &'a str) -> Self {
+    pub(crate) fn key(mut self, k: &'a str) -> Self {
         self.key = Some(k);
         self
     }
-    fn purpose(mut self, p: Purpose) -> Self {
+    pub(crate) fn purpose(mut self, p: Purpose) -> Self {
         self.purpose = p;
         self
     }
@@ -52,7 +52,7 @@ impl<'a> Case<'a> {
         self
     }
 
-    fn findings(&self) -> Vec<Finding> {
+    pub(crate) fn findings(&self) -> Vec<Finding> {
         let loaded = LoadedCert::load(
             &fixture(self.cert),
             self.key.map(fixture).as_deref(),
@@ -105,6 +105,24 @@ fn x509v3() {
     Case::new("supplier.pem").expect(RuleId::CertX509V3, Status::Pass);
     let d = Case::new("service-ca.pem").expect(RuleId::CertX509V3, Status::Fail);
     assert!(d.contains("CA certificate"), "{d}");
+    // Each departure from RFC 5280 is its own finding; pkilint.rs compares them all with
+    // pkilint. An undecodable name is shown as such, never as a parser error.
+    let loaded = LoadedCert::load(
+        &fixture("bad-x509-undecodable-name.pem"),
+        None,
+        &PasswordSource::None,
+    )
+    .expect("loads");
+    assert_eq!(
+        loaded.facts.subject,
+        "C=FI, O=<undecodable UTF8String, 19 bytes>, serialNumber=1234567-1, CN=tilicheck-demo.example"
+    );
+    let findings = Case::new("bad-x509-non-der-bc.pem").findings();
+    let x509: Vec<_> = findings
+        .iter()
+        .filter(|f| f.rule == RuleId::CertX509V3)
+        .collect();
+    assert_eq!(x509.len(), 1, "{x509:?}");
 }
 
 #[test]

@@ -42,6 +42,25 @@ pub(super) fn policies(
     ))
 }
 
+/// GeneralNames with the given dNSNames, as a subjectAltName's value.
+pub(super) fn dns_general_names(file: &'static str, names: &[&str]) -> Result<Vec<u8>, DemoError> {
+    let err = der_error(file);
+    let mut content = Vec::new();
+    for name in names {
+        let ia5 = Ia5String::new(name).map_err(&err)?;
+        // [2] IMPLICIT IA5String: the IA5String's encoding with its tag replaced.
+        let mut encoded = ia5.to_der().map_err(&err)?;
+        encoded[0] = 0x82;
+        content.extend(encoded);
+    }
+    let mut out = vec![0x30];
+    der::Length::try_from(content.len())
+        .and_then(|l| l.encode_to_vec(&mut out).map(|_| ()))
+        .map_err(&err)?;
+    out.extend(content);
+    Ok(out)
+}
+
 /// QCStatements (non-critical): QcCompliance, QcType [`qc_type`], QcPDS [(DEMO_PDS_URL, en)].
 pub(super) fn qc_statements(
     file: &'static str,

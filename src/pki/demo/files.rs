@@ -42,7 +42,21 @@ pub(super) const BAD_NO_ID: &str =
     "BAD: as supplier.pem (same key) but no serialNumber and no organizationIdentifier.";
 pub(super) const BAD_MISMATCHED_KEY: &str = "BAD: a fresh RSA 3072 key that belongs to no certificate here; pair it with supplier.pem to see a key mismatch.";
 pub(super) const BAD_QWAC_NO_WEB: &str = "BAD: as qwac.pem (same key) but QcType eseal instead of web: qualified, but not a website certificate.";
-pub(super) const BAD_EC_P256: &str = "BAD: as supplier.pem but with an EC P-256 key: strong enough for TLS, but cannot make RS256 message signatures.";
+pub(super) const BAD_EC_P256: &str = "BAD: as supplier.pem but with an EC P-256 key (key usage digitalSignature only: an EC key cannot encipher): strong enough for TLS, but cannot make RS256 message signatures.";
+pub(super) const BAD_X509_DUPLICATE_EXT: &str =
+    "BAD (RFC 5280 profile): as supplier.pem (same key) but subjectAltName appears twice.";
+pub(super) const BAD_X509_SIGALG_MISMATCH: &str = "BAD (RFC 5280 profile): as supplier.pem (same key) but the signature algorithm inside the signed part says sha256WithRSAEncryption while the certificate is signed with sha512WithRSAEncryption.";
+pub(super) const BAD_X509_LONG_SERIAL: &str = "BAD (RFC 5280 profile): as supplier.pem (same key) but with a 21-octet serial number (at most 20 are allowed).";
+pub(super) const BAD_X509_NEGATIVE_SERIAL: &str =
+    "BAD (RFC 5280 profile): as supplier.pem (same key) but with a negative serial number.";
+pub(super) const BAD_X509_NON_DER_BC: &str = "BAD (RFC 5280 profile): as supplier.pem (same key) but basicConstraints (non-critical) writes out its DEFAULT cA FALSE, which DER forbids.";
+pub(super) const BAD_X509_UNDECODABLE_NAME: &str = "BAD (RFC 5280 profile): as supplier.pem (same key) but the subject's organizationName UTF8String is not valid UTF-8.";
+pub(super) const BAD_X509_CRITICAL_SAN: &str = "BAD (RFC 5280 profile, a SHOULD: a warning): as supplier.pem (same key) but subjectAltName is critical although the subject is not empty.";
+pub(super) const BAD_X509_MALFORMED_SAN: &str = "BAD (RFC 5280 profile): as supplier.pem (same key) but the subjectAltName dNSName is \"tilicheck demo.example\" (a space is not allowed in a host name).";
+pub(super) const BAD_X509_EE_KEYCERTSIGN: &str = "BAD (RFC 5280 profile): as supplier.pem (same key) but key usage also asserts keyCertSign on a certificate that is not a CA.";
+pub(super) const BAD_X509_NO_AKI: &str =
+    "BAD (RFC 5280 profile): as supplier.pem (same key) but without authorityKeyIdentifier.";
+pub(super) const BAD_X509_CT_POISON: &str = "BAD (RFC 5280 profile): as supplier.pem (same key) but with the critical Certificate Transparency poison extension: a precertificate, which no relying party may accept.";
 pub(super) const BAD_EC_P256_KEY: &str = "Private key of bad-ec-p256.pem (EC P-256).";
 
 /// The generated files, in order.
@@ -57,6 +71,18 @@ impl Files {
         cert: &Certificate,
     ) {
         self.push(name, description, cert.pem(), false);
+    }
+
+    /// A certificate given as DER (one rcgen could not write), stored as PEM.
+    pub(super) fn der_cert(&mut self, name: &'static str, description: &'static str, der: &[u8]) {
+        let b64 = crate::pki::base64::encode(der);
+        let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+        for line in b64.as_bytes().chunks(64) {
+            pem.push_str(&String::from_utf8_lossy(line));
+            pem.push('\n');
+        }
+        pem.push_str("-----END CERTIFICATE-----\n");
+        self.push(name, description, pem, false);
     }
 
     pub(super) fn chain(

@@ -34,6 +34,7 @@ mod certs;
 mod extensions;
 mod files;
 mod keys;
+mod malformed;
 pub mod reissue;
 mod write;
 
@@ -420,10 +421,20 @@ pub fn generate(options: &DemoOptions) -> Result<DemoPki, DemoError> {
         .map_err(rcgen_error("bad-qwac-no-web.pem"))?;
     out.cert("bad-qwac-no-web.pem", BAD_QWAC_NO_WEB, &c);
 
-    let p = supplier(0x1028, "bad-ec-p256.pem", DEMO_SUPPLIER_ID)?;
+    let mut p = supplier(0x1028, "bad-ec-p256.pem", DEMO_SUPPLIER_ID)?;
+    // An EC key cannot encipher (RFC 5480 §3): digitalSignature alone.
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     let c = issue(&p, &keys.ec_p256, "bad-ec-p256.pem")?;
     out.cert("bad-ec-p256.pem", BAD_EC_P256, &c);
     out.key("bad-ec-p256.key", BAD_EC_P256_KEY, &keys.ec_p256);
+
+    malformed::generate(
+        &|serial, file| supplier(serial, file, DEMO_SUPPLIER_ID),
+        &keys.supplier,
+        &service_issuer,
+        &keys.service_ca,
+        &mut out,
+    )?;
 
     Ok(DemoPki {
         files: out.0,

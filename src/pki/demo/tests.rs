@@ -29,7 +29,8 @@ fn with_cert<R>(name: &str, f: impl FnOnce(&X509Certificate<'_>) -> R) -> R {
     f(&cert)
 }
 
-/// The subject attributes: (OID, string tag, value).
+/// The subject attributes: (OID, string tag, value); a value that is not UTF-8 (in
+/// `bad-x509-undecodable-name.pem`) shown lossily.
 fn subject(cert: &X509Certificate<'_>) -> Vec<(String, u32, String)> {
     cert.subject()
         .iter_attributes()
@@ -37,7 +38,7 @@ fn subject(cert: &X509Certificate<'_>) -> Vec<(String, u32, String)> {
             (
                 a.attr_type().to_id_string(),
                 a.attr_value().tag().0,
-                a.as_str().expect("string").to_owned(),
+                String::from_utf8_lossy(a.attr_value().data).into_owned(),
             )
         })
         .collect()
@@ -129,6 +130,17 @@ const CERTS: &[&str] = &[
     "bad-no-id.pem",
     "bad-qwac-no-web.pem",
     "bad-ec-p256.pem",
+    "bad-x509-duplicate-ext.pem",
+    "bad-x509-sigalg-mismatch.pem",
+    "bad-x509-long-serial.pem",
+    "bad-x509-negative-serial.pem",
+    "bad-x509-non-der-bc.pem",
+    "bad-x509-undecodable-name.pem",
+    "bad-x509-critical-san.pem",
+    "bad-x509-malformed-san.pem",
+    "bad-x509-ee-keycertsign.pem",
+    "bad-x509-no-aki.pem",
+    "bad-x509-ct-poison.pem",
 ];
 
 fn issuer_of(name: &str) -> &'static str {
@@ -426,15 +438,17 @@ fn summary(name: &str) -> Vec<(&'static str, String)> {
             ("san", ext("2.5.29.17")),
             ("policies", ext("2.5.29.32")),
             ("qc", ext(&QC_STATEMENTS_EXT.to_string())),
-            (
-                "extension_set",
-                c.extensions()
+            ("extension_set", {
+                // In OID order: custom extensions come last, wherever rcgen would put them.
+                let mut set: Vec<String> = c
+                    .extensions()
                     .iter()
                     .map(|e| e.oid.to_id_string())
                     .filter(|o| o != "2.5.29.35" && o != "2.5.29.14")
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
+                    .collect();
+                set.sort();
+                set.join(",")
+            }),
         ]
     })
 }
@@ -460,7 +474,19 @@ fn bad_variants_differ_from_the_supplier_in_one_way_each() {
         ("bad-no-clientauth.pem", &["extended_key_usage"][..]),
         ("bad-no-digitalsignature.pem", &["key_usage"][..]),
         ("bad-no-id.pem", &["subject"][..]),
-        ("bad-ec-p256.pem", &["key"][..]),
+        // An EC key cannot encipher: its key usage is digitalSignature alone.
+        ("bad-ec-p256.pem", &["key", "key_usage"][..]),
+        ("bad-x509-duplicate-ext.pem", &["san", "extension_set"][..]),
+        ("bad-x509-sigalg-mismatch.pem", &[][..]),
+        ("bad-x509-long-serial.pem", &[][..]),
+        ("bad-x509-negative-serial.pem", &[][..]),
+        ("bad-x509-non-der-bc.pem", &["basic_constraints"][..]),
+        ("bad-x509-undecodable-name.pem", &["subject"][..]),
+        ("bad-x509-critical-san.pem", &["san"][..]),
+        ("bad-x509-malformed-san.pem", &["san"][..]),
+        ("bad-x509-ee-keycertsign.pem", &["key_usage"][..]),
+        ("bad-x509-no-aki.pem", &[][..]),
+        ("bad-x509-ct-poison.pem", &["extension_set"][..]),
     ] {
         assert_eq!(differences(&supplier, &summary(name)), expected, "{name}");
     }
