@@ -8,6 +8,7 @@ mod csr;
 mod message;
 mod message_split;
 mod netpki;
+mod pkits;
 mod readiness;
 mod revocation;
 mod rules_on_fixtures;
