@@ -142,10 +142,12 @@ pub fn error_report(
         tally: Tally::default(),
         subjects: Vec::new(),
         findings: Vec::new(),
+        register_verdict: None,
         error: Some(JsonError {
             kind: match error {
                 crate::commands::CommandError::Usage(_) => "usage",
                 crate::commands::CommandError::Input(_) => "input",
+                crate::commands::CommandError::Rejected(_) => "rejected",
             },
             message: &message,
         }),

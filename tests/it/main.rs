@@ -12,6 +12,7 @@ mod message_split_oracle;
 mod message_verify;
 mod netpki;
 mod pkilint;
+mod pkits;
 mod readiness;
 mod revocation;
 mod rules_on_fixtures;

@@ -122,7 +122,7 @@ pub struct Finding {
     pub detail: String,
 }
 
-fn finding(v: &serde_json::Value, id: &str) -> Finding {
+pub fn finding(v: &serde_json::Value, id: &str) -> Finding {
     fn find<'a>(v: &'a serde_json::Value, id: &str) -> Option<&'a serde_json::Value> {
         match v {
             serde_json::Value::Object(m) => {
