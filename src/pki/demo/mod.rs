@@ -9,10 +9,11 @@
 //! ├── DEMO DVV Service Certificates - G5R            service-ca.pem
 //! │   ├── supplier, supplier-vat, service-centre     the good DVV-style server certificates
 //! │   ├── register                                   the Account Register's server certificate
-//! │   └── bad-*                                      one defect each
+//! │   └── bad-*, bad-x509-*, bad-eku-*               one defect each
 //! └── DEMO Qualified Website CA                      qwac-ca.pem
-//!     ├── qwac                                       an eIDAS QWAC look-alike
-//!     └── bad-qwac-no-web                            QcType eseal instead of web
+//!     ├── qwac                                       an OV QWAC (QNCP-w + OVCP)
+//!     ├── qseal                                      a qualified e-seal (QCP-l), for signing
+//!     └── bad-qwac-*                                 one ETSI defect each
 //! ```
 //!
 //! The QWAC CA hangs under the same DEMO root so that one trust anchor covers every demo
