@@ -104,6 +104,7 @@ fn main() {
                 expected,
                 at,
                 profile,
+                dvv_root: None,
             };
             findings += check.findings().len();
         }

@@ -15,7 +15,7 @@ use rustls_pki_types::CertificateDer;
 use crate::checks::cert::{CertCheck, KeyEvidence, check_validity};
 use crate::checks::chain::Expect;
 use crate::checks::identity::{ExpectedIds, Purpose};
-use crate::commands::trust::{TrustContext, chain_and_revocation_findings};
+use crate::commands::trust::{TrustContext, judge_path};
 use crate::findings::Status;
 use crate::pki::chain::Usage;
 use crate::pki::facts::CertificateFacts;
@@ -271,19 +271,10 @@ fn audit_cert(
     let findings = if facts.is_ca {
         vec![check_validity(facts, o.at, o.profile)]
     } else {
-        let mut findings = CertCheck {
-            facts,
-            key: &KeyEvidence::None,
-            purpose: o.purpose,
-            expected: o.expected,
-            at: o.at,
-            profile: o.profile,
-        }
-        .findings();
-        if let Some(ctx) = o.trust {
-            let supplied: Vec<CertificateDer<'static>> =
-                file_certs.iter().filter(|c| *c != der).cloned().collect();
-            let (_, chain) = chain_and_revocation_findings(
+        let supplied: Vec<CertificateDer<'static>> =
+            file_certs.iter().filter(|c| *c != der).cloned().collect();
+        let path = o.trust.map(|ctx| {
+            judge_path(
                 der,
                 &supplied,
                 facts,
@@ -291,8 +282,20 @@ fn audit_cert(
                 Usage::Any,
                 ctx,
                 o.profile,
-            );
-            findings.extend(chain);
+            )
+        });
+        let mut findings = CertCheck {
+            facts,
+            key: &KeyEvidence::None,
+            purpose: o.purpose,
+            expected: o.expected,
+            at: o.at,
+            profile: o.profile,
+            dvv_root: path.as_ref().and_then(|p| p.dvv_root.as_deref()),
+        }
+        .findings();
+        if let Some(path) = path {
+            findings.extend(path.findings);
         }
         findings
     };

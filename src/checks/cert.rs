@@ -4,10 +4,10 @@
 use time::OffsetDateTime;
 
 use crate::checks::identity::{self, ExpectedIds, Purpose};
+use crate::checks::qwac::{QwacInput, check_qwac};
 use crate::checks::x509::check_x509v3;
 use crate::findings::{Finding, Subject};
 use crate::pki::facts::{CertificateFacts, KeyFacts};
-use crate::pki::qc::{QC_TYPE_WEB, QcFacts};
 use crate::profile::{RegisterProfile, RuleId};
 use crate::time_arg::format_date;
 
@@ -33,6 +33,8 @@ pub struct CertCheck<'a> {
     pub expected: ExpectedIds,
     pub at: OffsetDateTime,
     pub profile: &'a RegisterProfile,
+    /// The bundled DVV root that CERT-ISSUER's validated path ends at, if it proved one.
+    pub dvv_root: Option<&'a str>,
 }
 
 impl CertCheck<'_> {
@@ -57,12 +59,20 @@ impl CertCheck<'_> {
         } else {
             Finding::skip(RuleId::CertKuSign, "not used for signing (--purpose tls)")
         });
-        out.push(if self.purpose.tls() {
-            self.eku_tls()
+        if self.purpose.tls() {
+            out.extend(self.eku_tls());
         } else {
-            Finding::skip(RuleId::CertEkuTls, "not used for TLS (--purpose signing)")
-        });
-        out.push(self.qwac());
+            out.push(Finding::skip(
+                RuleId::CertEkuTls,
+                "not used for TLS (--purpose signing)",
+            ));
+        }
+        out.extend(check_qwac(&QwacInput {
+            facts: self.facts,
+            purpose: self.purpose,
+            dvv_root: self.dvv_root,
+            profile: self.profile,
+        }));
         out.push(self.keypair());
         out.push(if self.purpose == Purpose::Both {
             identity::check_same_id(&ids, self.expected)
@@ -139,56 +149,53 @@ impl CertCheck<'_> {
         }
     }
 
-    fn eku_tls(&self) -> Finding {
+    fn eku_tls(&self) -> Vec<Finding> {
         let rule = RuleId::CertEkuTls;
         let Some(eku) = &self.facts.ext_key_usage else {
-            return Finding::fail(
+            return vec![Finding::fail(
                 rule,
                 "no extendedKeyUsage extension; Customs asks for TLS Web Client and Server Authentication",
-            );
+            )];
         };
         let listed = display_list(&eku.names);
+        let mut out = Vec::new();
         match (eku.client_auth, eku.server_auth) {
-            (true, true) => Finding::pass(rule, format!("extended key usage: {listed}")),
-            (false, _) => Finding::fail(
+            (true, true) => {}
+            (false, _) => out.push(Finding::fail(
                 rule,
                 format!(
                     "extended key usage {listed} lacks clientAuth: the register cannot accept it as a TLS client"
                 ),
-            ),
-            (true, false) => Finding::fail(
+            )),
+            (true, false) => out.push(Finding::fail(
                 rule,
                 format!(
                     "extended key usage {listed} lacks serverAuth, which Customs requires alongside clientAuth"
                 ),
-            ),
+            )),
         }
-    }
-
-    fn qwac(&self) -> Finding {
-        let rule = RuleId::CertQwac;
-        let accepted = self.profile.qwac_policies.value;
-        let qwac_policies: Vec<&str> = self
-            .facts
-            .policies
-            .iter()
-            .filter_map(|p| {
-                accepted
-                    .iter()
-                    .find(|(oid, _)| oid == p)
-                    .map(|(_, name)| *name)
-            })
-            .collect();
-        match &self.facts.qc_statements {
-            None if self.purpose.tls() => Finding::warn(
-                rule,
-                "no QCStatements: not a QWAC. Customs' note asks for a QWAC-type TLS certificate; a DVV-issued certificate is accepted under §3.1 a)",
-            )
-            .with_remedy("If the certificate is not DVV-issued, order a qualified website authentication certificate; if it is, this warning can be accepted."),
-            None => Finding::skip(rule, "no QCStatements: not presented as a QWAC, so the DVV route (§3.1 a) applies"),
-            Some(Err(e)) => Finding::fail(rule, format!("QCStatements present but unreadable: {e}")),
-            Some(Ok(qc)) => qwac_verdict(qc, &qwac_policies),
+        if eku.ocsp_signing {
+            out.push(
+                Finding::fail(
+                    rule,
+                    "extended key usage includes OCSPSigning, which a TLS certificate must not carry: it could sign OCSP answers for its CA (CA/Browser Forum TLS BR §7.1.2.7.10; EN 319 412-4 §4.3)",
+                )
+                .with_remedy("Ask the CA to reissue the certificate without id-kp-OCSPSigning."),
+            );
         }
+        if eku.critical {
+            out.push(
+                Finding::warn(
+                    rule,
+                    "extendedKeyUsage is marked critical; a TLS subscriber certificate's should not be (CA/Browser Forum TLS BR §7.1.2.7.10)",
+                )
+                .with_remedy("Validators accept it, but ask the CA to mark it non-critical at the next renewal."),
+            );
+        }
+        if out.is_empty() {
+            out.push(Finding::pass(rule, format!("extended key usage: {listed}")));
+        }
+        out
     }
 
     fn keypair(&self) -> Finding {
@@ -296,69 +303,6 @@ pub fn check_keypair(rule: RuleId, key: &KeyEvidence, facts: &CertificateFacts) 
             rule,
             format!("{file} is not the private key of this certificate"),
         ),
-    }
-}
-
-fn qwac_verdict(qc: &QcFacts, qwac_policies: &[&str]) -> Finding {
-    let rule = RuleId::CertQwac;
-    let mut missing = Vec::new();
-    if !qc.compliance {
-        missing.push("QcCompliance".to_owned());
-    }
-    if !qc.has_type(&QC_TYPE_WEB) {
-        let found = if qc.types.is_empty() {
-            "none".to_owned()
-        } else {
-            qc.types
-                .iter()
-                .map(|t| qc_type_name(t))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        missing.push(format!("QcType web (found: {found})"));
-    }
-    if qwac_policies.is_empty() {
-        missing.push("a QWAC policy (QEVCP-w, QNCP-w, QNCP-w-gen or QCP-w-psd2)".to_owned());
-    }
-    let mut present = Vec::new();
-    if qc.compliance {
-        present.push("QcCompliance".to_owned());
-    }
-    present.extend(
-        qc.types
-            .iter()
-            .map(|t| format!("QcType {}", qc_type_name(t))),
-    );
-    if qc.sscd {
-        present.push("QcSSCD".to_owned());
-    }
-    if !qc.pds.is_empty() {
-        present.push(format!("QcPDS ({})", qc.pds.len()));
-    }
-    if let Some(psd2) = &qc.psd2 {
-        present.push(format!("PSD2 {} ({})", psd2.nca_id, psd2.roles.join(", ")));
-    }
-    present.extend(qwac_policies.iter().map(|p| format!("policy {p}")));
-    if missing.is_empty() {
-        Finding::pass(rule, format!("QWAC: {}", present.join(", ")))
-    } else {
-        Finding::fail(
-            rule,
-            format!(
-                "QCStatements present but not a QWAC: missing {}; has {}",
-                missing.join(", "),
-                display_list(&present)
-            ),
-        )
-    }
-}
-
-fn qc_type_name(oid: &str) -> String {
-    match oid {
-        "0.4.0.1862.1.6.1" => "esign".to_owned(),
-        "0.4.0.1862.1.6.2" => "eseal".to_owned(),
-        "0.4.0.1862.1.6.3" => "web".to_owned(),
-        other => other.to_owned(),
     }
 }
 

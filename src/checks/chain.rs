@@ -25,6 +25,18 @@ pub fn asserts_qwac(facts: &CertificateFacts, profile: &RegisterProfile) -> bool
         .any(|p| profile.qwac_policies.value.iter().any(|(oid, _)| oid == p))
 }
 
+/// The bundled DVV root a validated, problem-free path ends at: what lets CERT-QWAC accept a
+/// TLS certificate without QCStatements (§3.1 a).
+pub fn proven_dvv_root(path: &PathFacts) -> Option<&str> {
+    match &path.end {
+        PathEnd::Anchor {
+            name,
+            origin: trust::Origin::Bundled,
+        } if path.webpki.is_ok() && path.problems.is_empty() => Some(name),
+        _ => None,
+    }
+}
+
 /// CERT-ISSUER: a validated path to a trusted anchor, and the anchor acceptable.
 pub fn check_issuer(
     path: &PathFacts,

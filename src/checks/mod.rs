@@ -7,6 +7,7 @@ pub mod chain;
 pub mod csr;
 pub mod identity;
 pub mod message;
+pub mod qwac;
 pub mod register;
 pub mod tls;
 pub mod vero;

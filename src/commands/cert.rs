@@ -10,7 +10,7 @@ use crate::checks::chain::Expect;
 use crate::checks::identity::{ExpectedIds, Purpose};
 use crate::cli::CertArgs;
 use crate::commands::CommandError;
-use crate::commands::trust::{TrustContext, chain_and_revocation_findings};
+use crate::commands::trust::{TrustContext, judge_path};
 use crate::findings::{Report, Subject};
 use crate::pki::chain::Usage;
 use crate::pki::facts::{self, CertificateFacts};
@@ -93,17 +93,8 @@ pub fn judged_subject(
     profile: &RegisterProfile,
     extra: Vec<(String, String)>,
 ) -> Subject {
-    let check = CertCheck {
-        facts: &loaded.facts,
-        key: &loaded.key,
-        purpose,
-        expected,
-        at: ctx.revocation.at,
-        profile,
-    };
-    let mut subject = check.subject(input);
-    subject.summary.extend(extra);
-    let (path_lines, findings) = chain_and_revocation_findings(
+    // The path first: a validated path to a bundled DVV root settles CERT-QWAC's question.
+    let path = judge_path(
         &loaded.der,
         supplied,
         &loaded.facts,
@@ -112,8 +103,19 @@ pub fn judged_subject(
         ctx,
         profile,
     );
-    subject.summary.extend(path_lines);
-    subject.findings.extend(findings);
+    let check = CertCheck {
+        facts: &loaded.facts,
+        key: &loaded.key,
+        purpose,
+        expected,
+        at: ctx.revocation.at,
+        profile,
+        dvv_root: path.dvv_root.as_deref(),
+    };
+    let mut subject = check.subject(input);
+    subject.summary.extend(extra);
+    subject.summary.extend(path.summary);
+    subject.findings.extend(path.findings);
     subject
 }
 

@@ -36,6 +36,15 @@ fn profile_values(p: &RegisterProfile) -> Vec<ProfileValue> {
         v!("renewal_window_days", p.renewal_window_days, |v: &i64| v
             .to_string()),
         v!("register_ids", p.register_ids, |v: &&[&str]| v.join(", ")),
+        v!(
+            "type_policies",
+            p.type_policies,
+            |v: &&[crate::profile::TypePolicy]| v
+                .iter()
+                .map(|t| format!("{} {}", t.name, t.oid))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         v!("max_serial_octets", p.max_serial_octets, |v: &usize| v
             .to_string()),
         v!("qwac_policies", p.qwac_policies, |v: &&[(&str, &str)]| v

@@ -48,6 +48,8 @@ pub fn load_signer(
         expected,
         at,
         profile,
+        // A signing certificate's CERT-QWAC does not depend on the path.
+        dvv_root: None,
     }
     .subject(&cert.display().to_string());
     let private =

@@ -77,9 +77,18 @@ impl TrustContext {
     }
 }
 
-/// CERT-ISSUER and CERT-REVOCATION for `leaf` (with the certificates supplied alongside it),
-/// and the summary lines showing the path.
-pub fn chain_and_revocation_findings(
+/// What the path and revocation checks found for one certificate.
+pub struct JudgedPath {
+    /// The path, link by link, for the summary.
+    pub summary: Vec<(String, String)>,
+    /// CERT-ISSUER and CERT-REVOCATION.
+    pub findings: Vec<Finding>,
+    /// The bundled DVV root the validated path ends at, if it does.
+    pub dvv_root: Option<String>,
+}
+
+/// Build and validate the certificate's path, ask the revocation sources, and judge both.
+pub fn judge_path(
     leaf: &CertificateDer<'static>,
     supplied: &[CertificateDer<'static>],
     facts: &CertificateFacts,
@@ -87,7 +96,7 @@ pub fn chain_and_revocation_findings(
     usage: Usage,
     ctx: &TrustContext,
     profile: &RegisterProfile,
-) -> (Vec<(String, String)>, Vec<Finding>) {
+) -> JudgedPath {
     let path = chain::build(&ChainInput {
         leaf,
         supplied,
@@ -98,9 +107,26 @@ pub fn chain_and_revocation_findings(
         profile,
     });
     let answers = revocation::check_path(&path, &ctx.revocation);
-    let findings = vec![
-        chain_checks::check_issuer(&path, facts, expect, profile),
-        chain_checks::check_revocation(&answers, ctx.revocation.mode),
-    ];
-    (chain_checks::path_summary(&path), findings)
+    JudgedPath {
+        summary: chain_checks::path_summary(&path),
+        findings: vec![
+            chain_checks::check_issuer(&path, facts, expect, profile),
+            chain_checks::check_revocation(&answers, ctx.revocation.mode),
+        ],
+        dvv_root: chain_checks::proven_dvv_root(&path).map(str::to_owned),
+    }
+}
+
+/// [`judge_path`]'s summary lines and findings.
+pub fn chain_and_revocation_findings(
+    leaf: &CertificateDer<'static>,
+    supplied: &[CertificateDer<'static>],
+    facts: &CertificateFacts,
+    expect: Expect,
+    usage: Usage,
+    ctx: &TrustContext,
+    profile: &RegisterProfile,
+) -> (Vec<(String, String)>, Vec<Finding>) {
+    let judged = judge_path(leaf, supplied, facts, expect, usage, ctx, profile);
+    (judged.summary, judged.findings)
 }

@@ -64,6 +64,8 @@ pub struct KeyUsageFacts {
 /// Extended key usage purposes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ExtKeyUsageFacts {
+    pub critical: bool,
+    pub ocsp_signing: bool,
     pub client_auth: bool,
     pub server_auth: bool,
     pub any: bool,
@@ -83,6 +85,8 @@ pub struct CertificateFacts {
     pub common_names: Vec<String>,
     /// Subject `serialNumber` (2.5.4.5) values, as written.
     pub subject_serial_numbers: Vec<String>,
+    /// The subject's attribute types (dotted OIDs), in order.
+    pub subject_attribute_types: Vec<String>,
     /// Subject `organizationIdentifier` (2.5.4.97) values, as written.
     pub organization_identifiers: Vec<String>,
     pub not_before: OffsetDateTime,
@@ -148,7 +152,7 @@ impl CertificateFacts {
                     key_usage = Some(key_usage_facts(ku, ext.critical));
                 }
                 ParsedExtension::ExtendedKeyUsage(eku) => {
-                    ext_key_usage = Some(ext_key_usage_facts(eku));
+                    ext_key_usage = Some(ext_key_usage_facts(eku, ext.critical));
                 }
                 ParsedExtension::CertificatePolicies(ps) => {
                     policies.extend(ps.iter().map(|p| p.policy_id.to_id_string()));
@@ -176,6 +180,11 @@ impl CertificateFacts {
             issuer_common_names: attribute_values(cert.issuer(), &OID_COMMON_NAME),
             common_names: attribute_values(cert.subject(), &OID_COMMON_NAME),
             subject_serial_numbers: attribute_values(cert.subject(), &OID_SERIAL_NUMBER),
+            subject_attribute_types: cert
+                .subject()
+                .iter_attributes()
+                .map(|a| a.attr_type().to_id_string())
+                .collect(),
             organization_identifiers: attribute_values(
                 cert.subject(),
                 &OID_ORGANIZATION_IDENTIFIER,
@@ -230,7 +239,10 @@ fn key_usage_facts(ku: &x509_parser::extensions::KeyUsage, critical: bool) -> Ke
     }
 }
 
-fn ext_key_usage_facts(eku: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> ExtKeyUsageFacts {
+fn ext_key_usage_facts(
+    eku: &x509_parser::extensions::ExtendedKeyUsage<'_>,
+    critical: bool,
+) -> ExtKeyUsageFacts {
     let mut names = Vec::new();
     let flags = [
         (eku.any, "anyExtendedKeyUsage"),
@@ -249,6 +261,8 @@ fn ext_key_usage_facts(eku: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> E
     );
     names.extend(eku.other.iter().map(|o| o.to_id_string()));
     ExtKeyUsageFacts {
+        critical,
+        ocsp_signing: eku.ocsp_signing,
         client_auth: eku.client_auth,
         server_auth: eku.server_auth,
         any: eku.any,

@@ -18,6 +18,13 @@ pub const QC_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.1862.1
 pub const QC_TYPE_ESIGN: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.1862.1.6.1");
 pub const QC_TYPE_ESEAL: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.1862.1.6.2");
 pub const QC_TYPE_WEB: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.1862.1.6.3");
+/// TS 119 495 §5.1: the PSD2 roles of a payment service provider, by OID and name.
+pub const PSD2_ROLES: &[(&str, &str)] = &[
+    ("0.4.0.19495.1.1", "PSP_AS"),
+    ("0.4.0.19495.1.2", "PSP_PI"),
+    ("0.4.0.19495.1.3", "PSP_AI"),
+    ("0.4.0.19495.1.4", "PSP_IC"),
+];
 /// TS 119 495: PSD2 roles and the national competent authority.
 pub const QC_PSD2: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.4.0.19495.2");
 
@@ -53,7 +60,8 @@ pub struct QcFacts {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Psd2Facts {
-    pub roles: Vec<String>,
+    /// (role OID, role name) pairs, as written.
+    pub roles: Vec<(String, String)>,
     pub nca_name: String,
     pub nca_id: String,
 }
@@ -143,7 +151,7 @@ fn decode_psd2(bytes: &[u8]) -> der::Result<Psd2Facts> {
                 roles.push(r.sequence(|r| {
                     let oid = ObjectIdentifier::decode(r)?;
                     let name = Utf8StringRef::decode(r)?;
-                    Ok(format!("{} ({oid})", name.as_str()))
+                    Ok((oid.to_string(), name.as_str().to_owned()))
                 })?);
             }
             Ok(roles)

@@ -134,12 +134,12 @@ catalogue! {
     CertKuSign => "CERT-KU-SIGN", Enforced, "Signing certificate's key usage includes digitalSignature",
         "Customs update interface §3.1 note",
         "Order the signing certificate with key usage 'digital signature'.";
-    CertEkuTls => "CERT-EKU-TLS", Enforced, "TLS certificate's extended key usage has clientAuth and serverAuth",
-        "Customs update interface §3.1 note (v3.0.3)",
+    CertEkuTls => "CERT-EKU-TLS", Enforced, "TLS certificate's extended key usage has clientAuth and serverAuth, and nothing a TLS certificate must not have",
+        "Customs update interface §3.1 note (v3.0.3); CA/Browser Forum TLS BR §7.1.2.7.10",
         "Order the TLS certificate with both TLS Web Client Authentication and TLS Web Server Authentication.";
-    CertQwac => "CERT-QWAC", Enforced, "QWAC markers: QcCompliance, QcType web, QWAC policy",
-        "Customs update interface §3.1 b) and note; ETSI EN 319 412-5, EN 319 411-2",
-        "A QWAC must carry QcCompliance, QcType web and a QWAC policy (QEVCP-w, QNCP-w or QNCP-w-gen); ask the trust service provider for a qualified website certificate.";
+    CertQwac => "CERT-QWAC", Enforced, "Qualified certificate statements and policies are those of a QWAC (or, for signing, a qualified e-seal)",
+        "Customs update interface §3.1 b) and note; ETSI EN 319 412-1/-4/-5, EN 319 411-2, TS 119 495",
+        "A QWAC carries QcCompliance, exactly one QcType (web), https PKI disclosure statements and a certificate-type policy that fits its subject (QEVCP-w for an EV subject, QNCP-w otherwise); ask the trust service provider for a conforming qualified website certificate.";
     CertKeypair => "CERT-KEYPAIR", Enforced, "Private key matches the certificate",
         "—",
         "Use the private key the certificate was issued for; a mismatched pair fails every handshake and signature.";

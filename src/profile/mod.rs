@@ -126,6 +126,8 @@ pub struct RegisterProfile {
     pub renewal_window_days: Sourced<i64>,
     /// The Account Register's own identifier, in the forms its certificate may carry.
     pub register_ids: Sourced<&'static [&'static str]>,
+    /// Certificate-type policies (ETSI and CA/Browser Forum) and what each implies.
+    pub type_policies: Sourced<&'static [TypePolicy]>,
     /// Longest certificate serial number, in content octets of its INTEGER.
     pub max_serial_octets: Sourced<usize>,
     /// Certificate policies that make a certificate a QWAC (EN 319 411-2, TS 119 495).
@@ -233,6 +235,135 @@ const QWAC_POLICIES: Sourced<&[(&str, &str)]> = Sourced::confirmed(
     "ETSI EN 319 411-2 §5.3; ETSI TS 119 495 §6.1",
 );
 
+/// Who a certificate-type policy says the subject is (EN 319 412-4 §4.2, EN 319 411-1 §5.3,
+/// CA/Browser Forum TLS Baseline Requirements §7.1.6.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum PolicySubject {
+    /// An organisation validated to the EV Guidelines: businessCategory,
+    /// jurisdictionCountryName and serialNumber (EVG §7.1.4.2).
+    ExtendedValidation,
+    /// An organisation (organizationName present).
+    LegalPerson,
+    /// A natural person (givenName/surname or pseudonym, no organizationName).
+    NaturalPerson,
+    /// Either.
+    Any,
+}
+
+/// What a certificate-type policy is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum PolicyUse {
+    /// A qualified website certificate (QWAC).
+    QualifiedWebsite,
+    /// A website certificate (CA/Browser Forum).
+    Website,
+    /// A qualified certificate for electronic seals.
+    QualifiedSeal,
+    /// A qualified certificate for electronic signatures.
+    QualifiedSignature,
+}
+
+/// A certificate-type policy OID: its name, its use and the subject it implies.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct TypePolicy {
+    pub oid: &'static str,
+    pub name: &'static str,
+    pub used_for: PolicyUse,
+    pub subject: PolicySubject,
+}
+
+const fn tp(
+    oid: &'static str,
+    name: &'static str,
+    used_for: PolicyUse,
+    subject: PolicySubject,
+) -> TypePolicy {
+    TypePolicy {
+        oid,
+        name,
+        used_for,
+        subject,
+    }
+}
+
+const TYPE_POLICIES: Sourced<&[TypePolicy]> = Sourced::confirmed(
+    &[
+        tp(
+            "0.4.0.194112.1.4",
+            "QEVCP-w",
+            PolicyUse::QualifiedWebsite,
+            PolicySubject::ExtendedValidation,
+        ),
+        tp(
+            "0.4.0.194112.1.5",
+            "QNCP-w",
+            PolicyUse::QualifiedWebsite,
+            PolicySubject::Any,
+        ),
+        tp(
+            "0.4.0.194112.1.6",
+            "QNCP-w-gen",
+            PolicyUse::QualifiedWebsite,
+            PolicySubject::Any,
+        ),
+        tp(
+            "0.4.0.19495.3.1",
+            "QCP-w-psd2",
+            PolicyUse::QualifiedWebsite,
+            PolicySubject::Any,
+        ),
+        tp(
+            "2.23.140.1.1",
+            "EVCP",
+            PolicyUse::Website,
+            PolicySubject::ExtendedValidation,
+        ),
+        tp(
+            "2.23.140.1.2.2",
+            "OVCP",
+            PolicyUse::Website,
+            PolicySubject::LegalPerson,
+        ),
+        tp(
+            "2.23.140.1.2.3",
+            "IVCP",
+            PolicyUse::Website,
+            PolicySubject::NaturalPerson,
+        ),
+        tp(
+            "2.23.140.1.2.1",
+            "DVCP",
+            PolicyUse::Website,
+            PolicySubject::Any,
+        ),
+        tp(
+            "0.4.0.194112.1.1",
+            "QCP-l",
+            PolicyUse::QualifiedSeal,
+            PolicySubject::LegalPerson,
+        ),
+        tp(
+            "0.4.0.194112.1.3",
+            "QCP-l-qscd",
+            PolicyUse::QualifiedSeal,
+            PolicySubject::LegalPerson,
+        ),
+        tp(
+            "0.4.0.194112.1.0",
+            "QCP-n",
+            PolicyUse::QualifiedSignature,
+            PolicySubject::NaturalPerson,
+        ),
+        tp(
+            "0.4.0.194112.1.2",
+            "QCP-n-qscd",
+            PolicyUse::QualifiedSignature,
+            PolicySubject::NaturalPerson,
+        ),
+    ],
+    "ETSI EN 319 411-2 §5.3 (QCP-n, QCP-l, -qscd, QEVCP-w, QNCP-w, QNCP-w-gen); ETSI TS 119 495 §6.1 (QCP-w-psd2); CA/Browser Forum TLS Baseline Requirements §7.1.6.1 (EVCP, OVCP, IVCP, DVCP); EN 319 412-4 §4.2 and EV Guidelines §7.1.4.2 (subjects)",
+);
+
 const CA_DELIVERY_DAYS: Sourced<i64> = Sourced::confirmed(
     7,
     "DVV service certificate ordering (suomi.fi service description): delivery by e-mail, target about one week",
@@ -272,6 +403,7 @@ pub static V3: RegisterProfile = RegisterProfile {
     renewal_window_days: RENEWAL_WINDOW_DAYS,
     register_ids: REGISTER_IDS,
     max_serial_octets: MAX_SERIAL_OCTETS,
+    type_policies: TYPE_POLICIES,
     qwac_policies: QWAC_POLICIES,
     dvv_service_ca_policies: DVV_SERVICE_CA_POLICIES,
     revocation_grace_secs: REVOCATION_GRACE_SECS,
@@ -295,6 +427,7 @@ pub static V1_0_4: RegisterProfile = RegisterProfile {
     renewal_window_days: RENEWAL_WINDOW_DAYS,
     register_ids: REGISTER_IDS,
     max_serial_octets: MAX_SERIAL_OCTETS,
+    type_policies: TYPE_POLICIES,
     qwac_policies: QWAC_POLICIES,
     dvv_service_ca_policies: DVV_SERVICE_CA_POLICIES,
     revocation_grace_secs: REVOCATION_GRACE_SECS,

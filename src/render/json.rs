@@ -138,6 +138,7 @@ pub fn error_report(
         interface: interface.as_str(),
         checked_at: format_time(checked_at),
         outcome: "error",
+        register_verdict: None,
         exit_code: error.exit_code(),
         tally: Tally::default(),
         subjects: Vec::new(),

@@ -39,7 +39,7 @@ fn the_fixture_set_in_every_format() {
     assert_eq!(code, Some(1), "bad variants fail");
     let rows = doc["rows"].as_array().expect("rows");
     // Chain files repeat certificates: each is listed once, with every file it is in.
-    assert_eq!(rows.len(), 28);
+    assert_eq!(rows.len(), 39);
     let service_ca = rows
         .iter()
         .find(|r| r["common_name"] == "DEMO DVV Service Certificates - G5R")
@@ -73,7 +73,7 @@ fn the_fixture_set_in_every_format() {
     let csv = String::from_utf8(csv.stdout).expect("UTF-8");
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some(tilicheck::render::audit::CSV_HEADER));
-    assert_eq!(lines.count(), 28);
+    assert_eq!(lines.count(), 39);
     assert!(
         csv.contains("\"C=FI, O=DEMO Digi- ja vaestotietovirasto CA"),
         "quoted commas"

@@ -18,6 +18,7 @@ pub(crate) struct Case<'a> {
     supplier: Option<&'a str>,
     service_centre: Option<&'a str>,
     at: &'a str,
+    dvv_root: Option<&'a str>,
 }
 
 impl<'a> Case<'a> {
@@ -29,10 +30,15 @@ impl<'a> Case<'a> {
             supplier: Some(SUPPLIER_ID),
             service_centre: None,
             at: AT,
+            dvv_root: None,
         }
     }
     pub(crate) fn key(mut self, k: &'a str) -> Self {
         self.key = Some(k);
+        self
+    }
+    fn dvv_root(mut self, root: &'a str) -> Self {
+        self.dvv_root = Some(root);
         self
     }
     pub(crate) fn purpose(mut self, p: Purpose) -> Self {
@@ -70,12 +76,13 @@ impl<'a> Case<'a> {
             },
             at: parse_check_time(self.at).expect("valid date"),
             profile: Interface::V3.profile(),
+            dvv_root: self.dvv_root,
         }
         .findings()
     }
 
     /// The one finding for `rule`, asserted to have `status`; returns its detail.
-    fn expect(&self, rule: RuleId, status: Status) -> String {
+    pub(crate) fn expect(&self, rule: RuleId, status: Status) -> String {
         let findings = self.findings();
         let f = findings
             .iter()
@@ -234,13 +241,125 @@ fn key_usage_and_extended_key_usage() {
 #[test]
 fn qwac() {
     let d = Case::new("qwac.pem").expect(RuleId::CertQwac, Status::Pass);
-    assert!(d.contains("QcType web") && d.contains("QEVCP-w"), "{d}");
+    assert!(
+        d.contains("QcType web") && d.contains("policy QNCP-w"),
+        "{d}"
+    );
     let d = Case::new("bad-qwac-no-web.pem").expect(RuleId::CertQwac, Status::Fail);
-    assert!(d.contains("QcType web (found: eseal)"), "{d}");
+    assert!(d.contains("QcType eseal, not web"), "{d}");
     Case::new("supplier.pem").expect(RuleId::CertQwac, Status::Warn);
     Case::new("supplier.pem")
         .purpose(Purpose::Signing)
         .expect(RuleId::CertQwac, Status::Skip);
+    // A qualified e-seal is judged as one for signing, and is not a QWAC for TLS.
+    let d = Case::new("qseal.pem")
+        .purpose(Purpose::Signing)
+        .expect(RuleId::CertQwac, Status::Pass);
+    assert!(
+        d.contains("qualified e-seal certificate (judged for signing)"),
+        "{d}"
+    );
+    let d = Case::new("qseal.pem")
+        .purpose(Purpose::Tls)
+        .expect(RuleId::CertQwac, Status::Fail);
+    assert!(d.contains("not a website certificate"), "{d}");
+    // Every ETSI defect is its own finding (pkilint.rs compares each with pkilint).
+    let findings = Case::new("bad-qwac-ev-policy.pem").findings();
+    let qwac: Vec<_> = findings
+        .iter()
+        .filter(|f| f.rule == RuleId::CertQwac)
+        .collect();
+    assert_eq!(qwac.len(), 2, "{qwac:?}");
+}
+
+#[test]
+fn a_path_to_a_bundled_dvv_root_settles_the_qwac_question() {
+    // No QCStatements on a DVV certificate: nothing to warn about.
+    let d = Case::new("supplier.pem")
+        .dvv_root("DVV Gov. Root CA - G3 RSA")
+        .expect(RuleId::CertQwac, Status::Pass);
+    assert!(
+        d.contains("none needed") && d.contains("DVV Gov. Root CA - G3 RSA"),
+        "{d}"
+    );
+    // QC statements on a DVV certificate are judged like any QWAC's.
+    let d = Case::new("bad-qwac-sscd.pem")
+        .purpose(Purpose::Tls)
+        .dvv_root("DVV Gov. Root CA - G3 RSA")
+        .expect(RuleId::CertQwac, Status::Fail);
+    assert!(d.contains("QcSSCD"), "{d}");
+    Case::new("qwac.pem")
+        .purpose(Purpose::Tls)
+        .dvv_root("DVV Gov. Root CA - G3 RSA")
+        .expect(RuleId::CertQwac, Status::Pass);
+}
+
+#[test]
+fn cert_issuer_proving_a_dvv_path_removes_the_qwac_warning() {
+    use tilicheck::commands::cert::judged_subject;
+    use tilicheck::commands::trust::TrustContext;
+    use tilicheck::pki::trust::{self, Origin, TrustStore};
+
+    let at = parse_check_time(AT).expect("date");
+    let loaded = LoadedCert::load(
+        &fixture("supplier.pem"),
+        Some(&fixture("supplier.key")),
+        &PasswordSource::None,
+    )
+    .expect("loads");
+    let chain =
+        tilicheck::pki::load::read_certificates(&fixture("service-ca.pem"), &PasswordSource::None)
+            .expect("chain")
+            .certificates;
+    let judge = |origin: Origin| {
+        // The DEMO root in the role of a bundled DVV root, or as a --trust anchor.
+        let mut anchors = trust::read_anchors(&fixture("root-ca.pem")).expect("anchor");
+        for a in &mut anchors {
+            a.origin = origin.clone();
+        }
+        let ctx = TrustContext::offline_with(
+            TrustStore {
+                anchors,
+                intermediates: Vec::new(),
+            },
+            at,
+        );
+        let subject = judged_subject(
+            &loaded,
+            &chain,
+            "supplier.pem",
+            Purpose::Both,
+            ExpectedIds {
+                supplier: Some(SUPPLIER_ID.parse().expect("ID")),
+                service_centre: None,
+            },
+            &ctx,
+            Interface::V3.profile(),
+            Vec::new(),
+        );
+        let status = |rule| {
+            subject
+                .findings
+                .iter()
+                .find(|f| f.rule == rule)
+                .map(|f| (f.status, f.detail.clone()))
+                .expect("finding")
+        };
+        (status(RuleId::CertIssuer), status(RuleId::CertQwac))
+    };
+    let (issuer, qwac) = judge(Origin::Bundled);
+    assert_eq!(issuer.0, Status::Pass, "{}", issuer.1);
+    assert!(issuer.1.contains("issued by DVV"), "{}", issuer.1);
+    assert_eq!(qwac.0, Status::Pass, "{}", qwac.1);
+    assert!(
+        qwac.1.contains("DEMO DVV Gov. Root CA - G3 RSA"),
+        "{}",
+        qwac.1
+    );
+    // A --trust anchor only stands in for DVV: the warning stays.
+    let (issuer, qwac) = judge(Origin::File(fixture("root-ca.pem")));
+    assert_eq!(issuer.0, Status::Pass, "{}", issuer.1);
+    assert_eq!(qwac.0, Status::Warn, "{}", qwac.1);
 }
 
 #[test]
@@ -282,6 +401,7 @@ fn unusable_key_evidence_fails_keypair() {
         expected: ExpectedIds::default(),
         at: parse_check_time(AT).expect("date"),
         profile: Interface::V3.profile(),
+        dvv_root: None,
     }
     .findings();
     let f = findings

@@ -1,7 +1,6 @@
 //! Certificate parameter builders: the common base, CAs, DVV-style server certificates and
 //! their subject names, and the values taken from the profile.
 
-use der::asn1::ObjectIdentifier;
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue,
     ExtendedKeyUsagePurpose, IsCa, KeyUsagePurpose,
@@ -12,7 +11,6 @@ use super::{DVV_SERVER_CERT_POLICY, DemoError, DemoOptions};
 
 const OU_ARCS: &[u64] = &[2, 5, 4, 11];
 const SERIAL_NUMBER_ARCS: &[u64] = &[2, 5, 4, 5];
-const ORGANIZATION_IDENTIFIER_ARCS: &[u64] = &[2, 5, 4, 97];
 pub(super) fn rcgen_error(file: &'static str) -> impl Fn(rcgen::Error) -> DemoError {
     move |e| DemoError::Rcgen {
         file,
@@ -77,8 +75,6 @@ pub(super) enum Id<'a> {
     None,
     /// serialNumber (2.5.4.5), PrintableString.
     SerialNumber(&'a str),
-    /// organizationIdentifier (2.5.4.97), UTF8String.
-    OrganizationIdentifier(&'a str),
 }
 
 /// `C=FI, O=…, OU=…, <id>, CN=…`: country and serialNumber as PrintableString, the rest UTF8.
@@ -118,25 +114,10 @@ pub(super) fn dn(
             DnType::CustomDnType(SERIAL_NUMBER_ARCS.to_vec()),
             printable(s)?,
         ),
-        Id::OrganizationIdentifier(s) => dn.push(
-            DnType::CustomDnType(ORGANIZATION_IDENTIFIER_ARCS.to_vec()),
-            DnValue::Utf8String(s.to_owned()),
-        ),
     }
     dn.push(DnType::CommonName, common_name);
     Ok(dn)
 }
-/// The QWAC policy of the given name from the profile.
-pub(super) fn qwac_policy(name: &'static str) -> Result<ObjectIdentifier, DemoError> {
-    crate::profile::V3
-        .qwac_policies
-        .value
-        .iter()
-        .find(|(_, n)| *n == name)
-        .and_then(|(oid, _)| ObjectIdentifier::new(oid).ok())
-        .ok_or(DemoError::Profile(name))
-}
-
 /// The Account Register's ID in VAT form (`FI…`), as its certificate's serialNumber.
 pub(super) fn register_serial_number() -> Result<&'static str, DemoError> {
     crate::profile::V3

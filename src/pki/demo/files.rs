@@ -21,8 +21,10 @@ pub(super) const SUPPLIER_VAT: &str =
 pub(super) const SERVICE_CENTRE: &str = "A service centre sending for the supplier (good): serialNumber = service centre Business ID, own RSA 3072 key, otherwise like supplier.pem.";
 pub(super) const SERVICE_CENTRE_KEY: &str = "Private key of service-centre.pem (RSA 3072).";
 pub(super) const SERVICE_CENTRE_CHAIN: &str = "service-centre.pem followed by service-ca.pem.";
-pub(super) const QWAC: &str = "QWAC look-alike for the supplier from the DEMO QWAC CA: organizationIdentifier NTRFI-<supplier Business ID>, no serialNumber; QCStatements QcCompliance, QcType web, QcPDS; policy QEVCP-w 0.4.0.194112.1.4; KU digitalSignature; EKU clientAuth+serverAuth; RSA 3072.";
-pub(super) const QWAC_KEY: &str = "Private key of qwac.pem and bad-qwac-no-web.pem (RSA 3072).";
+pub(super) const QWAC: &str = "QWAC for the supplier from the DEMO QWAC CA, an OV legal-person QWAC: C, L, O, organizationIdentifier NTRFI-<supplier Business ID> (no serialNumber), CN and SAN the host; QCStatements QcCompliance, QcType web, QcPDS (https, en); policies QNCP-w 0.4.0.194112.1.5 and OVCP 2.23.140.1.2.2; KU digitalSignature; EKU clientAuth+serverAuth; CRL distribution point and OCSP/CA issuers addresses under demo.invalid; RSA 3072.";
+pub(super) const QSEAL: &str = "Qualified e-seal certificate for the supplier from the DEMO QWAC CA (for signing): subject as qwac.pem with CN the organisation, no SAN; QcCompliance, QcType eseal, QcPDS; policy QCP-l 0.4.0.194112.1.1; KU digitalSignature; no EKU; same key as qwac.pem.";
+pub(super) const QWAC_KEY: &str =
+    "Private key of qwac.pem, qseal.pem and every bad-qwac-*.pem (RSA 3072).";
 pub(super) const QWAC_CHAIN: &str = "qwac.pem followed by qwac-ca.pem.";
 pub(super) const REGISTER: &str = "The Account Register's server certificate as the simulator presents it: serialNumber = Customs' ID in VAT form, O=DEMO Tulli, CN localhost, SAN localhost, 127.0.0.1, ::1; EKU serverAuth+clientAuth; RSA 3072.";
 pub(super) const REGISTER_KEY: &str = "Private key of register.pem (RSA 3072).";
@@ -42,6 +44,17 @@ pub(super) const BAD_NO_ID: &str =
     "BAD: as supplier.pem (same key) but no serialNumber and no organizationIdentifier.";
 pub(super) const BAD_MISMATCHED_KEY: &str = "BAD: a fresh RSA 3072 key that belongs to no certificate here; pair it with supplier.pem to see a key mismatch.";
 pub(super) const BAD_QWAC_NO_WEB: &str = "BAD: as qwac.pem (same key) but QcType eseal instead of web: qualified, but not a website certificate.";
+pub(super) const BAD_QWAC_TWO_TYPES: &str = "BAD (ETSI): as qwac.pem (same key) but with two QcTypes, web and esign; a QWAC has exactly one.";
+pub(super) const BAD_QWAC_SSCD: &str = "BAD (ETSI): as qwac.pem (same key) but with QcSSCD, which a website certificate never carries.";
+pub(super) const BAD_QWAC_PDS_HTTP: &str =
+    "BAD (ETSI): as qwac.pem (same key) but the PKI disclosure statement URL is http, not https.";
+pub(super) const BAD_QWAC_PSD2_NO_ROLES: &str =
+    "BAD (ETSI): as qwac.pem (same key) plus a PSD2 statement with no roles.";
+pub(super) const BAD_QWAC_PSD2_ROLE_NAME: &str = "BAD (ETSI): as qwac.pem (same key) plus a PSD2 statement whose role OID is PSP_AI but whose name says PSP_PI.";
+pub(super) const BAD_QWAC_PSD2_NCA_ID: &str = "BAD (ETSI): as qwac.pem (same key) plus a PSD2 statement whose NCA id is a name, not country code, hyphen and NCA identifier (FI-FINFSA).";
+pub(super) const BAD_QWAC_EV_POLICY: &str = "BAD (ETSI): as qwac.pem (same key) but with the EV policies QEVCP-w and EVCP on a subject that is not an EV subject (no businessCategory, jurisdictionCountryName or serialNumber).";
+pub(super) const BAD_QWAC_NO_POLICY: &str =
+    "BAD (ETSI, a warning): as qwac.pem (same key) but without the QWAC policy QNCP-w (OVCP only).";
 pub(super) const BAD_EC_P256: &str = "BAD: as supplier.pem but with an EC P-256 key (key usage digitalSignature only: an EC key cannot encipher): strong enough for TLS, but cannot make RS256 message signatures.";
 pub(super) const BAD_X509_DUPLICATE_EXT: &str =
     "BAD (RFC 5280 profile): as supplier.pem (same key) but subjectAltName appears twice.";
@@ -57,6 +70,9 @@ pub(super) const BAD_X509_EE_KEYCERTSIGN: &str = "BAD (RFC 5280 profile): as sup
 pub(super) const BAD_X509_NO_AKI: &str =
     "BAD (RFC 5280 profile): as supplier.pem (same key) but without authorityKeyIdentifier.";
 pub(super) const BAD_X509_CT_POISON: &str = "BAD (RFC 5280 profile): as supplier.pem (same key) but with the critical Certificate Transparency poison extension: a precertificate, which no relying party may accept.";
+pub(super) const BAD_EKU_OCSP_SIGNING: &str = "BAD: as supplier.pem (same key) but extended key usage also lists OCSPSigning, which a TLS certificate must not carry.";
+pub(super) const BAD_EKU_CRITICAL: &str =
+    "BAD (a warning): as supplier.pem (same key) but extendedKeyUsage is marked critical.";
 pub(super) const BAD_EC_P256_KEY: &str = "Private key of bad-ec-p256.pem (EC P-256).";
 
 /// The generated files, in order.

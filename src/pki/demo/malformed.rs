@@ -1,10 +1,11 @@
-//! The `bad-x509-*` variants: the supplier's certificate with one departure from the RFC 5280
-//! profile each. Most are made with rcgen's own knobs and custom extensions; what rcgen will
+//! The `bad-x509-*` and `bad-eku-*` variants: the supplier's certificate with one departure
+//! from the RFC 5280 profile, or from what a TLS certificate may carry, each. Most are made with rcgen's own knobs and custom extensions; what rcgen will
 //! not write (a negative serial, an undecodable name, a mismatched inner signature algorithm)
 //! is made by editing the signed part of a normal certificate and signing it again.
 
 use rcgen::{
-    Certificate, CertificateParams, CustomExtension, Issuer, KeyPair, KeyUsagePurpose, SigningKey,
+    Certificate, CertificateParams, CustomExtension, ExtendedKeyUsagePurpose, Issuer, KeyPair,
+    KeyUsagePurpose, SigningKey,
 };
 
 use super::certs::rcgen_error;
@@ -13,6 +14,7 @@ use super::files::*;
 use super::{DEMO_SUPPLIER_HOST, DemoError};
 
 const SAN_ARCS: &[u64] = &[2, 5, 29, 17];
+const EKU_ARCS: &[u64] = &[2, 5, 29, 37];
 /// RFC 6962 §3.1: the poison extension that makes a precertificate unusable.
 const CT_POISON_ARCS: &[u64] = &[1, 3, 6, 1, 4, 1, 11129, 2, 4, 3];
 /// sha512WithRSAEncryption, as the DEMO service CA signs.
@@ -164,6 +166,35 @@ fn variants() -> Vec<Variant> {
                     CustomExtension::from_oid_content(CT_POISON_ARCS, vec![0x05, 0x00]);
                 poison.set_criticality(true);
                 p.custom_extensions.push(poison);
+                Ok(())
+            }),
+        },
+        Variant {
+            file: "bad-eku-ocsp-signing.pem",
+            description: BAD_EKU_OCSP_SIGNING,
+            serial: 0x1050,
+            change: Change::Params(|p| {
+                p.extended_key_usages
+                    .push(ExtendedKeyUsagePurpose::OcspSigning);
+                Ok(())
+            }),
+        },
+        Variant {
+            file: "bad-eku-critical.pem",
+            description: BAD_EKU_CRITICAL,
+            serial: 0x1051,
+            change: Change::Params(|p| {
+                // The same clientAuth, serverAuth as rcgen writes, marked critical.
+                p.extended_key_usages.clear();
+                let mut eku = CustomExtension::from_oid_content(
+                    EKU_ARCS,
+                    vec![
+                        0x30, 0x14, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02,
+                        0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01,
+                    ],
+                );
+                eku.set_criticality(true);
+                p.custom_extensions.push(eku);
                 Ok(())
             }),
         },

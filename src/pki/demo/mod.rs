@@ -9,10 +9,11 @@
 //! ├── DEMO DVV Service Certificates - G5R            service-ca.pem
 //! │   ├── supplier, supplier-vat, service-centre     the good DVV-style server certificates
 //! │   ├── register                                   the Account Register's server certificate
-//! │   └── bad-*                                      one defect each
+//! │   └── bad-*, bad-x509-*, bad-eku-*               one defect each
 //! └── DEMO Qualified Website CA                      qwac-ca.pem
-//!     ├── qwac                                       an eIDAS QWAC look-alike
-//!     └── bad-qwac-no-web                            QcType eseal instead of web
+//!     ├── qwac                                       an OV QWAC (QNCP-w + OVCP)
+//!     ├── qseal                                      a qualified e-seal (QCP-l), for signing
+//!     └── bad-qwac-*                                 one ETSI defect each
 //! ```
 //!
 //! The QWAC CA hangs under the same DEMO root so that one trust anchor covers every demo
@@ -35,6 +36,7 @@ mod extensions;
 mod files;
 mod keys;
 mod malformed;
+mod qualified;
 pub mod reissue;
 mod write;
 
@@ -52,12 +54,11 @@ use rcgen::{
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
-use crate::pki::qc::{QC_TYPE_ESEAL, QC_TYPE_WEB};
-
-use certs::{Id, ca_params, dn, qwac_policy, rcgen_error, register_serial_number, server_params};
-use extensions::{policies, qc_statements};
+use certs::{Id, ca_params, dn, rcgen_error, register_serial_number, server_params};
+use extensions::policies;
 use files::*;
 use keys::Keys;
+use qualified::QualifiedIssuer;
 use write::write_atomically;
 
 /// The demo data supplier's Business ID (check digit valid).
@@ -201,7 +202,6 @@ impl DemoPki {
 /// Generate the whole DEMO PKI in memory. Takes a few seconds: ten fresh keys.
 pub fn generate(options: &DemoOptions) -> Result<DemoPki, DemoError> {
     let keys = Keys::generate()?;
-    let qevcp_w = qwac_policy("QEVCP-w")?;
     let register_id = register_serial_number()?;
     let mut out = Files::default();
 
@@ -325,26 +325,15 @@ pub fn generate(options: &DemoOptions) -> Result<DemoPki, DemoError> {
         &[&centre_cert, &service_ca_cert],
     );
 
-    // The QWAC look-alike and its non-web twin.
-    let qwac_params = |serial: u64, file: &'static str, qc_type: ObjectIdentifier| {
-        let mut p = server_params(serial, file, &[DEMO_SUPPLIER_HOST], options)?;
-        p.distinguished_name = dn(
-            file,
-            SUPPLIER_ORGANISATION,
-            &[],
-            Id::OrganizationIdentifier(&format!("NTRFI-{DEMO_SUPPLIER_ID}")),
-            DEMO_SUPPLIER_HOST,
-        )?;
-        p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        p.custom_extensions = vec![policies(file, &[qevcp_w])?, qc_statements(file, qc_type)?];
-        Ok::<_, DemoError>(p)
+    // The QWAC and the qualified e-seal.
+    let qualified = QualifiedIssuer {
+        issuer: &qwac_issuer,
+        ca: &qwac_ca_cert,
+        key: &keys.qwac,
+        options,
     };
-    let qwac_cert = qwac_params(0x1013, "qwac.pem", QC_TYPE_WEB)?
-        .signed_by(&keys.qwac, &qwac_issuer)
-        .map_err(rcgen_error("qwac.pem"))?;
-    out.cert("qwac.pem", QWAC, &qwac_cert);
-    out.key("qwac.key", QWAC_KEY, &keys.qwac);
-    out.chain("qwac-chain.pem", QWAC_CHAIN, &[&qwac_cert, &qwac_ca_cert]);
+    qualified.good(&mut out)?;
+    qualified.seal(&mut out)?;
 
     // The Account Register's own server certificate, for the simulator on loopback.
     let mut register = server_params(
@@ -416,17 +405,14 @@ pub fn generate(options: &DemoOptions) -> Result<DemoPki, DemoError> {
 
     out.key("bad-mismatched.key", BAD_MISMATCHED_KEY, &keys.mismatched);
 
-    let c = qwac_params(0x1027, "bad-qwac-no-web.pem", QC_TYPE_ESEAL)?
-        .signed_by(&keys.qwac, &qwac_issuer)
-        .map_err(rcgen_error("bad-qwac-no-web.pem"))?;
-    out.cert("bad-qwac-no-web.pem", BAD_QWAC_NO_WEB, &c);
-
     let mut p = supplier(0x1028, "bad-ec-p256.pem", DEMO_SUPPLIER_ID)?;
     // An EC key cannot encipher (RFC 5480 §3): digitalSignature alone.
     p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     let c = issue(&p, &keys.ec_p256, "bad-ec-p256.pem")?;
     out.cert("bad-ec-p256.pem", BAD_EC_P256, &c);
     out.key("bad-ec-p256.key", BAD_EC_P256_KEY, &keys.ec_p256);
+
+    qualified.bad(&mut out)?;
 
     malformed::generate(
         &|serial, file| supplier(serial, file, DEMO_SUPPLIER_ID),

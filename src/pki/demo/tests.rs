@@ -1,5 +1,5 @@
 use super::*;
-use crate::pki::qc::QC_STATEMENTS_EXT;
+use crate::pki::qc::{QC_STATEMENTS_EXT, QC_TYPE_ESEAL, QC_TYPE_WEB};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 use x509_parser::prelude::*;
@@ -130,6 +130,17 @@ const CERTS: &[&str] = &[
     "bad-no-id.pem",
     "bad-qwac-no-web.pem",
     "bad-ec-p256.pem",
+    "qseal.pem",
+    "bad-qwac-two-types.pem",
+    "bad-qwac-sscd.pem",
+    "bad-qwac-pds-http.pem",
+    "bad-qwac-psd2-no-roles.pem",
+    "bad-qwac-psd2-role-name.pem",
+    "bad-qwac-psd2-nca-id.pem",
+    "bad-qwac-ev-policy.pem",
+    "bad-qwac-no-policy.pem",
+    "bad-eku-ocsp-signing.pem",
+    "bad-eku-critical.pem",
     "bad-x509-duplicate-ext.pem",
     "bad-x509-sigalg-mismatch.pem",
     "bad-x509-long-serial.pem",
@@ -146,7 +157,8 @@ const CERTS: &[&str] = &[
 fn issuer_of(name: &str) -> &'static str {
     match name {
         "root-ca.pem" | "service-ca.pem" | "qwac-ca.pem" => "root-ca.pem",
-        "qwac.pem" | "bad-qwac-no-web.pem" => "qwac-ca.pem",
+        "qwac.pem" | "qseal.pem" => "qwac-ca.pem",
+        n if n.starts_with("bad-qwac-") => "qwac-ca.pem",
         _ => "service-ca.pem",
     }
 }
@@ -370,7 +382,9 @@ fn qwac_certificates() {
         assert!(qc.has_type(&QC_TYPE_WEB));
         assert_eq!(qc.types.len(), 1);
         assert_eq!(qc.pds, [(DEMO_PDS_URL.to_string(), "en".to_string())]);
-        assert_eq!(policies_of(c), ["0.4.0.194112.1.4"]);
+        // OVCP first (CA/Browser Forum BR §7.1.2.7.9), then QNCP-w.
+        assert_eq!(policies_of(c), ["2.23.140.1.2.2", "0.4.0.194112.1.5"]);
+        assert_eq!(subject_value(c, "2.5.4.7"), Some((UTF8, "Helsinki".into())));
         let ku = c.key_usage().unwrap().unwrap().value;
         assert!(ku.digital_signature() && !ku.key_encipherment());
         let eku = c.extended_key_usage().unwrap().unwrap().value;
@@ -378,8 +392,26 @@ fn qwac_certificates() {
         assert_eq!(rsa_bits(c), 3072);
     });
     let qwac = summary("qwac.pem");
-    let bad = summary("bad-qwac-no-web.pem");
-    assert_eq!(differences(&qwac, &bad), ["qc"]);
+    for (bad, differs) in [
+        ("bad-qwac-no-web.pem", &["qc"][..]),
+        ("bad-qwac-two-types.pem", &["qc"][..]),
+        ("bad-qwac-sscd.pem", &["qc"][..]),
+        ("bad-qwac-pds-http.pem", &["qc"][..]),
+        ("bad-qwac-psd2-no-roles.pem", &["qc"][..]),
+        ("bad-qwac-psd2-role-name.pem", &["qc"][..]),
+        ("bad-qwac-psd2-nca-id.pem", &["qc"][..]),
+        ("bad-qwac-ev-policy.pem", &["policies"][..]),
+        ("bad-qwac-no-policy.pem", &["policies"][..]),
+    ] {
+        assert_eq!(differences(&qwac, &summary(bad)), differs, "{bad}");
+    }
+    with_cert("qseal.pem", |c| {
+        let qc = qc_of(c).expect("QCStatements");
+        assert!(qc.compliance && qc.has_type(&QC_TYPE_ESEAL) && qc.types.len() == 1);
+        assert_eq!(policies_of(c), ["0.4.0.194112.1.1"]);
+        assert!(c.extended_key_usage().unwrap().is_none());
+        assert!(c.subject_alternative_name().unwrap().is_none());
+    });
     with_cert("bad-qwac-no-web.pem", |c| {
         let qc = qc_of(c).unwrap();
         assert!(qc.compliance);
@@ -476,6 +508,8 @@ fn bad_variants_differ_from_the_supplier_in_one_way_each() {
         ("bad-no-id.pem", &["subject"][..]),
         // An EC key cannot encipher: its key usage is digitalSignature alone.
         ("bad-ec-p256.pem", &["key", "key_usage"][..]),
+        ("bad-eku-ocsp-signing.pem", &["extended_key_usage"][..]),
+        ("bad-eku-critical.pem", &["extended_key_usage"][..]),
         ("bad-x509-duplicate-ext.pem", &["san", "extension_set"][..]),
         ("bad-x509-sigalg-mismatch.pem", &[][..]),
         ("bad-x509-long-serial.pem", &[][..]),

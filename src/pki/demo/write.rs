@@ -48,9 +48,14 @@ pub(super) fn readme(pki: &DemoPki) -> String {
              - the supplier's digits with a wrong check digit: {DEMO_BAD_CHECK_DIGIT_ID}\n\
              \n\
              Chains: root-ca.pem -> service-ca.pem -> supplier, service-centre, register and\n\
-             bad-* (except bad-qwac-no-web); root-ca.pem -> qwac-ca.pem -> qwac and\n\
-             bad-qwac-no-web. Check one with\n\
+             bad-* (except bad-qwac-*); root-ca.pem -> qwac-ca.pem -> qwac, qseal and\n\
+             bad-qwac-*. Check one with\n\
              \x20 openssl verify -CAfile root-ca.pem -untrusted service-ca.pem supplier.pem\n\
+             \n\
+             Bad variants: bad-x509-* break the RFC 5280 profile (CERT-X509V3), bad-qwac-*\n\
+             the ETSI QWAC profile (CERT-QWAC), bad-eku-* what a TLS certificate may carry\n\
+             (CERT-EKU-TLS), the other bad-* one supplier rule each; each fails (or, where its\n\
+             description says so, warns) for its one stated reason.\n\
              \n\
              Not made: bad-sha1.pem (a SHA-1-signed certificate): the generator's libraries\n\
              cannot sign with SHA-1.\n\

@@ -1,7 +1,7 @@
 """Lint many certificates with pkilint in one process (each CLI start costs about a second).
 
 Usage: batch.py KIND:FILE...   KIND is pkix, etsi (type detected) or an ETSI type option
-(e.g. NCP-LEGAL-PERSON-CERTIFICATE). Prints one JSON object: file -> {"type": detected ETSI
+(e.g. NCP-LEGAL-PERSON-CERTIFICATE). Prints one JSON object: "KIND:FILE" -> {"type": detected ETSI
 type or null, "findings": ["SEVERITY code", ...]} with findings of severity WARNING and above.
 """
 
@@ -35,7 +35,7 @@ def main():
     report = {}
     for arg in sys.argv[1:]:
         kind, path = arg.split(":", 1)
-        report[path] = lint(kind, path)
+        report[arg] = lint(kind, path)
     json.dump(report, sys.stdout, indent=1)
 
 
