@@ -143,7 +143,6 @@ pub fn error_report(
         tally: Tally::default(),
         subjects: Vec::new(),
         findings: Vec::new(),
-        register_verdict: None,
         error: Some(JsonError {
             kind: match error {
                 crate::commands::CommandError::Usage(_) => "usage",
