@@ -54,6 +54,8 @@ pub struct WrittenId {
 pub enum IdError {
     #[error("is empty")]
     Empty,
+    #[error("has whitespace around it; write the identifier without spaces")]
+    Whitespace,
     #[error("has {found} digits before the check digit; a business ID has 7 (1234567-8)")]
     WrongLength { found: usize },
     #[error("contains '{0}', which is not a digit")]
@@ -109,12 +111,15 @@ impl BusinessId {
         }
     }
 
-    /// Parse the hyphenated form `1234567-8`. An old six-digit ID (`123456-7`) is accepted
-    /// and read with the leading zero it is written with today.
+    /// Parse the hyphenated form `1234567-8` exactly as written in a certificate or a
+    /// message: seven digits, a hyphen, the check digit, nothing around them. (A six-digit
+    /// ID from before 1991 is written today with its leading zero.)
     pub fn parse(s: &str) -> Result<Self, IdError> {
-        let s = s.trim();
         if s.is_empty() {
             return Err(IdError::Empty);
+        }
+        if s.trim() != s {
+            return Err(IdError::Whitespace);
         }
         let (body, check) = s.rsplit_once('-').ok_or_else(|| {
             if s.chars().all(|c| c.is_ascii_digit()) && s.len() == 8 {
@@ -139,14 +144,16 @@ impl BusinessId {
                 });
             }
         };
-        let digits = parse_digits(body, 6..=7)?;
+        let digits = parse_digits(body, 7..=7)?;
         Self::from_parts(digits, check)
     }
 
-    /// Parse the VAT form `FI12345678` (spaces allowed after FI).
+    /// Parse the VAT form `FI12345678` exactly: FI and eight digits, nothing around them.
     pub fn parse_vat(s: &str) -> Result<Self, IdError> {
-        let s = s.trim();
-        let rest = s.strip_prefix("FI").ok_or(IdError::BadVat)?.trim_start();
+        if s.trim() != s {
+            return Err(IdError::Whitespace);
+        }
+        let rest = s.strip_prefix("FI").ok_or(IdError::BadVat)?;
         if rest.len() != 8 {
             return Err(IdError::BadVat);
         }
@@ -205,18 +212,33 @@ impl fmt::Debug for BusinessId {
 impl FromStr for BusinessId {
     type Err = IdError;
 
-    /// Either written form of an ID a user types: `1234567-8` or `FI12345678`.
+    /// An ID a user types (an option, a config file): either written form, forgiving what
+    /// a person types but a file must not contain: surrounding spaces, a space after FI, and
+    /// the six digits of an ID from before 1991 (`123456-7` is `0123456-7`).
     fn from_str(s: &str) -> Result<Self, IdError> {
-        parse_written(s).map(|w| w.id)
+        let s = s.trim();
+        let typed = match s.strip_prefix("FI") {
+            Some(rest) => format!("FI{}", rest.trim_start()),
+            None => match s.split_once('-') {
+                Some((body, _)) if body.len() == 6 && body.bytes().all(|b| b.is_ascii_digit()) => {
+                    format!("0{s}")
+                }
+                _ => s.to_owned(),
+            },
+        };
+        parse_written(&typed).map(|w| w.id)
     }
 }
 
-/// Parse any written form: business ID, VAT number, or an organizationIdentifier
-/// (`VATFI-…`, `NTRFI-…`).
+/// Parse any written form exactly as a certificate or message holds it: business ID, VAT
+/// number, or an organizationIdentifier (`VATFI-…`, `NTRFI-…`).
 pub fn parse_written(s: &str) -> Result<WrittenId, IdError> {
-    let text = s.trim();
+    let text = s;
     if text.is_empty() {
         return Err(IdError::Empty);
+    }
+    if text.trim() != text {
+        return Err(IdError::Whitespace);
     }
     let (id, form) = if let Some(rest) = text.strip_prefix("VATFI-") {
         (
@@ -304,9 +326,33 @@ mod tests {
     }
 
     #[test]
-    fn six_digit_ids_get_the_leading_zero() {
-        let id = BusinessId::parse("245442-8").unwrap();
+    fn six_digit_ids_get_the_leading_zero_only_when_typed() {
+        let id: BusinessId = "245442-8".parse().unwrap();
         assert_eq!(id.business_id_form(), "0245442-8");
+        assert_eq!(" FI 02454428 ".parse::<BusinessId>().unwrap(), id);
+        // Written in a certificate or a message, an ID is exact.
+        assert_eq!(
+            BusinessId::parse("245442-8"),
+            Err(IdError::WrongLength { found: 6 })
+        );
+        assert_eq!(
+            BusinessId::parse("690765-8"),
+            Err(IdError::WrongLength { found: 6 })
+        );
+        for spaced in [" 0245442-8", "0245442-8 ", "0245442-8\n", "\t0245442-8"] {
+            assert_eq!(
+                BusinessId::parse(spaced),
+                Err(IdError::Whitespace),
+                "{spaced:?}"
+            );
+            assert_eq!(
+                parse_written(spaced),
+                Err(IdError::Whitespace),
+                "{spaced:?}"
+            );
+        }
+        assert_eq!(parse_written(" FI02454428"), Err(IdError::Whitespace));
+        assert_eq!(parse_written("FI 02454428"), Err(IdError::BadVat));
     }
 
     #[test]
@@ -333,7 +379,6 @@ mod tests {
         for (text, form) in [
             ("0245442-8", IdForm::BusinessId),
             ("FI02454428", IdForm::Vat),
-            ("FI 02454428", IdForm::Vat),
             ("VATFI-02454428", IdForm::OrgIdVat),
             ("NTRFI-0245442-8", IdForm::OrgIdNtr),
             ("NTRFI-02454428", IdForm::OrgIdNtr),

@@ -87,10 +87,6 @@ pub fn found_ids_in(
         .collect()
 }
 
-fn is_check_digit_error(e: &IdError) -> bool {
-    matches!(e, IdError::WrongCheckDigit { .. } | IdError::RemainderOne)
-}
-
 /// CERT-ID: the subject names the supplier (or, for TLS only, its service centre).
 pub fn check_cert_id(ids: &[FoundId], expected: ExpectedIds, signing: bool) -> Finding {
     let rule = RuleId::CertId;
@@ -108,7 +104,7 @@ pub fn check_cert_id(ids: &[FoundId], expected: ExpectedIds, signing: bool) -> F
 
     // Wrong form (not a digit problem) is a CERT-ID failure of its own.
     if let Some((bad, e)) = ids.iter().find_map(|f| match &f.parsed {
-        Err(e) if !is_check_digit_error(e) => Some((f, e)),
+        Err(e) if !e.is_check_digit() => Some((f, e)),
         _ => None,
     }) {
         return Finding::fail(
@@ -179,7 +175,7 @@ pub fn check_check_digits(ids: &[FoundId]) -> Finding {
     for f in ids {
         match &f.parsed {
             Ok(w) => good.push(format!("{} ({})", w.text, w.form.describe())),
-            Err(e) if is_check_digit_error(e) => {
+            Err(e) if e.is_check_digit() => {
                 return Finding::fail(rule, format!("{} '{}': {e}", f.attribute, f.text));
             }
             Err(_) => {}

@@ -106,7 +106,7 @@ pub(crate) enum Location<'p> {
 }
 
 impl Location<'_> {
-    fn pointer(&self) -> String {
+    pub(crate) fn pointer(&self) -> String {
         match self {
             Location::Root => String::new(),
             Location::Prefix(p) => (*p).to_owned(),

@@ -391,6 +391,124 @@ fn content_checks_see_what_the_schema_cannot() {
     only(&v, "message", "MSG-CONTENT", "pass");
 }
 
+#[test]
+fn identifiers_are_exact_whitespace_and_wrong_lengths_fail_with_their_pointer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let org = "6cd7cc3f-6de1-4583-a572-895613e71130";
+    let person = "2b0c7a2e-2a7e-4c1e-9d55-0f3f1e4c8b1a";
+    let account = "6c035985-976f-4fa6-afcb-e1745eb58f9d";
+    let report = |sender: &str, number: &str, iban: &str, hetu: &str| {
+        serde_json::json!({
+            "creationDateTime": "2026-01-01T06:00:00.000",
+            "senderBusinessId": sender,
+            "legalPersons": {
+                org: {"organisation": {"name": "Kuvitteellinen Oy",
+                    "registrationNumber": {"number": number, "type": "businessId"}}},
+                person: {"privatePerson": {"fullName": "Testinen, Aino", "birthDate": "1959-06-01", "hetu": hetu}}
+            },
+            "accounts": {account: {"id": {"iban": iban}, "openingDate": "2021-11-30",
+                "roles": [{"legalPersonReference": person, "startDate": "2021-11-30", "type": "owner"}]}}
+        })
+    };
+    let check = |r: Value| {
+        let p = write(dir.path(), "r.json", r.to_string().as_bytes());
+        validate("v3", &p)
+    };
+    let good = (
+        "1234567-1",
+        "0690765-8",
+        "FI8371356610003253",
+        "010659-9744",
+    );
+    let (code, v) = check(report(good.0, good.1, good.2, good.3));
+    assert_eq!(code, 0, "{v:#}");
+    only(&v, "message", "MSG-CONTENT", "pass");
+    only(&v, "message", "MSG-SENDER", "pass");
+
+    // The sender: surrounding whitespace (either side) fails MSG-SENDER at its pointer.
+    for sender in [" 1234567-1", "1234567-1 ", "1234567-1\n"] {
+        let (code, v) = check(report(sender, good.1, good.2, good.3));
+        assert_eq!(code, 1, "{sender:?}");
+        let f = found(&v, "message", "MSG-SENDER");
+        assert!(
+            f.iter().any(|(s, d)| s == "fail"
+                && d.starts_with("/senderBusinessId: ")
+                && d.contains("has whitespace around it")),
+            "{sender:?}: {f:?}"
+        );
+    }
+    // A six-digit body, as IDs from before 1991 were once written: the wrong length.
+    let (code, v) = check(report("690765-8", good.1, good.2, good.3));
+    assert_eq!(code, 1);
+    assert!(
+        found(&v, "message", "MSG-SENDER")
+            .iter()
+            .any(|(s, d)| s == "fail"
+                && d.contains(
+                    "\"690765-8\" has 6 digits before the check digit; a business ID has 7"
+                ))
+    );
+
+    // A registration number: the same, under MSG-CONTENT with the record's pointer.
+    let number_pointer = format!("/legalPersons/{org}/organisation/registrationNumber/number: ");
+    for (number, expect) in [
+        ("690765-8", "has 6 digits before the check digit"),
+        ("0690765-8 ", "has whitespace around it"),
+        (" 0690765-8", "has whitespace around it"),
+        ("06907655-8", "has 8 digits before the check digit"),
+    ] {
+        let (code, v) = check(report(good.0, number, good.2, good.3));
+        assert_eq!(code, 1, "{number:?}");
+        let f = found(&v, "message", "MSG-CONTENT");
+        assert!(
+            f.iter()
+                .any(|(s, d)| s == "fail" && d.starts_with(&number_pointer) && d.contains(expect)),
+            "{number:?}: {f:?}"
+        );
+        // Not a data-quality matter: the form is wrong, not the check digit.
+        only(&v, "message", "MSG-QUALITY", "pass");
+    }
+    // As an IBAN and a personal identity code with whitespace always were.
+    let (code, v) = check(report(good.0, good.1, " FI8371356610003253", good.3));
+    assert_eq!(code, 1);
+    assert!(
+        found(&v, "message", "MSG-CONTENT")
+            .iter()
+            .any(|(s, d)| s == "fail" && d.starts_with(&format!("/accounts/{account}/id/iban: ")))
+    );
+    let (code, v) = check(report(good.0, good.1, good.2, "010659-9744 "));
+    assert_eq!(code, 1);
+    assert!(
+        found(&v, "message", "MSG-CONTENT")
+            .iter()
+            .any(|(s, d)| s == "fail"
+                && d.starts_with(&format!("/legalPersons/{person}/privatePerson/hetu: ")))
+    );
+
+    // Typed on the command line, the six-digit form is still understood.
+    let p = write(
+        dir.path(),
+        "r.json",
+        report(good.0, good.1, good.2, good.3)
+            .to_string()
+            .as_bytes(),
+    );
+    let (code, v) = run_json(&[
+        "message",
+        "validate",
+        p.to_str().expect("path"),
+        "--business-id",
+        " 690765-8",
+    ]);
+    assert_eq!(code, 1, "{v:#}");
+    assert!(
+        found(&v, "message", "MSG-SENDER")
+            .iter()
+            .any(|(s, d)| s == "fail"
+                && d.contains("is 1234567-1, but the supplier is 0690765-8 (--business-id)"))
+    );
+}
+
 // ---- sign → verify -------------------------------------------------------------------------
 
 fn generated(dir: &Path, interface: &str) -> PathBuf {

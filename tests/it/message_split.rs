@@ -196,6 +196,21 @@ fn a_failed_split_leaves_no_files() {
     assert_eq!(run.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&run.stderr).contains("duplicate record key"));
     assert!(!out.exists());
+    // A key repeated inside a record: named by its pointer.
+    let inner = format!(
+        r#"{{"creationDateTime":"2026-01-01T06:00:00","senderBusinessId":"{SUPPLIER_ID}","legalPersons":{{"5d892fac-07f0-465f-ab6a-af88a1d922ba":{{"organisation":{{"name":"A","name":"B"}}}}}}}}"#
+    );
+    std::fs::write(&input, inner).expect("write");
+    let run = split(&input, &out);
+    assert_eq!(run.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains(
+            "duplicate object key \"name\" at /legalPersons/5d892fac-07f0-465f-ab6a-af88a1d922ba/organisation/name"
+        ),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(!out.exists());
     // A 100,000-deep nesting: a clear error, not a crash.
     std::fs::write(
         &input,

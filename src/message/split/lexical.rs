@@ -2,33 +2,47 @@
 //! everything else (numbers above all) is kept byte for byte. A number that went through an
 //! f64 would come out changed (`1.9999999999999999999` → `2.0`).
 
-/// `text` (one valid JSON value) without the whitespace between its tokens.
-pub fn minify(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// `text` (one valid JSON value) without the whitespace between its tokens, and whether it
+/// holds a number (the only token a parser can write out longer than it was written).
+pub fn minify(text: &str) -> (String, bool) {
+    let mut out = Vec::with_capacity(text.len());
+    let has_number = minify_into(text, &mut out);
+    // Only ASCII whitespace was dropped, so the bytes are still UTF-8.
+    let text = String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    (text, has_number)
+}
+
+/// [`minify`] appending to `out`; returns whether the text holds a number.
+pub fn minify_into(text: &str, out: &mut Vec<u8>) -> bool {
+    let bytes = text.as_bytes();
+    let mut has_number = false;
     let mut in_string = false;
     let mut escaped = false;
-    for c in text.chars() {
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
         if in_string {
-            out.push(c);
             if escaped {
                 escaped = false;
-            } else if c == '\\' {
+            } else if b == b'\\' {
                 escaped = true;
-            } else if c == '"' {
+            } else if b == b'"' {
                 in_string = false;
             }
-        } else {
-            match c {
-                ' ' | '\t' | '\n' | '\r' => {}
-                '"' => {
-                    in_string = true;
-                    out.push(c);
-                }
-                _ => out.push(c),
+            continue;
+        }
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                out.extend_from_slice(&bytes[run..i]);
+                run = i + 1;
             }
+            b'"' => in_string = true,
+            b'-' | b'0'..=b'9' => has_number = true,
+            _ => {}
         }
     }
-    out
+    out.extend_from_slice(&bytes[run..]);
+    has_number
 }
 
 /// Length of `s` inside a JSON string literal, as serde_json escapes it.
@@ -65,7 +79,14 @@ mod tests {
         let text = "{ \"a\" : [ 1.9999999999999999999 ,\n\t123456789012345678901234567890 ],\r\n \"b\": \" x \\\" y \\\\\" , \"c\":-0, \"d\": 1E2 }";
         assert_eq!(
             minify(text),
-            "{\"a\":[1.9999999999999999999,123456789012345678901234567890],\"b\":\" x \\\" y \\\\\",\"c\":-0,\"d\":1E2}"
+            (
+                "{\"a\":[1.9999999999999999999,123456789012345678901234567890],\"b\":\" x \\\" y \\\\\",\"c\":-0,\"d\":1E2}".to_owned(),
+                true
+            )
+        );
+        assert_eq!(
+            minify("{ \"n\" : \"12 - 3\" , \"t\": [true, null] }"),
+            ("{\"n\":\"12 - 3\",\"t\":[true,null]}".to_owned(), false)
         );
     }
 

@@ -4,6 +4,7 @@
 //! spool file per section, and indexed: where it sits in the spool, how many bytes it adds to
 //! a signed part, and, for legal persons, whom it refers to.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::fmt;
 use std::fs::File;
@@ -15,7 +16,7 @@ use serde::de::{self, DeserializeSeed, MapAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::lexical::{Counter, minify};
+use super::lexical::{Counter, minify, minify_into};
 use super::order::ReferenceGraph;
 use super::{Form, SECTIONS, SplitError};
 use crate::message::parse::{Location, StrictSeed};
@@ -123,6 +124,7 @@ pub fn spool(
         entries: Default::default(),
         keys: Default::default(),
         graph: ReferenceGraph::default(),
+        buf: Vec::new(),
         current: None,
         form,
         reference_field,
@@ -203,6 +205,8 @@ struct SpoolState<'a> {
     /// after the pass: a sorted vector is half the memory of a hash set).
     keys: [Vec<u128>; 4],
     graph: ReferenceGraph,
+    /// The record text being built, reused.
+    buf: Vec<u8>,
     /// The record being read (section, key): a read cut off by the cap names it.
     current: Option<(usize, String)>,
     form: Form,
@@ -219,6 +223,25 @@ fn strict_value<E: de::Error>(raw: &RawValue, at: Location<'_>) -> Result<Value,
         .map_err(|e| E::custom(strip_position(&e)))
 }
 
+/// Check `raw` as strictly as [`strict_value`] without building it, collecting the UUIDs it
+/// names in `field` (when given).
+fn scan<E: de::Error>(
+    raw: &RawValue,
+    at: Location<'_>,
+    field: Option<&str>,
+    refs: &mut Vec<u128>,
+) -> Result<(), E> {
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    Scan {
+        at,
+        field,
+        collect: false,
+        refs,
+    }
+    .deserialize(&mut de)
+    .map_err(|e| E::custom(strip_position(&e)))
+}
+
 /// Length of `value` written out by serde_json (as `message sign` embeds a parsed report).
 fn reserialised_len(value: &Value) -> usize {
     let mut c = Counter::default();
@@ -227,23 +250,115 @@ fn reserialised_len(value: &Value) -> usize {
     c.0
 }
 
-/// The UUIDs a legal person names in `field`, anywhere in its record.
-fn references(value: &Value, field: &str, out: &mut Vec<u128>) {
-    match value {
-        Value::Object(m) => {
-            for (k, v) in m {
-                match v {
-                    Value::String(s) if k == field => {
-                        if let Ok(u) = uuid::Uuid::try_parse(s) {
-                            out.push(u.as_u128());
-                        }
-                    }
-                    other => references(other, field, out),
-                }
-            }
+/// Walks a value as [`StrictSeed`] reads it (a repeated key is an error naming its pointer, a
+/// number a double cannot hold is refused) but keeps nothing except the references.
+struct Scan<'a, 'p> {
+    at: Location<'p>,
+    field: Option<&'a str>,
+    /// This value is a reference field's: a UUID string is collected.
+    collect: bool,
+    refs: &'a mut Vec<u128>,
+}
+
+impl<'de> DeserializeSeed<'de> for Scan<'_, '_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Scan<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        if v.is_finite() {
+            Ok(())
+        } else {
+            Err(E::custom("number out of range"))
         }
-        Value::Array(a) => a.iter().for_each(|v| references(v, field, out)),
-        _ => {}
+    }
+    fn visit_str<E>(self, v: &str) -> Result<(), E> {
+        if self.collect
+            && let Ok(u) = uuid::Uuid::try_parse(v)
+        {
+            self.refs.push(u.as_u128());
+        }
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0usize;
+        while seq
+            .next_element_seed(Scan {
+                at: Location::Index(&self.at, index),
+                field: self.field,
+                collect: false,
+                refs: &mut *self.refs,
+            })?
+            .is_some()
+        {
+            index += 1;
+        }
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut keys: Vec<Cow<'de, str>> = Vec::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let at = Location::Key(&self.at, &key);
+            if keys.contains(&key) {
+                return Err(de::Error::custom(format_args!(
+                    "duplicate object key \"{key}\" at {} (a parser would silently keep only one of the values)",
+                    at.pointer()
+                )));
+            }
+            map.next_value_seed(Scan {
+                at,
+                field: self.field,
+                collect: self.field == Some(&*key),
+                refs: &mut *self.refs,
+            })?;
+            keys.push(key);
+        }
+        Ok(())
+    }
+}
+
+/// An object key, borrowed from the text when it has no escapes.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
     }
 }
 
@@ -281,7 +396,7 @@ impl<'de> Visitor<'de> for RootSeed<'_, '_> {
                 let raw: Box<RawValue> = map.next_value()?;
                 let value = strict_value(&raw, Location::Prefix(&pointer))?;
                 state.header.push(HeaderField {
-                    text: minify(raw.get()),
+                    text: minify(raw.get()).0,
                     reserialised_len: reserialised_len(&value),
                     name: key,
                 });
@@ -330,17 +445,37 @@ impl<'de> Visitor<'de> for SectionSeed<'_, '_> {
             state.current = Some((self.index, key.clone()));
             let raw: Box<RawValue> = map.next_value()?;
             let parent = Location::Prefix(&section_pointer);
-            let value = strict_value(&raw, Location::Key(&parent, &key))?;
-            // UUID keys need no escaping: the key as written is its JSON text.
-            let text = format!("\"{key}\":{}", minify(raw.get()));
-            let sized = state
-                .form
-                .entry_len(&text, || key.len() + 3 + reserialised_len(&value));
-            if self.index == 0 {
-                refs.clear();
-                references(&value, state.reference_field, &mut refs);
+            let at = Location::Key(&parent, &key);
+            let legal_person = self.index == 0;
+            refs.clear();
+            scan(
+                &raw,
+                at,
+                legal_person.then_some(state.reference_field),
+                &mut refs,
+            )?;
+            if legal_person {
                 state.graph.push(uuid.as_u128(), refs.iter().copied());
             }
+            // UUID keys need no escaping: the key as written is its JSON text.
+            let mut buf = std::mem::take(&mut state.buf);
+            buf.clear();
+            buf.push(b'"');
+            buf.extend_from_slice(key.as_bytes());
+            buf.extend_from_slice(b"\":");
+            let has_number = minify_into(raw.get(), &mut buf);
+            // Only ASCII whitespace was dropped from UTF-8 text.
+            let text = std::str::from_utf8(&buf).map_err(de::Error::custom)?;
+            // Written out again, only a number can come out longer than it went in.
+            let sized = state.form.entry_len(text, || {
+                if has_number {
+                    strict_value::<serde_json::Error>(&raw, at)
+                        .map(|v| key.len() + 3 + reserialised_len(&v))
+                        .unwrap_or(0)
+                } else {
+                    0
+                }
+            });
             let too_long = |_| {
                 de::Error::custom(format_args!(
                     "record {key} in {section} is too long to index"
@@ -351,12 +486,12 @@ impl<'de> Visitor<'de> for SectionSeed<'_, '_> {
                 text_len: u32::try_from(text.len()).map_err(too_long)?,
                 sized_len: u32::try_from(sized).map_err(too_long)?,
             };
+            let text_len = text.len();
             let w = &mut state.spools[self.index];
-            let r = w
-                .write_all(text.as_bytes())
-                .and_then(|()| w.write_all(b"\n"));
+            let r = w.write_all(&buf).and_then(|()| w.write_all(b"\n"));
             r.map_err(|e| de::Error::custom(format_args!("cannot write the work file: {e}")))?;
-            state.written[self.index] += text.len() as u64 + 1;
+            state.written[self.index] += text_len as u64 + 1;
+            state.buf = buf;
             state.entries[self.index].push(entry);
             state.current = None;
             state.mark.set(state.pos.get());
