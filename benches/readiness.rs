@@ -64,6 +64,7 @@ fn main() {
             .expect("key")
             .der,
         trust: certs("root-ca.pem"),
+        key_exchange: Default::default(),
         registry: SupplierRegistry::load(&[fixture("supplier.pem")], vec![]).expect("registry"),
         judge: tilicheck::simulator::setup::default_judge(),
         faults: Default::default(),

@@ -160,6 +160,7 @@ fn main() {
         trust: read_certificates(&fixture("root-ca.pem"), &none)
             .expect("root")
             .certificates,
+        key_exchange: Default::default(),
         registry: SupplierRegistry::load(&[fixture("supplier.pem")], vec![]).expect("registry"),
         judge: tilicheck::simulator::setup::default_judge(),
         faults: Default::default(),

@@ -506,6 +506,10 @@ pub struct MessageGenerateArgs {
 }
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// Key exchange: ECDHE only, finite-field DHE only (TLS 1.2 DHE_RSA suites, TLS 1.3
+    /// ffdhe groups; a register reading §3.2's "ephemeral Diffie-Hellman" literally), or both.
+    #[arg(long, value_enum, default_value = "both", value_name = "KX")]
+    pub key_exchange: crate::simulator::tls::KeyExchange,
     /// Address for the register's HTTPS endpoint.
     #[arg(long, default_value = "127.0.0.1:8443", value_name = "ADDR")]
     pub listen: std::net::SocketAddr,

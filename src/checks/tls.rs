@@ -309,6 +309,9 @@ impl Suite {
 pub fn check_mutual(e: &EndpointFacts) -> Finding {
     let rule = RuleId::TlsMutual;
     let h = &e.handshake;
+    if let HandshakeOutcome::NotUsable { reason, own_limit } = &h.outcome {
+        return Finding::error(rule, not_usable_text(reason, *own_limit));
+    }
     if !e.asks_for_client_cert() {
         return match &h.outcome {
             HandshakeOutcome::FailedInHandshake(err) => Finding::error(
@@ -361,6 +364,9 @@ pub fn check_mutual(e: &EndpointFacts) -> Finding {
                 ca_text(e)
             ),
         ),
+        HandshakeOutcome::NotUsable { reason, own_limit } => {
+            return Finding::error(rule, not_usable_text(reason, *own_limit));
+        }
     };
     // The most common cause in practice: a client that sends its leaf without the CA below
     // the root, which the server then cannot chain.
@@ -370,6 +376,20 @@ pub fn check_mutual(e: &EndpointFacts) -> Finding {
         )
     } else {
         rejected
+    }
+}
+
+/// A handshake the client could not complete: never evidence against the certificate, and
+/// only evidence against the server when the server's own choice is weak.
+fn not_usable_text(reason: &str, own_limit: bool) -> String {
+    if own_limit {
+        format!(
+            "the mutual-TLS handshake could not be tested: {reason}. This is a limit of tilicheck, not a fault of the server or of your certificate"
+        )
+    } else {
+        format!(
+            "the mutual-TLS handshake could not be tested: {reason}. The server's choice is weak (see TLS-STRENGTH); your certificate was not judged"
+        )
     }
 }
 
@@ -517,6 +537,14 @@ fn summary(e: &EndpointFacts) -> Vec<(String, String)> {
     let result = match &h.outcome {
         HandshakeOutcome::Completed => "completed".to_owned(),
         HandshakeOutcome::FailedInHandshake(err) => format!("failed: {err}"),
+        HandshakeOutcome::NotUsable { reason, own_limit } => format!(
+            "not completed: {reason}{}",
+            if *own_limit {
+                " (a limit of tilicheck, not of the server)"
+            } else {
+                ""
+            }
+        ),
         HandshakeOutcome::RejectedAfterHandshake(err) => {
             format!("rejected after the handshake: {err}")
         }

@@ -23,6 +23,7 @@ use crate::profile::Interface;
 use crate::secret::PasswordSource;
 use crate::simulator::faults::Faults;
 use crate::simulator::setup::{self, Choices};
+use crate::simulator::tls::KeyExchange;
 use crate::simulator::{Config, Limits, SequentialPolicy, Simulator};
 
 pub fn run(
@@ -131,6 +132,8 @@ fn round_trip(
         server_chain: material.server_chain,
         server_key: material.server_key,
         trust: material.trust,
+        // A register that reads §3.2 literally: finite-field DHE only.
+        key_exchange: KeyExchange::Dhe,
         registry: material.registry,
         judge: setup::default_judge(),
         faults: Faults::default(),

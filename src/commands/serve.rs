@@ -50,6 +50,7 @@ pub fn run(
         server_chain,
         server_key: material.server_key,
         trust: material.trust,
+        key_exchange: args.key_exchange,
         registry: material.registry,
         judge: setup::default_judge(),
         faults,
@@ -77,8 +78,9 @@ pub fn run(
     })?;
     let endpoints = interface.profile().message.endpoints.value;
     eprintln!(
-        "tilicheck serve: Account Register simulator (interface {}) on https://{}",
+        "tilicheck serve: Account Register simulator (interface {}, key exchange {}) on https://{}",
         interface.as_str(),
+        args.key_exchange.as_str(),
         running.addr
     );
     eprintln!(

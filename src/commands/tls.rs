@@ -52,12 +52,16 @@ pub fn run(
     let facts = endpoint_facts(&target, identity.as_ref(), &trust)?;
     let mut report = Report::new("tls", interface, at);
     report.subjects.push(endpoint_subject(&facts, profile));
-    report.subjects.push(register_certificate(
-        &facts.handshake.chain,
-        &facts.endpoint,
-        &ctx,
-        profile,
-    ));
+    // The probe's TLS 1.2 flights carry the chain too: a handshake that ended early (a
+    // refused certificate, a DH group tilicheck would not use) still leaves it to judge.
+    let chain = if facts.handshake.chain.is_empty() {
+        &facts.probe.chain
+    } else {
+        &facts.handshake.chain
+    };
+    report
+        .subjects
+        .push(register_certificate(chain, &facts.endpoint, &ctx, profile));
     Ok(report)
 }
 
@@ -133,7 +137,7 @@ pub fn register_certificate(
         let mut s = Subject::new(crate::checks::register::ROLE, input);
         s.findings.push(Finding::error(
             RuleId::RegCert,
-            "the endpoint presented no certificate",
+            "no certificate from the endpoint was seen: every handshake ended before the server's Certificate message",
         ));
         return s;
     };

@@ -144,6 +144,13 @@ pub fn judge_failure(e: &SendError) -> (Verdict, Finding) {
                 "Run tilicheck tls ENDPOINT --cert … to see the handshake in detail.",
             ),
         ),
+        // Not sent, and not the register's verdict on the certificate.
+        SendError::NotUsable(_) => (
+            Verdict::Rejected,
+            Finding::error(RuleId::SendAnswer, e.to_string()).with_remedy(
+                "The message was not sent. Run tilicheck tls ENDPOINT to see what the server negotiates.",
+            ),
+        ),
         SendError::Timeout(_) => (
             Verdict::Retry,
             Finding::error(RuleId::SendAnswer, e.to_string()).with_remedy(

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
 
+use crate::tls::client::{self, Recording};
 use crate::tls::handshake::{ClientIdentity, Recorder, provider};
 use crate::tls::probe::Target;
 
@@ -27,6 +28,10 @@ pub enum SendError {
     Alert { alert: String },
     #[error("the TLS handshake failed: {0}")]
     Handshake(String),
+    /// tilicheck could not go along with what the server chose: not the server refusing
+    /// the certificate.
+    #[error("the TLS handshake could not be completed: {0}")]
+    NotUsable(String),
     #[error("no answer within {0:?}")]
     Timeout(Duration),
     #[error("the connection failed: {0}")]
@@ -72,7 +77,7 @@ impl HttpAnswer {
 
 /// A TLS session after the handshake, before anything is sent.
 pub struct Session {
-    tls: rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream>,
+    tls: client::Stream<std::net::TcpStream>,
     /// The server's chain, leaf first, DER.
     pub chain: Vec<Vec<u8>>,
     pub version: Option<String>,
@@ -84,37 +89,43 @@ pub fn connect(target: &Target, identity: &ClientIdentity) -> Result<Session, Se
     let started = Instant::now();
     let provider = Arc::new(provider());
     let verifier = Arc::new(Recorder::accepting(provider.clone()));
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-        .map_err(|e| SendError::Handshake(e.to_string()))?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier.clone())
-        .with_client_auth_cert(identity.chain.clone(), identity.key.clone_key())
-        .map_err(|e| SendError::Key(e.to_string()))?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     let name = target.sni.clone().unwrap_or_else(|| target.host.clone());
     let name = ServerName::try_from(name.trim_matches(['[', ']']).to_owned())
         .map_err(|e| SendError::Handshake(format!("{name}: {e}")))?;
-    let conn = rustls::ClientConnection::new(Arc::new(config), name)
-        .map_err(|e| SendError::Handshake(e.to_string()))?;
-    let tcp = match super::proxy::from_env(&target.host) {
-        Some(proxy) => super::proxy::tunnel(
-            &proxy,
-            &target.endpoint(),
-            target.connect_timeout,
-            target.read_timeout,
-        )
-        .map_err(|e| SendError::Proxy(e.to_string()))?,
-        None => target
-            .connect()
-            .map_err(|e| SendError::Connect(e.to_string()))?,
+    let open = |provider: Arc<rustls::crypto::CryptoProvider>| -> Result<_, SendError> {
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+            .map_err(|e| SendError::Handshake(e.to_string()))?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier.clone())
+            .with_client_auth_cert(identity.chain.clone(), identity.key.clone_key())
+            .map_err(|e| SendError::Key(e.to_string()))?;
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let conn = rustls::ClientConnection::new(Arc::new(config), name.clone())
+            .map_err(|e| SendError::Handshake(e.to_string()))?;
+        let tcp = match super::proxy::from_env(&target.host) {
+            Some(proxy) => super::proxy::tunnel(
+                &proxy,
+                &target.endpoint(),
+                target.connect_timeout,
+                target.read_timeout,
+            )
+            .map_err(|e| SendError::Proxy(e.to_string()))?,
+            None => target
+                .connect()
+                .map_err(|e| SendError::Connect(e.to_string()))?,
+        };
+        Ok(rustls::StreamOwned::new(conn, Recording::new(tcp)))
     };
-    let mut tls = rustls::StreamOwned::new(conn, tcp);
-    while tls.conn.is_handshaking() {
-        if let Err(e) = tls.conn.complete_io(&mut tls.sock) {
-            return Err(classify(&e, target.read_timeout));
+    let tls = match client::drive(open)? {
+        Ok(tls) => tls,
+        Err(failure) => {
+            return Err(match failure.not_usable {
+                Some(why) => SendError::NotUsable(why.to_string()),
+                None => classify(&failure.error, target.read_timeout),
+            });
         }
-    }
+    };
     let chain = verifier.chain();
     let version = tls.conn.protocol_version().map(|v| format!("{v:?}"));
     Ok(Session {

@@ -96,6 +96,8 @@ pub struct Config {
     pub server_key: PrivateKeyDer<'static>,
     /// CA certificates client certificates must chain to.
     pub trust: Vec<CertificateDer<'static>>,
+    /// ECDHE, finite-field DHE, or both.
+    pub key_exchange: tls::KeyExchange,
     pub registry: SupplierRegistry,
     pub judge: Arc<dyn SubmissionJudge>,
     pub faults: Faults,
@@ -300,7 +302,12 @@ impl Simulator {
             path: config.data_dir.clone(),
             source,
         })?;
-        let tls_config = tls::server_config(config.server_chain, config.server_key, &config.trust)?;
+        let tls_config = tls::server_config(
+            config.server_chain,
+            config.server_key,
+            &config.trust,
+            config.key_exchange,
+        )?;
         let store = Store::open(&config.data_dir)?;
         let reader = Store::open(&config.data_dir)?;
         let bind = |addr: SocketAddr| -> Result<std::net::TcpListener, SimError> {

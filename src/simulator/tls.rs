@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use rustls::crypto::CryptoProvider;
 use rustls::crypto::aws_lc_rs as provider;
+use rustls::crypto::{CryptoProvider, SupportedKxGroup};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -21,21 +21,68 @@ pub enum TlsSetupError {
     ServerCert(String),
 }
 
-/// The suites the simulator offers: ephemeral key exchange and AEAD only (§3.2).
-pub fn provider() -> Arc<CryptoProvider> {
+/// Which key exchange the simulator speaks: §3.2 says "ephemeral Diffie-Hellman", which a
+/// register may read as finite-field DHE only; suppliers test against either reading.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum KeyExchange {
+    /// ECDHE only (x25519, P-256, P-384).
+    Ecdhe,
+    /// Finite-field DHE only: TLS 1.2 DHE_RSA suites and TLS 1.3 with RFC 7919 groups.
+    Dhe,
+    /// Both, ECDHE preferred.
+    #[default]
+    Both,
+}
+
+impl KeyExchange {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyExchange::Ecdhe => "ecdhe",
+            KeyExchange::Dhe => "dhe",
+            KeyExchange::Both => "both",
+        }
+    }
+}
+
+/// The suites the simulator offers: ephemeral key exchange and AEAD only (§3.2). DHE groups
+/// are the RFC 7919 ones at or above the profile's DH minimum.
+pub fn provider(kx: KeyExchange) -> Arc<CryptoProvider> {
     use provider::cipher_suite::*;
+    let tls13 = [
+        TLS13_AES_256_GCM_SHA384,
+        TLS13_AES_128_GCM_SHA256,
+        TLS13_CHACHA20_POLY1305_SHA256,
+    ];
+    let ecdhe = [
+        TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ];
+    let min = crate::tls::client::min_dh_bits();
+    let ffdhe = crate::tls::dh::kx::NAMED
+        .iter()
+        .filter(|k| {
+            k.ffdhe_group()
+                .is_some_and(|g| crate::tls::dh::bit_len(g.p) >= min)
+        })
+        .map(|k| *k as &'static dyn SupportedKxGroup);
+    let curves = provider::default_provider().kx_groups;
+    let mut cipher_suites = tls13.to_vec();
+    let mut kx_groups = Vec::new();
+    if kx != KeyExchange::Dhe {
+        cipher_suites.extend(ecdhe);
+        kx_groups.extend(curves);
+    }
+    if kx != KeyExchange::Ecdhe {
+        cipher_suites.extend(crate::tls::client::dhe_suites());
+        kx_groups.extend(ffdhe);
+    }
     Arc::new(CryptoProvider {
-        cipher_suites: vec![
-            TLS13_AES_256_GCM_SHA384,
-            TLS13_AES_128_GCM_SHA256,
-            TLS13_CHACHA20_POLY1305_SHA256,
-            TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-            TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-            TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-            TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-            TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-            TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-        ],
+        cipher_suites,
+        kx_groups,
         ..provider::default_provider()
     })
 }
@@ -45,6 +92,7 @@ pub fn server_config(
     chain: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
     trust: &[CertificateDer<'static>],
+    kx: KeyExchange,
 ) -> Result<Arc<ServerConfig>, TlsSetupError> {
     if trust.is_empty() {
         return Err(TlsSetupError::NoTrust);
@@ -58,7 +106,7 @@ pub fn server_config(
                 problem: e.to_string(),
             })?;
     }
-    let provider = provider();
+    let provider = provider(kx);
     let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
         .map_err(|e| TlsSetupError::Trust {

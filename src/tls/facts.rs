@@ -109,6 +109,10 @@ pub enum HandshakeOutcome {
     Completed,
     /// The handshake itself failed (TLS 1.2 rejections land here).
     FailedInHandshake(String),
+    /// The client could not go along with what the server chose (a DH prime it refuses, no
+    /// parameter in common): says nothing about the client certificate. `own_limit` when
+    /// the limit is tilicheck's, not a weakness of the server.
+    NotUsable { reason: String, own_limit: bool },
     /// The handshake finished but the server's first record was an alert: how TLS 1.3
     /// servers reject a client certificate.
     RejectedAfterHandshake(String),

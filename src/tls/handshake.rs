@@ -8,11 +8,12 @@ use std::sync::{Arc, Mutex};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
-use rustls::crypto::{CryptoProvider, aws_lc_rs};
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::sign::CertifiedKey;
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
+use crate::tls::client::{self, Recording, tls_error};
 use crate::tls::facts::{HandshakeFacts, HandshakeOutcome, HttpFacts};
 use crate::tls::probe::{ProbeError, Target, dn_text};
 
@@ -41,18 +42,7 @@ pub enum HandshakeError {
     Connect(#[from] ProbeError),
 }
 
-/// Classical groups only: with prefer-post-quantum rustls would offer X25519MLKEM768 first,
-/// and the report should show what a plain TLS client gets.
-pub(crate) fn provider() -> CryptoProvider {
-    CryptoProvider {
-        kx_groups: vec![
-            aws_lc_rs::kx_group::X25519,
-            aws_lc_rs::kx_group::SECP256R1,
-            aws_lc_rs::kx_group::SECP384R1,
-        ],
-        ..aws_lc_rs::default_provider()
-    }
-}
+pub(crate) use crate::tls::client::provider;
 
 /// Run the handshake and one `GET /`.
 pub fn handshake(
@@ -60,6 +50,8 @@ pub fn handshake(
     identity: Option<&ClientIdentity>,
     trust: &[CertificateDer<'static>],
 ) -> Result<HandshakeFacts, HandshakeError> {
+    // Keys and verifiers are built with the plain provider; each attempt's own provider
+    // differs only in the DH groups offered.
     let provider = Arc::new(provider());
     let key = match identity {
         Some(id) => Some(Arc::new(
@@ -92,13 +84,6 @@ pub fn handshake(
         key,
         asked: Mutex::new(None),
     });
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(rustls::ALL_VERSIONS)
-        .map_err(|e| HandshakeError::Config(e.to_string()))?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier.clone())
-        .with_client_cert_resolver(resolver.clone());
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     let name = target.sni.clone().unwrap_or_else(|| target.host.clone());
     let name = ServerName::try_from(
         name.trim_start_matches('[')
@@ -106,11 +91,22 @@ pub fn handshake(
             .to_owned(),
     )
     .map_err(|e| HandshakeError::Config(format!("{name}: {e}")))?;
-    let conn = rustls::ClientConnection::new(Arc::new(config), name)
-        .map_err(|e| HandshakeError::Config(e.to_string()))?;
-
-    let tcp = target.connect()?;
-    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    let open = |provider: Arc<CryptoProvider>| -> Result<_, HandshakeError> {
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(rustls::ALL_VERSIONS)
+            .map_err(|e| HandshakeError::Config(e.to_string()))?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier.clone())
+            .with_client_cert_resolver(resolver.clone());
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let conn = rustls::ClientConnection::new(Arc::new(config), name.clone())
+            .map_err(|e| HandshakeError::Config(e.to_string()))?;
+        Ok(rustls::StreamOwned::new(
+            conn,
+            Recording::new(target.connect()?),
+        ))
+    };
+    let driven = client::drive(open)?;
     let mut facts = HandshakeFacts {
         client_cert: identity.map(|i| i.subject.clone()),
         client_chain_len: identity.map_or(0, |i| i.chain.len()),
@@ -125,26 +121,28 @@ pub fn handshake(
         trust: None,
     };
     let mut handshake_error = None;
-    while tls.conn.is_handshaking() {
-        if let Err(e) = tls.conn.complete_io(&mut tls.sock) {
-            handshake_error = Some(describe(&e));
-            break;
+    match driven {
+        Ok(mut tls) => {
+            facts.version = tls
+                .conn
+                .protocol_version()
+                .map(|v| version_name(v).to_owned());
+            facts.suite = tls
+                .conn
+                .negotiated_cipher_suite()
+                .map(|s| crate::tls::suites::Suite::name_of(u16::from(s.suite())));
+            facts.group = client::group_label(&tls.conn);
+            facts.outcome = http_exchange(&mut tls, target, &mut facts.http);
         }
-    }
-    if handshake_error.is_none() {
-        facts.version = tls
-            .conn
-            .protocol_version()
-            .map(|v| version_name(v).to_owned());
-        facts.suite = tls
-            .conn
-            .negotiated_cipher_suite()
-            .map(|s| format!("{:?}", s.suite()));
-        facts.group = tls
-            .conn
-            .negotiated_key_exchange_group()
-            .map(|g| format!("{:?}", g.name()));
-        facts.outcome = http_exchange(&mut tls, target, &mut facts.http);
+        Err(failure) => {
+            handshake_error = Some(match failure.not_usable {
+                Some(why) => HandshakeOutcome::NotUsable {
+                    own_limit: why.is_own_limit(),
+                    reason: why.to_string(),
+                },
+                None => HandshakeOutcome::FailedInHandshake(describe(&failure.error)),
+            });
+        }
     }
     if let Ok(mut asked) = resolver.asked.lock()
         && let Some(hints) = asked.take()
@@ -158,8 +156,8 @@ pub fn handshake(
         facts.chain = chain;
         facts.trust = trust;
     }
-    if let Some(e) = handshake_error {
-        facts.outcome = HandshakeOutcome::FailedInHandshake(e);
+    if let Some(outcome) = handshake_error {
+        facts.outcome = outcome;
     }
     Ok(facts)
 }
@@ -175,7 +173,7 @@ fn version_name(v: rustls::ProtocolVersion) -> &'static str {
 /// One `GET /` and its status line. A TLS 1.3 server rejects a client certificate only after
 /// the client has finished, so the rejection shows here, as an alert on the first read.
 fn http_exchange(
-    tls: &mut rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream>,
+    tls: &mut client::Stream<std::net::TcpStream>,
     target: &Target,
     http: &mut Option<HttpFacts>,
 ) -> HandshakeOutcome {
@@ -237,11 +235,6 @@ fn rejected_or_failed(e: &std::io::Error) -> HandshakeOutcome {
         Some(rustls::Error::AlertReceived(_)) => HandshakeOutcome::RejectedAfterHandshake(text),
         _ => HandshakeOutcome::HttpFailed(text),
     }
-}
-
-fn tls_error(e: &std::io::Error) -> Option<&rustls::Error> {
-    e.get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
 }
 
 fn describe(e: &std::io::Error) -> String {

@@ -1,7 +1,9 @@
 //! The endpoint side: what a TLS server negotiates. Raw hellos ([`probe`]) learn what rustls
 //! cannot speak; a real rustls handshake ([`handshake`]) tests mutual TLS and HTTP.
 
+pub mod client;
 pub mod client_hello;
+pub mod dh;
 pub mod facts;
 pub mod handshake;
 pub mod probe;

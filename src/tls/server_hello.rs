@@ -75,6 +75,8 @@ pub struct Flight {
     pub alert: Option<(u8, u8)>,
     pub chain: Vec<Vec<u8>>,
     pub dh_bits: Option<u32>,
+    /// The DH prime and generator (DHE suites).
+    pub dh: Option<crate::tls::dh::DhParams>,
     pub curve: Option<u16>,
     /// `Some` when a CertificateRequest was seen; its acceptable CA names (DER).
     pub cert_request: Option<Vec<Vec<u8>>>,
@@ -167,7 +169,11 @@ pub fn read_flight<R: Read>(
                 }
                 11 => flight.chain = parse_certificate(msg_body)?,
                 12 => match kx_kind {
-                    Some(KxKind::Dhe) => flight.dh_bits = Some(parse_dh_params(msg_body)?),
+                    Some(KxKind::Dhe) => {
+                        let dh = parse_dh_params(msg_body)?;
+                        flight.dh_bits = Some(dh.bits());
+                        flight.dh = Some(dh);
+                    }
                     Some(KxKind::Ecdhe) => flight.curve = Some(parse_ec_params(msg_body)?),
                     None => {}
                 },
@@ -402,18 +408,18 @@ fn parse_certificate(body: &[u8]) -> Result<Vec<Vec<u8>>, ReadError> {
     Ok(chain)
 }
 
-fn parse_dh_params(body: &[u8]) -> Result<u32, ReadError> {
+fn parse_dh_params(body: &[u8]) -> Result<crate::tls::dh::DhParams, ReadError> {
     let mut c = Cursor {
         data: body,
         what: "ServerKeyExchange (DH)",
     };
     let p = c.vec16()?;
-    let p = match p.iter().position(|b| *b != 0) {
-        Some(i) => &p[i..],
-        None => return Err(malformed("ServerKeyExchange (DH)", "the prime is zero")),
-    };
-    let bits = (p.len() as u32 - 1) * 8 + (8 - p[0].leading_zeros());
-    Ok(bits)
+    let g = c.vec16()?;
+    let dh = crate::tls::dh::DhParams::new(p, g);
+    if dh.p.is_empty() {
+        return Err(malformed("ServerKeyExchange (DH)", "the prime is zero"));
+    }
+    Ok(dh)
 }
 
 fn parse_ec_params(body: &[u8]) -> Result<u16, ReadError> {

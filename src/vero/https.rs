@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustls::RootCertStore;
+
+use crate::tls::client::{self, Recording};
 use rustls_pki_types::{CertificateDer, ServerName};
 
 /// Limits of one exchange.
@@ -145,49 +147,46 @@ pub fn post_soap(
 ) -> Result<HttpResponse, HttpError> {
     let host = url.host.clone();
     let start = Instant::now();
-    let addrs: Vec<_> = (url.host.as_str(), url.port)
-        .to_socket_addrs()
-        .map_err(|e| HttpError::Resolve {
-            host: host.clone(),
-            reason: e.to_string(),
-        })?
-        .collect();
-    let mut last = String::from("no address");
-    let mut tcp = None;
-    for a in addrs {
-        match TcpStream::connect_timeout(&a, limits.connect) {
-            Ok(s) => {
-                tcp = Some(s);
-                break;
-            }
-            Err(e) => last = e.to_string(),
-        }
-    }
-    let tcp = tcp.ok_or_else(|| HttpError::Connect {
-        host: host.clone(),
-        reason: last,
-    })?;
+    let tcp = reconnect(&url.host, url.port, limits)?;
     let io = |e: std::io::Error| io_error(&host, limits, e);
-    tcp.set_read_timeout(Some(limits.read)).map_err(io)?;
-    tcp.set_write_timeout(Some(limits.read)).map_err(io)?;
-
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| HttpError::Tls {
-            host: host.clone(),
-            reason: e.to_string(),
-        })?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
     let name =
         ServerName::try_from(url.host.clone()).map_err(|_| HttpError::BadUrl(url.host.clone()))?;
-    let conn =
-        rustls::ClientConnection::new(Arc::new(config), name).map_err(|e| HttpError::Tls {
-            host: host.clone(),
-            reason: e.to_string(),
+    // The shared TLS client: DHE too, and a server's own DH prime on a second attempt. The
+    // second attempt needs a second connection, so the first one is used only once.
+    let mut tcp = Some(tcp);
+    let open = |provider: Arc<rustls::crypto::CryptoProvider>| -> Result<_, HttpError> {
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| HttpError::Tls {
+                host: host.clone(),
+                reason: e.to_string(),
+            })?
+            .with_root_certificates(roots.clone())
+            .with_no_client_auth();
+        let conn = rustls::ClientConnection::new(Arc::new(config), name.clone()).map_err(|e| {
+            HttpError::Tls {
+                host: host.clone(),
+                reason: e.to_string(),
+            }
         })?;
-    let mut tls = rustls::StreamOwned::new(conn, tcp);
+        let stream = match tcp.take() {
+            Some(s) => s,
+            None => reconnect(&url.host, url.port, limits)?,
+        };
+        Ok(rustls::StreamOwned::new(conn, Recording::new(stream)))
+    };
+    let mut tls = match client::drive(open)? {
+        Ok(tls) => tls,
+        Err(failure) => {
+            return Err(HttpError::Tls {
+                host: host.clone(),
+                reason: match failure.not_usable {
+                    Some(why) => why.to_string(),
+                    None => failure.error.to_string(),
+                },
+            });
+        }
+    };
 
     let head = format!(
         "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: text/xml; charset=utf-8\r\nSOAPAction: \"{}\"\r\nContent-Length: {}\r\nConnection: close\r\nUser-Agent: tilicheck/{}\r\n\r\n",
@@ -235,6 +234,36 @@ pub fn post_soap(
         }
     }
     parse_response(&buf).map_err(|reason| HttpError::Malformed { host, reason })
+}
+
+/// A TCP connection to the first address that answers, with the read timeout set.
+fn reconnect(host: &str, port: u16, limits: Limits) -> Result<TcpStream, HttpError> {
+    let addrs: Vec<_> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| HttpError::Resolve {
+            host: host.to_owned(),
+            reason: e.to_string(),
+        })?
+        .collect();
+    let mut last = String::from("no address");
+    let mut tcp = None;
+    for a in addrs {
+        match TcpStream::connect_timeout(&a, limits.connect) {
+            Ok(s) => {
+                tcp = Some(s);
+                break;
+            }
+            Err(e) => last = e.to_string(),
+        }
+    }
+    let tcp = tcp.ok_or_else(|| HttpError::Connect {
+        host: host.to_owned(),
+        reason: last,
+    })?;
+    let io = |e: std::io::Error| io_error(host, limits, e);
+    tcp.set_read_timeout(Some(limits.read)).map_err(io)?;
+    tcp.set_write_timeout(Some(limits.read)).map_err(io)?;
+    Ok(tcp)
 }
 
 fn host_header(url: &Url) -> String {

@@ -22,6 +22,7 @@ mod simulator;
 mod snapshots;
 mod support;
 mod tls;
+mod tls_dhe;
 mod tls_hostile;
 mod tls_servers;
 mod vero;

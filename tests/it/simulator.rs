@@ -99,6 +99,7 @@ pub fn config(interface: Interface, dir: &Path) -> Config {
             .unwrap()
             .der,
         trust: certs("root-ca.pem"),
+        key_exchange: Default::default(),
         registry: SupplierRegistry::load(
             &[
                 fixture("supplier.pem"),
