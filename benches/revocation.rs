@@ -18,7 +18,7 @@ use rustls_pki_types::CertificateDer;
 use time::{Duration as TimeDelta, OffsetDateTime};
 
 use tilicheck::checks::chain::Expect;
-use tilicheck::commands::trust::{TrustContext, chain_and_revocation_findings};
+use tilicheck::commands::trust::{TrustContext, judge_path};
 use tilicheck::findings::Status;
 use tilicheck::net::http;
 use tilicheck::pki::chain::Usage;
@@ -157,7 +157,7 @@ fn main() {
         online: None,
     };
     let run = |ctx: &TrustContext| {
-        chain_and_revocation_findings(
+        judge_path(
             &leaf_der,
             &chain,
             &facts,
@@ -168,7 +168,7 @@ fn main() {
         )
     };
     let (off, crl_mode) = (context(Mode::Off), context(Mode::Crl));
-    let (_, findings) = run(&crl_mode);
+    let findings = run(&crl_mode).findings;
     assert!(
         findings.iter().all(|f| f.status == Status::Pass),
         "the warm-cache run must pass: {findings:?}"

@@ -6,7 +6,7 @@ use crate::checks::chain::Expect;
 use crate::checks::register::register_subject;
 use crate::cli::RegisterCertArgs;
 use crate::commands::CommandError;
-use crate::commands::trust::{TrustContext, chain_and_revocation_findings};
+use crate::commands::trust::{TrustContext, judge_path};
 use crate::findings::Report;
 use crate::pki::chain::Usage;
 use crate::pki::facts::CertificateFacts;
@@ -44,7 +44,7 @@ pub fn run(
     let ctx = TrustContext::from_args(&args.trust, at, profile)?;
     let mut subject = register_subject(&facts, &path.display().to_string(), at, profile);
     // The register's certificate is DVV's, validated as a server certificate.
-    let (path_lines, findings) = chain_and_revocation_findings(
+    let judged = judge_path(
         der,
         &supplied,
         &facts,
@@ -53,8 +53,8 @@ pub fn run(
         &ctx,
         profile,
     );
-    subject.summary.extend(path_lines);
-    subject.findings.extend(findings);
+    subject.summary.extend(judged.summary);
+    subject.findings.extend(judged.findings);
     let mut report = Report::new("register-cert", interface, at);
     report.subjects.push(subject);
     Ok(report)

@@ -10,7 +10,7 @@ use crate::checks::register::register_subject;
 use crate::checks::tls::endpoint_subject;
 use crate::cli::{NetArgs, TlsArgs};
 use crate::commands::CommandError;
-use crate::commands::trust::{TrustContext, chain_and_revocation_findings};
+use crate::commands::trust::{TrustContext, judge_path};
 use crate::findings::{Finding, Report, Subject};
 use crate::pki::chain::Usage;
 use crate::pki::facts::CertificateFacts;
@@ -158,7 +158,7 @@ pub fn register_certificate(
         .iter()
         .map(|c| CertificateDer::from(c.clone()))
         .collect();
-    let (path_lines, findings) = chain_and_revocation_findings(
+    let judged = judge_path(
         &leaf,
         &supplied,
         &facts,
@@ -167,8 +167,8 @@ pub fn register_certificate(
         ctx,
         profile,
     );
-    s.summary.extend(path_lines);
-    s.findings.extend(findings);
+    s.summary.extend(judged.summary);
+    s.findings.extend(judged.findings);
     s
 }
 

@@ -1,7 +1,7 @@
 //! Chain and revocation for any command that has a certificate: build the trust store from
 //! the options, build and validate the path, ask the revocation sources, and turn the facts
 //! into CERT-ISSUER and CERT-REVOCATION findings. The TLS commands call
-//! [`chain_and_revocation_findings`] on the certificate an endpoint presented.
+//! [`judge_path`] on the certificate an endpoint presented.
 
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
@@ -115,18 +115,4 @@ pub fn judge_path(
         ],
         dvv_root: chain_checks::proven_dvv_root(&path).map(str::to_owned),
     }
-}
-
-/// [`judge_path`]'s summary lines and findings.
-pub fn chain_and_revocation_findings(
-    leaf: &CertificateDer<'static>,
-    supplied: &[CertificateDer<'static>],
-    facts: &CertificateFacts,
-    expect: Expect,
-    usage: Usage,
-    ctx: &TrustContext,
-    profile: &RegisterProfile,
-) -> (Vec<(String, String)>, Vec<Finding>) {
-    let judged = judge_path(leaf, supplied, facts, expect, usage, ctx, profile);
-    (judged.summary, judged.findings)
 }

@@ -2,11 +2,10 @@
 //! every format; a command that cannot run still prints a JSON report.
 
 use std::path::Path;
-use std::process::Command;
 
 use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue, KeyPair};
 
-use crate::support::{AT, tilicheck};
+use crate::support::{AT, python, tilicheck};
 
 /// A common name that tries to forge a report line, move the cursor and colour the terminal.
 const FORGED_CN: &str = "ACME Oy\r\n  PASS   CERT-QWAC  forged line\x1b[2K\x1b[32m";
@@ -112,35 +111,18 @@ fn html_and_junit_escape_hostile_names() {
     }
 }
 
-/// The same file read by both `--format json` runs below, checked by Python's jsonschema.
+/// Python's jsonschema checks the report against the published schema.
 fn validate_with_jsonschema(doc: &str) {
     let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.schema.json");
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import json,sys,jsonschema\n\
-             s=json.load(open(sys.argv[1]))\n\
-             jsonschema.Draft202012Validator(s).validate(json.loads(sys.stdin.read()))",
-        ])
-        .arg(schema)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(doc.as_bytes())?;
-            child.wait_with_output()
-        })
-        .expect("python3 with jsonschema");
-    assert!(
-        out.status.success(),
-        "the error report does not match docs/report.schema.json: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let dir = tempfile::tempdir().expect("tempdir");
+    let report = dir.path().join("report.json");
+    std::fs::write(&report, doc).expect("write report");
+    python(
+        "jsonschema against docs/report.schema.json",
+        "import json,sys,jsonschema\n\
+         s=json.load(open(sys.argv[1]))\n\
+         jsonschema.Draft202012Validator(s).validate(json.load(open(sys.argv[2])))",
+        [&schema, &report],
     );
 }
 

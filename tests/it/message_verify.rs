@@ -3,13 +3,12 @@
 //! put to `verify`; joserfc also verifies what `sign` made.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
 use crate::netpki::{Reply, Urls, ok};
 use crate::revocation::Setup;
-use crate::support::{AT, fixture, tilicheck};
+use crate::support::{AT, fixture, python, tilicheck};
 
 /// Signs the two v3 tokens with joserfc: `sub` is the certificate's subject serialNumber.
 const JOSERFC_SIGN: &str = r#"
@@ -51,21 +50,6 @@ assert a.header["alg"] == "RS256" and b.header["typ"] == "JWT"
 print(json.dumps({"auth": a.claims, "body": b.claims}))
 "#;
 
-fn python(script: &str, args: &[&Path]) -> std::process::Output {
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .expect("python3 is installed");
-    assert!(
-        out.status.success(),
-        "python3 failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
 fn official_example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("spec-data/tilirekisteri/v3/examples/report-update-v3-other.json")
@@ -73,7 +57,11 @@ fn official_example() -> PathBuf {
 
 /// Tokens signed by joserfc with `key` for `cert`, in `dir`.
 fn joserfc_tokens(dir: &Path, key: &Path, cert: &Path) {
-    python(JOSERFC_SIGN, &[key, cert, &official_example(), dir]);
+    python(
+        "joserfc",
+        JOSERFC_SIGN,
+        [key, cert, &official_example(), dir],
+    );
 }
 
 fn verify(dir: &Path, cert: &Path, extra: &[&str]) -> (i32, Value) {
@@ -257,7 +245,7 @@ fn joserfc_verifies_what_sign_made() {
         .arg(&req)
         .assert()
         .success();
-    let out = python(JOSERFC_VERIFY, &[&req, &fixture("supplier.pem")]);
+    let out = python("joserfc", JOSERFC_VERIFY, [&req, &fixture("supplier.pem")]);
     let claims: Value = serde_json::from_slice(&out.stdout).expect("claims");
     assert_eq!(claims["auth"]["sub"], "1234567-1");
     assert_eq!(claims["auth"]["aud"], "accountRegister");

@@ -11,7 +11,8 @@ use crate::support::{fixture, tilicheck};
 
 const CID: &str = "0b7c2f5e-3d1a-4c8e-9f6b-2a4d8e1c7b90";
 
-fn minimal_report(dir: &Path) -> std::path::PathBuf {
+/// A one-record update report from the DEMO supplier, written into `dir`.
+pub(crate) fn minimal_report(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("report.json");
     let out = tilicheck()
         .args([

@@ -3,7 +3,7 @@
 //! stored exactly once. The store is checked by Python's sqlite3, not by our own code.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -34,18 +34,8 @@ out = {
 }
 print(json.dumps(out))
 "#;
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(&db)
-        .arg(serde_json::to_string(cids).unwrap())
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cids = serde_json::to_string(cids).unwrap();
+    let v = crate::support::python_json("Python sqlite3", script, [db.as_os_str(), cids.as_ref()]);
     let pairs = |v: &Value| -> Vec<(String, i64)> {
         v.as_array()
             .unwrap()

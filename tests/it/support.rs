@@ -50,3 +50,35 @@ pub fn openssl(args: &[&str], dir: &Path, envs: &[(&str, &str)]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Run an independent Python oracle, `python3 -c SCRIPT ARGS…`; panics with its stderr (and
+/// `what`, naming the oracle) if it fails.
+pub fn python<S: AsRef<std::ffi::OsStr>>(
+    what: &str,
+    script: &str,
+    args: impl IntoIterator<Item = S>,
+) -> std::process::Output {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("python3 runs ({what}): {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// [`python`] for an oracle that prints one JSON document.
+pub fn python_json<S: AsRef<std::ffi::OsStr>>(
+    what: &str,
+    script: &str,
+    args: impl IntoIterator<Item = S>,
+) -> serde_json::Value {
+    let out = python(what, script, args);
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{what} printed no JSON document: {e}"))
+}

@@ -137,21 +137,7 @@ fn send_succeeds_against_a_dhe_only_simulator() {
     );
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let report = dir.path().join("report.json");
-    let out = crate::support::tilicheck()
-        .args([
-            "message",
-            "generate",
-            "--records",
-            "1",
-            "--business-id",
-            "1234567-1",
-            "-o",
-        ])
-        .arg(&report)
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let report = crate::send::minimal_report(dir.path());
     let out = crate::support::tilicheck()
         .arg("send")
         .arg(&report)

@@ -10,18 +10,7 @@ fn sql(sim: &Sim, query: &str) -> Value {
     let script = "import json, sqlite3, sys\n\
                   c = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True)\n\
                   print(json.dumps([list(r) for r in c.execute(sys.argv[2])]))\n";
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(&db)
-        .arg(query)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    crate::support::python_json("Python sqlite3", script, [db.as_os_str(), query.as_ref()])
 }
 
 #[test]
