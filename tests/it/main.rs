@@ -6,6 +6,7 @@ mod chain;
 mod cli;
 mod csr;
 mod hostile_output;
+mod manual;
 mod message;
 mod message_split;
 mod message_split_oracle;
