@@ -175,9 +175,10 @@ pub fn emit_report(report: &Report, g: &GlobalArgs) -> Result<u8, CommandError> 
         Format::Json => render::json::render(report, g.strict),
         Format::Html => render::report_html::render(report, g.strict),
         Format::Junit => render::junit::render(report),
-        Format::Csv => {
+        Format::Csv | Format::Openmetrics => {
             return Err(CommandError::Usage(format!(
-                "--format csv is available for audit; use text, json, junit or html for {}",
+                "--format {} is available for audit; use text, json, junit or html for {}",
+                g.format.name(),
                 report.command
             )));
         }

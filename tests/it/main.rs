@@ -12,6 +12,7 @@ mod message_split;
 mod message_split_oracle;
 mod message_verify;
 mod netpki;
+mod openmetrics;
 mod pkilint;
 mod pkits;
 mod readiness;
