@@ -76,6 +76,25 @@ pub enum Command {
     Vero(crate::vero::args::VeroCommand),
     /// Run a local Account Register simulator (HTTPS with client certificates, on loopback).
     Serve(ServeArgs),
+    /// Print a shell completion script, e.g. `tilicheck completions bash > /etc/bash_completion.d/tilicheck`.
+    Completions(CompletionsArgs),
+    /// Write the manual pages, one per command, into DIR (or print the main page).
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write tilicheck.1 and a tilicheck-COMMAND.1 page for every command into DIR (created if
+    /// missing); without DIR, print tilicheck.1 to standard output.
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Where a password comes from. Never from argv itself.

@@ -78,6 +78,8 @@ pub struct AuditedCert {
     /// The business ID as written in the subject, if any.
     pub identifier: Option<String>,
     pub issuer: String,
+    /// The serial number in hex, colon-separated as openssl prints it.
+    pub serial: String,
     pub is_ca: bool,
     pub not_after: OffsetDateTime,
     pub days_left: i64,
@@ -326,6 +328,7 @@ fn audit_cert(
             .or(facts.organization_identifiers.first())
             .cloned(),
         issuer: facts.issuer.clone(),
+        serial: facts.serial_hex.clone(),
         is_ca: facts.is_ca,
         not_after: facts.not_after,
         days_left,

@@ -68,10 +68,12 @@ pub fn run(args: &AuditArgs, g: &GlobalArgs, at: OffsetDateTime) -> Result<u8, C
         }
         Format::Json => render::audit::json(&result, &ctx, g.strict),
         Format::Csv => render::audit::csv(&result),
+        Format::Openmetrics => render::audit_metrics::openmetrics(&result, &ctx),
         Format::Html => audit_html::html(&result, &ctx),
         Format::Junit => {
             return Err(CommandError::Usage(
-                "--format junit is not available for audit; use text, json, csv or html".into(),
+                "--format junit is not available for audit; use text, json, csv, html or openmetrics"
+                    .into(),
             ));
         }
     };

@@ -29,10 +29,11 @@ use crate::render::Format;
 use crate::secret::PasswordSource;
 
 pub fn run(cmd: &MessageCommand, g: &GlobalArgs) -> Result<u8, CommandError> {
-    if matches!(g.format, Format::Csv | Format::Html) {
-        return Err(CommandError::Usage(
-            "--format csv and html are available for audit; use text or json for message".into(),
-        ));
+    if matches!(g.format, Format::Csv | Format::Html | Format::Openmetrics) {
+        return Err(CommandError::Usage(format!(
+            "--format {} is available for audit; use text or json for message",
+            g.format.name()
+        )));
     }
     match cmd {
         MessageCommand::Validate(a) => emit_report(&validate(a, g)?, g),
@@ -243,11 +244,13 @@ fn sign(a: &MessageSignArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
                 });
                 format!("{doc:#}\n")
             }
-            // Csv and Html were refused in `run`.
-            Format::Text | Format::Csv | Format::Html | Format::Junit => format!(
-                "Authorization: Bearer {}\n\n{}\n",
-                tokens.authorization, tokens.body
-            ),
+            // Csv, Html and Openmetrics were refused in `run`.
+            Format::Text | Format::Csv | Format::Html | Format::Openmetrics | Format::Junit => {
+                format!(
+                    "Authorization: Bearer {}\n\n{}\n",
+                    tokens.authorization, tokens.body
+                )
+            }
         }
     };
     if !out.is_empty() {

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod cert;
 pub mod csr;
 pub mod demo;
+pub mod manual;
 pub mod message;
 pub mod pki;
 pub mod readiness;
@@ -73,7 +74,10 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
 /// Whether the command's output is a report that `--format json` applies to (`serve` and
 /// `pki demo` write files and logs, not reports).
 fn reports_json(command: &Command) -> bool {
-    !matches!(command, Command::Serve(_) | Command::Pki(_))
+    !matches!(
+        command,
+        Command::Serve(_) | Command::Pki(_) | Command::Completions(_) | Command::Man(_)
+    )
 }
 
 /// The command's name as its report names it.
@@ -101,6 +105,8 @@ fn command_name(command: &Command) -> &'static str {
         Command::Vero(V::Renew(_)) => "vero renew",
         Command::Vero(V::ServePki(_)) => "vero serve-pki",
         Command::Serve(_) => "serve",
+        Command::Completions(_) => "completions",
+        Command::Man(_) => "man",
     }
 }
 
@@ -149,6 +155,8 @@ fn dispatch(cli: &Cli) -> Result<u8, CommandError> {
         Command::Send(args) => send::run(args, g),
         Command::Readiness(args) => readiness::run(args, g),
         Command::Serve(args) => serve::run(args, g.interface, check_time(g)),
+        Command::Completions(args) => manual::completions(args, g),
+        Command::Man(args) => manual::man(args),
     }
 }
 
@@ -167,9 +175,10 @@ pub fn emit_report(report: &Report, g: &GlobalArgs) -> Result<u8, CommandError> 
         Format::Json => render::json::render(report, g.strict),
         Format::Html => render::report_html::render(report, g.strict),
         Format::Junit => render::junit::render(report),
-        Format::Csv => {
+        Format::Csv | Format::Openmetrics => {
             return Err(CommandError::Usage(format!(
-                "--format csv is available for audit; use text, json, junit or html for {}",
+                "--format {} is available for audit; use text, json, junit or html for {}",
+                g.format.name(),
                 report.command
             )));
         }

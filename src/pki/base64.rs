@@ -1,52 +1,36 @@
-//! Standard base64 (RFC 4648 §4), for OCSP GET requests and certificates in trusted lists.
+//! Standard base64 (RFC 4648 §4) as the formats we read write it: the `base64` crate, with the
+//! leniency those formats need spelled out in one place.
 
-const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+use base64::Engine as _;
+use base64::alphabet;
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 
+/// What readers of PEM and XML accept (OpenSSL's decoder among them): the last character's
+/// unused bits need not be zero, and XML values may leave out the padding.
+const LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Canonical, padded base64 (OCSP GET requests, PEM bodies).
 pub fn encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(TABLE[(n >> (18 - 6 * i)) as usize & 63] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    STANDARD.encode(bytes)
 }
 
 /// Decode, ignoring ASCII whitespace (XML wraps long values). None for anything else that is
 /// not base64.
 pub fn decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0u32;
-    let mut padding = 0;
-    for c in text.bytes().filter(|c| !c.is_ascii_whitespace()) {
-        if c == b'=' {
-            padding += 1;
-            continue;
-        }
-        if padding > 0 {
-            return None;
-        }
-        let v = TABLE.iter().position(|&t| t == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    (padding <= 2).then_some(out)
+    let compact: Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
+    LENIENT.decode(compact).ok()
+}
+
+/// Decode into `out` (cleared first), for callers that keep the bytes in wiped memory.
+pub fn decode_into(text: &[u8], out: &mut Vec<u8>) -> Result<(), base64::DecodeError> {
+    out.clear();
+    LENIENT.decode_vec(text, out)
 }
 
 #[cfg(test)]
@@ -70,5 +54,12 @@ mod tests {
         assert_eq!(decode("Zm9v\n YmFy").as_deref(), Some(&b"foobar"[..]));
         assert_eq!(decode("Zm9v!"), None);
         assert_eq!(decode("Zg==Zg"), None);
+    }
+
+    #[test]
+    fn leniency_matches_openssl() {
+        // "Zh==" leaves non-zero bits in its last character; OpenSSL decodes it as "f".
+        assert_eq!(decode("Zh==").as_deref(), Some(&b"f"[..]));
+        assert_eq!(decode("Zg").as_deref(), Some(&b"f"[..]));
     }
 }

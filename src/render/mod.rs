@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod audit_html;
+pub mod audit_metrics;
 pub mod json;
 pub mod junit;
 pub mod neutral;
@@ -17,10 +18,20 @@ pub enum Format {
     Json,
     /// Comma-separated values (audit only).
     Csv,
+    /// OpenMetrics text for Prometheus' node_exporter textfile collector (audit only).
+    Openmetrics,
     /// A self-contained HTML page.
     Html,
     /// JUnit XML: one test case per finding (for CI dashboards).
     Junit,
+}
+
+impl Format {
+    /// The name `--format` takes.
+    pub fn name(self) -> String {
+        clap::ValueEnum::to_possible_value(&self)
+            .map_or_else(|| format!("{self:?}"), |v| v.get_name().to_owned())
+    }
 }
 
 /// Whether to colour text output.

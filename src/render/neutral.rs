@@ -89,9 +89,32 @@ pub fn markup(s: &str) -> String {
     out
 }
 
+/// An OpenMetrics / Prometheus label value: controls shown as escapes first (so a dashboard
+/// shows them too), then the format's own escapes for backslash and double quote.
+pub fn metric_label(s: &str) -> String {
+    let visible = text(s);
+    let mut out = String::with_capacity(visible.len() + 2);
+    for c in visible.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metric_labels_cannot_end_their_quotes_or_lines() {
+        assert_eq!(metric_label("plain"), "plain");
+        assert_eq!(metric_label("a\"b"), "a\\\"b");
+        assert_eq!(metric_label("C:\\x"), "C:\\\\x");
+        assert_eq!(metric_label("x\n} 1"), "x\\\\n} 1");
+    }
 
     #[test]
     fn a_forged_report_line_stays_on_its_line() {

@@ -1,47 +1,40 @@
 //! Finnish time (Europe/Helsinki) and working days, for the certificate service's office hours
 //! and Vero API's daily pick-up of new certificates.
 //!
-//! The offset follows the EU rule (Directive 2000/84/EC): UTC+2, and UTC+3 from 01:00 UTC on
-//! the last Sunday of March to 01:00 UTC on the last Sunday of October. Computed here rather
-//! than read from a time-zone database, since this one rule is all that is needed.
+//! The offset comes from the IANA time-zone database (Europe/Helsinki: the EU rule of
+//! Directive 2000/84/EC today, UTC+2 and UTC+3 from 01:00 UTC on the last Sunday of March to
+//! 01:00 UTC on the last Sunday of October), bundled into the binary.
 //!
 //! Working days skip weekends and the Finnish public holidays that fall on weekdays (fixed
 //! dates, the Easter-based ones) plus Midsummer Eve and Christmas Eve, on which offices are
 //! closed. Local exceptions (e.g. a shortened day before a holiday) are not accounted for.
 
+use std::sync::OnceLock;
+
+use jiff::Timestamp;
+use jiff::tz::{self, TimeZone};
 use time::{Date, Duration, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset, Weekday};
 
 use crate::profile::vero::{LocalTime, OfficeHours};
 
-/// The last `weekday` of a month.
-fn last_weekday(year: i32, month: Month, weekday: Weekday) -> Option<Date> {
-    let next_month_first = match month {
-        Month::December => Date::from_calendar_date(year + 1, Month::January, 1),
-        m => Date::from_calendar_date(year, m.next(), 1),
-    }
-    .ok()?;
-    let mut d = next_month_first.previous_day()?;
-    while d.weekday() != weekday {
-        d = d.previous_day()?;
-    }
-    Some(d)
+/// The zone's rules come from the IANA time-zone database bundled into the binary (jiff's
+/// copy), so a future change to Finnish or EU summer time arrives with a dependency update
+/// instead of an edit here, and the answer does not depend on the host's /usr/share/zoneinfo.
+fn helsinki() -> &'static TimeZone {
+    static ZONE: OnceLock<TimeZone> = OnceLock::new();
+    // The bundled database always holds Europe/Helsinki; a fixed UTC+2 (Finnish standard time)
+    // is only a fallback so that no input can make this panic.
+    ZONE.get_or_init(|| {
+        TimeZone::get("Europe/Helsinki").unwrap_or_else(|_| TimeZone::fixed(tz::offset(2)))
+    })
 }
 
-/// UTC+3 in summer, UTC+2 otherwise.
+/// Finnish local offset at `t`: UTC+3 in summer, UTC+2 otherwise (as the database says).
 pub fn helsinki_offset(t: OffsetDateTime) -> UtcOffset {
-    let utc = t.to_offset(UtcOffset::UTC);
-    let year = utc.year();
-    let switch = |month| {
-        last_weekday(year, month, Weekday::Sunday)
-            .map(|d| PrimitiveDateTime::new(d, Time::from_hms(1, 0, 0).unwrap_or(Time::MIDNIGHT)))
-            .map(PrimitiveDateTime::assume_utc)
-    };
-    let summer = match (switch(Month::March), switch(Month::October)) {
-        (Some(start), Some(end)) => utc >= start && utc < end,
-        _ => false,
-    };
-    let hours = if summer { 3 } else { 2 };
-    UtcOffset::from_hms(hours, 0, 0).unwrap_or(UtcOffset::UTC)
+    let seconds = Timestamp::from_second(t.unix_timestamp())
+        .map(|ts| helsinki().to_offset(ts).seconds())
+        .unwrap_or(2 * 3600);
+    UtcOffset::from_whole_seconds(seconds).unwrap_or(UtcOffset::UTC)
 }
 
 /// `t` as Finnish local time.
@@ -234,6 +227,20 @@ mod tests {
         );
         assert_eq!(
             helsinki_offset(datetime!(2027-07-15 12:00 UTC)).whole_hours(),
+            3
+        );
+    }
+
+    #[test]
+    fn history_comes_from_the_database() {
+        // Finland kept UTC+2 all year until 1981 (as Python's zoneinfo also says): a hand-written
+        // EU rule would have answered UTC+3 here.
+        assert_eq!(
+            helsinki_offset(datetime!(1980-07-01 12:00 UTC)).whole_hours(),
+            2
+        );
+        assert_eq!(
+            helsinki_offset(datetime!(1981-07-01 12:00 UTC)).whole_hours(),
             3
         );
     }

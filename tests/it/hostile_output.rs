@@ -12,7 +12,7 @@ const FORGED_CN: &str = "ACME Oy\r\n  PASS   CERT-QWAC  forged line\x1b[2K\x1b[3
 /// An organisation a spreadsheet would run as a formula.
 const FORMULA_O: &str = "=HYPERLINK(\"http://127.0.0.1/x\",\"click\")";
 
-fn write_hostile_cert(dir: &Path, cn: &str) -> std::path::PathBuf {
+pub(crate) fn write_hostile_cert(dir: &Path, cn: &str) -> std::path::PathBuf {
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, DnValue::Utf8String(cn.into()));

@@ -237,7 +237,7 @@ impl OpenBlock {
                 padding = true;
             } else if padding {
                 return Err(self.defect(PemDefect::MisplacedPadding { line: line_no }));
-            } else if sextet(c).is_none() {
+            } else if !in_alphabet(c) {
                 return Err(self.defect(PemDefect::BadCharacter {
                     line: line_no,
                     column: lead + i + 1,
@@ -322,33 +322,19 @@ fn describe_byte(c: u8) -> String {
     }
 }
 
-fn sextet(c: u8) -> Option<u8> {
-    match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    }
+/// The standard base64 alphabet (RFC 4648 §4), without padding.
+fn in_alphabet(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'+' || c == b'/'
 }
 
 /// Decodes base64 already checked by `OpenBlock` (alphabet, length a multiple of 4, at most two
-/// '=' at the very end).
+/// '=' at the very end), so the crate cannot refuse it; the line-level diagnostics above are
+/// what the crate does not give.
 fn decode_base64(text: &[u8]) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(text.len() / 4 * 3));
-    for group in text.chunks_exact(4) {
-        let [a, b, c, d] = group else { continue };
-        let v = |x: &u8| u32::from(sextet(*x).unwrap_or(0));
-        let n = (v(a) << 18) | (v(b) << 12) | (v(c) << 6) | v(d);
-        let [_, x, y, z] = n.to_be_bytes();
-        out.push(x);
-        if *c != b'=' {
-            out.push(y);
-        }
-        if *d != b'=' {
-            out.push(z);
-        }
+    // Sized up front so the decoder never reallocates and leaves an unwiped copy behind.
+    let mut out = Zeroizing::new(Vec::with_capacity(text.len() / 4 * 3 + 3));
+    if crate::pki::base64::decode_into(text, &mut out).is_err() {
+        out.clear();
     }
     out
 }
