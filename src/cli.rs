@@ -562,6 +562,11 @@ pub struct ServeArgs {
     /// What to do with a request sent before the previous one from the same sender was answered (§3.6).
     #[arg(long, value_enum, default_value = "warn")]
     pub sequential: crate::simulator::SequentialPolicy,
+    /// Answer 400 to a message whose data-quality findings (check digits, contradicting dates,
+    /// records before 1.9.2020) the register would accept with; by default such a message is
+    /// accepted and its content warnings recorded.
+    #[arg(long)]
+    pub strict_content: bool,
     /// Connections served at once.
     #[arg(long, default_value_t = 256, value_name = "N")]
     pub max_connections: usize,

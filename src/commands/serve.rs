@@ -9,7 +9,7 @@ use crate::cli::ServeArgs;
 use crate::profile::Interface;
 use crate::simulator::faults::Faults;
 use crate::simulator::setup::{self, Choices, SetupError};
-use crate::simulator::{Config, Limits, SimError, Simulator};
+use crate::simulator::{Config, ContentPolicy, Limits, SimError, Simulator};
 
 pub fn run(
     args: &ServeArgs,
@@ -55,6 +55,11 @@ pub fn run(
         judge: setup::default_judge(),
         faults,
         sequential: args.sequential,
+        content: if args.strict_content {
+            ContentPolicy::Reject
+        } else {
+            ContentPolicy::Record
+        },
         limits: Limits {
             max_connections: args.max_connections.max(1),
             handshake_timeout: io,
@@ -99,6 +104,14 @@ pub fn run(
         );
     }
     eprintln!("  registered signers: {}", suppliers.join(", "));
+    eprintln!(
+        "  content warnings (data the register is not known to check): {}",
+        if args.strict_content {
+            "refused with 400 (--strict-content)"
+        } else {
+            "recorded; the message is accepted as the register would (--strict-content refuses it)"
+        }
+    );
     eprintln!(
         "  database: {}",
         data_dir.join(crate::simulator::store::DB_FILE).display()

@@ -94,32 +94,64 @@ impl Answer {
             .unwrap_or_default()
     }
 
-    /// The HTTP response, with the headers the register's example answer carries.
-    pub fn into_response(self, close: bool) -> Response<Full<Bytes>> {
-        let text = self.body_text();
-        let has_body = self.body.is_some();
-        let mut response = Response::new(Full::new(Bytes::from(text)));
-        *response.status_mut() = self.status;
-        let h = response.headers_mut();
+    /// The headers the register's example answer carries, and `connection: close` if asked.
+    fn headers(&self, close: bool) -> Vec<(&'static str, HeaderValue)> {
+        let mut h = Vec::new();
         if let Ok(v) = HeaderValue::from_str(&self.correlation_id) {
-            h.insert("x-correlation-id", v);
+            h.push(("x-correlation-id", v));
         }
-        if has_body {
-            h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if self.body.is_some() {
+            h.push((
+                CONTENT_TYPE.as_str(),
+                HeaderValue::from_static("application/json"),
+            ));
         }
-        h.insert(
+        h.push((
             "x-content-type-options",
             HeaderValue::from_static("nosniff"),
-        );
-        h.insert(
+        ));
+        h.push((
             "cache-control",
             HeaderValue::from_static("no-cache, no-store, max-age=0, must-revalidate"),
-        );
-        h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+        ));
+        h.push(("x-frame-options", HeaderValue::from_static("DENY")));
         if close {
-            h.insert("connection", HeaderValue::from_static("close"));
+            h.push(("connection", HeaderValue::from_static("close")));
+        }
+        h
+    }
+
+    /// The HTTP response, for hyper to send.
+    pub fn into_response(self, close: bool) -> Response<Full<Bytes>> {
+        let headers = self.headers(close);
+        let mut response = Response::new(Full::new(Bytes::from(self.body_text())));
+        *response.status_mut() = self.status;
+        let h = response.headers_mut();
+        for (name, value) in headers {
+            h.insert(name, value);
         }
         response
+    }
+
+    /// The whole HTTP/1.1 response as bytes, for an answer written without hyper (which would
+    /// answer an HTTP/1.0 request in HTTP/1.0). The connection closes after it.
+    pub fn to_http11_bytes(&self) -> Vec<u8> {
+        let body = self.body_text();
+        let mut out = format!(
+            "HTTP/1.1 {} {}\r\n",
+            self.status.as_u16(),
+            self.status.canonical_reason().unwrap_or("")
+        )
+        .into_bytes();
+        for (name, value) in self.headers(true) {
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(format!("content-length: {}\r\n\r\n", body.len()).as_bytes());
+        out.extend_from_slice(body.as_bytes());
+        out
     }
 }
 

@@ -33,6 +33,16 @@ fn failures(findings: &[Finding]) -> Vec<&Finding> {
         .collect()
 }
 
+/// A finding about the report as one entry of a 400's `fieldErrors` or `objectErrors`.
+pub(super) fn field_error(f: &Finding) -> String {
+    format!("{}: {}", f.rule, f.detail)
+}
+
+/// Whether the finding names a place in the report (a field error) or the report as a whole.
+fn is_field_error(f: &Finding) -> bool {
+    f.detail.starts_with('/') || f.detail.starts_with("(root)")
+}
+
 /// The answer to failed token checks: claims are the message's fault (400), signature, algorithm
 /// and `sub` are the register refusing the sender (403 in v3).
 fn token_problem(failed: &[&Finding]) -> Problem {
@@ -206,11 +216,10 @@ impl SubmissionJudge for MessageJudge {
         if !report_failures.is_empty() {
             let (mut object_errors, mut field_errors) = (Vec::new(), Vec::new());
             for f in &report_failures {
-                let text = format!("{}: {}", f.rule, f.detail);
-                if f.detail.starts_with('/') || f.detail.starts_with("(root)") {
-                    field_errors.push(text);
+                if is_field_error(f) {
+                    field_errors.push(field_error(f));
                 } else {
-                    object_errors.push(text);
+                    object_errors.push(field_error(f));
                 }
             }
             let problem = Problem::BadRequest {
