@@ -393,7 +393,9 @@ fn verify(a: &MessageVerifyArgs, g: &GlobalArgs) -> Result<Report, CommandError>
                 Some(file) => read_text(Path::new(file))?,
                 None => auth.clone(),
             };
-            let auth = auth.trim().trim_start_matches("Bearer ").to_owned();
+            let auth = request::bearer_token(&auth)
+                .unwrap_or(auth.trim())
+                .to_owned();
             let body = read_text(body_path)?;
             (auth, body, body_path.display().to_string(), None)
         }

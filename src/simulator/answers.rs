@@ -216,11 +216,50 @@ fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST)
 }
 
-/// The correlation ID to answer with: the client's when it sent a usable one, else a new UUIDv4.
-pub fn correlation_id(header: Option<&HeaderValue>) -> (String, bool) {
-    match header.and_then(|v| v.to_str().ok()).map(str::trim) {
-        Some(id) if !id.is_empty() && id.len() <= 100 => (id.to_owned(), true),
-        _ => (uuid::Uuid::new_v4().to_string(), false),
+/// A request's correlation ID (§4.1): the one it names its message with, or one generated for
+/// it, and what is wrong with what it sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Correlation {
+    /// The ID the answer carries and the log files the request under.
+    pub id: String,
+    /// Why the request's X-Correlation-ID cannot name a message (the request is refused).
+    pub problem: Option<String>,
+}
+
+/// The correlation ID from a request's X-Correlation-ID values (`None` for a value that is not
+/// visible ASCII). None at all: a new UUIDv4, which the answer returns, as §4.1 says. One
+/// UUIDv4 (hex in either case, RFC 9562): that one. Anything else is refused, and the answer
+/// carries a new UUIDv4 so that the refusal has a name too.
+pub fn correlation_id(values: &[Option<&str>]) -> Correlation {
+    let fresh = || uuid::Uuid::new_v4().hyphenated().to_string();
+    let problem = match values {
+        [] => {
+            return Correlation {
+                id: fresh(),
+                problem: None,
+            };
+        }
+        [Some(id)] if crate::message::finnish_ids::is_uuid_v4(id) => {
+            return Correlation {
+                id: (*id).to_owned(),
+                problem: None,
+            };
+        }
+        [Some(id)] => {
+            let shown: String = id.chars().take(80).collect();
+            format!(
+                "X-Correlation-ID {shown:?} is not a UUIDv4 (§4.1: 8-4-4-4-12 hex digits, version 4): send a new random UUID, or leave the header out and the register makes one"
+            )
+        }
+        [None] => "X-Correlation-ID is not readable text (§4.1: a UUIDv4)".to_owned(),
+        more => format!(
+            "the request carries {} X-Correlation-ID headers; one UUIDv4 names one message (§4.1)",
+            more.len()
+        ),
+    };
+    Correlation {
+        id: fresh(),
+        problem: Some(problem),
     }
 }
 
@@ -241,6 +280,43 @@ mod tests {
         assert_eq!(
             a.body.unwrap(),
             json!({"message":"bad","objectErrors":["o"],"fieldErrors":["f"]})
+        );
+    }
+
+    #[test]
+    fn correlation_ids_are_uuid_v4_or_generated() {
+        let given = "5553cc0c-2633-4185-af51-88ffa12f01c6";
+        assert_eq!(
+            correlation_id(&[Some(given)]),
+            Correlation {
+                id: given.into(),
+                problem: None
+            }
+        );
+        let upper = given.to_ascii_uppercase();
+        assert_eq!(correlation_id(&[Some(&upper)]).id, upper);
+        let made = correlation_id(&[]);
+        assert!(made.problem.is_none());
+        assert!(crate::message::finnish_ids::is_uuid_v4(&made.id));
+        for bad in [
+            vec![Some("<script>")],
+            vec![Some("")],
+            // Version 1, and a v4 without hyphens.
+            vec![Some("5553cc0c-2633-1185-af51-88ffa12f01c6")],
+            vec![Some("5553cc0c26334185af5188ffa12f01c6")],
+            vec![None],
+            vec![Some(given), Some(given)],
+        ] {
+            let c = correlation_id(&bad);
+            assert!(c.problem.is_some(), "{bad:?}");
+            assert!(crate::message::finnish_ids::is_uuid_v4(&c.id), "{bad:?}");
+            assert_ne!(c.id, given);
+        }
+        assert!(
+            correlation_id(&[Some("<script>")])
+                .problem
+                .unwrap()
+                .contains("X-Correlation-ID \"<script>\" is not a UUIDv4")
         );
     }
 

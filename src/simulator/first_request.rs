@@ -27,8 +27,8 @@ pub enum FirstRequest {
 pub struct Head {
     pub method: String,
     pub path: String,
-    /// Every X-Correlation-ID header value, in order.
-    pub correlation_ids: Vec<String>,
+    /// Every X-Correlation-ID header value, in order (`None`: not visible ASCII).
+    pub correlation_ids: Vec<Option<String>>,
     pub content_length: Option<u64>,
     /// Body bytes that came with the head.
     pub body_bytes: usize,
@@ -104,15 +104,20 @@ fn judge(buf: &[u8]) -> Judged {
     if req.version != Some(0) {
         return Judged::Hyper;
     }
-    let values = |name: &str| -> Vec<String> {
+    let values = |name: &str| -> Vec<Option<String>> {
         req.headers
             .iter()
             .filter(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| String::from_utf8_lossy(h.value).into_owned())
+            .map(|h| {
+                let visible = h.value.iter().all(|b| (0x20..0x7f).contains(b));
+                visible.then(|| String::from_utf8_lossy(h.value).into_owned())
+            })
             .collect()
     };
     let content_length = values("content-length")
         .first()
+        .cloned()
+        .flatten()
         .and_then(|v| v.trim().parse().ok());
     Judged::Http10(Head {
         method: req.method.unwrap_or("?").to_owned(),
@@ -147,7 +152,7 @@ mod tests {
             (head.method.as_str(), head.path.as_str()),
             ("POST", "/v3/x")
         );
-        assert_eq!(head.correlation_ids, ["a"]);
+        assert_eq!(head.correlation_ids, [Some("a".to_owned())]);
         assert_eq!((head.content_length, head.body_bytes), (Some(5), 2));
 
         let one_one = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";

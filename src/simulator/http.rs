@@ -86,7 +86,14 @@ async fn handle_inner(
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
     let rules = shared.interface.serve_rules();
-    let (cid, _) = correlation_id(req.headers().get("x-correlation-id"));
+    let given: Vec<Option<&str>> = req
+        .headers()
+        .get_all("x-correlation-id")
+        .iter()
+        .map(|v| v.to_str().ok())
+        .collect();
+    let correlation = correlation_id(&given);
+    let cid = correlation.id.clone();
     let path = req.uri().path().to_owned();
     let mut log = new_log(conn, &cid, req.method().as_str(), &path);
     // The first request of a connection was read before hyper (see `first_request`); one
@@ -109,6 +116,11 @@ async fn handle_inner(
     log.kind = kind.as_str().into();
     if req.method() != Method::POST {
         return Ok(finish(shared, log, Vec::new(), &Problem::MethodNotAllowed, false).await);
+    }
+    if let Some(detail) = correlation.problem {
+        let problem = Problem::bad_request(detail.clone());
+        let findings = vec![Finding::fail(RuleId::SendSequential, detail)];
+        return Ok(finish(shared, log, findings, &problem, false).await);
     }
 
     // §3.6: one request at a time per sender (the TLS identity, known before the body is read).
@@ -280,11 +292,8 @@ pub(super) async fn answer_http10(
     conn: &ConnInfo,
     head: &super::first_request::Head,
 ) -> Answer {
-    let header = head
-        .correlation_ids
-        .first()
-        .and_then(|v| hyper::header::HeaderValue::from_str(v).ok());
-    let (cid, _) = correlation_id(header.as_ref());
+    let given: Vec<Option<&str>> = head.correlation_ids.iter().map(|v| v.as_deref()).collect();
+    let cid = correlation_id(&given).id;
     let mut log = new_log(conn, &cid, &head.method, &head.path);
     if let Some(kind) = route(shared, &head.path) {
         log.kind = kind.as_str().into();

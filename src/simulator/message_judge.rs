@@ -11,6 +11,7 @@ use crate::checks::message::{MessageInput, TokenRole, message_subject, token_sub
 use crate::findings::{Finding, Status};
 use crate::message::jws::{self, DecodedToken};
 use crate::message::kind::{Category, Kind, classify};
+use crate::message::request::bearer_token;
 use crate::profile::RuleId;
 
 /// Token verification and validation shared with `tilicheck message`.
@@ -66,10 +67,10 @@ impl SubmissionJudge for MessageJudge {
             signer: signer.map(str::to_owned),
             findings,
         };
-        let Some(auth_text) = s.authorization.and_then(|a| a.strip_prefix("Bearer ")) else {
+        let Some(auth_text) = s.authorization.and_then(bearer_token) else {
             let f = Finding::fail(
                 RuleId::JwsClaims,
-                "the Authorization header must be \"Bearer <compact JWS>\"",
+                "the Authorization header must be \"Bearer <compact JWS>\" (the scheme in any case)",
             );
             return Err(reject(
                 Problem::Forbidden {

@@ -150,3 +150,148 @@ fn py_request_at(addr: SocketAddr, version: &str, headers: &[(&str, &str)], body
         body,
     )
 }
+
+/// The answer's X-Correlation-ID from a raw curl head.
+fn answered_id(head: &str) -> String {
+    head.lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("x-correlation-id")
+                .then(|| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| panic!("no X-Correlation-ID in {head}"))
+}
+
+#[test]
+fn a_correlation_id_that_is_not_a_uuid_v4_is_a_400_naming_the_header() {
+    let sim = start(Interface::V3);
+    let (auth, body) = signed_update();
+    let hostile = "<script>alert(1)</script>";
+    let (head, answer) = curl_raw(
+        sim.addr(),
+        &["--http1.1"],
+        &[
+            format!("Authorization: Bearer {auth}"),
+            format!("X-Correlation-ID: {hostile}"),
+        ],
+        &body,
+    );
+    assert!(head.starts_with("HTTP/1.1 400 "), "{head}");
+    let v: Value = serde_json::from_str(&answer).unwrap();
+    let message = v["message"].as_str().unwrap();
+    assert!(
+        message.contains("X-Correlation-ID \"<script>alert(1)</script>\" is not a UUIDv4"),
+        "{message}"
+    );
+    // The refusal is named by a fresh UUIDv4, never by the value sent.
+    let id = answered_id(&head);
+    assert!(is_uuid_v4(&id), "{head}");
+    let m = sim.message(&id);
+    assert_eq!(
+        (m["status"].as_u64(), &m["accepted"]),
+        (Some(400), &json!(false))
+    );
+    assert!(m["findings"].as_str().unwrap().contains("SEND-SEQUENTIAL"));
+
+    // Python's http.client: a version-1 UUID, a v4 without hyphens, and two headers.
+    let v1 = "5553cc0c-2633-1185-af51-88ffa12f01c6";
+    let bearer = format!("Bearer {auth}");
+    for headers in [
+        vec![("Authorization", bearer.as_str()), ("X-Correlation-ID", v1)],
+        vec![
+            ("Authorization", bearer.as_str()),
+            ("X-Correlation-ID", "5553cc0c26334185af5188ffa12f01c6"),
+        ],
+        vec![
+            ("Authorization", bearer.as_str()),
+            ("X-Correlation-ID", "5553cc0c-2633-4185-af51-88ffa12f01c6"),
+            ("x-correlation-id", "9b2b6e8e-3f1c-4c1e-9a51-0c6a2e0e7f11"),
+        ],
+    ] {
+        let r = py_request(&sim, "1.1", "/v3/report-update/cat-2/", &headers, &body);
+        assert_eq!(r.status, 400, "{headers:?}: {}", r.body);
+        assert!(
+            r.json()["message"]
+                .as_str()
+                .unwrap()
+                .contains("X-Correlation-ID")
+        );
+    }
+    assert_eq!(sim.api("/api/records"), json!([]), "nothing stored");
+}
+
+#[test]
+fn a_missing_correlation_id_is_generated_and_returned_and_upper_case_hex_is_kept() {
+    let sim = start(Interface::V3);
+    let (auth, body) = signed_update();
+    let bearer = format!("Bearer {auth}");
+    let r = py_request(
+        &sim,
+        "1.1",
+        "/v3/report-update/cat-2/",
+        &[("Authorization", &bearer)],
+        &body,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let id = r
+        .header("x-correlation-id")
+        .expect("§4.1: returned")
+        .to_owned();
+    assert!(is_uuid_v4(&id), "{id}");
+    assert_eq!(
+        sim.message(&id)["accepted"],
+        true,
+        "filed under the generated ID"
+    );
+
+    let (auth, body) = tokens(Interface::V3, "reportUpdate", update_report(&new_cid()));
+    let upper = new_cid().to_ascii_uppercase();
+    let r = py_request(
+        &sim,
+        "1.1",
+        "/v3/report-update/cat-2/",
+        &[
+            ("Authorization", &format!("Bearer {auth}")),
+            ("X-Correlation-ID", &upper),
+        ],
+        &body,
+    );
+    assert_eq!(
+        r.status, 200,
+        "RFC 9562: hex digits in either case: {}",
+        r.body
+    );
+    assert_eq!(r.header("x-correlation-id"), Some(upper.as_str()));
+}
+
+#[test]
+fn the_bearer_scheme_is_matched_in_any_case() {
+    let sim = start(Interface::V3);
+    for scheme in ["bearer", "BEARER", "bEaReR"] {
+        let (auth, body) = tokens(Interface::V3, "reportUpdate", update_report(&new_cid()));
+        let cid = new_cid();
+        let (head, answer) = curl_raw(
+            sim.addr(),
+            &["--http1.1"],
+            &[
+                format!("authorization: {scheme} {auth}"),
+                format!("X-Correlation-ID: {cid}"),
+            ],
+            &body,
+        );
+        assert!(
+            head.starts_with("HTTP/1.1 200 "),
+            "{scheme}: {head}{answer}"
+        );
+    }
+    // Another scheme is still refused.
+    let (auth, body) = signed_update();
+    let r = py_request(
+        &sim,
+        "1.1",
+        "/v3/report-update/cat-2/",
+        &[("Authorization", &format!("Basic {auth}"))],
+        &body,
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+}
