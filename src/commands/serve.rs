@@ -94,13 +94,14 @@ pub fn run(
     );
     if let Some(dir) = &material.demo_dir {
         eprintln!(
-            "  DEMO PKI {} {}: trust root-ca.pem; connect and sign with supplier.pem + supplier.key",
+            "  DEMO PKI {} {}: trust root-ca.pem; connect with supplier-chain.pem + supplier.key (the leaf with its CA: supplier.pem alone is refused, unknown CA); sign with supplier.key (sub {})",
             if material.generated {
                 "written to"
             } else {
                 "reused from"
             },
-            dir.display()
+            dir.display(),
+            crate::pki::demo::DEMO_SUPPLIER_ID
         );
     }
     eprintln!("  registered signers: {}", suppliers.join(", "));

@@ -17,6 +17,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
+use super::client_chain;
 use super::clienthello::{self, Replay};
 use super::first_request::{self, FirstRequest};
 use super::supplier_registry::certificate_identity;
@@ -114,15 +115,21 @@ async fn serve_connection(
         }
         Err(e) => record.error = Some(e.to_string()),
     }
-    let handshake = tokio::time::timeout(
+    let (handshake, leaf_only) = client_chain::watch(tokio::time::timeout(
         shared.limits.handshake_timeout,
         acceptor.accept(Replay::new(first, tcp)),
-    )
+    ))
     .await;
     let tls = match handshake {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
-            record.error = Some(format!("TLS handshake failed: {e}"));
+            record.error = Some(if leaf_only {
+                format!(
+                    "TLS handshake failed: the client sent only its leaf certificate; send the chain, the leaf followed by its intermediate CA (with the DEMO PKI: supplier-chain.pem) ({e})"
+                )
+            } else {
+                format!("TLS handshake failed: {e}")
+            });
             let no_certificate = e
                 .get_ref()
                 .and_then(|inner| inner.downcast_ref::<rustls::Error>())
@@ -131,6 +138,12 @@ async fn serve_connection(
                 record.findings.push(FindingView::from(&Finding::fail(
                     RuleId::TlsMutual,
                     "the client sent no certificate; the register requires one",
+                )));
+            }
+            if leaf_only {
+                record.findings.push(FindingView::from(&Finding::fail(
+                    RuleId::TlsMutual,
+                    "the client sent only its leaf certificate, whose issuer is not a trust anchor: send the intermediate CA certificate with it",
                 )));
             }
             shared.remember(record);

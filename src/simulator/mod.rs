@@ -3,7 +3,8 @@
 //! in SQLite, shows what clients sent (including their TLS offer) on a read-only inspection
 //! page, and injects faults on request.
 //!
-//! Modules, one job each: [`tls`] (server configuration), [`clienthello`] (the client's offer),
+//! Modules, one job each: [`tls`] (server configuration), [`client_chain`] (a client that sent
+//! only its leaf), [`clienthello`] (the client's offer),
 //! [`first_request`] (a connection's first request head, answered here if it is HTTP/1.0),
 //! [`http`] (one request), [`answers`] (§4.7 bodies), [`judge`] (the seam to message
 //! validation) and [`message_judge`] (the message module's token and report checks),
@@ -13,6 +14,7 @@
 //! (the DEMO PKI and files the command line names).
 
 pub mod answers;
+pub mod client_chain;
 pub mod clienthello;
 pub mod committer;
 mod connection;

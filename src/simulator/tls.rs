@@ -116,7 +116,9 @@ pub fn server_config(
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| TlsSetupError::ServerCert(e.to_string()))?
-        .with_client_cert_verifier(verifier)
+        .with_client_cert_verifier(Arc::new(super::client_chain::NoticeLeafOnly {
+            inner: verifier,
+        }))
         .with_single_cert(chain, key)
         .map_err(|e| TlsSetupError::ServerCert(e.to_string()))?;
     // §3.3: HTTP/1.1. A client that offers only other protocols (h2) is refused in the

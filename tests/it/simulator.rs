@@ -9,6 +9,7 @@ mod faults;
 mod hostile;
 mod inspect_page;
 mod interface;
+mod new_user;
 mod protocol;
 mod replay;
 mod tls_offer;
