@@ -89,6 +89,12 @@ fn a_certificate_customs_was_never_given_is_explained() {
         text.contains("delivered to Customs") || text.contains("Forbidden"),
         "{text}"
     );
+    // The rule's title is neutral: a refusal must not read as an acceptance.
+    let line = text
+        .lines()
+        .find(|l| l.contains("FAIL   SEND-ANSWER"))
+        .unwrap();
+    assert!(!line.contains("accepted"), "{line}");
 }
 
 #[test]
