@@ -17,6 +17,7 @@ use crate::commands::trust::TrustContext;
 use crate::commands::{CommandError, check_time, emit_report, write_output};
 use crate::findings::{Finding, Report, Status, Subject};
 use crate::identity::BusinessId;
+use crate::message::content::{ExpectedSender, SenderSource};
 use crate::message::finnish_ids::is_uuid_v4;
 use crate::message::jws::{self, SigningKey};
 use crate::message::kind::{self, Category, Classified, Kind};
@@ -107,7 +108,10 @@ fn validate(a: &MessageValidateArgs, g: &GlobalArgs) -> Result<Report, CommandEr
                 &MessageInput {
                     report: value,
                     classified: &c,
-                    expected_sender: a.business_id.as_ref(),
+                    expected_sender: a
+                        .business_id
+                        .as_ref()
+                        .map(|id| ExpectedSender::new(id, SenderSource::BusinessIdOption)),
                     jwt_len,
                     jwt_len_basis: &basis,
                     profile,
@@ -200,7 +204,10 @@ fn sign(a: &MessageSignArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
         &MessageInput {
             report: value,
             classified: &c,
-            expected_sender: a.business_id.as_ref(),
+            expected_sender: a
+                .business_id
+                .as_ref()
+                .map(|id| ExpectedSender::new(id, SenderSource::BusinessIdOption)),
             jwt_len: tokens.body.len(),
             jwt_len_basis: "measured: the signed body token",
             profile,
@@ -544,7 +551,10 @@ fn message_from_body(
         &MessageInput {
             report: value,
             classified: &c,
-            expected_sender: a.business_id.as_ref(),
+            expected_sender: a
+                .business_id
+                .as_ref()
+                .map(|id| ExpectedSender::new(id, SenderSource::BusinessIdOption)),
             jwt_len: t.len,
             jwt_len_basis: if text.is_empty() {
                 "measured: the body token"

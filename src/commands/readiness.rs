@@ -20,6 +20,7 @@ use crate::commands::trust::TrustContext;
 use crate::commands::{CommandError, emit_report};
 use crate::findings::Report;
 use crate::identity::BusinessId;
+use crate::message::content::{ExpectedSender, SenderSource};
 use crate::message::kind::Category;
 use crate::message::parse;
 use crate::pki::load;
@@ -125,7 +126,10 @@ pub fn endpoint_and_send(
         parsed: &parsed,
         kind: None,
         category: i.category,
-        expected_sender: Some(&i.supplier),
+        expected_sender: Some(ExpectedSender::new(
+            &i.supplier,
+            SenderSource::Configuration,
+        )),
     };
     let name = i.sni.clone().unwrap_or_else(|| i.host.clone());
     let host = if i.port == 443 {

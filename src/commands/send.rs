@@ -15,6 +15,7 @@ use crate::commands::trust::TrustContext;
 use crate::commands::{CommandError, check_time, emit_report};
 use crate::findings::{Finding, Report, Subject};
 use crate::identity::BusinessId;
+use crate::message::content::{ExpectedSender, SenderSource};
 use crate::message::finnish_ids::is_uuid_v4;
 use crate::message::jws::SigningKey;
 use crate::message::kind::Category;
@@ -71,6 +72,17 @@ fn signing_subject(cert: &CertificateFacts) -> Option<String> {
         .first()
         .or_else(|| cert.organization_identifiers.first())
         .cloned()
+}
+
+/// Whom the report's sender must be: `--business-id` when given, else the signing certificate's
+/// identifier (the register refuses a report whose sender is not its signer).
+fn expected_sender<'a>(
+    given: Option<&'a BusinessId>,
+    signer: Option<&'a BusinessId>,
+) -> Option<ExpectedSender<'a>> {
+    given
+        .map(|id| ExpectedSender::new(id, SenderSource::BusinessIdOption))
+        .or_else(|| signer.map(|id| ExpectedSender::new(id, SenderSource::SigningCertificate)))
 }
 
 /// The smallest valid update report for `sender`: one customer, one account.
@@ -155,13 +167,14 @@ pub fn run(args: &SendArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
     let mut report = Report::new("send", g.interface, at);
     let cert_failed = has_fail(&cert_subject);
     report.subjects.push(cert_subject);
+    let signer_id = signer.business_id();
     let message = Message {
         input: &input,
         text: &text,
         parsed: &parsed,
         kind: args.kind.kind,
         category: args.kind.category.and_then(Category::from_number),
-        expected_sender: args.business_id.as_ref(),
+        expected_sender: expected_sender(args.business_id.as_ref(), signer_id.as_ref()),
     };
     let host_header = if port == 443 {
         host.clone()
@@ -281,6 +294,7 @@ fn run_dir(
         return emit_report(&report, g).map(|c| c.max(1));
     }
     let parts = parts_of(dir)?;
+    let signer_id = s.signer.business_id();
     let endpoint = s.target.endpoint();
     let journal_err = |e: send::journal::JournalError| CommandError::Input(e.to_string());
     let mut journal = Journal::open(dir, &endpoint).map_err(journal_err)?;
@@ -323,7 +337,7 @@ fn run_dir(
             parsed: &parsed,
             kind: args.kind.kind,
             category: args.kind.category.and_then(Category::from_number),
-            expected_sender: args.business_id.as_ref(),
+            expected_sender: expected_sender(args.business_id.as_ref(), signer_id.as_ref()),
         };
         let prepared = match send::prepare(&message, &s.signer, &s.host_header, cid, profile) {
             Ok(p) => p,

@@ -9,6 +9,7 @@ use super::judge::{Judged, Rejection, ReportKind, Submission, SubmissionJudge};
 use super::supplier_registry::{RegisteredSupplier, SupplierRegistry};
 use crate::checks::message::{MessageInput, TokenRole, message_subject, token_subject};
 use crate::findings::{Finding, Status};
+use crate::message::content::{ExpectedSender, SenderSource};
 use crate::message::jws::{self, DecodedToken};
 use crate::message::kind::{Category, Kind, classify};
 use crate::message::request::bearer_token;
@@ -201,7 +202,10 @@ impl SubmissionJudge for MessageJudge {
             &MessageInput {
                 report: &report,
                 classified: &classified,
-                expected_sender: signer.id.as_ref(),
+                expected_sender: signer
+                    .id
+                    .as_ref()
+                    .map(|id| ExpectedSender::new(id, SenderSource::SigningCertificate)),
                 jwt_len: s.body.len(),
                 jwt_len_basis: "the request body",
                 profile,

@@ -334,10 +334,11 @@ fn an_expired_signing_certificate_is_not_used() {
 
 #[test]
 fn a_wrong_sub_is_refused_by_the_register_and_explained() {
-    // Signed with a certificate for another business ID: the register answers 403.
+    // Signed with a certificate for another business ID (and a report in its name, which send
+    // checks): the register, which holds that key under the supplier's certificate, answers 403.
     let sim = start(Interface::V3);
     let dir = tempfile::tempdir().unwrap();
-    let report = minimal_report(dir.path());
+    let report = report_from(dir.path(), Some("7654321-2"));
     let other = fixture("bad-wrong-id.pem");
     let key = fixture("supplier.key");
     let (code, text) = send(
@@ -406,4 +407,66 @@ fn a_silent_server_and_a_server_that_is_not_tls_are_explained() {
         }
         server.join().unwrap();
     }
+}
+
+/// A one-record report whose sender is `sender` (or, with `None`, generated at random).
+fn report_from(dir: &Path, sender: Option<&str>) -> std::path::PathBuf {
+    let path = dir.join("other.json");
+    let mut cmd = tilicheck();
+    cmd.args(["message", "generate", "--records", "1", "-o"])
+        .arg(&path);
+    if let Some(s) = sender {
+        cmd.args(["--business-id", s]);
+    }
+    let out = cmd.output().expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    path
+}
+
+#[test]
+fn a_sender_that_is_not_the_signer_is_not_sent() {
+    let sim = start(Interface::V3);
+    let dir = tempfile::tempdir().unwrap();
+    // Customs' own business ID: valid, but not the DEMO signer's.
+    let report = report_from(dir.path(), Some("0245442-8"));
+    let (code, text) = send(&sim, &report, &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("not sent: the message would be rejected"),
+        "{text}"
+    );
+    assert!(
+        text.contains("/senderBusinessId: is 0245442-8, but the tokens are signed with 1234567-1's certificate"),
+        "{text}"
+    );
+    assert_eq!(
+        sim.api("/api/messages"),
+        serde_json::json!([]),
+        "nothing sent"
+    );
+}
+
+#[test]
+fn the_registers_field_errors_point_into_the_file() {
+    // Under --strict-content the register's 400 lists content warnings as field errors, each
+    // after its rule ID; send lets them go (the real register accepts them).
+    let sim = start_with(Interface::V3, |c| {
+        c.content = tilicheck::simulator::ContentPolicy::Reject
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("spec-data/tilirekisteri/v3/examples/report-update-v3-other.json");
+    let mut report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(example).unwrap()).unwrap();
+    report["senderBusinessId"] = serde_json::json!(crate::support::SUPPLIER_ID);
+    let file = dir.path().join("example.json");
+    std::fs::write(&file, report.to_string()).unwrap();
+    let (code, text) = send(&sim, &file, &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("400 Bad Request"), "{text}");
+    assert!(
+        text.contains("/privatePerson/birthDate, present in your file)"),
+        "{text}"
+    );
+    assert!(!text.contains("(at /MSG-"), "a rule ID is no place: {text}");
 }
