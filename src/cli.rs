@@ -519,9 +519,14 @@ pub struct MessageGenerateArgs {
     /// Seed for the generator: the same seed gives the same report.
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
-    /// senderBusinessId to put in the report (default: a generated one).
-    #[arg(long, value_name = "ID")]
+    /// senderBusinessId to put in the report.
+    #[arg(long, value_name = "ID", conflicts_with = "cert")]
     pub business_id: Option<BusinessId>,
+    /// Put the business ID of this signing certificate (its serialNumber or
+    /// organizationIdentifier) in senderBusinessId. Without it or --business-id the sender is
+    /// generated at random, and the register refuses a report not in its signer's name.
+    #[arg(long, value_name = "CERT")]
+    pub cert: Option<PathBuf>,
 }
 #[derive(Debug, Args)]
 pub struct ServeArgs {

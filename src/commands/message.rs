@@ -574,7 +574,11 @@ fn generate(a: &MessageGenerateArgs, g: &GlobalArgs) -> Result<u8, CommandError>
             a.records
         )));
     }
-    let sender = a.business_id.map(|b: BusinessId| b.business_id_form());
+    let sender = match (&a.business_id, &a.cert) {
+        (Some(id), _) => Some(id.business_id_form()),
+        (None, Some(cert)) => Some(certificate_business_id(cert)?.business_id_form()),
+        (None, None) => None,
+    };
     let value = crate::message::generate::report(
         a.records,
         a.seed,
@@ -584,7 +588,35 @@ fn generate(a: &MessageGenerateArgs, g: &GlobalArgs) -> Result<u8, CommandError>
     let text = serde_json::to_string_pretty(&value)
         .map_err(|e| CommandError::Input(format!("cannot serialise the report: {e}")))?;
     write_output(g.output.as_deref(), &format!("{text}\n"))?;
+    if sender.is_none() {
+        let made = value
+            .get("senderBusinessId")
+            .and_then(Value::as_str)
+            .unwrap_or("?");
+        eprintln!(
+            "tilicheck: senderBusinessId is {made}, generated at random: the register (and tilicheck serve) refuses a report that is not in its signer's name; give --cert SIGNING_CERT or --business-id ID to generate one in yours"
+        );
+    }
     Ok(0)
+}
+
+/// The business ID a signing certificate's identifier names.
+fn certificate_business_id(cert: &Path) -> Result<BusinessId, CommandError> {
+    let loaded = LoadedCert::load(cert, None, &PasswordSource::None)?;
+    let written = signing_subject(&loaded.facts).ok_or_else(|| {
+        CommandError::Input(format!(
+            "{}: the certificate's subject has no serialNumber or organizationIdentifier",
+            cert.display()
+        ))
+    })?;
+    crate::identity::parse_written(&written)
+        .map(|w| w.id)
+        .map_err(|e| {
+            CommandError::Input(format!(
+                "{}: the certificate's identifier {written:?} is not a business ID or VAT number ({e}); give --business-id",
+                cert.display()
+            ))
+        })
 }
 
 fn split(a: &MessageSplitArgs, g: &GlobalArgs) -> Result<u8, CommandError> {

@@ -470,3 +470,48 @@ fn the_registers_field_errors_point_into_the_file() {
     );
     assert!(!text.contains("(at /MSG-"), "a rule ID is no place: {text}");
 }
+
+#[test]
+fn generate_takes_its_sender_from_the_certificate_or_says_it_will_be_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let generate = |args: &[&str]| {
+        tilicheck()
+            .args(["message", "generate", "--records", "1"])
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let out = generate(&[]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("generated at random")
+            && err.contains("refuses a report that is not in its signer's name"),
+        "{err}"
+    );
+    // Each written form of the DEMO supplier's identifier gives its business ID.
+    for cert in ["supplier.pem", "supplier-vat.pem", "qwac.pem"] {
+        let out = generate(&["--cert", cert]);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        assert!(out.stderr.is_empty(), "{out:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["senderBusinessId"], crate::support::SUPPLIER_ID, "{cert}");
+    }
+    assert_eq!(
+        generate(&["--cert", "supplier.pem", "--business-id", "1234567-1"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let out = generate(&["--cert", "bad-no-id.pem"]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+
+    // What it generates in the certificate's name is accepted.
+    let sim = start(Interface::V3);
+    let report = dir.path().join("mine.json");
+    let out = generate(&["--cert", "supplier.pem", "-o", report.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let (code, text) = send(&sim, &report, &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(sim.message(CID)["accepted"], true);
+}
