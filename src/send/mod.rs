@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod client;
+pub mod endpoint;
 pub mod journal;
 pub mod proxy;
 

@@ -515,3 +515,80 @@ fn generate_takes_its_sender_from_the_certificate_or_says_it_will_be_refused() {
     assert_eq!(code, Some(0), "{text}");
     assert_eq!(sim.message(CID)["accepted"], true);
 }
+
+#[test]
+fn a_path_in_the_endpoint_is_honoured_when_it_is_an_endpoint_and_refused_otherwise() {
+    let sim = start(Interface::V3);
+    let dir = tempfile::tempdir().unwrap();
+    let report = minimal_report(dir.path());
+    let at = |path: &str| {
+        let out = tilicheck()
+            .arg("send")
+            .arg(&report)
+            .args([
+                "--endpoint",
+                &format!("https://127.0.0.1:{}{path}", sim.addr().port()),
+            ])
+            .arg("--cert")
+            .arg(fixture("supplier-chain.pem"))
+            .arg("--key")
+            .arg(fixture("supplier.key"))
+            .arg("--trust-only")
+            .arg(fixture("root-ca.pem"))
+            .args(["--offline", "--color", "never"])
+            .output()
+            .expect("runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Not an endpoint: refused, naming the path and the endpoints there are.
+    let (code, err) = at("/report/update/cat-1/");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("the path /report/update/cat-1/ is not an endpoint of interface v3")
+            && err.contains("/v3/report-update/cat-2/"),
+        "{err}"
+    );
+    // Another interface's endpoint: says which.
+    let (code, err) = at("/report-update");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("add --interface v1.0.4"), "{err}");
+    assert_eq!(
+        sim.api("/api/messages"),
+        serde_json::json!([]),
+        "nothing sent"
+    );
+
+    // The category-1 endpoint: the report is judged and sent as category 1.
+    let (code, err) = at("/v3/report-update/cat-1/");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("sent as update (category 1)"), "{err}");
+    let logged = sim.api("/api/messages");
+    assert_eq!(
+        logged[0]["endpoint"], "POST /v3/report-update/cat-1/",
+        "{logged}"
+    );
+    // ... and it must agree with --category.
+    let out = tilicheck()
+        .arg("send")
+        .arg(&report)
+        .args([
+            "--endpoint",
+            &format!(
+                "https://127.0.0.1:{}/v3/report-update/cat-1/",
+                sim.addr().port()
+            ),
+            "--category",
+            "2",
+        ])
+        .arg("--cert")
+        .arg(fixture("supplier-chain.pem"))
+        .arg("--key")
+        .arg(fixture("supplier.key"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("but --category is 2"));
+}
