@@ -356,12 +356,14 @@ pub enum ReadinessCommand {
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
-    /// The report (JSON).
+    /// The report (JSON), or a directory of parts from `message split`: sent one at a time,
+    /// each after the previous 200, with a journal in the directory so a rerun resumes.
     pub file: PathBuf,
-    /// The register: https://HOST[:PORT] (the path follows from the report's kind and category).
+    /// The register: https://HOST[:PORT]. The path follows from the report's kind and category;
+    /// a path given must be one of the interface's endpoints (it then sets them).
     #[arg(long, value_name = "URL")]
     pub endpoint: String,
-    /// The TLS client certificate delivered to Customs.
+    /// The TLS client certificate delivered to Customs, with its intermediate CA after it.
     #[arg(long, value_name = "FILE")]
     pub cert: PathBuf,
     /// The TLS client certificate's private key.

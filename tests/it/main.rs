@@ -16,6 +16,7 @@ mod openmetrics;
 mod pkilint;
 mod pkits;
 mod readiness;
+mod readme_walkthrough;
 mod revocation;
 mod rules_on_fixtures;
 mod send;

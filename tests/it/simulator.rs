@@ -535,13 +535,24 @@ pub struct ServeProcess {
     log: Arc<std::sync::Mutex<String>>,
     pub addr: SocketAddr,
     pub inspect: SocketAddr,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl ServeProcess {
+    /// The directory it runs in.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     pub fn start(extra: &[&str]) -> ServeProcess {
+        Self::start_in(".", extra)
+    }
+
+    /// Started in a fresh directory with `--data-dir data_dir` (relative to it), whose `pki/`
+    /// already holds the fixtures (so no keys are generated).
+    pub fn start_in(data_dir: &str, extra: &[&str]) -> ServeProcess {
         let dir = tempfile::tempdir().unwrap();
-        let pki = dir.path().join("pki");
+        let pki = dir.path().join(data_dir).join("pki");
         std::fs::create_dir_all(&pki).unwrap();
         for entry in std::fs::read_dir(crate::support::fixtures()).unwrap() {
             let entry = entry.unwrap();
@@ -551,7 +562,7 @@ impl ServeProcess {
         }
         let mut child = Command::new(env!("CARGO_BIN_EXE_tilicheck"))
             .current_dir(dir.path())
-            .args(["serve", "--data-dir", "."])
+            .args(["serve", "--data-dir", data_dir])
             .args(["--listen", "127.0.0.1:0", "--inspect", "127.0.0.1:0"])
             .args(extra)
             .stdout(std::process::Stdio::null())
@@ -575,7 +586,7 @@ impl ServeProcess {
             log,
             addr: "127.0.0.1:0".parse().unwrap(),
             inspect: "127.0.0.1:0".parse().unwrap(),
-            _dir: dir,
+            dir,
         };
         let banner = p.wait_for_log("stop with Ctrl-C", Duration::from_secs(30));
         let after = |marker: &str| -> SocketAddr {
