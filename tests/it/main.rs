@@ -12,6 +12,7 @@ mod message_split;
 mod message_split_oracle;
 mod message_verify;
 mod netpki;
+mod official_examples;
 mod openmetrics;
 mod pkilint;
 mod pkits;
