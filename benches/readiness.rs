@@ -69,6 +69,7 @@ fn main() {
         judge: tilicheck::simulator::setup::default_judge(),
         faults: Default::default(),
         sequential: SequentialPolicy::Warn,
+        content: Default::default(),
         limits: Limits::default(),
         verbose: false,
     })

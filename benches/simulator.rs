@@ -166,6 +166,7 @@ fn main() {
         faults: Default::default(),
         // The clients all use the supplier's certificate: concurrent sends are flagged, not refused.
         sequential: SequentialPolicy::Warn,
+        content: Default::default(),
         limits: Limits::default(),
         verbose: false,
     };

@@ -356,12 +356,14 @@ pub enum ReadinessCommand {
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
-    /// The report (JSON).
+    /// The report (JSON), or a directory of parts from `message split`: sent one at a time,
+    /// each after the previous 200, with a journal in the directory so a rerun resumes.
     pub file: PathBuf,
-    /// The register: https://HOST[:PORT] (the path follows from the report's kind and category).
+    /// The register: https://HOST[:PORT]. The path follows from the report's kind and category;
+    /// a path given must be one of the interface's endpoints (it then sets them).
     #[arg(long, value_name = "URL")]
     pub endpoint: String,
-    /// The TLS client certificate delivered to Customs.
+    /// The TLS client certificate delivered to Customs, with its intermediate CA after it.
     #[arg(long, value_name = "FILE")]
     pub cert: PathBuf,
     /// The TLS client certificate's private key.
@@ -519,9 +521,14 @@ pub struct MessageGenerateArgs {
     /// Seed for the generator: the same seed gives the same report.
     #[arg(long, value_name = "S", default_value_t = 1)]
     pub seed: u64,
-    /// senderBusinessId to put in the report (default: a generated one).
-    #[arg(long, value_name = "ID")]
+    /// senderBusinessId to put in the report.
+    #[arg(long, value_name = "ID", conflicts_with = "cert")]
     pub business_id: Option<BusinessId>,
+    /// Put the business ID of this signing certificate (its serialNumber or
+    /// organizationIdentifier) in senderBusinessId. Without it or --business-id the sender is
+    /// generated at random, and the register refuses a report not in its signer's name.
+    #[arg(long, value_name = "CERT")]
+    pub cert: Option<PathBuf>,
 }
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -562,6 +569,11 @@ pub struct ServeArgs {
     /// What to do with a request sent before the previous one from the same sender was answered (§3.6).
     #[arg(long, value_enum, default_value = "warn")]
     pub sequential: crate::simulator::SequentialPolicy,
+    /// Answer 400 to a message whose data-quality findings (check digits, contradicting dates,
+    /// records before 1.9.2020) the register would accept with; by default such a message is
+    /// accepted and its content warnings recorded.
+    #[arg(long)]
+    pub strict_content: bool,
     /// Connections served at once.
     #[arg(long, default_value_t = 256, value_name = "N")]
     pub max_connections: usize,

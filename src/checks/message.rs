@@ -4,8 +4,7 @@
 use serde_json::Value;
 
 use crate::findings::{Finding, Status, Subject};
-use crate::identity::BusinessId;
-use crate::message::content::{self, Problem};
+use crate::message::content::{self, ExpectedSender, Problem};
 use crate::message::jws::{DecodedToken, JwsError, verify_rs256};
 use crate::message::kind::{Classified, Kind};
 use crate::message::parse::ParseError;
@@ -21,7 +20,7 @@ const MAX_LISTED: usize = 25;
 pub struct MessageInput<'a> {
     pub report: &'a Value,
     pub classified: &'a Classified,
-    pub expected_sender: Option<&'a BusinessId>,
+    pub expected_sender: Option<ExpectedSender<'a>>,
     /// Bytes of the body token in JWT form, and how that was obtained.
     pub jwt_len: usize,
     pub jwt_len_basis: &'a str,

@@ -138,6 +138,7 @@ fn round_trip(
         judge: setup::default_judge(),
         faults: Faults::default(),
         sequential: SequentialPolicy::Reject,
+        content: Default::default(),
         limits: Limits::default(),
         verbose: false,
     })

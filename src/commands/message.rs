@@ -17,6 +17,7 @@ use crate::commands::trust::TrustContext;
 use crate::commands::{CommandError, check_time, emit_report, write_output};
 use crate::findings::{Finding, Report, Status, Subject};
 use crate::identity::BusinessId;
+use crate::message::content::{ExpectedSender, SenderSource};
 use crate::message::finnish_ids::is_uuid_v4;
 use crate::message::jws::{self, SigningKey};
 use crate::message::kind::{self, Category, Classified, Kind};
@@ -107,7 +108,10 @@ fn validate(a: &MessageValidateArgs, g: &GlobalArgs) -> Result<Report, CommandEr
                 &MessageInput {
                     report: value,
                     classified: &c,
-                    expected_sender: a.business_id.as_ref(),
+                    expected_sender: a
+                        .business_id
+                        .as_ref()
+                        .map(|id| ExpectedSender::new(id, SenderSource::BusinessIdOption)),
                     jwt_len,
                     jwt_len_basis: &basis,
                     profile,
@@ -200,7 +204,10 @@ fn sign(a: &MessageSignArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
         &MessageInput {
             report: value,
             classified: &c,
-            expected_sender: a.business_id.as_ref(),
+            expected_sender: a
+                .business_id
+                .as_ref()
+                .map(|id| ExpectedSender::new(id, SenderSource::BusinessIdOption)),
             jwt_len: tokens.body.len(),
             jwt_len_basis: "measured: the signed body token",
             profile,
@@ -393,7 +400,9 @@ fn verify(a: &MessageVerifyArgs, g: &GlobalArgs) -> Result<Report, CommandError>
                 Some(file) => read_text(Path::new(file))?,
                 None => auth.clone(),
             };
-            let auth = auth.trim().trim_start_matches("Bearer ").to_owned();
+            let auth = request::bearer_token(&auth)
+                .unwrap_or(auth.trim())
+                .to_owned();
             let body = read_text(body_path)?;
             (auth, body, body_path.display().to_string(), None)
         }
@@ -542,7 +551,10 @@ fn message_from_body(
         &MessageInput {
             report: value,
             classified: &c,
-            expected_sender: a.business_id.as_ref(),
+            expected_sender: a
+                .business_id
+                .as_ref()
+                .map(|id| ExpectedSender::new(id, SenderSource::BusinessIdOption)),
             jwt_len: t.len,
             jwt_len_basis: if text.is_empty() {
                 "measured: the body token"
@@ -562,7 +574,11 @@ fn generate(a: &MessageGenerateArgs, g: &GlobalArgs) -> Result<u8, CommandError>
             a.records
         )));
     }
-    let sender = a.business_id.map(|b: BusinessId| b.business_id_form());
+    let sender = match (&a.business_id, &a.cert) {
+        (Some(id), _) => Some(id.business_id_form()),
+        (None, Some(cert)) => Some(certificate_business_id(cert)?.business_id_form()),
+        (None, None) => None,
+    };
     let value = crate::message::generate::report(
         a.records,
         a.seed,
@@ -572,7 +588,35 @@ fn generate(a: &MessageGenerateArgs, g: &GlobalArgs) -> Result<u8, CommandError>
     let text = serde_json::to_string_pretty(&value)
         .map_err(|e| CommandError::Input(format!("cannot serialise the report: {e}")))?;
     write_output(g.output.as_deref(), &format!("{text}\n"))?;
+    if sender.is_none() {
+        let made = value
+            .get("senderBusinessId")
+            .and_then(Value::as_str)
+            .unwrap_or("?");
+        eprintln!(
+            "tilicheck: senderBusinessId is {made}, generated at random: the register (and tilicheck serve) refuses a report that is not in its signer's name; give --cert SIGNING_CERT or --business-id ID to generate one in yours"
+        );
+    }
     Ok(0)
+}
+
+/// The business ID a signing certificate's identifier names.
+fn certificate_business_id(cert: &Path) -> Result<BusinessId, CommandError> {
+    let loaded = LoadedCert::load(cert, None, &PasswordSource::None)?;
+    let written = signing_subject(&loaded.facts).ok_or_else(|| {
+        CommandError::Input(format!(
+            "{}: the certificate's subject has no serialNumber or organizationIdentifier",
+            cert.display()
+        ))
+    })?;
+    crate::identity::parse_written(&written)
+        .map(|w| w.id)
+        .map_err(|e| {
+            CommandError::Input(format!(
+                "{}: the certificate's identifier {written:?} is not a business ID or VAT number ({e}); give --business-id",
+                cert.display()
+            ))
+        })
 }
 
 fn split(a: &MessageSplitArgs, g: &GlobalArgs) -> Result<u8, CommandError> {

@@ -20,6 +20,7 @@ use crate::commands::trust::TrustContext;
 use crate::commands::{CommandError, emit_report};
 use crate::findings::Report;
 use crate::identity::BusinessId;
+use crate::message::content::{ExpectedSender, SenderSource};
 use crate::message::kind::Category;
 use crate::message::parse;
 use crate::pki::load;
@@ -125,7 +126,10 @@ pub fn endpoint_and_send(
         parsed: &parsed,
         kind: None,
         category: i.category,
-        expected_sender: Some(&i.supplier),
+        expected_sender: Some(ExpectedSender::new(
+            &i.supplier,
+            SenderSource::Configuration,
+        )),
     };
     let name = i.sni.clone().unwrap_or_else(|| i.host.clone());
     let host = if i.port == 443 {
@@ -279,8 +283,18 @@ pub fn run(args: &ReadinessArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
         Some(d) => crate::time_arg::parse_check_time(d).map_err(|e| setting("go_live", e))?,
         None => crate::commands::check_time(g),
     };
-    let (host, port) =
-        parse_endpoint_url(&config.endpoint).map_err(|e| setting("endpoint", e.to_string()))?;
+    let (host, port, route) = parse_endpoint_url(&config.endpoint, interface)
+        .map_err(|e| setting("endpoint", e.to_string()))?;
+    // The test message is an update; a path in the endpoint must be an update endpoint, and
+    // its category then stands.
+    let category = match route {
+        None => category,
+        Some(r) => {
+            crate::send::endpoint::merge(r, Some(crate::message::kind::Kind::Update), category)
+                .map_err(|e| setting("endpoint", e.to_string()))?
+                .1
+        }
+    };
     let file_setting = |name: &str, p: &Path| -> Result<PathBuf, CommandError> {
         let full = rel(p);
         if full.is_file() {

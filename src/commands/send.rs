@@ -15,15 +15,17 @@ use crate::commands::trust::TrustContext;
 use crate::commands::{CommandError, check_time, emit_report};
 use crate::findings::{Finding, Report, Subject};
 use crate::identity::BusinessId;
+use crate::message::content::{ExpectedSender, SenderSource};
 use crate::message::finnish_ids::is_uuid_v4;
 use crate::message::jws::SigningKey;
-use crate::message::kind::Category;
+use crate::message::kind::{Category, Kind};
 use crate::message::parse;
 use crate::pki::facts::CertificateFacts;
 use crate::pki::load;
 use crate::profile::{RegisterProfile, RuleId};
 use crate::secret::PasswordSource;
 use crate::send::answer::Verdict;
+use crate::send::endpoint::Route;
 use crate::send::journal::{self, Journal, PartEntry, PartState};
 use crate::send::{self, Message, Prepared, Signer};
 use crate::tls::handshake::ClientIdentity;
@@ -73,6 +75,17 @@ fn signing_subject(cert: &CertificateFacts) -> Option<String> {
         .cloned()
 }
 
+/// Whom the report's sender must be: `--business-id` when given, else the signing certificate's
+/// identifier (the register refuses a report whose sender is not its signer).
+fn expected_sender<'a>(
+    given: Option<&'a BusinessId>,
+    signer: Option<&'a BusinessId>,
+) -> Option<ExpectedSender<'a>> {
+    given
+        .map(|id| ExpectedSender::new(id, SenderSource::BusinessIdOption))
+        .or_else(|| signer.map(|id| ExpectedSender::new(id, SenderSource::SigningCertificate)))
+}
+
 /// The smallest valid update report for `sender`: one customer, one account.
 pub fn minimal_message(profile: &RegisterProfile, sender: &BusinessId) -> String {
     let value =
@@ -91,17 +104,50 @@ pub fn correlation_id(given: Option<&str>) -> Result<String, CommandError> {
     }
 }
 
-/// `https://host[:port][/…]` or `host[:port]` → host and port; the path comes from the
-/// profile (per kind and category), never from the URL.
-pub fn parse_endpoint_url(url: &str) -> Result<(String, u16), CommandError> {
+/// `https://host[:port][/path]` or `host[:port]` → host, port and the endpoint the path names.
+/// Without a path the request's path follows from the report's kind and category; a path must
+/// be one of `interface`'s endpoints (see [`send::endpoint`]).
+pub fn parse_endpoint_url(
+    url: &str,
+    interface: crate::profile::Interface,
+) -> Result<(String, u16, Option<Route>), CommandError> {
     if url.starts_with("http://") {
         return Err(CommandError::Usage(format!(
             "--endpoint {url}: the register speaks HTTPS only"
         )));
     }
-    let rest = url.strip_prefix("https://").unwrap_or(url);
-    let authority = rest.split('/').next().unwrap_or_default();
-    crate::commands::tls::parse_endpoint(authority)
+    let (authority, path) = send::endpoint::split_url(url);
+    let route = send::endpoint::route_of(path, interface)
+        .map_err(|e| CommandError::Usage(format!("--endpoint {url}: {e}")))?;
+    let (host, port) = crate::commands::tls::parse_endpoint(authority)?;
+    Ok((host, port, route))
+}
+
+/// The kind and category to send as: `--kind`/`--category`, or what the endpoint's path says
+/// (then they must agree).
+fn kind_and_category(
+    args: &SendArgs,
+    route: Option<Route>,
+) -> Result<(Option<Kind>, Option<Category>), CommandError> {
+    let given = (
+        args.kind.kind,
+        args.kind.category.and_then(Category::from_number),
+    );
+    let Some(route) = route else {
+        return Ok(given);
+    };
+    let merged = send::endpoint::merge(route, given.0, given.1)
+        .map_err(|e| CommandError::Usage(format!("--endpoint {}: {e}", args.endpoint)))?;
+    eprintln!(
+        "tilicheck: --endpoint names {}: the report is judged and sent as {}{}",
+        route.path,
+        route.kind.as_str(),
+        merged
+            .1
+            .map(|c| format!(" (category {})", c.number()))
+            .unwrap_or_default()
+    );
+    Ok(merged)
 }
 
 pub fn run(args: &SendArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
@@ -121,7 +167,8 @@ pub fn run(args: &SendArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
             ));
         }
     };
-    let (host, port) = parse_endpoint_url(&args.endpoint)?;
+    let (host, port, route) = parse_endpoint_url(&args.endpoint, g.interface)?;
+    let (kind, category) = kind_and_category(args, route)?;
     if args.file.is_dir() {
         if args.dry_run.is_some() || args.correlation_id.is_some() {
             return Err(CommandError::Usage(
@@ -135,6 +182,8 @@ pub fn run(args: &SendArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
             ctx: TrustContext::from_args(&args.trust, at, profile)?,
             target: target(&host, port, None, args.trust.net)?,
             signer,
+            kind,
+            category,
             host_header: if port == 443 {
                 host.clone()
             } else {
@@ -155,13 +204,14 @@ pub fn run(args: &SendArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
     let mut report = Report::new("send", g.interface, at);
     let cert_failed = has_fail(&cert_subject);
     report.subjects.push(cert_subject);
+    let signer_id = signer.business_id();
     let message = Message {
         input: &input,
         text: &text,
         parsed: &parsed,
-        kind: args.kind.kind,
-        category: args.kind.category.and_then(Category::from_number),
-        expected_sender: args.business_id.as_ref(),
+        kind,
+        category,
+        expected_sender: expected_sender(args.business_id.as_ref(), signer_id.as_ref()),
     };
     let host_header = if port == 443 {
         host.clone()
@@ -234,6 +284,9 @@ struct Setup {
     ctx: TrustContext,
     target: crate::tls::probe::Target,
     signer: Signer,
+    /// As `--kind`/`--category` or the endpoint's path say.
+    kind: Option<Kind>,
+    category: Option<Category>,
     host_header: String,
 }
 
@@ -281,6 +334,7 @@ fn run_dir(
         return emit_report(&report, g).map(|c| c.max(1));
     }
     let parts = parts_of(dir)?;
+    let signer_id = s.signer.business_id();
     let endpoint = s.target.endpoint();
     let journal_err = |e: send::journal::JournalError| CommandError::Input(e.to_string());
     let mut journal = Journal::open(dir, &endpoint).map_err(journal_err)?;
@@ -321,9 +375,9 @@ fn run_dir(
             input: &input,
             text: &text,
             parsed: &parsed,
-            kind: args.kind.kind,
-            category: args.kind.category.and_then(Category::from_number),
-            expected_sender: args.business_id.as_ref(),
+            kind: s.kind,
+            category: s.category,
+            expected_sender: expected_sender(args.business_id.as_ref(), signer_id.as_ref()),
         };
         let prepared = match send::prepare(&message, &s.signer, &s.host_header, cid, profile) {
             Ok(p) => p,

@@ -9,7 +9,7 @@ use crate::cli::ServeArgs;
 use crate::profile::Interface;
 use crate::simulator::faults::Faults;
 use crate::simulator::setup::{self, Choices, SetupError};
-use crate::simulator::{Config, Limits, SimError, Simulator};
+use crate::simulator::{Config, ContentPolicy, Limits, SimError, Simulator};
 
 pub fn run(
     args: &ServeArgs,
@@ -55,6 +55,11 @@ pub fn run(
         judge: setup::default_judge(),
         faults,
         sequential: args.sequential,
+        content: if args.strict_content {
+            ContentPolicy::Reject
+        } else {
+            ContentPolicy::Record
+        },
         limits: Limits {
             max_connections: args.max_connections.max(1),
             handshake_timeout: io,
@@ -89,16 +94,25 @@ pub fn run(
     );
     if let Some(dir) = &material.demo_dir {
         eprintln!(
-            "  DEMO PKI {} {}: trust root-ca.pem; connect and sign with supplier.pem + supplier.key",
+            "  DEMO PKI {} {}: trust root-ca.pem; connect with supplier-chain.pem + supplier.key (the leaf with its CA: supplier.pem alone is refused, unknown CA); sign with supplier.key (sub {})",
             if material.generated {
                 "written to"
             } else {
                 "reused from"
             },
-            dir.display()
+            dir.display(),
+            crate::pki::demo::DEMO_SUPPLIER_ID
         );
     }
     eprintln!("  registered signers: {}", suppliers.join(", "));
+    eprintln!(
+        "  content warnings (data the register is not known to check): {}",
+        if args.strict_content {
+            "refused with 400 (--strict-content)"
+        } else {
+            "recorded; the message is accepted as the register would (--strict-content refuses it)"
+        }
+    );
     eprintln!(
         "  database: {}",
         data_dir.join(crate::simulator::store::DB_FILE).display()

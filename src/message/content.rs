@@ -28,6 +28,46 @@ impl std::fmt::Display for Problem {
     }
 }
 
+/// The business ID a report's `senderBusinessId` must be, and who says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExpectedSender<'a> {
+    pub id: &'a BusinessId,
+    pub from: SenderSource,
+}
+
+/// Where the expected sender comes from, so that a mismatch can say which input to fix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SenderSource {
+    /// The user's `--business-id`.
+    BusinessIdOption,
+    /// The signing certificate's identifier: the register refuses a report whose sender is
+    /// not the one who signed it.
+    SigningCertificate,
+    /// The supplier named in the readiness configuration.
+    Configuration,
+}
+
+impl<'a> ExpectedSender<'a> {
+    pub fn new(id: &'a BusinessId, from: SenderSource) -> Self {
+        ExpectedSender { id, from }
+    }
+
+    fn mismatch(&self, written: &str) -> String {
+        let exp = self.id.business_id_form();
+        match self.from {
+            SenderSource::BusinessIdOption => {
+                format!("is {written}, but the supplier is {exp} (--business-id)")
+            }
+            SenderSource::SigningCertificate => format!(
+                "is {written}, but the tokens are signed with {exp}'s certificate: the sender must be the signer"
+            ),
+            SenderSource::Configuration => {
+                format!("is {written}, but the supplier is {exp} (the configuration's business_id)")
+            }
+        }
+    }
+}
+
 /// Everything the content review found.
 #[derive(Clone, Debug, Default)]
 pub struct ContentReview {
@@ -64,7 +104,7 @@ pub fn review(
     report: &Value,
     kind: Kind,
     rules: &MessageRules,
-    expected_sender: Option<&BusinessId>,
+    expected_sender: Option<ExpectedSender<'_>>,
 ) -> ContentReview {
     let mut r = Reviewer {
         rules,
@@ -98,7 +138,7 @@ impl Reviewer<'_> {
         });
     }
 
-    fn update(&mut self, root: &Map<String, Value>, expected: Option<&BusinessId>) {
+    fn update(&mut self, root: &Map<String, Value>, expected: Option<ExpectedSender<'_>>) {
         self.sender(root, expected);
         let maps = [
             "legalPersons",
@@ -172,21 +212,14 @@ impl Reviewer<'_> {
         }
     }
 
-    fn sender(&mut self, root: &Map<String, Value>, expected: Option<&BusinessId>) {
+    fn sender(&mut self, root: &Map<String, Value>, expected: Option<ExpectedSender<'_>>) {
         match root.get("senderBusinessId").and_then(Value::as_str) {
             Some(id) => match crate::identity::parse_written(id) {
                 Ok(written) => {
                     if let Some(exp) = expected
-                        && written.id != *exp
+                        && written.id != *exp.id
                     {
-                        Self::problem(
-                            &mut self.out.sender,
-                            "/senderBusinessId",
-                            format!(
-                                "is {id}, but the supplier is {} (--business-id)",
-                                exp.business_id_form()
-                            ),
-                        );
+                        Self::problem(&mut self.out.sender, "/senderBusinessId", exp.mismatch(id));
                     }
                 }
                 Err(e) => Self::problem(

@@ -64,12 +64,16 @@ impl ParsedRequest {
 
     /// The Authorization header's bearer token.
     pub fn bearer(&self) -> Option<&str> {
-        let v = self.header("authorization")?;
-        let (scheme, token) = v.split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then_some(token.trim())
+        bearer_token(self.header("authorization")?)
     }
+}
+
+/// The token of an `Authorization` value in the `Bearer` scheme. The scheme's name is
+/// case-insensitive (RFC 9110 §11.1) and one or more spaces separate it from the token (§11.4).
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.trim().split_once(' ')?;
+    let token = rest.trim_start_matches(' ');
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// Why a request file could not be read.
@@ -114,4 +118,24 @@ pub fn parse_request(text: &str) -> Result<ParsedRequest, RequestError> {
         headers,
         body: body.trim_end().to_owned(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive() {
+        for v in [
+            "Bearer a.b.c",
+            "bearer a.b.c",
+            "BEARER  a.b.c",
+            " bEaReR a.b.c ",
+        ] {
+            assert_eq!(bearer_token(v), Some("a.b.c"), "{v:?}");
+        }
+        for v in ["Bearer", "Bearer ", "Basic a.b.c", "Bearera.b.c", "a.b.c"] {
+            assert_eq!(bearer_token(v), None, "{v:?}");
+        }
+    }
 }

@@ -203,7 +203,7 @@ catalogue! {
     SendSequential => "SEND-SEQUENTIAL", Enforced, "Messages are sent one at a time with X-Correlation-ID",
         "Customs update interface §3.6, §4.1",
         "Send the next message only after the previous one was answered 200; put a UUIDv4 in X-Correlation-ID.";
-    SendAnswer => "SEND-ANSWER", Enforced, "The register accepted the message (200)",
+    SendAnswer => "SEND-ANSWER", Enforced, "The register's answer (only 200 means stored)",
         "Customs update interface §4.7 (answers)",
         "Read the answer's explanation: fix the message or the certificate for a 400/403, retry later for a 500 or a timeout.";
     VeroIssuer => "VERO-ISSUER", Enforced, "Vero certificate is issued by the environment's Data Providers CA",

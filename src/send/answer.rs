@@ -215,16 +215,13 @@ fn error_text(body: &[u8], report: Option<&Value>) -> String {
     }
 }
 
-/// "legalPersons[0].name: required" → the same, plus the JSON pointer in the user's file
-/// and whether that place exists there.
+/// "legalPersons[0].name: required" or "/legalPersons/0/name: required" (either after a rule
+/// ID such as "MSG-SCHEMA: ") → the same, plus the JSON pointer in the user's file and whether
+/// that place exists there. An error that names no place is left as it is.
 pub fn locate(error: &str, report: Option<&Value>) -> String {
-    let Some((path, _)) = error.split_once(':') else {
+    let Some(pointer) = place_of(error) else {
         return error.to_owned();
     };
-    let pointer = to_pointer(path.trim());
-    if pointer.is_empty() {
-        return error.to_owned();
-    }
     let here = match report.map(|r| r.pointer(&pointer).is_some()) {
         Some(true) => "present in your file",
         Some(false) => "missing from your file",
@@ -235,6 +232,27 @@ pub fn locate(error: &str, report: Option<&Value>) -> String {
     } else {
         format!("{error} (at {pointer}, {here})")
     }
+}
+
+/// The JSON pointer an error names at its start, if it names one.
+fn place_of(error: &str) -> Option<String> {
+    let (first, rest) = error.split_once(':')?;
+    // A rule ID first ("MSG-SENDER: /senderBusinessId: …") names no place; what follows may.
+    let head = if crate::profile::RuleId::parse(first.trim()).is_some() {
+        rest.split_once(':')?.0
+    } else {
+        first
+    }
+    .trim();
+    let pointer = if head.starts_with('/') && !head.contains(char::is_whitespace) {
+        head.to_owned()
+    } else if head.starts_with('(') {
+        // "(root)": the whole report, no place to point at.
+        return None;
+    } else {
+        to_pointer(head)
+    };
+    (!pointer.is_empty()).then_some(pointer)
 }
 
 /// `a.b[2].c` → `/a/b/2/c`.
@@ -297,6 +315,39 @@ mod tests {
         );
         assert!(detail.contains("invalid"), "{detail}");
         assert_eq!(to_pointer("a[1][2].b"), "/a/1/2/b");
+    }
+
+    #[test]
+    fn a_rule_id_is_not_a_place_and_json_pointers_are_understood() {
+        let report = json!({"senderBusinessId": "5405489-9", "legalPersons": {"k": {}}});
+        // The simulator's field errors: a rule ID, then the pointer.
+        assert_eq!(
+            locate(
+                "MSG-SENDER: /senderBusinessId: is 5405489-9, but the tokens are signed with 1234567-1's certificate",
+                Some(&report)
+            ),
+            "MSG-SENDER: /senderBusinessId: is 5405489-9, but the tokens are signed with 1234567-1's certificate (at /senderBusinessId, present in your file)"
+        );
+        assert_eq!(
+            locate("/legalPersons/k/name: required", Some(&report)),
+            "/legalPersons/k/name: required (at /legalPersons/k/name, missing from your file)"
+        );
+        // A rule ID and no place: as it is.
+        assert_eq!(
+            locate("MSG-SIZE: too large", Some(&report)),
+            "MSG-SIZE: too large"
+        );
+        assert_eq!(
+            locate("JWS-SUB: sub does not match", None),
+            "JWS-SUB: sub does not match"
+        );
+        assert_eq!(
+            locate(
+                "MSG-SCHEMA: (root): \"accounts\" is required",
+                Some(&report)
+            ),
+            "MSG-SCHEMA: (root): \"accounts\" is required"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod client;
+pub mod endpoint;
 pub mod journal;
 pub mod proxy;
 
@@ -14,7 +15,7 @@ use crate::checks::message::{MessageInput, message_subject, unreadable_message};
 use crate::commands::tls::register_certificate;
 use crate::commands::trust::TrustContext;
 use crate::findings::{Finding, Status, Subject};
-use crate::identity::BusinessId;
+use crate::message::content::ExpectedSender;
 use crate::message::jws::{self, SigningKey};
 use crate::message::kind::{self, Category, Kind};
 use crate::message::parse::ParseError;
@@ -30,6 +31,13 @@ pub struct Signer {
     pub sub: String,
 }
 
+impl Signer {
+    /// The business ID `sub` names, if it is one of the written forms.
+    pub fn business_id(&self) -> Option<crate::identity::BusinessId> {
+        crate::identity::parse_written(&self.sub).ok().map(|w| w.id)
+    }
+}
+
 /// A message read from a file.
 pub struct Message<'a> {
     /// How the file is named in reports.
@@ -38,7 +46,7 @@ pub struct Message<'a> {
     pub parsed: &'a Result<Value, ParseError>,
     pub kind: Option<Kind>,
     pub category: Option<Category>,
-    pub expected_sender: Option<&'a BusinessId>,
+    pub expected_sender: Option<ExpectedSender<'a>>,
 }
 
 /// A signed request, ready to go.
@@ -76,7 +84,7 @@ pub fn prepare(
         .get("senderBusinessId")
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .or_else(|| m.expected_sender.map(|b| b.business_id_form()))
+        .or_else(|| m.expected_sender.map(|e| e.id.business_id_form()))
         .unwrap_or_else(|| signer.sub.clone());
     let (auth_claims, body_claims) = jws::claims(
         profile.message.claims.value,

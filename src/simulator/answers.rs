@@ -94,32 +94,64 @@ impl Answer {
             .unwrap_or_default()
     }
 
-    /// The HTTP response, with the headers the register's example answer carries.
-    pub fn into_response(self, close: bool) -> Response<Full<Bytes>> {
-        let text = self.body_text();
-        let has_body = self.body.is_some();
-        let mut response = Response::new(Full::new(Bytes::from(text)));
-        *response.status_mut() = self.status;
-        let h = response.headers_mut();
+    /// The headers the register's example answer carries, and `connection: close` if asked.
+    fn headers(&self, close: bool) -> Vec<(&'static str, HeaderValue)> {
+        let mut h = Vec::new();
         if let Ok(v) = HeaderValue::from_str(&self.correlation_id) {
-            h.insert("x-correlation-id", v);
+            h.push(("x-correlation-id", v));
         }
-        if has_body {
-            h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if self.body.is_some() {
+            h.push((
+                CONTENT_TYPE.as_str(),
+                HeaderValue::from_static("application/json"),
+            ));
         }
-        h.insert(
+        h.push((
             "x-content-type-options",
             HeaderValue::from_static("nosniff"),
-        );
-        h.insert(
+        ));
+        h.push((
             "cache-control",
             HeaderValue::from_static("no-cache, no-store, max-age=0, must-revalidate"),
-        );
-        h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+        ));
+        h.push(("x-frame-options", HeaderValue::from_static("DENY")));
         if close {
-            h.insert("connection", HeaderValue::from_static("close"));
+            h.push(("connection", HeaderValue::from_static("close")));
+        }
+        h
+    }
+
+    /// The HTTP response, for hyper to send.
+    pub fn into_response(self, close: bool) -> Response<Full<Bytes>> {
+        let headers = self.headers(close);
+        let mut response = Response::new(Full::new(Bytes::from(self.body_text())));
+        *response.status_mut() = self.status;
+        let h = response.headers_mut();
+        for (name, value) in headers {
+            h.insert(name, value);
         }
         response
+    }
+
+    /// The whole HTTP/1.1 response as bytes, for an answer written without hyper (which would
+    /// answer an HTTP/1.0 request in HTTP/1.0). The connection closes after it.
+    pub fn to_http11_bytes(&self) -> Vec<u8> {
+        let body = self.body_text();
+        let mut out = format!(
+            "HTTP/1.1 {} {}\r\n",
+            self.status.as_u16(),
+            self.status.canonical_reason().unwrap_or("")
+        )
+        .into_bytes();
+        for (name, value) in self.headers(true) {
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b": ");
+            out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(format!("content-length: {}\r\n\r\n", body.len()).as_bytes());
+        out.extend_from_slice(body.as_bytes());
+        out
     }
 }
 
@@ -184,11 +216,50 @@ fn status(code: u16) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST)
 }
 
-/// The correlation ID to answer with: the client's when it sent a usable one, else a new UUIDv4.
-pub fn correlation_id(header: Option<&HeaderValue>) -> (String, bool) {
-    match header.and_then(|v| v.to_str().ok()).map(str::trim) {
-        Some(id) if !id.is_empty() && id.len() <= 100 => (id.to_owned(), true),
-        _ => (uuid::Uuid::new_v4().to_string(), false),
+/// A request's correlation ID (§4.1): the one it names its message with, or one generated for
+/// it, and what is wrong with what it sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Correlation {
+    /// The ID the answer carries and the log files the request under.
+    pub id: String,
+    /// Why the request's X-Correlation-ID cannot name a message (the request is refused).
+    pub problem: Option<String>,
+}
+
+/// The correlation ID from a request's X-Correlation-ID values (`None` for a value that is not
+/// visible ASCII). None at all: a new UUIDv4, which the answer returns, as §4.1 says. One
+/// UUIDv4 (hex in either case, RFC 9562): that one. Anything else is refused, and the answer
+/// carries a new UUIDv4 so that the refusal has a name too.
+pub fn correlation_id(values: &[Option<&str>]) -> Correlation {
+    let fresh = || uuid::Uuid::new_v4().hyphenated().to_string();
+    let problem = match values {
+        [] => {
+            return Correlation {
+                id: fresh(),
+                problem: None,
+            };
+        }
+        [Some(id)] if crate::message::finnish_ids::is_uuid_v4(id) => {
+            return Correlation {
+                id: (*id).to_owned(),
+                problem: None,
+            };
+        }
+        [Some(id)] => {
+            let shown: String = id.chars().take(80).collect();
+            format!(
+                "X-Correlation-ID {shown:?} is not a UUIDv4 (§4.1: 8-4-4-4-12 hex digits, version 4): send a new random UUID, or leave the header out and the register makes one"
+            )
+        }
+        [None] => "X-Correlation-ID is not readable text (§4.1: a UUIDv4)".to_owned(),
+        more => format!(
+            "the request carries {} X-Correlation-ID headers; one UUIDv4 names one message (§4.1)",
+            more.len()
+        ),
+    };
+    Correlation {
+        id: fresh(),
+        problem: Some(problem),
     }
 }
 
@@ -209,6 +280,43 @@ mod tests {
         assert_eq!(
             a.body.unwrap(),
             json!({"message":"bad","objectErrors":["o"],"fieldErrors":["f"]})
+        );
+    }
+
+    #[test]
+    fn correlation_ids_are_uuid_v4_or_generated() {
+        let given = "5553cc0c-2633-4185-af51-88ffa12f01c6";
+        assert_eq!(
+            correlation_id(&[Some(given)]),
+            Correlation {
+                id: given.into(),
+                problem: None
+            }
+        );
+        let upper = given.to_ascii_uppercase();
+        assert_eq!(correlation_id(&[Some(&upper)]).id, upper);
+        let made = correlation_id(&[]);
+        assert!(made.problem.is_none());
+        assert!(crate::message::finnish_ids::is_uuid_v4(&made.id));
+        for bad in [
+            vec![Some("<script>")],
+            vec![Some("")],
+            // Version 1, and a v4 without hyphens.
+            vec![Some("5553cc0c-2633-1185-af51-88ffa12f01c6")],
+            vec![Some("5553cc0c26334185af5188ffa12f01c6")],
+            vec![None],
+            vec![Some(given), Some(given)],
+        ] {
+            let c = correlation_id(&bad);
+            assert!(c.problem.is_some(), "{bad:?}");
+            assert!(crate::message::finnish_ids::is_uuid_v4(&c.id), "{bad:?}");
+            assert_ne!(c.id, given);
+        }
+        assert!(
+            correlation_id(&[Some("<script>")])
+                .problem
+                .unwrap()
+                .contains("X-Correlation-ID \"<script>\" is not a UUIDv4")
         );
     }
 

@@ -1,6 +1,7 @@
 //! Connections: the accept loop with its connection limit, and one connection from the first
-//! TLS record (captured for the client-hello diagnostics) through the handshake to HTTP/1.1,
-//! closed when idle or on shutdown.
+//! TLS record (captured for the client-hello diagnostics) through the handshake and the first
+//! request head (an HTTP/1.0 one is answered here) to hyper's HTTP/1.1, closed when idle or on
+//! shutdown.
 
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -12,11 +13,13 @@ use std::time::{Duration, Instant};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
+use super::client_chain;
 use super::clienthello::{self, Replay};
+use super::first_request::{self, FirstRequest};
 use super::supplier_registry::certificate_identity;
 use super::{ConnInfo, FindingView, HelloRecord, Shared, http, store};
 use crate::findings::Finding;
@@ -112,15 +115,21 @@ async fn serve_connection(
         }
         Err(e) => record.error = Some(e.to_string()),
     }
-    let handshake = tokio::time::timeout(
+    let (handshake, leaf_only) = client_chain::watch(tokio::time::timeout(
         shared.limits.handshake_timeout,
         acceptor.accept(Replay::new(first, tcp)),
-    )
+    ))
     .await;
     let tls = match handshake {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
-            record.error = Some(format!("TLS handshake failed: {e}"));
+            record.error = Some(if leaf_only {
+                format!(
+                    "TLS handshake failed: the client sent only its leaf certificate; send the chain, the leaf followed by its intermediate CA (with the DEMO PKI: supplier-chain.pem) ({e})"
+                )
+            } else {
+                format!("TLS handshake failed: {e}")
+            });
             let no_certificate = e
                 .get_ref()
                 .and_then(|inner| inner.downcast_ref::<rustls::Error>())
@@ -129,6 +138,12 @@ async fn serve_connection(
                 record.findings.push(FindingView::from(&Finding::fail(
                     RuleId::TlsMutual,
                     "the client sent no certificate; the register requires one",
+                )));
+            }
+            if leaf_only {
+                record.findings.push(FindingView::from(&Finding::fail(
+                    RuleId::TlsMutual,
+                    "the client sent only its leaf certificate, whose issuer is not a trust anchor: send the intermediate CA certificate with it",
                 )));
             }
             shared.remember(record);
@@ -179,8 +194,45 @@ async fn serve_connection(
         tls_identity,
         requests_in_flight: AtomicUsize::new(0),
     });
+    let mut tls = tls;
+    let head_limit = shared.limits.max_header_bytes.max(8192);
+    let first = match first_request::read(&mut tls, head_limit, shared.limits.header_timeout).await
+    {
+        FirstRequest::Hyper(bytes) => bytes,
+        FirstRequest::Http10(head) => {
+            let answer = http::answer_http10(&shared, &info, &head).await;
+            // The body is not needed; read a bounded amount of it so the client gets the answer.
+            let limit = shared.interface.profile().max_message_bytes.value as u64;
+            let unread = head
+                .content_length
+                .unwrap_or(0)
+                .saturating_sub(head.body_bytes as u64);
+            if unread <= limit.saturating_add(http::DRAIN_LIMIT) {
+                first_request::discard(&mut tls, unread, shared.limits.body_timeout).await;
+            }
+            let _ = tokio::time::timeout(shared.limits.body_timeout, async {
+                tls.write_all(&answer.to_http11_bytes()).await?;
+                tls.shutdown().await
+            })
+            .await;
+            return;
+        }
+        FirstRequest::Gone { bytes, timed_out } => {
+            if timed_out {
+                shared.say(format!(
+                    "connection {id} from {peer}: no complete request within {:?} ({bytes} bytes); closed",
+                    shared.limits.header_timeout
+                ));
+            } else if bytes > 0 {
+                shared.say(format!(
+                    "connection {id} from {peer}: closed by the client in the middle of a request head ({bytes} bytes)"
+                ));
+            }
+            return;
+        }
+    };
     let io = Tracked {
-        inner: tls,
+        inner: Replay::new(first, tls),
         activity: activity.clone(),
     };
     let svc_shared = shared.clone();

@@ -9,9 +9,10 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, CONTENT_LENGTH};
-use hyper::{Method, Request, Response};
+use hyper::{Method, Request, Response, Version};
 
 use super::answers::{Answer, Problem, correlation_id};
+use super::content::{self, ContentPolicy};
 use super::faults::Injected;
 use super::judge::{ReportKind, Submission};
 use super::records::change_of;
@@ -85,25 +86,24 @@ async fn handle_inner(
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
     let rules = shared.interface.serve_rules();
-    let (cid, _) = correlation_id(req.headers().get("x-correlation-id"));
+    let given: Vec<Option<&str>> = req
+        .headers()
+        .get_all("x-correlation-id")
+        .iter()
+        .map(|v| v.to_str().ok())
+        .collect();
+    let correlation = correlation_id(&given);
+    let cid = correlation.id.clone();
     let path = req.uri().path().to_owned();
-    let mut log = MessageLog {
-        correlation_id: cid.clone(),
-        received_at: now_text(),
-        peer: conn.peer.to_string(),
-        endpoint: format!("{} {}", req.method(), path),
-        kind: "-".into(),
-        tls_identity: conn.tls_identity.clone(),
-        signer: None,
-        status: 0,
-        accepted: false,
-        answer_body: String::new(),
-        findings: "[]".into(),
-        sequential_violation: false,
-        auth_token: None,
-        body_token: None,
-        replay_of: None,
-    };
+    let mut log = new_log(conn, &cid, req.method().as_str(), &path);
+    // The first request of a connection was read before hyper (see `first_request`); one
+    // that comes later on a keep-alive connection is refused here. hyper writes this answer
+    // in the request's version.
+    if req.version() != Version::HTTP_11 {
+        let version = format!("{:?}", req.version());
+        let (finding, problem) = wrong_version(&version);
+        return Ok(finish(shared, log, vec![finding], &problem, true).await);
+    }
     let Some(kind) = route(shared, &path) else {
         let problem = Problem::NotFound {
             message: format!(
@@ -116,6 +116,11 @@ async fn handle_inner(
     log.kind = kind.as_str().into();
     if req.method() != Method::POST {
         return Ok(finish(shared, log, Vec::new(), &Problem::MethodNotAllowed, false).await);
+    }
+    if let Some(detail) = correlation.problem {
+        let problem = Problem::bad_request(detail.clone());
+        let findings = vec![Finding::fail(RuleId::SendSequential, detail)];
+        return Ok(finish(shared, log, findings, &problem, false).await);
     }
 
     // §3.6: one request at a time per sender (the TLS identity, known before the body is read).
@@ -246,8 +251,63 @@ async fn handle_inner(
     }
 }
 
+/// A log entry for a request just received.
+fn new_log(conn: &ConnInfo, cid: &str, method: &str, path: &str) -> MessageLog {
+    MessageLog {
+        correlation_id: cid.to_owned(),
+        received_at: now_text(),
+        peer: conn.peer.to_string(),
+        endpoint: format!("{method} {path}"),
+        kind: "-".into(),
+        tls_identity: conn.tls_identity.clone(),
+        signer: None,
+        status: 0,
+        accepted: false,
+        answer_body: String::new(),
+        findings: "[]".into(),
+        sequential_violation: false,
+        auth_token: None,
+        body_token: None,
+        replay_of: None,
+        content_warnings: Vec::new(),
+    }
+}
+
+/// The HTTP-VERSION failure and the register's answer to a request in `version`: 400, the
+/// register's answer to a request it cannot take. Not 505: RFC 9110 §15.6.6 keeps 505 for a
+/// refused major version (1.0 and 1.1 share one), and §4.7 lists no 505 among the answers a
+/// client must handle.
+fn wrong_version(version: &str) -> (Finding, Problem) {
+    let detail = format!(
+        "the request came as {version}; the interface speaks HTTP/1.1 only (§3.3): send it as HTTP/1.1"
+    );
+    let problem = Problem::bad_request(format!("{}: {detail}", RuleId::HttpVersion));
+    (Finding::fail(RuleId::HttpVersion, detail), problem)
+}
+
+/// Answer a connection's first request, read before hyper, that came in HTTP/1.0: logged and
+/// stored like any refused request, answered in HTTP/1.1.
+pub(super) async fn answer_http10(
+    shared: &Arc<Shared>,
+    conn: &ConnInfo,
+    head: &super::first_request::Head,
+) -> Answer {
+    let given: Vec<Option<&str>> = head.correlation_ids.iter().map(|v| v.as_deref()).collect();
+    let cid = correlation_id(&given).id;
+    let mut log = new_log(conn, &cid, &head.method, &head.path);
+    if let Some(kind) = route(shared, &head.path) {
+        log.kind = kind.as_str().into();
+    }
+    let (finding, problem) = wrong_version("HTTP/1.0");
+    let shared2 = shared.clone();
+    let problem2 = problem.clone();
+    tokio::task::spawn_blocking(move || finish_blocking(&shared2, log, vec![finding], &problem2))
+        .await
+        .unwrap_or_else(|_| Answer::problem(&problem, shared.interface.serve_rules(), &cid))
+}
+
 /// Bytes beyond the size limit the simulator reads (and throws away) before answering.
-const DRAIN_LIMIT: u64 = 1024 * 1024;
+pub(super) const DRAIN_LIMIT: u64 = 1024 * 1024;
 
 async fn discard(mut body: Incoming, declared: u64, timeout: std::time::Duration) {
     let drain = async {
@@ -298,6 +358,11 @@ fn judge_and_store(
     };
     findings.extend(judged.findings);
     log.signer = Some(judged.signer.clone());
+    if shared.content == ContentPolicy::Reject
+        && let Some(problem) = content::strict_refusal(kind.claim(), &mut findings)
+    {
+        return finish_blocking(shared, log, findings, &problem);
+    }
     let change = match change_of(kind, &judged.report) {
         Ok(c) => c,
         Err(problem) => return finish_blocking(shared, log, findings, &problem),
@@ -307,6 +372,8 @@ fn judge_and_store(
     log.status = 200;
     log.accepted = true;
     log.findings = findings_json(&findings);
+    log.content_warnings = content::warnings(&findings);
+    let noted = warnings_note(&log.content_warnings);
     let result = shared.store.write(Write::Accept {
         log: log.clone(),
         change,
@@ -318,7 +385,7 @@ fn judge_and_store(
     match result {
         Ok(Applied::Stored) => {
             shared.say(format!(
-                "{} {} {cid}: 200 accepted from {}",
+                "{} {} {cid}: 200 accepted from {}{noted}",
                 conn.peer, log.endpoint, judged.signer
             ));
             ok
@@ -371,6 +438,20 @@ fn findings_json(findings: &[Finding]) -> String {
     serde_json::Value::Array(list).to_string()
 }
 
+/// The log line's note on content warnings, empty when there are none.
+fn warnings_note(warnings: &[content::ContentWarning]) -> String {
+    match warnings {
+        [] => String::new(),
+        [only] => format!("; content warning {}: {}", only.rule, only.detail),
+        [first, ..] => format!(
+            "; {} content warnings, the first {}: {} (all on the inspection page)",
+            warnings.len(),
+            first.rule,
+            first.detail
+        ),
+    }
+}
+
 /// Log a refused request and build its answer (blocking: writes the store).
 fn finish_blocking(
     shared: &Shared,
@@ -382,13 +463,15 @@ fn finish_blocking(
     log.status = answer.status.as_u16();
     log.answer_body = answer.body_text();
     log.findings = findings_json(&findings);
+    log.content_warnings = content::warnings(&findings);
     shared.say(format!(
-        "{} {} {}: {} {}",
+        "{} {} {}: {} {}{}",
         log.peer,
         log.endpoint,
         log.correlation_id,
         log.status,
-        problem.message()
+        problem.message(),
+        warnings_note(&log.content_warnings)
     ));
     let endpoint = log.endpoint.clone();
     if let Err(e) = shared.store.write(Write::Rejected { log }) {

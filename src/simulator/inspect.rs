@@ -20,6 +20,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::content::ContentWarning;
 use super::store::{MessageLog, RecordRow, Store};
 use super::{HelloRecord, Shared};
 
@@ -168,6 +169,19 @@ fn findings_cell(json_text: &str) -> String {
     out
 }
 
+fn content_warnings_cell(warnings: &[ContentWarning]) -> String {
+    let mut out = String::new();
+    for w in warnings {
+        let _ = write!(
+            out,
+            "<div class=\"f warn content-warning\">{}: {}</div>",
+            escape(&w.rule),
+            escape(&w.detail)
+        );
+    }
+    out
+}
+
 fn page(
     interface: &str,
     messages: &[MessageLog],
@@ -184,13 +198,14 @@ fn page(
          code{{word-break:break-all}}</style></head><body>\
          <h1>Account Register simulator <small>(interface {})</small></h1>\
          <p>Read-only. JSON: <a href=\"/api/messages\">messages</a>, <a href=\"/api/records\">records</a>, \
-         <a href=\"/api/client-hellos\">client hellos</a>.</p>",
+         <a href=\"/api/client-hellos\">client hellos</a>. Content warnings are data the register is not known \
+         to check: it accepts the message anyway (<code>--strict-content</code> refuses it here).</p>",
         escape(interface)
     );
     let _ = write!(
         h,
         "<h2>Messages</h2><table id=\"messages\"><tr><th>received</th><th>X-Correlation-ID</th><th>endpoint</th>\
-         <th>TLS identity</th><th>signer</th><th>answer</th><th>findings</th></tr>"
+         <th>TLS identity</th><th>signer</th><th>answer</th><th>content warnings</th><th>findings</th></tr>"
     );
     for m in messages {
         let class = if m.accepted { "ok" } else { "bad" };
@@ -207,9 +222,10 @@ fn page(
         }
         let _ = write!(
             h,
-            "<tr class=\"{class}\" data-correlation-id=\"{}\"><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td>\
-             <td>{} <code>{}</code>{seq}</td><td>{}</td></tr>",
+            "<tr class=\"{class}\" data-correlation-id=\"{}\" data-content-warnings=\"{}\"><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{} <code>{}</code>{seq}</td><td>{}</td><td>{}</td></tr>",
             escape(&m.correlation_id),
+            m.content_warnings.len(),
             escape(&m.received_at),
             escape(&m.correlation_id),
             escape(&m.endpoint),
@@ -217,6 +233,7 @@ fn page(
             escape(m.signer.as_deref().unwrap_or("-")),
             m.status,
             escape(&m.answer_body),
+            content_warnings_cell(&m.content_warnings),
             findings_cell(&m.findings)
         );
     }

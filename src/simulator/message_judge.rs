@@ -9,8 +9,10 @@ use super::judge::{Judged, Rejection, ReportKind, Submission, SubmissionJudge};
 use super::supplier_registry::{RegisteredSupplier, SupplierRegistry};
 use crate::checks::message::{MessageInput, TokenRole, message_subject, token_subject};
 use crate::findings::{Finding, Status};
+use crate::message::content::{ExpectedSender, SenderSource};
 use crate::message::jws::{self, DecodedToken};
 use crate::message::kind::{Category, Kind, classify};
+use crate::message::request::bearer_token;
 use crate::profile::RuleId;
 
 /// Token verification and validation shared with `tilicheck message`.
@@ -31,6 +33,16 @@ fn failures(findings: &[Finding]) -> Vec<&Finding> {
         .iter()
         .filter(|f| f.status == Status::Fail)
         .collect()
+}
+
+/// A finding about the report as one entry of a 400's `fieldErrors` or `objectErrors`.
+pub(super) fn field_error(f: &Finding) -> String {
+    format!("{}: {}", f.rule, f.detail)
+}
+
+/// Whether the finding names a place in the report (a field error) or the report as a whole.
+fn is_field_error(f: &Finding) -> bool {
+    f.detail.starts_with('/') || f.detail.starts_with("(root)")
 }
 
 /// The answer to failed token checks: claims are the message's fault (400), signature, algorithm
@@ -56,10 +68,10 @@ impl SubmissionJudge for MessageJudge {
             signer: signer.map(str::to_owned),
             findings,
         };
-        let Some(auth_text) = s.authorization.and_then(|a| a.strip_prefix("Bearer ")) else {
+        let Some(auth_text) = s.authorization.and_then(bearer_token) else {
             let f = Finding::fail(
                 RuleId::JwsClaims,
-                "the Authorization header must be \"Bearer <compact JWS>\"",
+                "the Authorization header must be \"Bearer <compact JWS>\" (the scheme in any case)",
             );
             return Err(reject(
                 Problem::Forbidden {
@@ -190,7 +202,10 @@ impl SubmissionJudge for MessageJudge {
             &MessageInput {
                 report: &report,
                 classified: &classified,
-                expected_sender: signer.id.as_ref(),
+                expected_sender: signer
+                    .id
+                    .as_ref()
+                    .map(|id| ExpectedSender::new(id, SenderSource::SigningCertificate)),
                 jwt_len: s.body.len(),
                 jwt_len_basis: "the request body",
                 profile,
@@ -206,11 +221,10 @@ impl SubmissionJudge for MessageJudge {
         if !report_failures.is_empty() {
             let (mut object_errors, mut field_errors) = (Vec::new(), Vec::new());
             for f in &report_failures {
-                let text = format!("{}: {}", f.rule, f.detail);
-                if f.detail.starts_with('/') || f.detail.starts_with("(root)") {
-                    field_errors.push(text);
+                if is_field_error(f) {
+                    field_errors.push(field_error(f));
                 } else {
-                    object_errors.push(text);
+                    object_errors.push(field_error(f));
                 }
             }
             let problem = Problem::BadRequest {

@@ -3,18 +3,24 @@
 //! in SQLite, shows what clients sent (including their TLS offer) on a read-only inspection
 //! page, and injects faults on request.
 //!
-//! Modules, one job each: [`tls`] (server configuration), [`clienthello`] (the client's offer),
+//! Modules, one job each: [`tls`] (server configuration), [`client_chain`] (a client that sent
+//! only its leaf), [`clienthello`] (the client's offer),
+//! [`first_request`] (a connection's first request head, answered here if it is HTTP/1.0),
 //! [`http`] (one request), [`answers`] (§4.7 bodies), [`judge`] (the seam to message
 //! validation) and [`message_judge`] (the message module's token and report checks),
+//! [`content`] (warnings the register does not act on),
 //! [`supplier_registry`], [`records`] (the §4.3 state
 //! machine), [`store`] (SQLite), [`inspect`] (the read-only view), [`faults`], [`setup`]
 //! (the DEMO PKI and files the command line names).
 
 pub mod answers;
+pub mod client_chain;
 pub mod clienthello;
 pub mod committer;
 mod connection;
+pub mod content;
 pub mod faults;
+pub mod first_request;
 pub mod http;
 pub mod inspect;
 pub mod judge;
@@ -40,6 +46,7 @@ use tokio::sync::watch;
 use crate::findings::Finding;
 use crate::profile::Interface;
 use clienthello::ClientHelloFacts;
+pub use content::ContentPolicy;
 use faults::{FaultPlan, Faults};
 use judge::SubmissionJudge;
 use store::{Store, StoreError};
@@ -102,6 +109,8 @@ pub struct Config {
     pub judge: Arc<dyn SubmissionJudge>,
     pub faults: Faults,
     pub sequential: SequentialPolicy,
+    /// What to do with a message whose only faults are content warnings.
+    pub content: ContentPolicy,
     pub limits: Limits,
     /// Print a line per connection and request to standard error.
     pub verbose: bool,
@@ -175,6 +184,7 @@ pub struct Shared {
     pub store: committer::Committer,
     pub faults: FaultPlan,
     pub sequential: SequentialPolicy,
+    pub content: ContentPolicy,
     pub limits: Limits,
     pub verbose: bool,
     /// Requests being handled, per sender.
@@ -337,6 +347,7 @@ impl Simulator {
             store: committer::Committer::start(store).map_err(SimError::Runtime)?,
             faults: FaultPlan::new(config.faults),
             sequential: config.sequential,
+            content: config.content,
             limits: config.limits,
             verbose: config.verbose,
             in_flight: Mutex::new(HashMap::new()),

@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::answers::Problem;
+use super::content::{self, ContentWarning};
 use super::records::{Change, RecordState, RecordType, transition};
 
 /// The database file's name inside the data directory.
@@ -51,7 +52,9 @@ CREATE TABLE IF NOT EXISTS messages (
     auth_token TEXT,
     body_token TEXT,
     -- For a replay: the seq of the accepted message it repeats.
-    replay_of INTEGER
+    replay_of INTEGER,
+    -- Data-quality findings the register is not known to refuse (a JSON array).
+    content_warnings TEXT NOT NULL DEFAULT '[]'
 );
 CREATE UNIQUE INDEX IF NOT EXISTS accepted_correlation_id ON messages(correlation_id) WHERE accepted = 1;
 CREATE TABLE IF NOT EXISTS records (
@@ -105,6 +108,8 @@ pub struct MessageLog {
     pub body_token: Option<String>,
     /// For a replay: when the message it repeats was accepted.
     pub replay_of: Option<Replayed>,
+    /// What looks wrong in the report although the register is not known to refuse it.
+    pub content_warnings: Vec<ContentWarning>,
 }
 
 /// The accepted message a replay repeats.
@@ -222,7 +227,8 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT correlation_id, received_at, peer, endpoint, kind, tls_identity, signer, status,
                     accepted, answer_body, findings, sequential_violation, auth_token, body_token,
-                    replay_of, (SELECT received_at FROM messages f WHERE f.seq = m.replay_of)
+                    replay_of, (SELECT received_at FROM messages f WHERE f.seq = m.replay_of),
+                    content_warnings
              FROM messages m ORDER BY seq DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
@@ -248,6 +254,7 @@ impl Store {
                     (Some(seq), Some(received_at)) => Some(Replayed { seq, received_at }),
                     _ => None,
                 },
+                content_warnings: content::from_column(&r.get::<_, String>(16)?),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -365,8 +372,8 @@ fn insert_message(conn: &Connection, m: &MessageLog) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO messages (correlation_id, received_at, peer, endpoint, kind, tls_identity,
             signer, status, accepted, answer_body, findings, sequential_violation, auth_token, body_token,
-            replay_of)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            replay_of, content_warnings)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
             m.correlation_id,
@@ -383,7 +390,8 @@ fn insert_message(conn: &Connection, m: &MessageLog) -> rusqlite::Result<()> {
             m.sequential_violation,
             m.auth_token,
             m.body_token,
-            m.replay_of.as_ref().map(|r| r.seq)
+            m.replay_of.as_ref().map(|r| r.seq),
+            content::to_column(&m.content_warnings)
         ])?;
     Ok(())
 }
@@ -396,6 +404,11 @@ fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {
         .collect::<Result<_, _>>()?;
     if !names.iter().any(|n| n == "replay_of") {
         conn.execute_batch("ALTER TABLE messages ADD COLUMN replay_of INTEGER")?;
+    }
+    if !names.iter().any(|n| n == "content_warnings") {
+        conn.execute_batch(
+            "ALTER TABLE messages ADD COLUMN content_warnings TEXT NOT NULL DEFAULT '[]'",
+        )?;
     }
     Ok(())
 }

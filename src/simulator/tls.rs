@@ -116,10 +116,15 @@ pub fn server_config(
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| TlsSetupError::ServerCert(e.to_string()))?
-        .with_client_cert_verifier(verifier)
+        .with_client_cert_verifier(Arc::new(super::client_chain::NoticeLeafOnly {
+            inner: verifier,
+        }))
         .with_single_cert(chain, key)
         .map_err(|e| TlsSetupError::ServerCert(e.to_string()))?;
-    // §3.3: HTTP/1.1. A client that offers ALPN without it is refused in the handshake.
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // §3.3: HTTP/1.1. A client that offers only other protocols (h2) is refused in the
+    // handshake. http/1.0 is let through (after http/1.1, so never chosen over it) because a
+    // handshake alert would tell an HTTP/1.0 client nothing: it reaches HTTP instead and gets
+    // the 400 that names HTTP-VERSION.
+    config.alpn_protocols = vec![b"http/1.1".to_vec(), b"http/1.0".to_vec()];
     Ok(Arc::new(config))
 }

@@ -89,6 +89,12 @@ fn a_certificate_customs_was_never_given_is_explained() {
         text.contains("delivered to Customs") || text.contains("Forbidden"),
         "{text}"
     );
+    // The rule's title is neutral: a refusal must not read as an acceptance.
+    let line = text
+        .lines()
+        .find(|l| l.contains("FAIL   SEND-ANSWER"))
+        .unwrap();
+    assert!(!line.contains("accepted"), "{line}");
 }
 
 #[test]
@@ -328,10 +334,11 @@ fn an_expired_signing_certificate_is_not_used() {
 
 #[test]
 fn a_wrong_sub_is_refused_by_the_register_and_explained() {
-    // Signed with a certificate for another business ID: the register answers 403.
+    // Signed with a certificate for another business ID (and a report in its name, which send
+    // checks): the register, which holds that key under the supplier's certificate, answers 403.
     let sim = start(Interface::V3);
     let dir = tempfile::tempdir().unwrap();
-    let report = minimal_report(dir.path());
+    let report = report_from(dir.path(), Some("7654321-2"));
     let other = fixture("bad-wrong-id.pem");
     let key = fixture("supplier.key");
     let (code, text) = send(
@@ -400,4 +407,188 @@ fn a_silent_server_and_a_server_that_is_not_tls_are_explained() {
         }
         server.join().unwrap();
     }
+}
+
+/// A one-record report whose sender is `sender` (or, with `None`, generated at random).
+fn report_from(dir: &Path, sender: Option<&str>) -> std::path::PathBuf {
+    let path = dir.join("other.json");
+    let mut cmd = tilicheck();
+    cmd.args(["message", "generate", "--records", "1", "-o"])
+        .arg(&path);
+    if let Some(s) = sender {
+        cmd.args(["--business-id", s]);
+    }
+    let out = cmd.output().expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    path
+}
+
+#[test]
+fn a_sender_that_is_not_the_signer_is_not_sent() {
+    let sim = start(Interface::V3);
+    let dir = tempfile::tempdir().unwrap();
+    // Customs' own business ID: valid, but not the DEMO signer's.
+    let report = report_from(dir.path(), Some("0245442-8"));
+    let (code, text) = send(&sim, &report, &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("not sent: the message would be rejected"),
+        "{text}"
+    );
+    assert!(
+        text.contains("/senderBusinessId: is 0245442-8, but the tokens are signed with 1234567-1's certificate"),
+        "{text}"
+    );
+    assert_eq!(
+        sim.api("/api/messages"),
+        serde_json::json!([]),
+        "nothing sent"
+    );
+}
+
+#[test]
+fn the_registers_field_errors_point_into_the_file() {
+    // Under --strict-content the register's 400 lists content warnings as field errors, each
+    // after its rule ID; send lets them go (the real register accepts them).
+    let sim = start_with(Interface::V3, |c| {
+        c.content = tilicheck::simulator::ContentPolicy::Reject
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("spec-data/tilirekisteri/v3/examples/report-update-v3-other.json");
+    let mut report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(example).unwrap()).unwrap();
+    report["senderBusinessId"] = serde_json::json!(crate::support::SUPPLIER_ID);
+    let file = dir.path().join("example.json");
+    std::fs::write(&file, report.to_string()).unwrap();
+    let (code, text) = send(&sim, &file, &[]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("400 Bad Request"), "{text}");
+    assert!(
+        text.contains("/privatePerson/birthDate, present in your file)"),
+        "{text}"
+    );
+    assert!(!text.contains("(at /MSG-"), "a rule ID is no place: {text}");
+}
+
+#[test]
+fn generate_takes_its_sender_from_the_certificate_or_says_it_will_be_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let generate = |args: &[&str]| {
+        tilicheck()
+            .args(["message", "generate", "--records", "1"])
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let out = generate(&[]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("generated at random")
+            && err.contains("refuses a report that is not in its signer's name"),
+        "{err}"
+    );
+    // Each written form of the DEMO supplier's identifier gives its business ID.
+    for cert in ["supplier.pem", "supplier-vat.pem", "qwac.pem"] {
+        let out = generate(&["--cert", cert]);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        assert!(out.stderr.is_empty(), "{out:?}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["senderBusinessId"], crate::support::SUPPLIER_ID, "{cert}");
+    }
+    assert_eq!(
+        generate(&["--cert", "supplier.pem", "--business-id", "1234567-1"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let out = generate(&["--cert", "bad-no-id.pem"]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+
+    // What it generates in the certificate's name is accepted.
+    let sim = start(Interface::V3);
+    let report = dir.path().join("mine.json");
+    let out = generate(&["--cert", "supplier.pem", "-o", report.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let (code, text) = send(&sim, &report, &[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(sim.message(CID)["accepted"], true);
+}
+
+#[test]
+fn a_path_in_the_endpoint_is_honoured_when_it_is_an_endpoint_and_refused_otherwise() {
+    let sim = start(Interface::V3);
+    let dir = tempfile::tempdir().unwrap();
+    let report = minimal_report(dir.path());
+    let at = |path: &str| {
+        let out = tilicheck()
+            .arg("send")
+            .arg(&report)
+            .args([
+                "--endpoint",
+                &format!("https://127.0.0.1:{}{path}", sim.addr().port()),
+            ])
+            .arg("--cert")
+            .arg(fixture("supplier-chain.pem"))
+            .arg("--key")
+            .arg(fixture("supplier.key"))
+            .arg("--trust-only")
+            .arg(fixture("root-ca.pem"))
+            .args(["--offline", "--color", "never"])
+            .output()
+            .expect("runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // Not an endpoint: refused, naming the path and the endpoints there are.
+    let (code, err) = at("/report/update/cat-1/");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("the path /report/update/cat-1/ is not an endpoint of interface v3")
+            && err.contains("/v3/report-update/cat-2/"),
+        "{err}"
+    );
+    // Another interface's endpoint: says which.
+    let (code, err) = at("/report-update");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("add --interface v1.0.4"), "{err}");
+    assert_eq!(
+        sim.api("/api/messages"),
+        serde_json::json!([]),
+        "nothing sent"
+    );
+
+    // The category-1 endpoint: the report is judged and sent as category 1.
+    let (code, err) = at("/v3/report-update/cat-1/");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("sent as update (category 1)"), "{err}");
+    let logged = sim.api("/api/messages");
+    assert_eq!(
+        logged[0]["endpoint"], "POST /v3/report-update/cat-1/",
+        "{logged}"
+    );
+    // ... and it must agree with --category.
+    let out = tilicheck()
+        .arg("send")
+        .arg(&report)
+        .args([
+            "--endpoint",
+            &format!(
+                "https://127.0.0.1:{}/v3/report-update/cat-1/",
+                sim.addr().port()
+            ),
+            "--category",
+            "2",
+        ])
+        .arg("--cert")
+        .arg(fixture("supplier-chain.pem"))
+        .arg("--key")
+        .arg(fixture("supplier.key"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("but --category is 2"));
 }

@@ -2,12 +2,15 @@
 //! client of our own. Servers run in-process on 127.0.0.1:0 with the committed DEMO fixtures;
 //! only the durability test spawns the binary (to kill it with SIGKILL).
 
+mod content_warnings;
 mod disputes;
 mod durability;
 mod faults;
 mod hostile;
 mod inspect_page;
 mod interface;
+mod new_user;
+mod protocol;
 mod replay;
 mod tls_offer;
 
@@ -25,7 +28,7 @@ use tilicheck::profile::Interface;
 use tilicheck::simulator::supplier_registry::SupplierRegistry;
 use tilicheck::simulator::{Config, Limits, Running, SequentialPolicy, Simulator};
 
-use crate::support::fixture;
+use crate::support::{fixture, python_json};
 
 pub const SUPPLIER: &str = "1234567-1";
 pub const RECORD: &str = "ebdee4c8-ab94-4926-8e71-83fd47bea3e6";
@@ -112,6 +115,7 @@ pub fn config(interface: Interface, dir: &Path) -> Config {
         judge: tilicheck::simulator::setup::default_judge(),
         faults: Default::default(),
         sequential: SequentialPolicy::Warn,
+        content: Default::default(),
         limits: test_limits(),
         verbose: false,
     }
@@ -426,4 +430,201 @@ pub fn new_cid() -> String {
 
 pub fn is_uuid_v4(s: &str) -> bool {
     uuid::Uuid::parse_str(s).is_ok_and(|u| u.get_version_num() == 4)
+}
+
+/// One request by Python's http.client (an HTTP implementation independent of ours and of
+/// curl) over mutual TLS with the DEMO supplier's chain: `headers` as given (names, case,
+/// repeats), `version` "1.0" or "1.1". Prints the answer's status, HTTP version and headers.
+const PY_REQUEST: &str = r#"
+import http.client, json, ssl, sys
+port, path, chain, key, ca, headers, body_path, version = sys.argv[1:9]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.load_cert_chain(chain, key)
+conn = http.client.HTTPSConnection("localhost", int(port), context=ctx, timeout=20)
+if version == "1.0":
+    conn._http_vsn, conn._http_vsn_str = 10, "HTTP/1.0"
+body = open(body_path, "rb").read()
+conn.putrequest("POST", path, skip_host=False, skip_accept_encoding=True)
+for name, value in json.loads(headers):
+    conn.putheader(name, value)
+conn.putheader("Content-Length", str(len(body)))
+conn.endheaders(body)
+r = conn.getresponse()
+print(json.dumps({"status": r.status, "version": r.version,
+                  "headers": [[k, v] for k, v in r.getheaders()],
+                  "body": r.read().decode()}))
+"#;
+
+/// An answer as Python's http.client read it.
+pub struct PyReply {
+    pub status: u16,
+    /// 10 or 11, from the status line.
+    pub version: u64,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl PyReply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+}
+
+/// POST `body` to `path` with Python's http.client.
+pub fn py_request(
+    sim: &Sim,
+    version: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> PyReply {
+    py_request_to(sim.addr().port(), version, path, headers, body)
+}
+
+/// [`py_request`] to a port on 127.0.0.1.
+pub fn py_request_to(
+    port: u16,
+    version: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> PyReply {
+    let dir = tempfile::tempdir().unwrap();
+    let body_file = dir.path().join("body");
+    std::fs::write(&body_file, body).unwrap();
+    let headers = serde_json::to_string(headers).unwrap();
+    let port = port.to_string();
+    let v = python_json(
+        "Python http.client",
+        PY_REQUEST,
+        [
+            port.as_str(),
+            path,
+            &fixture("supplier-chain.pem").display().to_string(),
+            &fixture("supplier.key").display().to_string(),
+            &fixture("root-ca.pem").display().to_string(),
+            &headers,
+            &body_file.display().to_string(),
+            version,
+        ],
+    );
+    PyReply {
+        status: v["status"].as_u64().unwrap() as u16,
+        version: v["version"].as_u64().unwrap(),
+        headers: v["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h[0].as_str().unwrap().into(), h[1].as_str().unwrap().into()))
+            .collect(),
+        body: v["body"].as_str().unwrap().into(),
+    }
+}
+
+/// `tilicheck serve` as a process, with the committed DEMO fixtures as its PKI, listening on
+/// ephemeral loopback ports; its standard error (the banner and the log) is collected.
+pub struct ServeProcess {
+    child: std::process::Child,
+    log: Arc<std::sync::Mutex<String>>,
+    pub addr: SocketAddr,
+    pub inspect: SocketAddr,
+    dir: tempfile::TempDir,
+}
+
+impl ServeProcess {
+    /// The directory it runs in.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn start(extra: &[&str]) -> ServeProcess {
+        Self::start_in(".", extra)
+    }
+
+    /// Started in a fresh directory with `--data-dir data_dir` (relative to it), whose `pki/`
+    /// already holds the fixtures (so no keys are generated).
+    pub fn start_in(data_dir: &str, extra: &[&str]) -> ServeProcess {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = dir.path().join(data_dir).join("pki");
+        std::fs::create_dir_all(&pki).unwrap();
+        for entry in std::fs::read_dir(crate::support::fixtures()).unwrap() {
+            let entry = entry.unwrap();
+            if entry.path().is_file() {
+                std::fs::copy(entry.path(), pki.join(entry.file_name())).unwrap();
+            }
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tilicheck"))
+            .current_dir(dir.path())
+            .args(["serve", "--data-dir", data_dir])
+            .args(["--listen", "127.0.0.1:0", "--inspect", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("binary runs");
+        let log = Arc::new(std::sync::Mutex::new(String::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                let mut l = sink.lock().unwrap();
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
+        let mut p = ServeProcess {
+            child,
+            log,
+            addr: "127.0.0.1:0".parse().unwrap(),
+            inspect: "127.0.0.1:0".parse().unwrap(),
+            dir,
+        };
+        let banner = p.wait_for_log("stop with Ctrl-C", Duration::from_secs(30));
+        let after = |marker: &str| -> SocketAddr {
+            let rest =
+                &banner[banner.find(marker).unwrap_or_else(|| panic!("{banner}")) + marker.len()..];
+            let end = rest.find(|c: char| c == '/' || c.is_whitespace()).unwrap();
+            rest[..end].parse().unwrap()
+        };
+        p.addr = after("on https://");
+        p.inspect = after("inspection page: http://");
+        p
+    }
+
+    /// The log so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Wait (bounded) until the log contains `text`; the log so far.
+    pub fn wait_for_log(&self, text: &str, limit: Duration) -> String {
+        let start = std::time::Instant::now();
+        loop {
+            let log = self.log();
+            if log.contains(text) {
+                return log;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "{text:?} not in the serve log within {limit:?}:\n{log}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
