@@ -50,7 +50,7 @@ impl Name {
 
     fn show(&self) -> String {
         match self {
-            Name::Directory(_) => "its directory name".into(),
+            Name::Directory(_) => "a directory name".into(),
             Name::Email(e) => format!("e-mail address {e}"),
             Name::Dns(d) => format!("DNS name {d}"),
             Name::Uri(u) => format!("URI {u}"),
@@ -88,30 +88,32 @@ fn show_ip(ip: &[u8]) -> String {
 /// Why a name constraints extension cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum MalformedConstraints {
-    #[error("its name constraints cannot be decoded")]
+    #[error("has name constraints that cannot be decoded")]
     Undecodable,
-    #[error("its name constraints are empty (neither permitted nor excluded subtrees)")]
+    #[error(
+        "has empty name constraints (neither permitted nor excluded subtrees), which RFC 5280 forbids"
+    )]
     Empty,
-    #[error("its name constraints use minimum or maximum, which RFC 5280 forbids")]
+    #[error("has name constraints with minimum or maximum, which RFC 5280 forbids")]
     MinimumMaximum,
-    #[error("its name constraints hold an iPAddress subtree that is not an address and mask")]
+    #[error("has an iPAddress name constraint that is not an address and a mask")]
     BadIpSubtree,
-    #[error("its name constraints hold a directoryName that cannot be read")]
+    #[error("has a directoryName name constraint that cannot be read")]
     BadDirectory,
 }
 
 /// Why a certificate's names are not allowed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Violation {
-    #[error("{0} is outside the subtrees its issuers permit")]
+    #[error("has {0}, outside the subtrees its issuers permit")]
     NotPermitted(String),
-    #[error("{0} is in a subtree its issuers exclude")]
+    #[error("has {0}, in a subtree its issuers exclude")]
     Excluded(String),
-    #[error("{0} is under a name constraint of a form this validator does not process")]
+    #[error("has {0}, under a name constraint of a form this validator does not process")]
     Unprocessable(String),
-    #[error("its subjectAltName cannot be decoded")]
+    #[error("has a subjectAltName that cannot be decoded")]
     BadSubjectAltName,
-    #[error("its subjectAltName is empty")]
+    #[error("has an empty subjectAltName")]
     EmptySubjectAltName,
 }
 

@@ -291,3 +291,6 @@ pub fn validate(
         policies: tree.map(|t| t.valid_policies()).unwrap_or_default(),
     })
 }
+
+#[cfg(test)]
+mod tests;

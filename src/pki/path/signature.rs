@@ -19,17 +19,15 @@ pub struct Signed<'a> {
 /// Why a signature was not accepted.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
-    #[error("its signed structure cannot be read")]
+    #[error("cannot be cut into its signed parts")]
     Malformed,
-    #[error("its signature algorithm ({0}) differs from the one inside the signed part")]
+    #[error("has a signature algorithm ({0}) that differs from the one inside its signed part")]
     AlgorithmMismatch(String),
-    #[error("it is signed with {0}, which is not accepted")]
+    #[error("is signed with {0}, which is not accepted")]
     Refused(String),
-    #[error(
-        "it is signed with an algorithm not accepted here ({0}) or with a key too small for it"
-    )]
+    #[error("is signed with an algorithm not accepted here ({0}), or with a key too small for it")]
     Unsupported(String),
-    #[error("its signature does not verify with the issuer's key")]
+    #[error("has a signature that does not verify with its issuer's key")]
     Invalid,
 }
 
