@@ -325,7 +325,8 @@ mod tests {
     /// DVV root.
     fn path_through(policy: &str) -> PathFacts {
         let root_key = KeyPair::generate().expect("key");
-        let root_params = ca("Stand-in DVV Root");
+        let mut root_params = ca("Stand-in DVV Root");
+        root_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         let root = root_params.self_signed(&root_key).expect("root");
         let ca_key = KeyPair::generate().expect("key");
         let mut ca_params = ca("Stand-in DVV CA");

@@ -1,6 +1,6 @@
 //! RFC 5280 path rules beyond PKITS, each case a small generated PKI judged by
 //! `tilicheck cert` (CERT-ISSUER) and by `openssl verify -x509_strict` as the oracle: anchors
-//! that cannot act as CAs, an end entity with keyCertSign, name constraints that are empty,
+//! that cannot act as CAs or allow no CA below them, an end entity with keyCertSign, name constraints that are empty,
 //! use minimum or constrain a name form, subject alternative names that are empty.
 
 use rcgen::{
@@ -19,6 +19,8 @@ enum Twist {
     RootUnknownCritical,
     /// The root is v3 but has no basicConstraints (its key usage still says keyCertSign).
     RootWithoutBasicConstraints,
+    /// The root allows no CA below it (pathLenConstraint 0), and the path has one.
+    RootPathLenZero,
     /// The leaf asserts keyCertSign without being a CA.
     LeafKeyCertSign,
     /// The intermediate's name constraints are an empty SEQUENCE.
@@ -83,6 +85,7 @@ fn judge(twist: Twist) -> (String, String, bool, String) {
             true,
         )),
         Twist::RootWithoutBasicConstraints => root_p.is_ca = IsCa::NoCa,
+        Twist::RootPathLenZero => root_p.is_ca = IsCa::Ca(BasicConstraints::Constrained(0)),
         _ => {}
     }
     let root_key = KeyPair::generate().expect("key");
@@ -234,6 +237,11 @@ fn path_rules_agree_with_openssl() {
             Twist::RootWithoutBasicConstraints,
             "fail",
             "trust anchor \"RULES Root\" is used as a CA but lacks basicConstraints cA=TRUE",
+        ),
+        (
+            Twist::RootPathLenZero,
+            "fail",
+            "intermediate CA \"RULES CA\" is one CA more than a pathLenConstraint above it allows",
         ),
         (
             Twist::LeafKeyCertSign,

@@ -9,6 +9,7 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{NameConstraints as NcExt, SubjectAltName};
 
 use super::name::Dn;
+use crate::pki::conformance::dns_name_syntax;
 
 /// One subtree, decoded for matching.
 #[derive(Clone, Debug)]
@@ -111,6 +112,8 @@ pub enum Violation {
     Excluded(String),
     #[error("has {0}, under a name constraint of a form this validator does not process")]
     Unprocessable(String),
+    #[error("has {0}, which breaks its syntax, so its issuers' name constraints cannot be checked")]
+    Malformed(String),
     #[error("has a subjectAltName that cannot be decoded")]
     BadSubjectAltName,
     #[error("has an empty subjectAltName")]
@@ -203,6 +206,10 @@ impl Constraints {
             if matches!(name, Name::Other(_)) {
                 return Err(Violation::Unprocessable(name.show()));
             }
+            // A name that breaks its syntax could slip past an excluded subtree.
+            if !well_formed(name) {
+                return Err(Violation::Malformed(name.show()));
+            }
             for set in &self.permitted {
                 let of_form: Vec<&Subtree> = set.iter().filter(|s| s.form() == form).collect();
                 if !of_form.is_empty() && !of_form.iter().any(|s| matches(name, s)) {
@@ -251,6 +258,20 @@ pub fn names_of(subject: &Dn, san: Option<&[u8]>) -> Result<Vec<Name>, Violation
         }
     }
     Ok(names)
+}
+
+/// Is the name written as its form requires (RFC 5280 §4.2.1.6)?
+fn well_formed(name: &Name) -> bool {
+    match name {
+        Name::Dns(d) => dns_name_syntax(d).is_ok(),
+        Name::Email(e) => e.rsplit_once('@').is_some_and(|(local, host)| {
+            !local.is_empty() && !local.contains('@') && dns_name_syntax(host).is_ok()
+        }),
+        Name::Uri(u) => uri_host(u).is_some(),
+        Name::Ip(ip) => ip.len() == 4 || ip.len() == 16,
+        Name::Directory(_) => true,
+        Name::Other(_) => false,
+    }
 }
 
 fn matches(name: &Name, subtree: &Subtree) -> bool {
@@ -352,5 +373,18 @@ mod tests {
         };
         assert!(matches(&ip, &net));
         assert!(!matches(&Name::Ip(vec![10, 0, 0, 1]), &net));
+        // Under a constraint of its form, a name that breaks its syntax is refused, so that
+        // it cannot slip past an excluded subtree.
+        let mut c = Constraints::default();
+        c.excluded.push(Subtree::Dns("bad.test".into()));
+        assert!(c.check(&[Name::Dns("ok.test".into())]).is_ok());
+        assert_eq!(
+            c.check(&[Name::Dns("x..bad.test".into())]),
+            Err(Violation::Malformed("DNS name x..bad.test".into()))
+        );
+        assert!(
+            c.check(&[Name::Email("no-at-sign".into())]).is_ok(),
+            "no e-mail constraint"
+        );
     }
 }

@@ -163,7 +163,12 @@ pub fn validate(
     let mut explicit_policy = counter(settings.initial_explicit_policy);
     let mut inhibit_any_policy = counter(settings.initial_any_policy_inhibit);
     let mut policy_mapping = counter(settings.initial_policy_mapping_inhibit);
-    let mut max_path_length = n;
+    // The anchor's pathLenConstraint, like its name constraints, is taken as an input: an
+    // anchor that allows no CA below it cannot be trusted for a longer path.
+    let mut max_path_length = match anchor.basic {
+        Some((true, Some(len))) => n.min(len as usize),
+        _ => n,
+    };
     let mut constraints = Constraints::default();
     // The anchor's own name constraints, as a trust anchor's initial subtrees.
     if let Some(nc) = anchor.name_constraints {
