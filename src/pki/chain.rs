@@ -379,3 +379,144 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod search_tests {
+    use super::*;
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose,
+    };
+    use time::Duration;
+
+    fn ca(cn: &str) -> CertificateParams {
+        let mut p = CertificateParams::default();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        p
+    }
+
+    fn store(root: &rcgen::Certificate) -> TrustStore {
+        TrustStore {
+            anchors: vec![trust::TrustedCert {
+                subject: trust::subject_der(root.der()),
+                der: root.der().clone(),
+                name: "Search Root".into(),
+                origin: trust::Origin::File("root.pem".into()),
+            }],
+            intermediates: Vec::new(),
+        }
+    }
+
+    fn judge(
+        leaf: &CertificateDer<'static>,
+        supplied: &[CertificateDer<'static>],
+        store: &TrustStore,
+        usage: Usage,
+    ) -> PathFacts {
+        build(&ChainInput {
+            leaf,
+            supplied,
+            trust: store,
+            at: OffsetDateTime::now_utc(),
+            usage,
+            online: None,
+            profile: crate::profile::Interface::V3.profile(),
+        })
+    }
+
+    #[test]
+    fn the_search_backtracks_past_an_expired_copy_of_the_issuer() {
+        let root_key = KeyPair::generate().expect("key");
+        let root_p = ca("Search Root");
+        let root = root_p.self_signed(&root_key).expect("root");
+        let root_issuer = Issuer::from_params(&root_p, &root_key);
+        // The same CA (name and key) twice: an expired certificate, then its renewal.
+        let ca_key = KeyPair::generate().expect("key");
+        let ca_p = ca("Search CA");
+        let mut old_p = ca("Search CA");
+        old_p.not_before = OffsetDateTime::now_utc() - Duration::days(800);
+        old_p.not_after = OffsetDateTime::now_utc() - Duration::days(1);
+        let old = old_p.signed_by(&ca_key, &root_issuer).expect("old CA");
+        let renewed = ca_p.signed_by(&ca_key, &root_issuer).expect("CA");
+        let leaf = CertificateParams::new(vec!["leaf.test".into()])
+            .expect("params")
+            .signed_by(
+                &KeyPair::generate().expect("key"),
+                &Issuer::from_params(&ca_p, &ca_key),
+            )
+            .expect("leaf");
+        let store = store(&root);
+        let leaf_der = leaf.der().clone();
+
+        let both = [old.der().clone(), renewed.der().clone()];
+        let facts = judge(&leaf_der, &both, &store, Usage::Any);
+        assert!(facts.verdict.is_ok(), "{:?}", facts.verdict);
+        assert_eq!(facts.links[1].der, *renewed.der());
+        assert!(facts.problems.is_empty(), "{:?}", facts.problems);
+
+        // With only the expired copy, the report names it and why.
+        let facts = judge(&leaf_der, &[old.der().clone()], &store, Usage::Any);
+        assert_eq!(
+            facts.verdict.as_ref().err().map(String::as_str),
+            Some(
+                format!(
+                    "intermediate CA \"Search CA\" expired on {}",
+                    old_p.not_after.date()
+                )
+                .as_str()
+            ),
+        );
+        assert_eq!(
+            facts.describe(),
+            "rcgen self signed cert ← Search CA ← Search Root"
+        );
+    }
+
+    #[test]
+    fn the_leaf_extended_key_usage_must_allow_the_use() {
+        let root_key = KeyPair::generate().expect("key");
+        let root_p = ca("Search Root");
+        let root = root_p.self_signed(&root_key).expect("root");
+        let store = store(&root);
+        let leaf = |ekus: Vec<ExtendedKeyUsagePurpose>| {
+            let mut p = CertificateParams::new(vec!["leaf.test".into()]).expect("params");
+            p.extended_key_usages = ekus;
+            p.signed_by(
+                &KeyPair::generate().expect("key"),
+                &Issuer::from_params(&root_p, &root_key),
+            )
+            .expect("leaf")
+            .der()
+            .clone()
+        };
+        let server_only = leaf(vec![ExtendedKeyUsagePurpose::ServerAuth]);
+        let facts = judge(&server_only, &[], &store, Usage::ClientAuth);
+        assert_eq!(
+            facts.problems,
+            vec!["the certificate's extended key usage does not allow this use".to_owned()]
+        );
+        assert!(
+            judge(&server_only, &[], &store, Usage::ServerAuth)
+                .problems
+                .is_empty()
+        );
+        assert!(
+            judge(&server_only, &[], &store, Usage::Any)
+                .problems
+                .is_empty()
+        );
+        let no_eku = leaf(Vec::new());
+        assert!(
+            judge(&no_eku, &[], &store, Usage::ClientAuth)
+                .problems
+                .is_empty()
+        );
+        let any = leaf(vec![ExtendedKeyUsagePurpose::Any]);
+        assert_eq!(
+            judge(&any, &[], &store, Usage::ClientAuth).problems.len(),
+            1
+        );
+    }
+}
