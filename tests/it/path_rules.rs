@@ -4,8 +4,8 @@
 //! use minimum or constrain a name form, subject alternative names that are empty.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CustomExtension, DnType, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, SanType,
+    BasicConstraints, CertificateParams, CustomExtension, DistinguishedName, DnType, IsCa, Issuer,
+    KeyPair, KeyUsagePurpose, SanType,
 };
 
 use crate::revocation::finding;
@@ -29,8 +29,10 @@ enum Twist {
     NameConstraintsMinimum,
     /// The intermediate permits only dNSName ok.test; the leaf is bad.test.
     DnsOutside,
-    /// The intermediate permits only O=Allowed; the leaf's subject is O=Other.
+    /// The intermediate permits only O=Rules ok.; the leaf's subject is O=Other.
     DirectoryOutside,
+    /// The same constraint, and the leaf's subject is below it.
+    DirectoryInside,
     /// The intermediate excludes e-mail at bad.test; the leaf's SAN has one there.
     EmailExcluded,
     /// The intermediate permits IP 10.0.0.0/8; the leaf's SAN is 192.0.2.1.
@@ -41,6 +43,7 @@ enum Twist {
 
 fn ca_params(cn: &str, org: &str) -> CertificateParams {
     let mut p = CertificateParams::default();
+    p.distinguished_name = DistinguishedName::new();
     p.distinguished_name.push(DnType::OrganizationName, org);
     p.distinguished_name.push(DnType::CommonName, cn);
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -99,7 +102,7 @@ fn judge(twist: Twist) -> (String, String, bool, String) {
             &subtree(0x82, b"ok.test", &[0x80, 0x01, 0x01]),
         )),
         Twist::DnsOutside => Some(name_constraints(0xa0, &subtree(0x82, b"ok.test", &[]))),
-        Twist::DirectoryOutside => {
+        Twist::DirectoryOutside | Twist::DirectoryInside => {
             // [4] EXPLICIT Name: SEQUENCE { SET { SEQUENCE { O, UTF8String "Allowed" } } }
             let atv = [
                 &[0x30, 0x10, 0x06, 0x03, 0x55, 0x04, 0x0a, 0x0c, 0x09][..],
@@ -124,6 +127,7 @@ fn judge(twist: Twist) -> (String, String, bool, String) {
         .expect("ca");
 
     let mut leaf_p = CertificateParams::default();
+    leaf_p.distinguished_name = DistinguishedName::new();
     let org = if twist == Twist::DirectoryOutside {
         "Other"
     } else {
@@ -266,8 +270,9 @@ fn path_rules_agree_with_openssl() {
         (
             Twist::DirectoryOutside,
             "fail",
-            "has a directory name, outside the subtrees its issuers permit",
+            "has the directory name \"O=Other, CN=RULES leaf\", outside the subtrees its issuers permit",
         ),
+        (Twist::DirectoryInside, "pass", "validated path"),
         (
             Twist::EmailExcluded,
             "fail",

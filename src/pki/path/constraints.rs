@@ -51,7 +51,7 @@ impl Name {
 
     fn show(&self) -> String {
         match self {
-            Name::Directory(_) => "a directory name".into(),
+            Name::Directory(dn) => format!("the directory name \"{dn}\""),
             Name::Email(e) => format!("e-mail address {e}"),
             Name::Dns(d) => format!("DNS name {d}"),
             Name::Uri(u) => format!("URI {u}"),

@@ -32,12 +32,28 @@ struct Attribute {
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Rdn(Vec<Attribute>);
 
-/// A distinguished name in the form §7.1 compares.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A distinguished name in the form §7.1 compares (equality looks at the RDNs alone).
+#[derive(Clone, Debug)]
 pub struct Dn {
     rdns: Vec<Rdn>,
     /// Values of emailAddress attributes, as written.
     emails: Vec<String>,
+    /// The name as a person reads it.
+    shown: String,
+}
+
+impl PartialEq for Dn {
+    fn eq(&self, other: &Dn) -> bool {
+        self.rdns == other.rdns
+    }
+}
+
+impl Eq for Dn {}
+
+impl std::fmt::Display for Dn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown)
+    }
 }
 
 impl Dn {
@@ -65,7 +81,11 @@ impl Dn {
                 Rdn(attrs)
             })
             .collect();
-        Dn { rdns, emails }
+        Dn {
+            rdns,
+            emails,
+            shown: crate::pki::names::read(name).display,
+        }
     }
 
     /// A name from its DER (a `Name` SEQUENCE); None when it does not parse.

@@ -14,6 +14,8 @@ pub struct Signed<'a> {
     /// The signatureAlgorithm inside the to-be-signed part, its contents.
     pub inner_algorithm: Option<&'a [u8]>,
     pub signature: &'a [u8],
+    /// The signature BIT STRING's unused bits: anything but 0 cannot be a valid signature.
+    pub unused_bits: u8,
 }
 
 /// Why a signature was not accepted.
@@ -70,10 +72,8 @@ pub fn split(der: &[u8]) -> Option<Signed<'_>> {
     let (0x03, _, bits, rest) = tlv(rest)? else {
         return None;
     };
-    let (&0, signature) = bits.split_first()? else {
-        return None;
-    };
-    if !rest.is_empty() {
+    let (&unused_bits, signature) = bits.split_first()?;
+    if !rest.is_empty() || unused_bits > 7 {
         return None;
     }
     Some(Signed {
@@ -81,6 +81,7 @@ pub fn split(der: &[u8]) -> Option<Signed<'_>> {
         algorithm,
         inner_algorithm: inner_algorithm(tbs_body),
         signature,
+        unused_bits,
     })
 }
 
@@ -151,6 +152,9 @@ pub fn verify(signed: &Signed<'_>, issuer_spki: &[u8]) -> Result<(), SignatureEr
     let Some((&0, key)) = bits.split_first() else {
         return Err(SignatureError::Malformed);
     };
+    if signed.unused_bits != 0 {
+        return Err(SignatureError::Invalid);
+    }
     let mut fitting = webpki::ALL_VERIFICATION_ALGS.iter().filter(|alg| {
         alg.signature_alg_id().as_ref() == signed.algorithm
             && alg.public_key_alg_id().as_ref() == key_alg

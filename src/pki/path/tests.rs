@@ -82,3 +82,15 @@ fn an_empty_path_is_the_anchor_itself_and_garbage_is_unreadable() {
         }
     );
 }
+
+#[test]
+fn a_signature_with_unused_bits_is_a_bad_signature_not_an_unreadable_certificate() {
+    // PKITS 4.1.2: the CA's signature BIT STRING says it has one unused bit.
+    let e = run(
+        &["BadSignedCACert", "InvalidCASignatureTest2EE"],
+        &Settings::at(at()),
+    )
+    .expect_err("bad signature");
+    assert_eq!(e.position, Position::Certificate(1));
+    assert_eq!(e.reason, Reason::Signature(SignatureError::Invalid));
+}
