@@ -32,7 +32,7 @@ pub fn proven_dvv_root(path: &PathFacts) -> Option<&str> {
         PathEnd::Anchor {
             name,
             origin: trust::Origin::Bundled,
-        } if path.webpki.is_ok() && path.problems.is_empty() => Some(name),
+        } if path.verdict.is_ok() && path.problems.is_empty() => Some(name),
         _ => None,
     }
 }
@@ -46,7 +46,7 @@ pub fn check_issuer(
 ) -> Finding {
     let rule = RuleId::CertIssuer;
     let shown = path.describe();
-    if path.webpki.is_ok() && path.problems.is_empty() {
+    if path.verdict.is_ok() && path.problems.is_empty() {
         return match &path.end {
             PathEnd::Anchor {
                 name,
@@ -119,7 +119,7 @@ pub fn check_issuer(
         ),
         PathEnd::TooLong => format!("the path {shown} is too long"),
     };
-    if let Err(e) = &path.webpki
+    if let Err(e) = &path.verdict
         && !why.contains(e.as_str())
     {
         why.push_str(&format!(" (path validation: {e})"));

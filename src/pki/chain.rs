@@ -1,44 +1,32 @@
 //! Path building and validation for CERT-ISSUER.
 //!
-//! Two passes over the same candidates. Our own walk follows issuer names and signatures from
-//! the leaf upwards, so the report can show the path subject by subject and say exactly where
-//! it stops when it does not reach an anchor. rustls-webpki then gives the verdict. After it,
-//! the checks webpki leaves out: every CA in the path (the anchor too) valid at the check time,
-//! CA basic constraints and key usage, and, for a path to a bundled DVV root, that the issuing
-//! CA is one of DVV's service CAs.
+//! The search (`search`) follows issuer names from the leaf upwards, so the report can show
+//! the path subject by subject and say exactly where it stops when it does not reach an
+//! anchor; every complete path goes to the RFC 5280 §6.1 validator (`pki::path`), which gives
+//! the verdict. After it, the checks the register adds: the anchor valid at the check time,
+//! the leaf's extended key usage for the use, and, for a path to a bundled DVV root, that the
+//! issuing CA is one of DVV's service CAs.
 
-use std::time::Duration;
+mod search;
 
-use rustls_pki_types::{CertificateDer, UnixTime};
+use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
-use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::extensions::ParsedExtension;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::net::http;
-use crate::pki::trust::{self, MISSING_ROOTS, TrustStore};
+use crate::pki::path::{Position, Rejection, Validated};
+use crate::pki::trust::{self, TrustStore};
 use crate::profile::RegisterProfile;
+use search::{Candidate, Search};
 
-/// Longest path walked (leaf and anchor included).
-const MAX_PATH: usize = 8;
-/// Most caIssuers downloads per path.
-const MAX_AIA_FETCHES: usize = 3;
-
-/// The extended key usage the path is validated for (only enforced when the leaf has EKUs).
+/// The extended key usage the path is judged for (only enforced when the leaf has EKUs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Usage {
     /// No EKU requirement: the path alone is judged, and CERT-EKU-TLS judges the EKUs.
     Any,
     ClientAuth,
     ServerAuth,
-}
-
-/// Accepts any extended key usage.
-struct AnyEku;
-
-impl webpki::ExtendedKeyUsageValidator for AnyEku {
-    fn validate(&self, _: webpki::KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
-        Ok(())
-    }
 }
 
 /// Where a certificate in the path came from.
@@ -109,8 +97,8 @@ pub struct PathFacts {
     /// Leaf first; the anchor last when the walk reached one.
     pub links: Vec<Link>,
     pub end: PathEnd,
-    /// rustls-webpki's verdict, as text for the report.
-    pub webpki: Result<(), String>,
+    /// The §6.1 validator's verdict on the path (an error when it reached no anchor).
+    pub verdict: Result<Validated, String>,
     /// Problems the extra checks found on the path.
     pub problems: Vec<String>,
     /// Downloads and other things worth telling.
@@ -156,45 +144,45 @@ pub struct ChainInput<'a> {
     pub profile: &'a RegisterProfile,
 }
 
-struct Candidate {
-    der: CertificateDer<'static>,
-    origin: LinkOrigin,
-    /// The subject name's DER (see `TrustedCert::subject`).
-    subject: Vec<u8>,
-}
-
 /// Build the path and judge it. Unreadable certificates are reported in the facts, not as an
 /// error: the leaf was read before.
 pub fn build(input: &ChainInput<'_>) -> PathFacts {
-    let mut candidates: Vec<Candidate> = input
+    let candidates: Vec<Candidate> = input
         .supplied
         .iter()
-        .map(|c| Candidate {
-            der: c.clone(),
-            origin: LinkOrigin::Supplied,
-            subject: trust::subject_der(c),
-        })
-        .chain(input.trust.intermediates.iter().map(|c| Candidate {
-            der: c.der.clone(),
-            origin: LinkOrigin::Bundled,
-            subject: c.subject.clone(),
-        }))
+        .map(|c| Candidate::new(c.clone(), LinkOrigin::Supplied))
+        .chain(
+            input
+                .trust
+                .intermediates
+                .iter()
+                .map(|c| Candidate::new(c.der.clone(), LinkOrigin::Bundled)),
+        )
         .collect();
-    let mut notes = Vec::new();
-    let (links, end) = walk(input, &mut candidates, &mut notes);
-    let webpki = verify_with_webpki(input, &candidates);
-    let mut problems = extra_checks(&links, &end, input);
-    if let Err(e) = &webpki
+    let (outcome, notes) = Search::new(input, candidates).run();
+    let links = outcome.links;
+    let end = outcome.end;
+    let verdict = match outcome.verdict {
+        Some(Ok(v)) => Ok(v),
+        Some(Err(r)) => Err(rejection_text(&r, &links)),
+        None => Err("no path to a trusted anchor".to_owned()),
+    };
+    let mut problems = Vec::new();
+    if let Err(e) = &verdict
         && matches!(end, PathEnd::Anchor { .. })
-        && problems.is_empty()
     {
-        // The walk found a path webpki refused: its reason is the problem.
         problems.push(e.clone());
     }
+    if verdict.is_ok()
+        && let Some(p) = usage_problem(input.leaf, input.usage)
+    {
+        problems.push(p);
+    }
+    problems.extend(extra_checks(&links, &end, input));
     PathFacts {
         links,
         end,
-        webpki,
+        verdict,
         problems,
         notes,
     }
@@ -205,308 +193,60 @@ fn link(der: &CertificateDer<'static>, origin: LinkOrigin) -> Option<Link> {
     Some(Link {
         der: der.clone(),
         name: trust::display_name(der),
-        subject: cert.subject().to_string(),
+        subject: crate::pki::names::read(cert.subject()).display,
         origin,
         not_before: cert.validity().not_before.to_datetime(),
         not_after: cert.validity().not_after.to_datetime(),
     })
 }
 
-/// The issuer of `child` among `items`: the only one whose subject is `child`'s issuer name,
-/// or, when several are (a renewed or cross-certified CA), the one whose key verifies the
-/// signature. A single name match is taken without verifying: webpki checks every signature
-/// of the finished path, and a bad one is reported from there.
-fn pick_issuer<'a, T>(
-    child: &X509Certificate<'_>,
-    items: impl Iterator<Item = &'a T>,
-    parts: impl Fn(&'a T) -> (&'a Vec<u8>, &'a CertificateDer<'static>),
-) -> Option<&'a T> {
-    let named: Vec<&'a T> = items
-        .filter(|t| parts(t).0.as_slice() == child.issuer().as_raw())
-        .collect();
-    match named.as_slice() {
-        [] => None,
-        [only] => Some(*only),
-        several => several
-            .iter()
-            .copied()
-            .find(|t| issued_by(child, parts(t).1)),
-    }
-}
-
-/// Does `issuer` name and sign `child`?
-fn issued_by(child: &X509Certificate<'_>, issuer_der: &[u8]) -> bool {
-    let Ok((_, issuer)) = X509Certificate::from_der(issuer_der) else {
-        return false;
+/// A rejection as a sentence naming the certificate.
+fn rejection_text(r: &Rejection, links: &[Link]) -> String {
+    let (role, link) = match r.position {
+        Position::Anchor => ("trust anchor", links.last()),
+        Position::Certificate(0) => ("the certificate", links.first()),
+        Position::Certificate(i) => ("intermediate CA", links.get(i)),
     };
-    issuer.subject().as_raw() == child.issuer().as_raw()
-        && child.verify_signature(Some(issuer.public_key())).is_ok()
+    let name = link.map_or("?", |l| l.name.as_str());
+    format!("{role} \"{name}\" {}", r.reason)
 }
 
-fn walk(
-    input: &ChainInput<'_>,
-    candidates: &mut Vec<Candidate>,
-    notes: &mut Vec<String>,
-) -> (Vec<Link>, PathEnd) {
-    let mut links: Vec<Link> = link(input.leaf, LinkOrigin::Leaf).into_iter().collect();
-    let mut fetches = 0;
-    loop {
-        let Some(current) = links.last() else {
-            return (links, PathEnd::NoIssuer { issuer: "?".into() });
-        };
-        if links.len() >= MAX_PATH {
-            return (links, PathEnd::TooLong);
-        }
-        let current_der = current.der.clone();
-        let Ok((_, cert)) = X509Certificate::from_der(&current_der) else {
-            return (links, PathEnd::NoIssuer { issuer: "?".into() });
-        };
-        // The current certificate may itself be an anchor (a trusted intermediate, or a root
-        // sent along in the chain).
-        if let Some(anchor) = input.trust.anchors.iter().find(|a| a.der == current_der)
-            && links.len() > 1
-        {
-            if let Some(last) = links.last_mut() {
-                last.origin = LinkOrigin::Anchor(anchor.origin.clone());
-            }
-            let end = PathEnd::Anchor {
-                name: anchor.name.clone(),
-                origin: anchor.origin.clone(),
-            };
-            return (links, end);
-        }
-        if let Some(anchor) =
-            pick_issuer(&cert, input.trust.anchors.iter(), |a| (&a.subject, &a.der))
-        {
-            let end = PathEnd::Anchor {
-                name: anchor.name.clone(),
-                origin: anchor.origin.clone(),
-            };
-            links.extend(link(&anchor.der, LinkOrigin::Anchor(anchor.origin.clone())));
-            return (links, end);
-        }
-        if cert.subject().as_raw() == cert.issuer().as_raw() && issued_by(&cert, &current_der) {
-            let name = current.name.clone();
-            return (links, PathEnd::UntrustedRoot { name });
-        }
-        let next = pick_issuer(
-            &cert,
-            candidates
-                .iter()
-                .filter(|c| !links.iter().any(|l| l.der == c.der)),
-            |c| (&c.subject, &c.der),
-        );
-        if let Some(c) = next {
-            links.extend(link(&c.der, c.origin.clone()));
-            continue;
-        }
-        if let Some(limits) = input.online
-            && fetches < MAX_AIA_FETCHES
-            && let Some(url) = ca_issuers_url(&cert)
-            && !candidates
-                .iter()
-                .any(|c| c.origin == LinkOrigin::Aia(url.clone()))
-        {
-            fetches += 1;
-            match fetch_ca_issuers(&url, limits) {
-                Ok(certs) => {
-                    notes.push(format!(
-                        "downloaded {} certificate(s) from caIssuers {url}",
-                        certs.len()
-                    ));
-                    candidates.extend(certs.into_iter().map(|der| Candidate {
-                        subject: trust::subject_der(&der),
-                        der,
-                        origin: LinkOrigin::Aia(url.clone()),
-                    }));
-                    continue;
-                }
-                Err(e) => notes.push(format!("caIssuers download failed: {e}")),
-            }
-        }
-        let issuer_cn = cert
-            .issuer()
-            .iter_common_name()
-            .next()
-            .and_then(|cn| cn.as_str().ok())
-            .map(str::to_owned);
-        if let Some(missing) = MISSING_ROOTS
-            .iter()
-            .find(|m| issuer_cn.as_deref() == Some(m.common_name))
-        {
-            let end = PathEnd::MissingRoot {
-                name: missing.common_name.to_owned(),
-                why: missing.why,
-            };
-            return (links, end);
-        }
-        return (
-            links,
-            PathEnd::NoIssuer {
-                issuer: cert.issuer().to_string(),
-            },
-        );
-    }
-}
-
-/// The first http caIssuers URL of the certificate's AIA.
-fn ca_issuers_url(cert: &X509Certificate<'_>) -> Option<String> {
-    cert.extensions()
-        .iter()
-        .find_map(|ext| match ext.parsed_extension() {
-            ParsedExtension::AuthorityInfoAccess(aia) => {
-                aia.iter()
-                    .find_map(|ad| match (&ad.access_method, &ad.access_location) {
-                        (m, GeneralName::URI(u))
-                            if m.to_id_string() == "1.3.6.1.5.5.7.48.2"
-                                && u.to_ascii_lowercase().starts_with("http://") =>
-                        {
-                            Some((*u).to_owned())
-                        }
-                        _ => None,
-                    })
-            }
-            _ => None,
-        })
-}
-
-/// A caIssuers download: one DER certificate, or PEM. (PKCS#7 "certs-only" bundles are not
-/// read; DVV publishes plain certificates.)
-fn fetch_ca_issuers(
-    url: &str,
-    limits: &http::Limits,
-) -> Result<Vec<CertificateDer<'static>>, String> {
-    // A CA certificate is a few kilobytes; a big answer is not one.
-    let limits = http::Limits {
-        max_body: limits.max_body.min(1024 * 1024),
-        ..*limits
+/// The leaf's extended key usage against the use: only when it has one, and
+/// anyExtendedKeyUsage does not stand in for the purpose (as rustls-webpki judges it).
+fn usage_problem(leaf: &[u8], usage: Usage) -> Option<String> {
+    let wanted = match usage {
+        Usage::Any => return None,
+        Usage::ClientAuth => "1.3.6.1.5.5.7.3.2",
+        Usage::ServerAuth => "1.3.6.1.5.5.7.3.1",
     };
-    let resp = http::get(url, &limits).map_err(|e| e.to_string())?;
-    let file =
-        crate::pki::load::parse_certificates(url, &resp.body, &crate::secret::PasswordSource::None)
-            .map_err(|e| e.to_string())?;
-    Ok(file.certificates)
+    let (_, cert) = X509Certificate::from_der(leaf).ok()?;
+    let eku = cert.extended_key_usage().ok()??;
+    let has = match usage {
+        Usage::ClientAuth => eku.value.client_auth,
+        _ => eku.value.server_auth,
+    } || eku.value.other.iter().any(|o| o.to_id_string() == wanted);
+    (!has).then(|| "the certificate's extended key usage does not allow this use".to_owned())
 }
 
-fn unix_time(at: OffsetDateTime) -> UnixTime {
-    UnixTime::since_unix_epoch(Duration::from_secs(at.unix_timestamp().max(0) as u64))
-}
-
-fn verify_with_webpki(input: &ChainInput<'_>, candidates: &[Candidate]) -> Result<(), String> {
-    let ee = webpki::EndEntityCert::try_from(input.leaf)
-        .map_err(|e| format!("the certificate cannot be validated: {}", webpki_reason(&e)))?;
-    let anchors: Vec<_> = input
-        .trust
-        .anchors
-        .iter()
-        .filter_map(|a| webpki::anchor_from_trusted_cert(&a.der).ok())
-        .collect();
-    let intermediates: Vec<CertificateDer<'_>> = candidates.iter().map(|c| c.der.clone()).collect();
-    let verify = |usage: &dyn webpki::ExtendedKeyUsageValidator| {
-        ee.verify_for_usage(
-            webpki::ALL_VERIFICATION_ALGS,
-            &anchors,
-            &intermediates,
-            unix_time(input.at),
-            Dyn(usage),
-            None,
-            None,
-        )
-        .map(|_| ())
-        .map_err(|e| webpki_reason(&e))
-    };
-    match input.usage {
-        Usage::Any => verify(&AnyEku),
-        Usage::ClientAuth => verify(&webpki::KeyUsage::client_auth()),
-        Usage::ServerAuth => verify(&webpki::KeyUsage::server_auth()),
-    }
-}
-
-/// A validator behind a reference, as `verify_for_usage` takes one by value.
-struct Dyn<'a>(&'a dyn webpki::ExtendedKeyUsageValidator);
-
-impl webpki::ExtendedKeyUsageValidator for Dyn<'_> {
-    fn validate(&self, iter: webpki::KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
-        self.0.validate(iter)
-    }
-}
-
-/// webpki's errors in words (its Display is its Debug).
-pub fn webpki_reason(e: &webpki::Error) -> String {
-    use webpki::Error as E;
-    match e {
-        E::UnknownIssuer => "no path to a trusted anchor".into(),
-        E::CertExpired { .. } => "a certificate in the path has expired".into(),
-        E::CertNotValidYet { .. } => "a certificate in the path is not valid yet".into(),
-        E::InvalidSignatureForPublicKey => {
-            "a signature in the path does not verify".into()
-        }
-        E::UnsupportedSignatureAlgorithmContext(_)
-        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
-            "a certificate in the path is signed with an algorithm that is not accepted (e.g. SHA-1)".into()
-        }
-        E::CaUsedAsEndEntity => "the certificate is a CA certificate, not an end-entity one".into(),
-        E::EndEntityUsedAsCa => "an end-entity certificate is used as a CA".into(),
-        E::PathLenConstraintViolated => "a CA's path length constraint is exceeded".into(),
-        E::RequiredEkuNotFoundContext(_) => {
-            "the certificate's extended key usage does not allow this use".into()
-        }
-        E::UnsupportedCriticalExtension => {
-            "the certificate has a critical extension validators do not understand".into()
-        }
-        E::CertDistrusted => "a certificate in the path is distrusted".into(),
-        E::NameConstraintViolation => "a CA's name constraints exclude the certificate".into(),
-        E::MaximumPathDepthExceeded | E::MaximumPathBuildCallsExceeded => {
-            "the path is too long".into()
-        }
-        other => format!("path validation failed ({other:?})"),
-    }
-}
-
-/// The checks webpki does not make.
+/// The checks the register adds to path validation.
 fn extra_checks(links: &[Link], end: &PathEnd, input: &ChainInput<'_>) -> Vec<String> {
     let mut problems = Vec::new();
-    for (i, l) in links.iter().enumerate().skip(1) {
-        let role = if matches!(l.origin, LinkOrigin::Anchor(_)) {
-            "trust anchor"
-        } else {
-            "intermediate CA"
-        };
+    // RFC 5280 trusts an anchor as given; an expired or not yet valid root is still worth a
+    // failure here, as the register's own validator would refuse it.
+    if let (PathEnd::Anchor { .. }, Some(l)) = (end, links.last())
+        && links.len() > 1
+    {
         if input.at > l.not_after {
             problems.push(format!(
-                "{role} \"{}\" expired on {}",
+                "trust anchor \"{}\" expired on {}",
                 l.name,
                 l.not_after.date()
             ));
         } else if input.at < l.not_before {
             problems.push(format!(
-                "{role} \"{}\" is not valid before {}",
+                "trust anchor \"{}\" is not valid before {}",
                 l.name,
                 l.not_before.date()
-            ));
-        }
-        let Ok((_, cert)) = X509Certificate::from_der(&l.der) else {
-            problems.push(format!("{role} #{i} cannot be read"));
-            continue;
-        };
-        // Anchors are trusted as given (webpki uses only their name and key); a v1 root has
-        // no extensions to check.
-        if role == "trust anchor" {
-            continue;
-        }
-        match cert.basic_constraints() {
-            Ok(Some(bc)) if bc.value.ca => {}
-            _ => problems.push(format!(
-                "intermediate CA \"{}\" lacks basicConstraints cA=TRUE",
-                l.name
-            )),
-        }
-        if let Ok(Some(ku)) = cert.key_usage()
-            && !ku.value.key_cert_sign()
-        {
-            problems.push(format!(
-                "intermediate CA \"{}\" key usage lacks keyCertSign",
-                l.name
             ));
         }
     }
@@ -585,7 +325,8 @@ mod tests {
     /// DVV root.
     fn path_through(policy: &str) -> PathFacts {
         let root_key = KeyPair::generate().expect("key");
-        let root_params = ca("Stand-in DVV Root");
+        let mut root_params = ca("Stand-in DVV Root");
+        root_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         let root = root_params.self_signed(&root_key).expect("root");
         let ca_key = KeyPair::generate().expect("key");
         let mut ca_params = ca("Stand-in DVV CA");
@@ -623,18 +364,159 @@ mod tests {
     #[test]
     fn a_dvv_path_must_pass_through_a_service_ca() {
         let service = path_through("1.2.246.517.1.10.301.4");
-        assert!(service.webpki.is_ok(), "{:?}", service.webpki);
+        assert!(service.verdict.is_ok(), "{:?}", service.verdict);
         assert!(service.reached_bundled_anchor());
         assert!(service.problems.is_empty(), "{:?}", service.problems);
 
         let citizen = path_through("1.2.246.517.1.10.301.1");
-        assert!(citizen.webpki.is_ok(), "{:?}", citizen.webpki);
+        assert!(citizen.verdict.is_ok(), "{:?}", citizen.verdict);
         assert_eq!(citizen.problems.len(), 1, "{:?}", citizen.problems);
         assert!(
             citizen.problems[0].contains("not a DVV service-certificate CA")
                 && citizen.problems[0].contains("1.2.246.517.1.10.301.1"),
             "{:?}",
             citizen.problems
+        );
+    }
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::*;
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+        KeyPair, KeyUsagePurpose,
+    };
+    use time::Duration;
+
+    fn ca(cn: &str) -> CertificateParams {
+        let mut p = CertificateParams::default();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        p
+    }
+
+    fn store(root: &rcgen::Certificate) -> TrustStore {
+        TrustStore {
+            anchors: vec![trust::TrustedCert {
+                subject: trust::subject_der(root.der()),
+                der: root.der().clone(),
+                name: "Search Root".into(),
+                origin: trust::Origin::File("root.pem".into()),
+            }],
+            intermediates: Vec::new(),
+        }
+    }
+
+    fn judge(
+        leaf: &CertificateDer<'static>,
+        supplied: &[CertificateDer<'static>],
+        store: &TrustStore,
+        usage: Usage,
+    ) -> PathFacts {
+        build(&ChainInput {
+            leaf,
+            supplied,
+            trust: store,
+            at: OffsetDateTime::now_utc(),
+            usage,
+            online: None,
+            profile: crate::profile::Interface::V3.profile(),
+        })
+    }
+
+    #[test]
+    fn the_search_backtracks_past_an_expired_copy_of_the_issuer() {
+        let root_key = KeyPair::generate().expect("key");
+        let root_p = ca("Search Root");
+        let root = root_p.self_signed(&root_key).expect("root");
+        let root_issuer = Issuer::from_params(&root_p, &root_key);
+        // The same CA (name and key) twice: an expired certificate, then its renewal.
+        let ca_key = KeyPair::generate().expect("key");
+        let ca_p = ca("Search CA");
+        let mut old_p = ca("Search CA");
+        old_p.not_before = OffsetDateTime::now_utc() - Duration::days(800);
+        old_p.not_after = OffsetDateTime::now_utc() - Duration::days(1);
+        let old = old_p.signed_by(&ca_key, &root_issuer).expect("old CA");
+        let renewed = ca_p.signed_by(&ca_key, &root_issuer).expect("CA");
+        let leaf = CertificateParams::new(vec!["leaf.test".into()])
+            .expect("params")
+            .signed_by(
+                &KeyPair::generate().expect("key"),
+                &Issuer::from_params(&ca_p, &ca_key),
+            )
+            .expect("leaf");
+        let store = store(&root);
+        let leaf_der = leaf.der().clone();
+
+        let both = [old.der().clone(), renewed.der().clone()];
+        let facts = judge(&leaf_der, &both, &store, Usage::Any);
+        assert!(facts.verdict.is_ok(), "{:?}", facts.verdict);
+        assert_eq!(facts.links[1].der, *renewed.der());
+        assert!(facts.problems.is_empty(), "{:?}", facts.problems);
+
+        // With only the expired copy, the report names it and why.
+        let facts = judge(&leaf_der, &[old.der().clone()], &store, Usage::Any);
+        assert_eq!(
+            facts.verdict.as_ref().err().map(String::as_str),
+            Some(
+                format!(
+                    "intermediate CA \"Search CA\" expired on {}",
+                    old_p.not_after.date()
+                )
+                .as_str()
+            ),
+        );
+        assert_eq!(
+            facts.describe(),
+            "rcgen self signed cert ← Search CA ← Search Root"
+        );
+    }
+
+    #[test]
+    fn the_leaf_extended_key_usage_must_allow_the_use() {
+        let root_key = KeyPair::generate().expect("key");
+        let root_p = ca("Search Root");
+        let root = root_p.self_signed(&root_key).expect("root");
+        let store = store(&root);
+        let leaf = |ekus: Vec<ExtendedKeyUsagePurpose>| {
+            let mut p = CertificateParams::new(vec!["leaf.test".into()]).expect("params");
+            p.extended_key_usages = ekus;
+            p.signed_by(
+                &KeyPair::generate().expect("key"),
+                &Issuer::from_params(&root_p, &root_key),
+            )
+            .expect("leaf")
+            .der()
+            .clone()
+        };
+        let server_only = leaf(vec![ExtendedKeyUsagePurpose::ServerAuth]);
+        let facts = judge(&server_only, &[], &store, Usage::ClientAuth);
+        assert_eq!(
+            facts.problems,
+            vec!["the certificate's extended key usage does not allow this use".to_owned()]
+        );
+        assert!(
+            judge(&server_only, &[], &store, Usage::ServerAuth)
+                .problems
+                .is_empty()
+        );
+        assert!(
+            judge(&server_only, &[], &store, Usage::Any)
+                .problems
+                .is_empty()
+        );
+        let no_eku = leaf(Vec::new());
+        assert!(
+            judge(&no_eku, &[], &store, Usage::ClientAuth)
+                .problems
+                .is_empty()
+        );
+        let any = leaf(vec![ExtendedKeyUsagePurpose::Any]);
+        assert_eq!(
+            judge(&any, &[], &store, Usage::ClientAuth).problems.len(),
+            1
         );
     }
 }

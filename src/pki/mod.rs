@@ -8,6 +8,7 @@ pub mod demo;
 pub mod facts;
 pub mod load;
 pub mod names;
+pub mod path;
 pub mod qc;
 pub mod revocation;
 pub mod trust;

@@ -14,6 +14,7 @@ mod message_verify;
 mod netpki;
 mod official_examples;
 mod openmetrics;
+mod path_rules;
 mod pkilint;
 mod pkits;
 mod readiness;
