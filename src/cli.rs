@@ -403,6 +403,10 @@ pub struct DemoArgs {
     /// Keep the generated DEMO PKI in DIR instead of a temporary directory.
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
+    /// Make new DEMO keys instead of reusing those cached (owner-only) in the user's cache
+    /// directory by an earlier run; the certificates are made anew on every run either way.
+    #[arg(long)]
+    pub fresh_keys: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,7 +1,5 @@
 //! `tilicheck audit PATH…`: every certificate under the paths, in one table.
 
-use std::io::IsTerminal;
-
 use time::OffsetDateTime;
 
 use std::path::{Path, PathBuf};
@@ -41,7 +39,7 @@ pub fn run(args: &AuditArgs, g: &GlobalArgs, at: OffsetDateTime) -> Result<u8, C
         trust: Some(&trust),
         threads: args.threads,
     };
-    let bar = progress_bar();
+    let bar = super::progress::files_bar();
     let report_progress = |done: usize, total: usize| {
         if let Some(bar) = &bar {
             bar.set_length(total as u64);
@@ -121,16 +119,4 @@ fn fetch_one(endpoint: &str, net: &NetArgs) -> Result<Vec<CertificateDer<'static
     let target = tls::target(&host, port, None, *net).map_err(|e| e.to_string())?;
     let chain = tls::fetch_chain(&target).map_err(|e| e.to_string())?;
     Ok(chain.into_iter().map(CertificateDer::from).collect())
-}
-
-/// A progress bar on a terminal; nothing otherwise, so pipes and CI logs stay clean.
-fn progress_bar() -> Option<indicatif::ProgressBar> {
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new(0);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files") {
-        bar.set_style(style);
-    }
-    Some(bar)
 }

@@ -93,7 +93,9 @@ pub fn run(
         dns_name: dns,
         organization: args.org.clone(),
     };
+    let making = super::progress::step("generating the key");
     let request = make_request(&subject, key).map_err(|e| CommandError::Input(e.to_string()))?;
+    drop(making);
     // The key first: a request without its key is worthless, a key without a request is not.
     let key_pem = Zeroizing::new(request.key.serialize_pem());
     crate::atomic_file::write(

@@ -33,7 +33,30 @@ pub fn run(
 ) -> Result<Report, CommandError> {
     let input_err = |e: &dyn std::fmt::Display| CommandError::Input(e.to_string());
     // The demo certificates start a day before the check time, so `--at` moves them along.
-    let pki = demo::generate(&DemoOptions::starting(at)).map_err(|e| input_err(&e))?;
+    let options = DemoOptions::starting(at);
+    let making = super::progress::step("making the DEMO PKI");
+    let (pki, note) = match demo_key_cache().filter(|_| !args.fresh_keys) {
+        Some(key_dir) => {
+            let (pki, origin) =
+                demo::generate_with_cached_keys(&options, &key_dir).map_err(|e| input_err(&e))?;
+            let note = match origin {
+                demo::KeyOrigin::Cached => format!(
+                    "DEMO keys reused from {} (made by an earlier run; --fresh-keys makes new ones)",
+                    key_dir.display()
+                ),
+                demo::KeyOrigin::Generated => format!(
+                    "DEMO keys generated and cached in {} for the next run",
+                    key_dir.display()
+                ),
+            };
+            (pki, Some(note))
+        }
+        None => (demo::generate(&options).map_err(|e| input_err(&e))?, None),
+    };
+    drop(making);
+    if let Some(note) = note {
+        eprintln!("{note}");
+    }
     let tmp;
     let dir: PathBuf = match &args.keep {
         Some(dir) => dir.clone(),
@@ -94,6 +117,12 @@ pub fn run(
         eprintln!("DEMO PKI kept in {}", dir.display());
     }
     Ok(report)
+}
+
+/// Where `demo` keeps its DEMO keys between runs: `$XDG_CACHE_HOME/tilicheck/demo-keys` (or
+/// the platform's cache directory). None when the platform has none: keys are then made fresh.
+fn demo_key_cache() -> Option<PathBuf> {
+    dirs::cache_dir().map(|d| d.join("tilicheck").join("demo-keys"))
 }
 
 /// Start the simulator with the DEMO PKI, check its endpoint with `tls`, send the minimal

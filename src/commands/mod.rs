@@ -8,6 +8,7 @@ pub mod demo;
 pub mod manual;
 pub mod message;
 pub mod pki;
+pub mod progress;
 pub mod readiness;
 pub mod register;
 pub mod rules;

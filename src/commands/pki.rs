@@ -21,7 +21,9 @@ pub fn run(cmd: &PkiCommand) -> Result<u8, CommandError> {
             } else {
                 DemoOptions::starting(OffsetDateTime::now_utc())
             };
+            let making = super::progress::step("generating the DEMO PKI's ten keys");
             let pki = demo::generate(&options).map_err(|e| CommandError::Input(e.to_string()))?;
+            drop(making);
             pki.write_to(dir)
                 .map_err(|e| CommandError::Input(e.to_string()))?;
             eprintln!(

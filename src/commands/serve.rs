@@ -17,6 +17,7 @@ pub fn run(
     now: OffsetDateTime,
 ) -> Result<u8, CommandError> {
     let faults = Faults::from_list(&args.faults);
+    let preparing = super::progress::step("preparing the simulator's certificates");
     let material = setup::material(&Choices {
         data_dir: &args.data_dir,
         cert: args.cert.as_deref(),
@@ -31,6 +32,7 @@ pub fn run(
         SetupError::Usage(m) => CommandError::Usage(m),
         other => CommandError::Input(other.to_string()),
     })?;
+    drop(preparing);
     let mut server_chain = material.server_chain;
     if faults.expired_server_certificate {
         let Some(dir) = &material.demo_dir else {
@@ -102,6 +104,11 @@ pub fn run(
             },
             dir.display(),
             crate::pki::demo::DEMO_SUPPLIER_ID
+        );
+    }
+    if let Some(why) = &material.demo_replaced {
+        eprintln!(
+            "  the DEMO PKI there was replaced because {why}: hand the new supplier-chain.pem and root-ca.pem to your client"
         );
     }
     eprintln!("  registered signers: {}", suppliers.join(", "));

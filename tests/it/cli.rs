@@ -1,5 +1,7 @@
 //! The binary: exit codes, formats, output files, passwords.
 
+use std::path::Path;
+
 use predicates::prelude::*;
 
 use crate::support::{AT, SUPPLIER_ID, fixture, openssl, tilicheck};
@@ -387,6 +389,62 @@ fn demo_runs_the_checks_on_a_fresh_demo_pki() {
     assert!(stdout.contains("message  minimal test message"), "{stdout}");
     assert!(stdout.contains("accepted: 200 OK"), "{stdout}");
     assert!(kept.join("root-ca.pem").exists() && kept.join("README.txt").exists());
+}
+
+#[test]
+fn demo_caches_its_keys_owner_only_and_makes_new_certificates_each_run() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let keys = cache.path().join("tilicheck/demo-keys");
+    let run = |extra: &[&str], pki: &Path| {
+        let out = tilicheck()
+            .env("XDG_CACHE_HOME", cache.path())
+            .args(["demo", "--color", "never", "--keep"])
+            .arg(pki)
+            .args(extra)
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{stdout}");
+        assert!(stdout.contains("accepted: 200 OK"), "{stdout}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = run(&[], &dir.path().join("1"));
+    assert!(
+        first.contains("DEMO keys generated and cached in"),
+        "{first}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&keys), 0o700);
+        for entry in std::fs::read_dir(&keys).unwrap() {
+            assert_eq!(mode(&entry.unwrap().path()), 0o600);
+        }
+    }
+    let second = run(&[], &dir.path().join("2"));
+    assert!(second.contains("DEMO keys reused from"), "{second}");
+    let read = |run: &str, file: &str| std::fs::read(dir.path().join(run).join(file)).unwrap();
+    assert_eq!(read("1", "supplier.key"), read("2", "supplier.key"));
+    // Certificates are made anew (their dates follow the check time), keys are the cache's.
+    assert_ne!(read("1", "supplier.pem"), read("2", "supplier.pem"));
+
+    // A damaged cache is never half trusted: the whole set is made again.
+    std::fs::write(keys.join("qwac.key"), "garbage").unwrap();
+    let third = run(&[], &dir.path().join("3"));
+    assert!(
+        third.contains("DEMO keys generated and cached in"),
+        "{third}"
+    );
+    assert_ne!(read("2", "supplier.key"), read("3", "supplier.key"));
+
+    // --fresh-keys neither reads nor rewrites the cache.
+    let cached = std::fs::read(keys.join("supplier.key")).unwrap();
+    let fresh = run(&["--fresh-keys"], &dir.path().join("4"));
+    assert!(!fresh.contains("DEMO keys"), "{fresh}");
+    assert_ne!(read("4", "supplier.key"), cached);
+    assert_eq!(std::fs::read(keys.join("supplier.key")).unwrap(), cached);
 }
 
 #[test]

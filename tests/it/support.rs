@@ -25,8 +25,17 @@ pub fn tilicheck() -> assert_cmd::Command {
         // The DEMO CAs stand in for DVV's, and no test reaches a real revocation server.
         .env("TILICHECK_TRUST", demo_anchors())
         .env("TILICHECK_OFFLINE", "true")
+        // `demo` caches its DEMO keys in the user's cache directory: never the real one.
+        .env("XDG_CACHE_HOME", test_cache_home())
         .timeout(std::time::Duration::from_secs(60));
     cmd
+}
+
+/// One cache directory for the whole test run (removed with the temporary directory).
+pub fn test_cache_home() -> &'static Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("cache tempdir"))
+        .path()
 }
 
 /// The DEMO root and CAs as a `TILICHECK_TRUST` list (absolute: tests run in other directories).

@@ -57,6 +57,7 @@ use time::{Duration, OffsetDateTime};
 use certs::{Id, ca_params, dn, rcgen_error, register_serial_number, server_params};
 use extensions::policies;
 use files::*;
+pub use keys::KeyOrigin;
 use keys::Keys;
 use qualified::QualifiedIssuer;
 use write::write_atomically;
@@ -120,15 +121,23 @@ impl DemoOptions {
     /// For users: valid from a day before `now` for two years (730 days); the expired
     /// certificate ran from two years to one year before `now`.
     pub fn starting(now: OffsetDateTime) -> Self {
-        let now = now
-            .to_offset(time::UtcOffset::UTC)
-            .replace_nanosecond(0)
-            .unwrap_or(now);
+        Self::covering(now, now)
+    }
+
+    /// Valid from a day before `from` until two years after `to` (a simulator judging at
+    /// `--at` while clients connect now); the expired certificate ended a year before `from`.
+    pub fn covering(from: OffsetDateTime, to: OffsetDateTime) -> Self {
+        let whole = |t: OffsetDateTime| {
+            t.to_offset(time::UtcOffset::UTC)
+                .replace_nanosecond(0)
+                .unwrap_or(t)
+        };
+        let (from, to) = (whole(from), whole(to));
         DemoOptions {
-            not_before: now - Duration::days(1),
-            not_after: now + Duration::days(730),
-            expired_not_before: now - Duration::days(730),
-            expired_not_after: now - Duration::days(365),
+            not_before: from - Duration::days(1),
+            not_after: to + Duration::days(730),
+            expired_not_before: from - Duration::days(730),
+            expired_not_after: from - Duration::days(365),
         }
     }
 }
@@ -201,7 +210,20 @@ impl DemoPki {
 
 /// Generate the whole DEMO PKI in memory. Takes a few seconds: ten fresh keys.
 pub fn generate(options: &DemoOptions) -> Result<DemoPki, DemoError> {
-    let keys = Keys::generate()?;
+    build(options, Keys::generate()?)
+}
+
+/// The DEMO PKI with the keys cached in `key_dir` (made and cached there on the first run):
+/// fresh certificates for `options` in milliseconds instead of seconds.
+pub fn generate_with_cached_keys(
+    options: &DemoOptions,
+    key_dir: &Path,
+) -> Result<(DemoPki, KeyOrigin), DemoError> {
+    let (keys, origin) = Keys::cached_in(key_dir)?;
+    Ok((build(options, keys)?, origin))
+}
+
+fn build(options: &DemoOptions, keys: Keys) -> Result<DemoPki, DemoError> {
     let register_id = register_serial_number()?;
     let mut out = Files::default();
 
