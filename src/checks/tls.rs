@@ -3,9 +3,10 @@
 
 use crate::findings::{Finding, Subject};
 use crate::profile::{Confidence, RegisterProfile, RuleId};
+use crate::tls::client_auth::{AuthMode, ClientAuth, Layer, TrialVerdict, classify};
 use crate::tls::facts::{
-    EndpointFacts, HandshakeFacts, HandshakeOutcome, ProbeFacts, Version, group_bits,
-    group_is_ffdhe, group_name,
+    EndpointFacts, HandshakeFacts, HandshakeOutcome, HttpCertRefusal, Offered, ProbeFacts, Version,
+    group_bits, group_is_ffdhe, group_name,
 };
 use crate::tls::suites::{Secrecy, Suite};
 
@@ -304,78 +305,132 @@ impl Suite {
     }
 }
 
-/// TLS-MUTUAL: the server asks for a client certificate, and a handshake with the user's
-/// certificate goes through to an HTTP answer.
+/// TLS-MUTUAL: client authentication is required (a client without a certificate and one
+/// with a foreign CA's are refused) and the user's certificate is accepted.
 pub fn check_mutual(e: &EndpointFacts) -> Finding {
     let rule = RuleId::TlsMutual;
     let h = &e.handshake;
     if let HandshakeOutcome::NotUsable { reason, own_limit } = &h.outcome {
         return Finding::error(rule, not_usable_text(reason, *own_limit));
     }
-    if !e.asks_for_client_cert() {
-        return match &h.outcome {
-            HandshakeOutcome::FailedInHandshake(err) => Finding::error(
+    let auth = classify(e);
+    let mode = match &auth.mode {
+        Ok(mode) => *mode,
+        Err(why) => {
+            return Finding::error(
                 rule,
-                format!("no CertificateRequest seen, and the real handshake failed: {err}"),
-            ),
-            _ => Finding::fail(
+                format!("could not tell whether the server requires a client certificate: {why}"),
+            );
+        }
+    };
+    let anonymous = auth
+        .anonymous
+        .as_ref()
+        .map_or_else(String::new, TrialVerdict::describe);
+    match mode {
+        AuthMode::None => {
+            return Finding::fail(
                 rule,
-                "the server does not ask for a client certificate: anyone can connect",
+                format!(
+                    "the server does not ask for a client certificate: anyone can connect (without a certificate: {anonymous})"
+                ),
             )
-            .with_remedy("Require client certificates on the server (mutual TLS)."),
-        };
+            .with_remedy("Require client certificates on the server (mutual TLS).");
+        }
+        AuthMode::Optional => {
+            return Finding::fail(
+                rule,
+                format!(
+                    "client authentication is optional: the server asks for a certificate ({}) but a client without one gets through: {anonymous}",
+                    ca_text(&auth)
+                ),
+            )
+            .with_remedy(
+                "Make the client certificate required, not optional (nginx: ssl_verify_client on; Apache: SSLVerifyClient require; openssl s_server: -Verify), verified against the CA of the certificates Customs was given.",
+            );
+        }
+        AuthMode::Required => {}
     }
-    let Some(subject) = &h.client_cert else {
+    let required = match auth.refused_by {
+        Some(Layer::Http) => format!(
+            "a certificate is required, enforced at the HTTP level (without one: {anonymous})"
+        ),
+        _ => format!("a certificate is required (without one: {anonymous})"),
+    };
+    let foreign = auth
+        .foreign
+        .as_ref()
+        .map_or_else(|| "not tested".to_owned(), TrialVerdict::describe);
+    if let Some(TrialVerdict::Refused { how, layer }) = &auth.supplier {
+        let subject = h.offered.subject().unwrap_or_default();
+        let text = match layer {
+            Layer::Http => format!("the server refused {subject}: {how}"),
+            Layer::Tls => format!("the server refused {subject} {how}"),
+        };
+        return supplier_refused(
+            Finding::fail(rule, format!("{text} ({})", ca_text(&auth))),
+            h,
+        );
+    }
+    if auth.foreign.as_ref().is_some_and(TrialVerdict::is_accepted) {
+        return Finding::fail(
+            rule,
+            format!(
+                "{required}, but a certificate from a foreign CA ({}) was {foreign}: any certificate gets in",
+                crate::tls::foreign::SUBJECT
+            ),
+        )
+        .with_remedy(
+            "Verify client certificates against the issuing CA of the certificates Customs was given (DVV or the QWAC's CA) and refuse any other (openssl: -verify_return_error; nginx: ssl_client_certificate with only those CAs).",
+        );
+    }
+    let Some(supplier) = &auth.supplier else {
         return Finding::skip(
             rule,
             format!(
-                "the server asks for a client certificate ({}); give --cert and --key to test a handshake with yours",
-                ca_text(e)
+                "{required}; a foreign CA's certificate: {foreign}; {}; give --cert and --key to test a handshake with yours",
+                ca_text(&auth)
             ),
         );
     };
-    let negotiated = negotiated(h);
-    let rejected = match &h.outcome {
-        HandshakeOutcome::Completed => {
-            return Finding::pass(
-                rule,
-                format!("handshake with {subject} accepted ({negotiated})"),
-            );
-        }
-        HandshakeOutcome::HttpFailed(err) => {
-            return Finding::pass(
-                rule,
-                format!(
-                    "handshake with {subject} accepted ({negotiated}); the HTTP exchange then failed: {err}"
-                ),
-            );
-        }
-        HandshakeOutcome::FailedInHandshake(err) => Finding::fail(
+    let subject = h.offered.subject().unwrap_or_default();
+    match (supplier, &auth.foreign) {
+        (TrialVerdict::Accepted { .. }, Some(TrialVerdict::Refused { .. })) => Finding::pass(
             rule,
             format!(
-                "the handshake with {subject} failed: {err} ({})",
-                ca_text(e)
+                "{subject} {} ({}); {required}; a foreign CA's certificate: {foreign}",
+                supplier.describe(),
+                negotiated(h)
             ),
         ),
-        HandshakeOutcome::RejectedAfterHandshake(err) => Finding::fail(
+        (TrialVerdict::Unknown { why }, _) => Finding::error(
+            rule,
+            format!("the handshake with {subject} proved nothing: {why}"),
+        ),
+        (_, _) => Finding::error(
             rule,
             format!(
-                "the server rejected {subject} after the handshake ({negotiated}): {err} ({})",
-                ca_text(e)
+                "{subject} {}; {required}; but whether a foreign CA's certificate is refused is not known: {foreign}",
+                supplier.describe()
             ),
         ),
-        HandshakeOutcome::NotUsable { reason, own_limit } => {
-            return Finding::error(rule, not_usable_text(reason, *own_limit));
-        }
-    };
+    }
+}
+
+/// The remedy for a refused user certificate.
+fn supplier_refused(finding: Finding, h: &HandshakeFacts) -> Finding {
+    let refusal = h.http.as_ref().and_then(|http| http.refusal);
     // The most common cause in practice: a client that sends its leaf without the CA below
     // the root, which the server then cannot chain.
-    if h.client_chain_len == 1 {
-        rejected.with_remedy(
+    let leaf_only = matches!(h.offered, Offered::Supplier { chain_len: 1, .. });
+    match refusal {
+        Some(HttpCertRefusal::NoCertificate) => finding.with_remedy(
+            "The server says no certificate arrived: check that the client is configured to send the certificate delivered to Customs whenever the server asks.",
+        ),
+        _ if leaf_only => finding.with_remedy(
             "Your certificate file holds only the leaf: give a PEM with the leaf followed by its intermediate CA certificates, issued under a CA the server names.",
-        )
-    } else {
-        rejected
+        ),
+        _ => finding,
     }
 }
 
@@ -393,20 +448,17 @@ fn not_usable_text(reason: &str, own_limit: bool) -> String {
     }
 }
 
-fn ca_text(e: &EndpointFacts) -> String {
-    let names = match &e.probe.cert_request {
-        Some(r) if !r.ca_names.is_empty() => &r.ca_names,
-        _ => &e.handshake.ca_hints,
-    };
-    if names.is_empty() {
+fn ca_text(auth: &ClientAuth) -> String {
+    if auth.ca_names.is_empty() {
         "no acceptable CAs named".to_owned()
     } else {
-        format!("acceptable CAs: {}", names.join(" | "))
+        format!("acceptable CAs: {}", auth.ca_names.join(" | "))
     }
 }
 
 fn negotiated(h: &HandshakeFacts) -> String {
-    [h.version.as_deref(), h.suite.as_deref(), h.group.as_deref()]
+    let version = h.version.map(|v| v.to_string());
+    [version.as_deref(), h.suite.as_deref(), h.group.as_deref()]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
@@ -432,7 +484,7 @@ pub fn check_http(h: &HandshakeFacts) -> Finding {
         (None, HandshakeOutcome::HttpFailed(err)) => {
             Finding::error(rule, format!("no HTTP answer: {err}"))
         }
-        (None, HandshakeOutcome::RejectedAfterHandshake(_)) => Finding::skip(
+        (None, HandshakeOutcome::RejectedAfterHandshake { .. }) => Finding::skip(
             rule,
             "no HTTP exchange: the server refused the client certificate first",
         ),
@@ -519,46 +571,10 @@ fn summary(e: &EndpointFacts) -> Vec<(String, String)> {
             ));
         }
     }
-    out.push((
-        "Client certificate".into(),
-        if e.asks_for_client_cert() {
-            format!("requested; {}", ca_text(e))
-        } else {
-            "not requested".into()
-        },
-    ));
+    let auth = classify(e);
+    out.push(("Client authentication".into(), auth_line(&auth)));
     let h = &e.handshake;
-    let who = h
-        .client_cert
-        .as_deref()
-        .map_or("without a client certificate".to_owned(), |s| {
-            format!("as {s}")
-        });
-    let result = match &h.outcome {
-        HandshakeOutcome::Completed => "completed".to_owned(),
-        HandshakeOutcome::FailedInHandshake(err) => format!("failed: {err}"),
-        HandshakeOutcome::NotUsable { reason, own_limit } => format!(
-            "not completed: {reason}{}",
-            if *own_limit {
-                " (a limit of tilicheck, not of the server)"
-            } else {
-                ""
-            }
-        ),
-        HandshakeOutcome::RejectedAfterHandshake(err) => {
-            format!("rejected after the handshake: {err}")
-        }
-        HandshakeOutcome::HttpFailed(err) => format!("completed; HTTP failed: {err}"),
-    };
-    let mut line = format!("{who}: {result}");
-    let neg = negotiated(h);
-    if !neg.is_empty() {
-        line.push_str(&format!(" ({neg})"));
-    }
-    if let Some(http) = &h.http {
-        line.push_str(&format!("; {} {}", http.version, http.status));
-    }
-    out.push(("Handshake".into(), line));
+    out.push(("Handshake".into(), handshake_line(h)));
     if let Some(trust) = &h.trust {
         out.push((
             "Trust".into(),
@@ -570,9 +586,72 @@ fn summary(e: &EndpointFacts) -> Vec<(String, String)> {
     }
     out.push((
         "Connections".into(),
-        format!("{} (probe) + 1 (handshake)", p.connections),
+        format!(
+            "{} ({} probe, {} handshakes)",
+            e.connections(),
+            p.connections,
+            e.connections() - p.connections
+        ),
     ));
     out
+}
+
+/// "required (TLS): without a certificate refused, …; foreign CA refused, …; acceptable CAs: …".
+fn auth_line(auth: &ClientAuth) -> String {
+    let mut line = match (&auth.mode, auth.refused_by) {
+        (Ok(mode), Some(Layer::Http)) => format!("{} (enforced at the HTTP level)", mode.as_str()),
+        (Ok(mode), _) => mode.as_str().to_owned(),
+        (Err(why), _) => format!("not known: {why}"),
+    };
+    let trials = [
+        ("without a certificate", &auth.anonymous),
+        ("with yours", &auth.supplier),
+        ("with a foreign CA's", &auth.foreign),
+    ];
+    for (what, verdict) in trials {
+        if let Some(v) = verdict {
+            line.push_str(&format!("; {what}: {}", v.describe()));
+        }
+    }
+    if auth.mode != Ok(AuthMode::None) {
+        line.push_str(&format!("; {}", ca_text(auth)));
+    }
+    line
+}
+
+/// The main handshake: who, how it ended, what was negotiated, the HTTP answer.
+fn handshake_line(h: &HandshakeFacts) -> String {
+    let who = h
+        .offered
+        .subject()
+        .map_or("without a client certificate".to_owned(), |s| {
+            format!("as {s}")
+        });
+    let result = match &h.outcome {
+        HandshakeOutcome::Completed => "completed".to_owned(),
+        HandshakeOutcome::FailedInHandshake { error, .. } => format!("failed: {error}"),
+        HandshakeOutcome::NotUsable { reason, own_limit } => format!(
+            "not completed: {reason}{}",
+            if *own_limit {
+                " (a limit of tilicheck, not of the server)"
+            } else {
+                ""
+            }
+        ),
+        HandshakeOutcome::RejectedAfterHandshake { alert } => {
+            format!("rejected after the handshake: the server sent {alert}")
+        }
+        HandshakeOutcome::HttpFailed(err) => format!("completed; HTTP failed: {err}"),
+    };
+    let mut line = format!("{who}: {result}");
+    let neg = negotiated(h);
+    if !neg.is_empty() {
+        line.push_str(&format!(" ({neg})"));
+    }
+    if let Some(http) = &h.http {
+        line.push_str(&format!("; {}", http.status_line));
+    }
+    line
 }
 
 #[cfg(test)]

@@ -164,7 +164,7 @@ catalogue! {
     TlsStrength => "TLS-STRENGTH", Enforced, "Negotiable suites meet Traficom ST IV",
         "Customs update interface §3.2; Traficom Dnro 190/651/2015",
         "Offer only AEAD suites with AES ≥ 128 bits and SHA-256 or stronger, DH ≥ 3072 bits, ECDHE ≥ 256 bits.";
-    TlsMutual => "TLS-MUTUAL", Enforced, "Server asks for a client certificate and accepts the supplier's",
+    TlsMutual => "TLS-MUTUAL", Enforced, "Client certificates are required: the supplier's is accepted, none or a foreign CA's is refused",
         "Customs update interface §3.2",
         "Configure the client to present the certificate delivered to Customs, with its chain.";
     HttpVersion => "HTTP-VERSION", Enforced, "HTTP/1.1 is used",

@@ -27,6 +27,7 @@ mod simulator;
 mod snapshots;
 mod support;
 mod tls;
+mod tls_client_auth;
 mod tls_dhe;
 mod tls_hostile;
 mod tls_servers;
