@@ -136,11 +136,11 @@ fn main() {
         let subject = endpoint_subject(&facts, profile);
         times.push(start.elapsed());
         assert!(!subject.findings.is_empty());
-        connections = facts.probe.connections + 1;
+        connections = facts.connections();
     }
     let (med, best) = median(times);
     println!(
-        "tls probe in-process (versions, suites, groups, client-auth, mTLS handshake): median {:.1} ms, best {:.1} ms, {connections} TCP connections per run",
+        "tls probe in-process (versions, suites, groups, client-auth classification, mTLS handshake): median {:.1} ms, best {:.1} ms, {connections} TCP connections per run",
         med.as_secs_f64() * 1e3,
         best.as_secs_f64() * 1e3
     );

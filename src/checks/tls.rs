@@ -1,13 +1,14 @@
 //! The endpoint checks: TLS-VERSION, TLS-FS, TLS-STRENGTH, TLS-MUTUAL and HTTP-VERSION, on
 //! the facts the prober and the real handshake gathered.
 
-use crate::findings::{Finding, Subject};
+use crate::findings::{Finding, Subject, SubjectFacts};
 use crate::profile::{Confidence, RegisterProfile, RuleId};
 use crate::tls::client_auth::{AuthMode, ClientAuth, Layer, TrialVerdict, classify};
 use crate::tls::facts::{
-    EndpointFacts, HandshakeFacts, HandshakeOutcome, HttpCertRefusal, Offered, ProbeFacts, Version,
-    group_bits, group_is_ffdhe, group_name,
+    EndpointFacts, Exchange, HandshakeFacts, HandshakeOutcome, HttpCertRefusal, Offered,
+    ProbeFacts, Version, group_bits, group_is_ffdhe, group_name,
 };
+use crate::tls::report::EndpointView;
 use crate::tls::suites::{Secrecy, Suite};
 
 /// The role every report gives the endpoint.
@@ -190,7 +191,7 @@ pub fn check_strength(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
         }
     }
     for kx in &p.key_exchanges {
-        if let Some(bits) = kx.dh_bits
+        if let Exchange::Dh { bits, .. } = kx.exchange
             && bits < t.min_dh_bits.value
         {
             note(
@@ -205,10 +206,18 @@ pub fn check_strength(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
             );
         }
     }
-    let mut groups: Vec<u16> = p.groups.clone();
-    for c in p.key_exchanges.iter().filter_map(|k| k.curve) {
-        if !groups.contains(&c) {
-            groups.push(c);
+    let mut groups: Vec<u16> = Vec::new();
+    let seen = p
+        .groups
+        .iter()
+        .flat_map(|g| g.groups.iter().copied())
+        .chain(p.key_exchanges.iter().filter_map(|k| match k.exchange {
+            Exchange::Group(g) => Some(g),
+            Exchange::Dh { .. } => None,
+        }));
+    for g in seen {
+        if !groups.contains(&g) {
+            groups.push(g);
         }
     }
     for g in groups {
@@ -395,11 +404,10 @@ pub fn check_mutual(e: &EndpointFacts) -> Finding {
     };
     let subject = h.offered.subject().unwrap_or_default();
     match (supplier, &auth.foreign) {
-        (TrialVerdict::Accepted { .. }, Some(TrialVerdict::Refused { .. })) => Finding::pass(
+        (TrialVerdict::Accepted { status }, Some(TrialVerdict::Refused { .. })) => Finding::pass(
             rule,
             format!(
-                "{subject} {} ({}); {required}; a foreign CA's certificate: {foreign}",
-                supplier.describe(),
+                "{subject} accepted ({}; HTTP {status}); {required}; a foreign CA's certificate: {foreign}",
                 negotiated(h)
             ),
         ),
@@ -495,7 +503,9 @@ pub fn check_http(h: &HandshakeFacts) -> Finding {
 /// The endpoint's subject: summary lines and the five TLS findings.
 pub fn endpoint_subject(e: &EndpointFacts, profile: &RegisterProfile) -> Subject {
     let mut s = Subject::new(ROLE, e.endpoint.clone());
-    s.summary = summary(e);
+    let view = EndpointView::of(e);
+    s.summary = summary(e, &view);
+    s.facts = Some(SubjectFacts::Endpoint(Box::new(view)));
     s.findings = vec![
         check_version(&e.probe, profile),
         check_forward_secrecy(&e.probe),
@@ -506,14 +516,14 @@ pub fn endpoint_subject(e: &EndpointFacts, profile: &RegisterProfile) -> Subject
     s
 }
 
-fn summary(e: &EndpointFacts) -> Vec<(String, String)> {
-    let p = &e.probe;
+/// The summary lines, rendered from the typed view the JSON report carries.
+fn summary(e: &EndpointFacts, view: &EndpointView) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    let accepted: Vec<String> = p
+    let accepted: Vec<&str> = view
         .versions
         .iter()
-        .filter(|v| v.accepted())
-        .map(|v| v.version.to_string())
+        .filter(|v| v.accepted)
+        .map(|v| v.version)
         .collect();
     out.push((
         "Versions".into(),
@@ -523,53 +533,64 @@ fn summary(e: &EndpointFacts) -> Vec<(String, String)> {
             accepted.join(", ")
         },
     ));
-    for v in &p.versions {
-        for id in &v.suites {
-            let text = Suite::by_id(*id).map_or_else(|| Suite::name_of(*id), |s| s.describe());
-            out.push((v.version.to_string(), text));
+    for list in &view.suites {
+        for suite in &list.suites {
+            out.push((list.version.to_owned(), suite.describe()));
         }
-        match v.server_order {
+        match list.server_order {
             Some(true) => out.push((
-                v.version.to_string(),
+                list.version.to_owned(),
                 "(listed in the server's order of preference)".into(),
             )),
             Some(false) => out.push((
-                v.version.to_string(),
+                list.version.to_owned(),
                 "(the server follows the client's order; listed as chosen)".into(),
             )),
             None => {}
         }
-        if let Some(err) = &v.error {
-            out.push((v.version.to_string(), format!("enumeration stopped: {err}")));
-        }
-    }
-    if !p.groups.is_empty() || p.groups_error.is_some() {
-        let from = p
-            .groups_from
-            .map(|v| format!(" (from {v})"))
-            .unwrap_or_default();
-        let mut text = p
-            .groups
-            .iter()
-            .map(|g| group_name(*g))
-            .collect::<Vec<_>>()
-            .join(", ");
-        if let Some(err) = &p.groups_error {
-            text.push_str(&format!(" (enumeration stopped: {err})"));
-        }
-        out.push((format!("Groups{from}"), text));
-    }
-    for kx in p.key_exchanges.iter().filter(|k| k.dh_bits.is_some()) {
-        if let Some(bits) = kx.dh_bits {
+        if let Some(err) = &list.error {
             out.push((
-                "DH".into(),
-                format!(
-                    "{bits}-bit prime with {} {}",
-                    kx.version,
-                    Suite::name_of(kx.suite)
-                ),
+                list.version.to_owned(),
+                format!("enumeration stopped: {err}"),
             ));
         }
+    }
+    for list in &view.groups {
+        let mut text = list
+            .groups
+            .iter()
+            .map(|g| g.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        match list.server_order {
+            Some(true) => text.push_str(" (the server's order of preference)"),
+            Some(false) => text.push_str(" (the server follows the client's order)"),
+            None => {}
+        }
+        if let Some(err) = &list.error {
+            text.push_str(&format!(" (enumeration stopped: {err})"));
+        }
+        out.push((format!("Groups {}", list.version), text));
+    }
+    // One line per prime: servers use one prime for all their DHE suites.
+    let mut primes: Vec<(&str, &str, u32, Vec<&str>)> = Vec::new();
+    for dh in &view.dh {
+        match primes
+            .iter_mut()
+            .find(|(v, g, bits, _)| *v == dh.version && *g == dh.group && *bits == dh.prime_bits)
+        {
+            Some((_, _, _, suites)) => suites.push(&dh.suite),
+            None => primes.push((dh.version, &dh.group, dh.prime_bits, vec![&dh.suite])),
+        }
+    }
+    for (version, group, bits, suites) in primes {
+        out.push((
+            "DH".into(),
+            format!(
+                "{group}, {bits}-bit prime, with {version} {}",
+                suites.join(", ")
+            ),
+        ));
     }
     let auth = classify(e);
     out.push(("Client authentication".into(), auth_line(&auth)));
@@ -584,13 +605,21 @@ fn summary(e: &EndpointFacts) -> Vec<(String, String)> {
             },
         ));
     }
+    if !view.certificate.chain.is_empty() {
+        out.push((
+            "OCSP stapling".into(),
+            if view.certificate.ocsp_stapled {
+                "the server stapled an OCSP response".to_owned()
+            } else {
+                "no OCSP response stapled".to_owned()
+            },
+        ));
+    }
     out.push((
         "Connections".into(),
         format!(
             "{} ({} probe, {} handshakes)",
-            e.connections(),
-            p.connections,
-            e.connections() - p.connections
+            view.connections.total, view.connections.probe, view.connections.handshakes
         ),
     ));
     out

@@ -183,6 +183,7 @@ pub fn register_certificate(
         }
     };
     let mut s = register_subject(&facts, &input, at, profile);
+    s.summary.extend(crate::checks::cert::details(&facts));
     let leaf = CertificateDer::from(leaf.clone());
     let supplied: Vec<CertificateDer<'static>> = rest
         .iter()

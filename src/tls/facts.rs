@@ -1,5 +1,7 @@
 //! What was observed about an endpoint: plain data for the checks.
 
+use crate::tls::dh::DhName;
+
 /// A protocol version the prober can offer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Version {
@@ -65,15 +67,53 @@ impl VersionFacts {
     }
 }
 
-/// A key-exchange parameter the server used with a suite in TLS 1.2 or earlier.
+/// How one suite's keys were agreed in the round that found it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exchange {
+    /// A named group: the ECDHE curve of a TLS 1.2 ServerKeyExchange, or the TLS 1.3 group
+    /// (FFDHE ones included) of the server's hello.
+    Group(u16),
+    /// Finite-field DH with a prime the server sent (TLS 1.2 and older).
+    Dh { bits: u32, name: DhName },
+}
+
+impl Exchange {
+    /// The size the strength rules use: the curve's field, the group's or the prime's bits.
+    pub fn bits(self) -> Option<u32> {
+        match self {
+            Exchange::Group(g) => group_bits(g),
+            Exchange::Dh { bits, .. } => Some(bits),
+        }
+    }
+
+    /// "x25519", "ffdhe3072", "RFC 3526 group 15", "custom".
+    pub fn group(self) -> String {
+        match self {
+            Exchange::Group(g) => group_name(g),
+            Exchange::Dh { name, .. } => name.label(),
+        }
+    }
+}
+
+/// The key exchange the server used with a suite.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyExchangeFacts {
     pub version: Version,
     pub suite: u16,
-    /// Finite-field DH prime size in bits (DHE suites).
-    pub dh_bits: Option<u32>,
-    /// Named curve (ECDHE suites).
-    pub curve: Option<u16>,
+    pub exchange: Exchange,
+}
+
+/// The key-exchange groups of one version, learned by elimination.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupFacts {
+    pub version: Version,
+    /// Groups the server accepted, in the order it chose them.
+    pub groups: Vec<u16>,
+    /// Whether that order is the server's own (`Some(false)`: it follows the client's);
+    /// None when fewer than two groups were accepted.
+    pub server_order: Option<bool>,
+    /// Why the enumeration stopped early, if it did.
+    pub error: Option<String>,
 }
 
 /// The server's CertificateRequest, seen without sending any certificate.
@@ -88,11 +128,10 @@ pub struct CertRequestFacts {
 pub struct ProbeFacts {
     /// Newest version first.
     pub versions: Vec<VersionFacts>,
-    /// Key-exchange groups the server accepts, in its order of preference.
-    pub groups: Vec<u16>,
-    /// Which handshake the groups were learned from ("TLS 1.3" or "TLS 1.2 ECDHE").
-    pub groups_from: Option<Version>,
-    pub groups_error: Option<String>,
+    /// Groups per version (TLS 1.3, and TLS 1.2's ECDHE curves), newest first; a version
+    /// without (EC)DHE groups has no entry.
+    pub groups: Vec<GroupFacts>,
+    /// The first key exchange seen with each (version, suite), in the order found.
     pub key_exchanges: Vec<KeyExchangeFacts>,
     /// Set when a TLS 1.2-or-earlier handshake carried a CertificateRequest.
     pub cert_request: Option<CertRequestFacts>,
@@ -100,6 +139,21 @@ pub struct ProbeFacts {
     pub chain: Vec<Vec<u8>>,
     /// TCP connections opened, retries included.
     pub connections: usize,
+}
+
+impl ProbeFacts {
+    /// The groups of one version, if it had any.
+    pub fn groups_of(&self, version: Version) -> Option<&GroupFacts> {
+        self.groups.iter().find(|g| g.version == version)
+    }
+
+    /// How the server agreed keys for this suite, if a round showed it.
+    pub fn exchange_of(&self, version: Version, suite: u16) -> Option<Exchange> {
+        self.key_exchanges
+            .iter()
+            .find(|k| k.version == version && k.suite == suite)
+            .map(|k| k.exchange)
+    }
 }
 
 /// How a real handshake ended.
@@ -269,6 +323,8 @@ pub struct HandshakeFacts {
     pub chain: Vec<Vec<u8>>,
     /// The WebPKI verdict against `--trust`, when one was given.
     pub trust: Option<Result<(), String>>,
+    /// The server stapled an OCSP response to its certificate.
+    pub ocsp_stapled: bool,
     /// TCP connections the handshake opened (two when the server's own DH prime needed a
     /// second attempt).
     pub connections: usize,

@@ -155,6 +155,7 @@ pub fn handshake(
         http: None,
         chain: Vec::new(),
         trust: None,
+        ocsp_stapled: false,
         connections,
     };
     let mut handshake_error = None;
@@ -190,10 +191,11 @@ pub fn handshake(
         schemes = offered_schemes;
     }
     if let Ok(mut seen) = verifier.seen.lock()
-        && let Some((chain, trust)) = seen.take()
+        && let Some(seen) = seen.take()
     {
-        facts.chain = chain;
-        facts.trust = trust;
+        facts.chain = seen.chain;
+        facts.trust = seen.trust;
+        facts.ocsp_stapled = seen.ocsp_stapled;
     }
     if let Some(outcome) = handshake_error {
         facts.outcome = outcome;
@@ -346,8 +348,15 @@ fn describe(e: &std::io::Error) -> String {
 pub(crate) struct Recorder {
     provider: Arc<CryptoProvider>,
     webpki: Option<Arc<WebPkiServerVerifier>>,
-    #[allow(clippy::type_complexity)]
-    seen: Mutex<Option<(Vec<Vec<u8>>, Option<Result<(), String>>)>>,
+    seen: Mutex<Option<Seen>>,
+}
+
+/// What the verifier was shown.
+#[derive(Debug)]
+struct Seen {
+    chain: Vec<Vec<u8>>,
+    trust: Option<Result<(), String>>,
+    ocsp_stapled: bool,
 }
 
 impl Recorder {
@@ -365,7 +374,7 @@ impl Recorder {
         self.seen
             .lock()
             .ok()
-            .and_then(|s| s.as_ref().map(|(chain, _)| chain.clone()))
+            .and_then(|s| s.as_ref().map(|seen| seen.chain.clone()))
             .unwrap_or_default()
     }
 }
@@ -389,7 +398,11 @@ impl ServerCertVerifier for Recorder {
             .map(|c| c.as_ref().to_vec())
             .collect();
         if let Ok(mut seen) = self.seen.lock() {
-            *seen = Some((chain, verdict));
+            *seen = Some(Seen {
+                chain,
+                trust: verdict,
+                ocsp_stapled: !ocsp_response.is_empty(),
+            });
         }
         Ok(ServerCertVerified::assertion())
     }

@@ -9,5 +9,6 @@ pub mod facts;
 pub mod foreign;
 pub mod handshake;
 pub mod probe;
+pub mod report;
 pub mod server_hello;
 pub mod suites;

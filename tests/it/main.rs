@@ -30,5 +30,6 @@ mod tls;
 mod tls_client_auth;
 mod tls_dhe;
 mod tls_hostile;
+mod tls_report;
 mod tls_servers;
 mod vero;

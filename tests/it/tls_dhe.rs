@@ -130,10 +130,16 @@ fn send_succeeds_against_a_dhe_only_simulator() {
         crate::tls::suites(&facts, tilicheck::tls::facts::Version::Tls12),
         crate::tls::set(&[0x009e, 0x009f])
     );
+    let tls13 = crate::tls::groups(&facts, tilicheck::tls::facts::Version::Tls13);
     assert!(
-        facts.groups.iter().all(|g| (0x0101..=0x0104).contains(g)) && !facts.groups.is_empty(),
-        "{:?}",
-        facts.groups
+        tls13.iter().all(|g| (0x0101..=0x0104).contains(g)) && !tls13.is_empty(),
+        "{tls13:?}"
+    );
+    // No ECDHE suite in TLS 1.2: no TLS 1.2 groups.
+    assert!(
+        facts
+            .groups_of(tilicheck::tls::facts::Version::Tls12)
+            .is_none()
     );
 
     let dir = tempfile::tempdir().expect("tempdir");

@@ -2,7 +2,8 @@ use super::*;
 use crate::findings::Status;
 use crate::profile::V3;
 use crate::tls::facts::{
-    Alert, CertRequestFacts, HttpFacts, KeyExchangeFacts, ProbeFacts, Version, VersionFacts,
+    Alert, CertRequestFacts, Exchange, GroupFacts, HttpFacts, KeyExchangeFacts, ProbeFacts,
+    Version, VersionFacts,
 };
 
 fn probe(versions: &[(Version, &[u16])]) -> ProbeFacts {
@@ -16,9 +17,12 @@ fn probe(versions: &[(Version, &[u16])]) -> ProbeFacts {
                 error: None,
             })
             .collect(),
-        groups: vec![0x001d, 0x0017],
-        groups_from: Some(Version::Tls13),
-        groups_error: None,
+        groups: vec![GroupFacts {
+            version: Version::Tls13,
+            groups: vec![0x001d, 0x0017],
+            server_order: Some(true),
+            error: None,
+        }],
         key_exchanges: Vec::new(),
         cert_request: None,
         chain: Vec::new(),
@@ -50,6 +54,7 @@ fn handshake(outcome: HandshakeOutcome, http: Option<&str>, client: bool) -> Han
         }),
         chain: Vec::new(),
         trust: None,
+        ocsp_stapled: false,
         connections: 1,
     }
 }
@@ -141,8 +146,10 @@ fn strength_checks_cipher_mac_dh_and_groups() {
     ok.key_exchanges = vec![KeyExchangeFacts {
         version: Version::Tls12,
         suite: 0x009f,
-        dh_bits: Some(3072),
-        curve: None,
+        exchange: Exchange::Dh {
+            bits: 3072,
+            name: crate::tls::dh::DhName::Ffdhe(3072),
+        },
     }];
     let f = check_strength(&ok, &V3);
     assert_eq!(f.status, Status::Pass, "{}", f.detail);
@@ -154,9 +161,12 @@ fn strength_checks_cipher_mac_dh_and_groups() {
     );
 
     let mut weak = ok.clone();
-    weak.key_exchanges[0].dh_bits = Some(2048);
-    weak.groups.push(0x0100);
-    weak.groups.push(0x0015);
+    weak.key_exchanges[0].exchange = Exchange::Dh {
+        bits: 2048,
+        name: crate::tls::dh::DhName::Rfc3526(14),
+    };
+    weak.groups[0].groups.push(0x0100);
+    weak.groups[0].groups.push(0x0015);
     weak.versions[1].suites.push(0xc013); // ECDHE-RSA-AES128-SHA: CBC, SHA-1
     weak.versions[1].suites.push(0x000a); // 3DES
     let f = check_strength(&weak, &V3);

@@ -5,8 +5,6 @@ fn probe() -> ProbeFacts {
     ProbeFacts {
         versions: Vec::new(),
         groups: Vec::new(),
-        groups_from: None,
-        groups_error: None,
         key_exchanges: Vec::new(),
         cert_request: None,
         chain: Vec::new(),
@@ -31,6 +29,7 @@ fn trial(offered: Offered, outcome: HandshakeOutcome, status: Option<u16>) -> Ha
         }),
         chain: Vec::new(),
         trust: None,
+        ocsp_stapled: false,
         connections: 1,
     }
 }
