@@ -1,14 +1,17 @@
-//! The endpoint checks: TLS-VERSION, TLS-FS, TLS-STRENGTH, TLS-MUTUAL and HTTP-VERSION, on
+//! The endpoint checks: TLS-VERSION, TLS-FS, TLS-STRENGTH, TLS-MUTUAL, TLS-NAME and HTTP-VERSION, on
 //! the facts the prober and the real handshake gathered.
 
 use crate::findings::{Finding, Subject, SubjectFacts};
+use crate::pki::facts::CertificateFacts;
 use crate::profile::{Confidence, RegisterProfile, RuleId};
 use crate::tls::client_auth::{AuthMode, ClientAuth, Layer, TrialVerdict, classify};
+use crate::tls::facts::TrustVerdict;
 use crate::tls::facts::{
     EndpointFacts, Exchange, HandshakeFacts, HandshakeOutcome, HttpCertRefusal, Offered,
     ProbeFacts, Version, group_bits, group_is_ffdhe, group_name,
 };
 use crate::tls::report::EndpointView;
+use crate::tls::server_name::covers;
 use crate::tls::suites::{Secrecy, Suite};
 
 /// The role every report gives the endpoint.
@@ -473,6 +476,51 @@ fn negotiated(h: &HandshakeFacts) -> String {
         .join(", ")
 }
 
+/// TLS-NAME: the endpoint's certificate is for the name connected to. A warning: the
+/// register does not judge it, but the supplier's HTTPS client will refuse the connection.
+pub fn check_name(e: &EndpointFacts) -> Finding {
+    let rule = RuleId::TlsName;
+    let Some(leaf) = e.leaf() else {
+        return Finding::skip(rule, "no certificate from the endpoint was seen");
+    };
+    let names = CertificateFacts::from_der(leaf).map_or_else(
+        |_| Vec::new(),
+        |f| {
+            f.dns_names
+                .iter()
+                .cloned()
+                .chain(f.ip_addresses.iter().cloned())
+                .collect::<Vec<_>>()
+        },
+    );
+    let listed = if names.is_empty() {
+        "no names in subjectAltName".to_owned()
+    } else {
+        names.join(", ")
+    };
+    match covers(leaf, &e.name) {
+        Ok(true) => Finding::pass(
+            rule,
+            format!("the certificate is for {} ({listed})", e.name),
+        ),
+        Ok(false) => {
+            let remedy = match names.first() {
+                Some(first) => format!(
+                    "HTTPS clients refuse a certificate that is not for the name they connect to. If you reached the endpoint by an address or another name, give the name it is for: --sni {first} (it covers {listed}); if {} is the register's published name, the server presents the wrong certificate.",
+                    e.name
+                ),
+                None => "The certificate carries no subjectAltName: no current HTTPS client accepts it for any name; the server needs a certificate with the register's DNS name.".to_owned(),
+            };
+            Finding::violation(
+                rule,
+                format!("the certificate is not for {}: it is for {listed}", e.name),
+            )
+            .with_remedy(remedy)
+        }
+        Err(why) => Finding::error(rule, format!("cannot check the name {}: {why}", e.name)),
+    }
+}
+
 /// HTTP-VERSION: the server answers `GET /` with HTTP/1.1.
 pub fn check_http(h: &HandshakeFacts) -> Finding {
     let rule = RuleId::HttpVersion;
@@ -500,7 +548,7 @@ pub fn check_http(h: &HandshakeFacts) -> Finding {
     }
 }
 
-/// The endpoint's subject: summary lines and the five TLS findings.
+/// The endpoint's subject: summary lines and the six TLS findings.
 pub fn endpoint_subject(e: &EndpointFacts, profile: &RegisterProfile) -> Subject {
     let mut s = Subject::new(ROLE, e.endpoint.clone());
     let view = EndpointView::of(e);
@@ -511,6 +559,7 @@ pub fn endpoint_subject(e: &EndpointFacts, profile: &RegisterProfile) -> Subject
         check_forward_secrecy(&e.probe),
         check_strength(&e.probe, profile),
         check_mutual(e),
+        check_name(e),
         check_http(&e.handshake),
     ];
     s
@@ -600,8 +649,12 @@ fn summary(e: &EndpointFacts, view: &EndpointView) -> Vec<(String, String)> {
         out.push((
             "Trust".into(),
             match trust {
-                Ok(()) => "chain verifies to --trust".to_owned(),
-                Err(e) => format!("chain does not verify to --trust: {e}"),
+                TrustVerdict::Verified => "chain verifies to --trust".to_owned(),
+                TrustVerdict::NameMismatch => format!(
+                    "chain verifies to --trust; the certificate is not for {} (see TLS-NAME)",
+                    e.name
+                ),
+                TrustVerdict::Failed(err) => format!("chain does not verify to --trust: {err}"),
             },
         ));
     }

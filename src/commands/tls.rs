@@ -102,6 +102,7 @@ pub fn endpoint_facts(
     // classification unknown rather than stopping the report.
     Ok(EndpointFacts {
         endpoint: target.endpoint(),
+        name: target.sni.clone().unwrap_or_else(|| target.host.clone()),
         probe,
         handshake,
         anonymous: anonymous.and_then(Result::ok),

@@ -322,7 +322,7 @@ pub struct HandshakeFacts {
     /// The server's chain (leaf first), DER.
     pub chain: Vec<Vec<u8>>,
     /// The WebPKI verdict against `--trust`, when one was given.
-    pub trust: Option<Result<(), String>>,
+    pub trust: Option<TrustVerdict>,
     /// The server stapled an OCSP response to its certificate.
     pub ocsp_stapled: bool,
     /// TCP connections the handshake opened (two when the server's own DH prime needed a
@@ -330,11 +330,25 @@ pub struct HandshakeFacts {
     pub connections: usize,
 }
 
+/// The handshake's own WebPKI verdict on the server's chain against `--trust`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrustVerdict {
+    /// The chain verifies and the certificate is for the name.
+    Verified,
+    /// The chain verifies (it is checked first), but the certificate is not for the name
+    /// connected to: TLS-NAME's matter, not the chain's.
+    NameMismatch,
+    /// The chain does not verify.
+    Failed(String),
+}
+
 /// An endpoint: the raw probe and the real handshakes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EndpointFacts {
     /// "host:port" as the user named it.
     pub endpoint: String,
+    /// The name the certificate should be for: the `--sni` name, else the host.
+    pub name: String,
     pub probe: ProbeFacts,
     /// With the user's certificate, or with none when none was given.
     pub handshake: HandshakeFacts,

@@ -15,7 +15,7 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use crate::tls::client::{self, Recording, tls_error};
 use crate::tls::facts::{
-    Alert, HandshakeFacts, HandshakeOutcome, HttpCertRefusal, HttpFacts, Offered,
+    Alert, HandshakeFacts, HandshakeOutcome, HttpCertRefusal, HttpFacts, Offered, TrustVerdict,
 };
 use crate::tls::probe::{ProbeError, Target, dn_text};
 
@@ -355,7 +355,7 @@ pub(crate) struct Recorder {
 #[derive(Debug)]
 struct Seen {
     chain: Vec<Vec<u8>>,
-    trust: Option<Result<(), String>>,
+    trust: Option<TrustVerdict>,
     ocsp_stapled: bool,
 }
 
@@ -388,10 +388,16 @@ impl ServerCertVerifier for Recorder {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        // rustls verifies the chain before the name: a name error means the chain is good.
         let verdict = self.webpki.as_ref().map(|v| {
-            v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-                .map(|_| ())
-                .map_err(|e| e.to_string())
+            match v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+                Ok(_) => TrustVerdict::Verified,
+                Err(rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::NotValidForName
+                    | rustls::CertificateError::NotValidForNameContext { .. },
+                )) => TrustVerdict::NameMismatch,
+                Err(e) => TrustVerdict::Failed(e.to_string()),
+            }
         });
         let chain = std::iter::once(end_entity)
             .chain(intermediates)

@@ -11,4 +11,5 @@ pub mod handshake;
 pub mod probe;
 pub mod report;
 pub mod server_hello;
+pub mod server_name;
 pub mod suites;

@@ -8,9 +8,10 @@ use crate::pki::facts::{CertificateFacts, KeyFacts};
 use crate::time_arg::format_time;
 use crate::tls::client_auth::{self, AuthMode, Layer, TrialVerdict};
 use crate::tls::facts::{
-    EndpointFacts, Exchange, HandshakeFacts, HandshakeOutcome, Offered, Version, group_bits,
-    group_is_ffdhe, group_name,
+    EndpointFacts, Exchange, HandshakeFacts, HandshakeOutcome, Offered, TrustVerdict, Version,
+    group_bits, group_is_ffdhe, group_name,
 };
+use crate::tls::server_name::covers;
 use crate::tls::suites::{Secrecy, Suite};
 
 /// Everything observed about one endpoint.
@@ -156,13 +157,27 @@ pub struct CertificateView {
     pub chain: Vec<CertView>,
     /// Whether the server stapled an OCSP response to the real handshake.
     pub ocsp_stapled: bool,
+    /// Whether the leaf is for the name connected to (TLS-NAME).
+    pub name: NameView,
     /// The handshake's WebPKI verdict against --trust; null without --trust.
     pub trust: Option<TrustView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NameView {
+    /// The --sni name, else the host as written.
+    pub name: String,
+    /// null when there is no certificate or the name cannot be checked (see error).
+    pub covered: Option<bool>,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TrustView {
-    pub verified: bool,
+    /// The chain verifies to a --trust anchor.
+    pub chain_verified: bool,
+    /// null when the chain did not verify (the name is then not checked).
+    pub name_matches: Option<bool>,
     pub error: Option<String>,
 }
 
@@ -270,9 +285,23 @@ impl EndpointView {
             certificate: CertificateView {
                 chain: chain.iter().map(cert_view).collect(),
                 ocsp_stapled: e.handshake.ocsp_stapled,
-                trust: e.handshake.trust.as_ref().map(|t| TrustView {
-                    verified: t.is_ok(),
-                    error: t.as_ref().err().cloned(),
+                name: name_view(e),
+                trust: e.handshake.trust.as_ref().map(|t| match t {
+                    TrustVerdict::Verified => TrustView {
+                        chain_verified: true,
+                        name_matches: Some(true),
+                        error: None,
+                    },
+                    TrustVerdict::NameMismatch => TrustView {
+                        chain_verified: true,
+                        name_matches: Some(false),
+                        error: None,
+                    },
+                    TrustVerdict::Failed(err) => TrustView {
+                        chain_verified: false,
+                        name_matches: None,
+                        error: Some(err.clone()),
+                    },
                 }),
             },
             connections: ConnectionsView {
@@ -281,6 +310,22 @@ impl EndpointView {
                 total: e.connections(),
             },
         }
+    }
+}
+
+fn name_view(e: &EndpointFacts) -> NameView {
+    let (covered, error) = match e.leaf().map(|leaf| covers(leaf, &e.name)) {
+        Some(Ok(covered)) => (Some(covered), None),
+        Some(Err(err)) => (None, Some(err.to_string())),
+        None => (
+            None,
+            Some("no certificate from the endpoint was seen".to_owned()),
+        ),
+    };
+    NameView {
+        name: e.name.clone(),
+        covered,
+        error,
     }
 }
 

@@ -30,6 +30,7 @@ mod tls;
 mod tls_client_auth;
 mod tls_dhe;
 mod tls_hostile;
+mod tls_name;
 mod tls_report;
 mod tls_servers;
 mod vero;

@@ -88,6 +88,7 @@ fn endpoint(anonymous: HandshakeFacts, foreign: HandshakeFacts) -> EndpointFacts
     });
     EndpointFacts {
         endpoint: "h:443".into(),
+        name: "h".into(),
         probe,
         handshake: handshake(HandshakeOutcome::Completed, Some("HTTP/1.1"), true),
         anonymous: Some(anonymous),
@@ -323,4 +324,50 @@ fn http_version() {
         true,
     );
     assert_eq!(check_http(&h).status, Status::Skip);
+}
+
+#[test]
+fn name_is_checked_against_the_subject_alt_names() {
+    let der = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/pki/register.pem"
+    ))
+    .expect("fixture");
+    let (_, pem) = x509_parser::pem::parse_x509_pem(&der).expect("PEM");
+    let mut e = endpoint(
+        refused(Offered::Nothing, 116),
+        refused(
+            Offered::Foreign {
+                subject: "CN=f".into(),
+            },
+            48,
+        ),
+    );
+    e.probe.chain = vec![pem.contents.clone()];
+    for (name, status) in [
+        ("localhost", Status::Pass),
+        ("127.0.0.1", Status::Pass),
+        ("::1", Status::Pass),
+        ("[::1]", Status::Pass),
+        ("register.example", Status::Warn),
+        ("127.0.0.2", Status::Warn),
+    ] {
+        e.name = name.into();
+        let f = check_name(&e);
+        assert_eq!(f.status, status, "{name}: {}", f.detail);
+        if status == Status::Warn {
+            assert!(
+                f.remedy().unwrap().contains("--sni localhost"),
+                "{:?}",
+                f.remedy()
+            );
+            assert!(
+                f.detail.contains("it is for localhost, 127.0.0.1, ::1"),
+                "{}",
+                f.detail
+            );
+        }
+    }
+    e.probe.chain.clear();
+    assert_eq!(check_name(&e).status, Status::Skip);
 }

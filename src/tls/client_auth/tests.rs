@@ -37,6 +37,7 @@ fn trial(offered: Offered, outcome: HandshakeOutcome, status: Option<u16>) -> Ha
 fn endpoint(anonymous: HandshakeFacts) -> EndpointFacts {
     EndpointFacts {
         endpoint: "h:1".into(),
+        name: "h".into(),
         probe: probe(),
         handshake: anonymous,
         anonymous: None,
