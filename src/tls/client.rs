@@ -211,6 +211,9 @@ pub fn drive<S: Read + Write, E>(
             not_usable: None,
         }));
     };
+    // Close the first connection before the second: a server that serves one connection at
+    // a time (openssl s_server) would otherwise wait on it while the retry times out.
+    drop(tls);
     let group = match group_for(&params, min_dh_bits()) {
         Ok(g) => g,
         Err(refusal) => {

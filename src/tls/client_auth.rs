@@ -82,9 +82,27 @@ pub fn verdict(h: &HandshakeFacts) -> TrialVerdict {
         (HandshakeOutcome::Completed, None) => TrialVerdict::Unknown {
             why: "no HTTP answer".to_owned(),
         },
-        (HandshakeOutcome::FailedInHandshake { error, .. }, _) => TrialVerdict::Refused {
+        (
+            HandshakeOutcome::FailedInHandshake {
+                error,
+                by_server: true,
+                ..
+            },
+            _,
+        ) => TrialVerdict::Refused {
             layer: Layer::Tls,
             how: format!("in the handshake: {error}"),
+        },
+        // A late answer, or one that could not be read, is no refusal.
+        (
+            HandshakeOutcome::FailedInHandshake {
+                error,
+                by_server: false,
+                ..
+            },
+            _,
+        ) => TrialVerdict::Unknown {
+            why: format!("the handshake failed: {error}"),
         },
         (HandshakeOutcome::RejectedAfterHandshake { alert }, _) => TrialVerdict::Refused {
             layer: Layer::Tls,

@@ -161,9 +161,14 @@ impl ProbeFacts {
 pub enum HandshakeOutcome {
     /// Handshake done and an HTTP answer read.
     Completed,
-    /// The handshake itself failed (TLS 1.2 rejections land here), with the server's alert
-    /// when it sent one.
-    FailedInHandshake { error: String, alert: Option<Alert> },
+    /// The handshake itself failed (TLS 1.2 rejections land here): `by_server` when the
+    /// server ended it (an alert, which `alert` names, or a closed connection), not when the
+    /// answer was late or could not be read.
+    FailedInHandshake {
+        error: String,
+        alert: Option<Alert>,
+        by_server: bool,
+    },
     /// The client could not go along with what the server chose (a DH prime it refuses, no
     /// parameter in common): says nothing about the client certificate. `own_limit` when
     /// the limit is tilicheck's, not a weakness of the server.

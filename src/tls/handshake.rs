@@ -178,6 +178,7 @@ pub fn handshake(
                 None => HandshakeOutcome::FailedInHandshake {
                     error: describe(&failure.error),
                     alert: alert_of(&failure.error),
+                    by_server: ended_by_server(&failure.error),
                 },
             });
         }
@@ -316,6 +317,17 @@ fn rejected_or_failed(e: &std::io::Error) -> HandshakeOutcome {
         }
         _ => HandshakeOutcome::HttpFailed(describe(e)),
     }
+}
+
+/// The server ended the handshake: an alert, or the connection closed under it.
+fn ended_by_server(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+    alert_of(e).is_some()
+        || (tls_error(e).is_none()
+            && matches!(
+                e.kind(),
+                UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe
+            ))
 }
 
 /// The alert inside an I/O error, if the server sent one.

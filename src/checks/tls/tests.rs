@@ -319,6 +319,7 @@ fn http_version() {
         HandshakeOutcome::FailedInHandshake {
             error: "alert".into(),
             alert: None,
+            by_server: true,
         },
         None,
         true,

@@ -62,6 +62,7 @@ fn the_anonymous_trial_decides_optional_or_required() {
         HandshakeOutcome::FailedInHandshake {
             error: "the server sent alert handshake_failure (40)".into(),
             alert: Some(Alert(40)),
+            by_server: true,
         },
         None,
     );
@@ -75,6 +76,24 @@ fn the_anonymous_trial_decides_optional_or_required() {
         None,
     );
     assert!(classify(&endpoint(unknown)).mode.is_err());
+
+    // A handshake that ran out of time was not refused: nothing is known.
+    let late = trial(
+        Offered::Nothing,
+        HandshakeOutcome::FailedInHandshake {
+            error: "no answer within the read timeout".into(),
+            alert: None,
+            by_server: false,
+        },
+        None,
+    );
+    let auth = classify(&endpoint(late));
+    assert!(
+        auth.mode
+            .as_ref()
+            .is_err_and(|why| why.contains("read timeout")),
+        "{auth:?}"
+    );
 }
 
 #[test]
