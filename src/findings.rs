@@ -120,7 +120,16 @@ pub struct Subject {
     pub input: String,
     /// Facts a person reads first, as label/value pairs.
     pub summary: Vec<(String, String)>,
+    /// The facts as typed values, for the JSON report (the summary renders them as text).
+    pub facts: Option<SubjectFacts>,
     pub findings: Vec<Finding>,
+}
+
+/// Typed facts a subject carries into the JSON report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubjectFacts {
+    /// What a TLS endpoint negotiates (`tilicheck tls`).
+    Endpoint(Box<crate::tls::report::EndpointView>),
 }
 
 impl Subject {
@@ -129,6 +138,7 @@ impl Subject {
             role: role.into(),
             input: input.into(),
             summary: Vec::new(),
+            facts: None,
             findings: Vec::new(),
         }
     }

@@ -342,3 +342,39 @@ pub fn summary(f: &CertificateFacts, at: OffsetDateTime) -> Vec<(String, String)
         ("SHA-256".into(), f.sha256_fingerprint.clone()),
     ]
 }
+
+/// What a server certificate says beyond the summary: its names, how it was signed, what its
+/// key may do and where its revocation status is published.
+pub fn details(f: &CertificateFacts) -> Vec<(String, String)> {
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "none".to_owned()
+        } else {
+            items.join(", ")
+        }
+    };
+    let names: Vec<String> = f
+        .dns_names
+        .iter()
+        .map(|d| format!("DNS:{d}"))
+        .chain(f.ip_addresses.iter().map(|ip| format!("IP:{ip}")))
+        .collect();
+    vec![
+        ("Names (SAN)".into(), list(&names)),
+        ("Signature".into(), f.signature.name.clone()),
+        (
+            "Key usage".into(),
+            f.key_usage.as_ref().map_or("none".to_owned(), |k| {
+                list(&k.names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
+            }),
+        ),
+        (
+            "Extended key usage".into(),
+            f.ext_key_usage
+                .as_ref()
+                .map_or("none".to_owned(), |k| list(&k.names)),
+        ),
+        ("CRL".into(), list(&f.crl_urls)),
+        ("OCSP".into(), list(&f.ocsp_urls)),
+    ]
+}

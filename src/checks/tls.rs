@@ -1,12 +1,16 @@
-//! The endpoint checks: TLS-VERSION, TLS-FS, TLS-STRENGTH, TLS-MUTUAL and HTTP-VERSION, on
+//! The endpoint checks: TLS-VERSION, TLS-FS, TLS-STRENGTH, TLS-MUTUAL, TLS-NAME and HTTP-VERSION, on
 //! the facts the prober and the real handshake gathered.
 
-use crate::findings::{Finding, Subject};
+use crate::findings::{Finding, Subject, SubjectFacts};
+use crate::pki::facts::CertificateFacts;
 use crate::profile::{Confidence, RegisterProfile, RuleId};
+use crate::tls::client_auth::{AuthMode, ClientAuth, Layer, TrialVerdict, classify};
 use crate::tls::facts::{
-    EndpointFacts, HandshakeFacts, HandshakeOutcome, ProbeFacts, Version, group_bits,
-    group_is_ffdhe, group_name,
+    EndpointFacts, Exchange, HandshakeFacts, HandshakeOutcome, HttpCertRefusal, Offered,
+    ProbeFacts, Version, group_bits, group_is_ffdhe, group_name,
 };
+use crate::tls::report::EndpointView;
+use crate::tls::server_name::covers;
 use crate::tls::suites::{Secrecy, Suite};
 
 /// The role every report gives the endpoint.
@@ -189,7 +193,7 @@ pub fn check_strength(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
         }
     }
     for kx in &p.key_exchanges {
-        if let Some(bits) = kx.dh_bits
+        if let Exchange::Dh { bits, .. } = kx.exchange
             && bits < t.min_dh_bits.value
         {
             note(
@@ -204,10 +208,18 @@ pub fn check_strength(p: &ProbeFacts, profile: &RegisterProfile) -> Finding {
             );
         }
     }
-    let mut groups: Vec<u16> = p.groups.clone();
-    for c in p.key_exchanges.iter().filter_map(|k| k.curve) {
-        if !groups.contains(&c) {
-            groups.push(c);
+    let mut groups: Vec<u16> = Vec::new();
+    let seen = p
+        .groups
+        .iter()
+        .flat_map(|g| g.groups.iter().copied())
+        .chain(p.key_exchanges.iter().filter_map(|k| match k.exchange {
+            Exchange::Group(g) => Some(g),
+            Exchange::Dh { .. } => None,
+        }));
+    for g in seen {
+        if !groups.contains(&g) {
+            groups.push(g);
         }
     }
     for g in groups {
@@ -304,78 +316,131 @@ impl Suite {
     }
 }
 
-/// TLS-MUTUAL: the server asks for a client certificate, and a handshake with the user's
-/// certificate goes through to an HTTP answer.
+/// TLS-MUTUAL: client authentication is required (a client without a certificate and one
+/// with a foreign CA's are refused) and the user's certificate is accepted.
 pub fn check_mutual(e: &EndpointFacts) -> Finding {
     let rule = RuleId::TlsMutual;
     let h = &e.handshake;
     if let HandshakeOutcome::NotUsable { reason, own_limit } = &h.outcome {
         return Finding::error(rule, not_usable_text(reason, *own_limit));
     }
-    if !e.asks_for_client_cert() {
-        return match &h.outcome {
-            HandshakeOutcome::FailedInHandshake(err) => Finding::error(
+    let auth = classify(e);
+    let mode = match &auth.mode {
+        Ok(mode) => *mode,
+        Err(why) => {
+            return Finding::error(
                 rule,
-                format!("no CertificateRequest seen, and the real handshake failed: {err}"),
-            ),
-            _ => Finding::fail(
+                format!("could not tell whether the server requires a client certificate: {why}"),
+            );
+        }
+    };
+    let anonymous = auth
+        .anonymous
+        .as_ref()
+        .map_or_else(String::new, TrialVerdict::describe);
+    match mode {
+        AuthMode::None => {
+            return Finding::fail(
                 rule,
-                "the server does not ask for a client certificate: anyone can connect",
+                format!(
+                    "the server does not ask for a client certificate: anyone can connect (without a certificate: {anonymous})"
+                ),
             )
-            .with_remedy("Require client certificates on the server (mutual TLS)."),
-        };
+            .with_remedy("Require client certificates on the server (mutual TLS).");
+        }
+        AuthMode::Optional => {
+            return Finding::fail(
+                rule,
+                format!(
+                    "client authentication is optional: the server asks for a certificate ({}) but a client without one gets through: {anonymous}",
+                    ca_text(&auth)
+                ),
+            )
+            .with_remedy(
+                "Make the client certificate required, not optional (nginx: ssl_verify_client on; Apache: SSLVerifyClient require; openssl s_server: -Verify), verified against the CA of the certificates Customs was given.",
+            );
+        }
+        AuthMode::Required => {}
     }
-    let Some(subject) = &h.client_cert else {
+    let required = match auth.refused_by {
+        Some(Layer::Http) => format!(
+            "a certificate is required, enforced at the HTTP level (without one: {anonymous})"
+        ),
+        _ => format!("a certificate is required (without one: {anonymous})"),
+    };
+    let foreign = auth
+        .foreign
+        .as_ref()
+        .map_or_else(|| "not tested".to_owned(), TrialVerdict::describe);
+    if let Some(TrialVerdict::Refused { how, layer }) = &auth.supplier {
+        let subject = h.offered.subject().unwrap_or_default();
+        let text = match layer {
+            Layer::Http => format!("the server refused {subject}: {how}"),
+            Layer::Tls => format!("the server refused {subject} {how}"),
+        };
+        return supplier_refused(
+            Finding::fail(rule, format!("{text} ({})", ca_text(&auth))),
+            h,
+        );
+    }
+    if auth.foreign.as_ref().is_some_and(TrialVerdict::is_accepted) {
+        return Finding::fail(
+            rule,
+            format!(
+                "{required}, but a certificate from a foreign CA ({}) was {foreign}: any certificate gets in",
+                crate::tls::foreign::SUBJECT
+            ),
+        )
+        .with_remedy(
+            "Verify client certificates against the issuing CA of the certificates Customs was given (DVV or the QWAC's CA) and refuse any other (openssl: -verify_return_error; nginx: ssl_client_certificate with only those CAs).",
+        );
+    }
+    let Some(supplier) = &auth.supplier else {
         return Finding::skip(
             rule,
             format!(
-                "the server asks for a client certificate ({}); give --cert and --key to test a handshake with yours",
-                ca_text(e)
+                "{required}; a foreign CA's certificate: {foreign}; {}; give --cert and --key to test a handshake with yours",
+                ca_text(&auth)
             ),
         );
     };
-    let negotiated = negotiated(h);
-    let rejected = match &h.outcome {
-        HandshakeOutcome::Completed => {
-            return Finding::pass(
-                rule,
-                format!("handshake with {subject} accepted ({negotiated})"),
-            );
-        }
-        HandshakeOutcome::HttpFailed(err) => {
-            return Finding::pass(
-                rule,
-                format!(
-                    "handshake with {subject} accepted ({negotiated}); the HTTP exchange then failed: {err}"
-                ),
-            );
-        }
-        HandshakeOutcome::FailedInHandshake(err) => Finding::fail(
+    let subject = h.offered.subject().unwrap_or_default();
+    match (supplier, &auth.foreign) {
+        (TrialVerdict::Accepted { status }, Some(TrialVerdict::Refused { .. })) => Finding::pass(
             rule,
             format!(
-                "the handshake with {subject} failed: {err} ({})",
-                ca_text(e)
+                "{subject} accepted ({}; HTTP {status}); {required}; a foreign CA's certificate: {foreign}",
+                negotiated(h)
             ),
         ),
-        HandshakeOutcome::RejectedAfterHandshake(err) => Finding::fail(
+        (TrialVerdict::Unknown { why }, _) => Finding::error(
+            rule,
+            format!("the handshake with {subject} proved nothing: {why}"),
+        ),
+        (_, _) => Finding::error(
             rule,
             format!(
-                "the server rejected {subject} after the handshake ({negotiated}): {err} ({})",
-                ca_text(e)
+                "{subject} {}; {required}; but whether a foreign CA's certificate is refused is not known: {foreign}",
+                supplier.describe()
             ),
         ),
-        HandshakeOutcome::NotUsable { reason, own_limit } => {
-            return Finding::error(rule, not_usable_text(reason, *own_limit));
-        }
-    };
+    }
+}
+
+/// The remedy for a refused user certificate.
+fn supplier_refused(finding: Finding, h: &HandshakeFacts) -> Finding {
+    let refusal = h.http.as_ref().and_then(|http| http.refusal);
     // The most common cause in practice: a client that sends its leaf without the CA below
     // the root, which the server then cannot chain.
-    if h.client_chain_len == 1 {
-        rejected.with_remedy(
+    let leaf_only = matches!(h.offered, Offered::Supplier { chain_len: 1, .. });
+    match refusal {
+        Some(HttpCertRefusal::NoCertificate) => finding.with_remedy(
+            "The server says no certificate arrived: check that the client is configured to send the certificate delivered to Customs whenever the server asks.",
+        ),
+        _ if leaf_only => finding.with_remedy(
             "Your certificate file holds only the leaf: give a PEM with the leaf followed by its intermediate CA certificates, issued under a CA the server names.",
-        )
-    } else {
-        rejected
+        ),
+        _ => finding,
     }
 }
 
@@ -393,24 +458,66 @@ fn not_usable_text(reason: &str, own_limit: bool) -> String {
     }
 }
 
-fn ca_text(e: &EndpointFacts) -> String {
-    let names = match &e.probe.cert_request {
-        Some(r) if !r.ca_names.is_empty() => &r.ca_names,
-        _ => &e.handshake.ca_hints,
-    };
-    if names.is_empty() {
+fn ca_text(auth: &ClientAuth) -> String {
+    if auth.ca_names.is_empty() {
         "no acceptable CAs named".to_owned()
     } else {
-        format!("acceptable CAs: {}", names.join(" | "))
+        format!("acceptable CAs: {}", auth.ca_names.join(" | "))
     }
 }
 
 fn negotiated(h: &HandshakeFacts) -> String {
-    [h.version.as_deref(), h.suite.as_deref(), h.group.as_deref()]
+    let version = h.version.map(|v| v.to_string());
+    [version.as_deref(), h.suite.as_deref(), h.group.as_deref()]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// TLS-NAME: the endpoint's certificate is for the name connected to. A warning: the
+/// register does not judge it, but the supplier's HTTPS client will refuse the connection.
+pub fn check_name(e: &EndpointFacts) -> Finding {
+    let rule = RuleId::TlsName;
+    let Some(leaf) = e.leaf() else {
+        return Finding::skip(rule, "no certificate from the endpoint was seen");
+    };
+    let names = CertificateFacts::from_der(leaf).map_or_else(
+        |_| Vec::new(),
+        |f| {
+            f.dns_names
+                .iter()
+                .cloned()
+                .chain(f.ip_addresses.iter().cloned())
+                .collect::<Vec<_>>()
+        },
+    );
+    let listed = if names.is_empty() {
+        "no names in subjectAltName".to_owned()
+    } else {
+        names.join(", ")
+    };
+    match covers(leaf, &e.name) {
+        Ok(true) => Finding::pass(
+            rule,
+            format!("the certificate is for {} ({listed})", e.name),
+        ),
+        Ok(false) => {
+            let remedy = match names.first() {
+                Some(first) => format!(
+                    "HTTPS clients refuse a certificate that is not for the name they connect to. If you reached the endpoint by an address or another name, give the name it is for: --sni {first} (it covers {listed}); if {} is the register's published name, the server presents the wrong certificate.",
+                    e.name
+                ),
+                None => "The certificate carries no subjectAltName: no current HTTPS client accepts it for any name; the server needs a certificate with the register's DNS name.".to_owned(),
+            };
+            Finding::violation(
+                rule,
+                format!("the certificate is not for {}: it is for {listed}", e.name),
+            )
+            .with_remedy(remedy)
+        }
+        Err(why) => Finding::error(rule, format!("cannot check the name {}: {why}", e.name)),
+    }
 }
 
 /// HTTP-VERSION: the server answers `GET /` with HTTP/1.1.
@@ -432,7 +539,7 @@ pub fn check_http(h: &HandshakeFacts) -> Finding {
         (None, HandshakeOutcome::HttpFailed(err)) => {
             Finding::error(rule, format!("no HTTP answer: {err}"))
         }
-        (None, HandshakeOutcome::RejectedAfterHandshake(_)) => Finding::skip(
+        (None, HandshakeOutcome::RejectedAfterHandshake { .. }) => Finding::skip(
             rule,
             "no HTTP exchange: the server refused the client certificate first",
         ),
@@ -440,140 +547,25 @@ pub fn check_http(h: &HandshakeFacts) -> Finding {
     }
 }
 
-/// The endpoint's subject: summary lines and the five TLS findings.
+/// The endpoint's subject: summary lines and the six TLS findings.
 pub fn endpoint_subject(e: &EndpointFacts, profile: &RegisterProfile) -> Subject {
     let mut s = Subject::new(ROLE, e.endpoint.clone());
-    s.summary = summary(e);
+    let view = EndpointView::of(e);
+    s.summary = summary(e, &view);
+    s.facts = Some(SubjectFacts::Endpoint(Box::new(view)));
     s.findings = vec![
         check_version(&e.probe, profile),
         check_forward_secrecy(&e.probe),
         check_strength(&e.probe, profile),
         check_mutual(e),
+        check_name(e),
         check_http(&e.handshake),
     ];
     s
 }
 
-fn summary(e: &EndpointFacts) -> Vec<(String, String)> {
-    let p = &e.probe;
-    let mut out: Vec<(String, String)> = Vec::new();
-    let accepted: Vec<String> = p
-        .versions
-        .iter()
-        .filter(|v| v.accepted())
-        .map(|v| v.version.to_string())
-        .collect();
-    out.push((
-        "Versions".into(),
-        if accepted.is_empty() {
-            "none".into()
-        } else {
-            accepted.join(", ")
-        },
-    ));
-    for v in &p.versions {
-        for id in &v.suites {
-            let text = Suite::by_id(*id).map_or_else(|| Suite::name_of(*id), |s| s.describe());
-            out.push((v.version.to_string(), text));
-        }
-        match v.server_order {
-            Some(true) => out.push((
-                v.version.to_string(),
-                "(listed in the server's order of preference)".into(),
-            )),
-            Some(false) => out.push((
-                v.version.to_string(),
-                "(the server follows the client's order; listed as chosen)".into(),
-            )),
-            None => {}
-        }
-        if let Some(err) = &v.error {
-            out.push((v.version.to_string(), format!("enumeration stopped: {err}")));
-        }
-    }
-    if !p.groups.is_empty() || p.groups_error.is_some() {
-        let from = p
-            .groups_from
-            .map(|v| format!(" (from {v})"))
-            .unwrap_or_default();
-        let mut text = p
-            .groups
-            .iter()
-            .map(|g| group_name(*g))
-            .collect::<Vec<_>>()
-            .join(", ");
-        if let Some(err) = &p.groups_error {
-            text.push_str(&format!(" (enumeration stopped: {err})"));
-        }
-        out.push((format!("Groups{from}"), text));
-    }
-    for kx in p.key_exchanges.iter().filter(|k| k.dh_bits.is_some()) {
-        if let Some(bits) = kx.dh_bits {
-            out.push((
-                "DH".into(),
-                format!(
-                    "{bits}-bit prime with {} {}",
-                    kx.version,
-                    Suite::name_of(kx.suite)
-                ),
-            ));
-        }
-    }
-    out.push((
-        "Client certificate".into(),
-        if e.asks_for_client_cert() {
-            format!("requested; {}", ca_text(e))
-        } else {
-            "not requested".into()
-        },
-    ));
-    let h = &e.handshake;
-    let who = h
-        .client_cert
-        .as_deref()
-        .map_or("without a client certificate".to_owned(), |s| {
-            format!("as {s}")
-        });
-    let result = match &h.outcome {
-        HandshakeOutcome::Completed => "completed".to_owned(),
-        HandshakeOutcome::FailedInHandshake(err) => format!("failed: {err}"),
-        HandshakeOutcome::NotUsable { reason, own_limit } => format!(
-            "not completed: {reason}{}",
-            if *own_limit {
-                " (a limit of tilicheck, not of the server)"
-            } else {
-                ""
-            }
-        ),
-        HandshakeOutcome::RejectedAfterHandshake(err) => {
-            format!("rejected after the handshake: {err}")
-        }
-        HandshakeOutcome::HttpFailed(err) => format!("completed; HTTP failed: {err}"),
-    };
-    let mut line = format!("{who}: {result}");
-    let neg = negotiated(h);
-    if !neg.is_empty() {
-        line.push_str(&format!(" ({neg})"));
-    }
-    if let Some(http) = &h.http {
-        line.push_str(&format!("; {} {}", http.version, http.status));
-    }
-    out.push(("Handshake".into(), line));
-    if let Some(trust) = &h.trust {
-        out.push((
-            "Trust".into(),
-            match trust {
-                Ok(()) => "chain verifies to --trust".to_owned(),
-                Err(e) => format!("chain does not verify to --trust: {e}"),
-            },
-        ));
-    }
-    out.push((
-        "Connections".into(),
-        format!("{} (probe) + 1 (handshake)", p.connections),
-    ));
-    out
-}
+mod summary;
+use summary::summary;
 
 #[cfg(test)]
 mod tests;

@@ -18,7 +18,7 @@ use crate::pki::load;
 use crate::profile::{Interface, RegisterProfile, RuleId};
 use crate::secret::PasswordSource;
 use crate::tls::facts::{EndpointFacts, HandshakeOutcome};
-use crate::tls::handshake::{ClientIdentity, HandshakeError, handshake};
+use crate::tls::handshake::{ClientIdentity, HandshakeError, Presenting, handshake};
 use crate::tls::probe::{Target, probe};
 use rustls::pki_types::CertificateDer;
 
@@ -65,18 +65,48 @@ pub fn run(
     Ok(report)
 }
 
-/// Probe and handshake: every fact about the endpoint.
+/// Probe and handshakes: every fact about the endpoint. Besides the handshake with the
+/// user's certificate (or without one), one without a certificate and one with a foreign
+/// CA's classify client authentication; they run side by side, after the probe has shown a
+/// TLS server is there.
 pub fn endpoint_facts(
     target: &Target,
     identity: Option<&ClientIdentity>,
     trust: &[rustls::pki_types::CertificateDer<'static>],
 ) -> Result<EndpointFacts, CommandError> {
     let probe = probe(target).map_err(|e| CommandError::Input(e.to_string()))?;
-    let handshake = handshake(target, identity, trust).map_err(|e| handshake_error(target, e))?;
+    let foreign_id = crate::tls::foreign::identity().ok();
+    let main = match identity {
+        Some(id) => Presenting::Supplier(id),
+        None => Presenting::Nothing,
+    };
+    let (handshake, anonymous, foreign) = std::thread::scope(|s| {
+        let anonymous = identity
+            .is_some()
+            .then(|| s.spawn(|| handshake(target, Presenting::Nothing, &[])));
+        let foreign = foreign_id
+            .as_ref()
+            .map(|id| s.spawn(|| handshake(target, Presenting::Foreign(id), &[])));
+        let main = handshake(target, main, trust);
+        let join = |h: std::thread::ScopedJoinHandle<'_, _>| {
+            h.join().unwrap_or_else(|_| {
+                Err(HandshakeError::Config(
+                    "the handshake thread failed".to_owned(),
+                ))
+            })
+        };
+        (main, anonymous.map(join), foreign.map(join))
+    });
+    let handshake = handshake.map_err(|e| handshake_error(target, e))?;
+    // A trial that could not even start (a connection refused in between) leaves the
+    // classification unknown rather than stopping the report.
     Ok(EndpointFacts {
         endpoint: target.endpoint(),
+        name: target.sni.clone().unwrap_or_else(|| target.host.clone()),
         probe,
         handshake,
+        anonymous: anonymous.and_then(Result::ok),
+        foreign: foreign.and_then(Result::ok),
     })
 }
 
@@ -95,7 +125,8 @@ pub fn target(
 /// certificate; when rustls cannot talk to the server (TLS 1.0, static RSA only), from the
 /// raw probe's flights.
 pub fn fetch_chain(target: &Target) -> Result<Vec<Vec<u8>>, CommandError> {
-    let facts = handshake(target, None, &[]).map_err(|e| handshake_error(target, e))?;
+    let facts =
+        handshake(target, Presenting::Nothing, &[]).map_err(|e| handshake_error(target, e))?;
     if !facts.chain.is_empty() {
         return Ok(facts.chain);
     }
@@ -105,7 +136,7 @@ pub fn fetch_chain(target: &Target) -> Result<Vec<Vec<u8>>, CommandError> {
     }
     Err({
         let why = match facts.outcome {
-            HandshakeOutcome::FailedInHandshake(e) => e,
+            HandshakeOutcome::FailedInHandshake { error, .. } => error,
             _ => "no certificate in any handshake".to_owned(),
         };
         CommandError::Input(format!(
@@ -153,6 +184,7 @@ pub fn register_certificate(
         }
     };
     let mut s = register_subject(&facts, &input, at, profile);
+    s.summary.extend(crate::checks::cert::details(&facts));
     let leaf = CertificateDer::from(leaf.clone());
     let supplied: Vec<CertificateDer<'static>> = rest
         .iter()

@@ -5,7 +5,7 @@ use std::fmt;
 use time::OffsetDateTime;
 use x509_parser::der_parser::oid;
 use x509_parser::der_parser::oid::Oid;
-use x509_parser::extensions::ParsedExtension;
+use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 use x509_parser::signature_algorithm::SignatureAlgorithm;
@@ -104,6 +104,12 @@ pub struct CertificateFacts {
     /// The serial number's size and sign, and every departure from the RFC 5280 profile.
     pub conformance: Conformance,
     pub dns_names: Vec<String>,
+    /// subjectAltName IP addresses, as text.
+    pub ip_addresses: Vec<String>,
+    /// CRL distribution point URIs.
+    pub crl_urls: Vec<String>,
+    /// OCSP responder URIs from the authority information access.
+    pub ocsp_urls: Vec<String>,
     pub sha256_fingerprint: String,
     pub self_issued: bool,
 }
@@ -122,6 +128,20 @@ pub const OID_SERIAL_NUMBER: Oid<'static> = oid!(2.5.4.5);
 /// Not in the OID registry x509-parser uses (EN 319 412-1 §5.1.4).
 pub const OID_ORGANIZATION_IDENTIFIER: Oid<'static> = oid!(2.5.4.97);
 const OID_QC_STATEMENTS: Oid<'static> = oid!(1.3.6.1.5.5.7.1.3);
+const OID_AD_OCSP: Oid<'static> = oid!(1.3.6.1.5.5.7.48.1);
+
+/// An IP address from a subjectAltName (4 or 16 bytes); hex for anything else.
+fn ip_text(bytes: &[u8]) -> String {
+    match bytes.len() {
+        4 => std::net::Ipv4Addr::new(bytes[0], bytes[1], bytes[2], bytes[3]).to_string(),
+        16 => {
+            let mut octets = [0u8; 16];
+            octets.copy_from_slice(bytes);
+            std::net::Ipv6Addr::from(octets).to_string()
+        }
+        _ => bytes.iter().map(|b| format!("{b:02x}")).collect(),
+    }
+}
 
 impl CertificateFacts {
     pub fn from_der(der: &[u8]) -> Result<Self, FactsError> {
@@ -141,6 +161,9 @@ impl CertificateFacts {
         let mut policies = Vec::new();
         let mut qc_statements = None;
         let mut dns_names = Vec::new();
+        let mut ip_addresses = Vec::new();
+        let mut crl_urls = Vec::new();
+        let mut ocsp_urls = Vec::new();
 
         for ext in cert.extensions() {
             if ext.oid == OID_QC_STATEMENTS {
@@ -159,10 +182,32 @@ impl CertificateFacts {
                 }
                 ParsedExtension::SubjectAlternativeName(san) => {
                     for name in &san.general_names {
-                        if let x509_parser::extensions::GeneralName::DNSName(d) = name {
-                            dns_names.push((*d).to_owned());
+                        match name {
+                            GeneralName::DNSName(d) => dns_names.push((*d).to_owned()),
+                            GeneralName::IPAddress(ip) => ip_addresses.push(ip_text(ip)),
+                            _ => {}
                         }
                     }
+                }
+                ParsedExtension::CRLDistributionPoints(points) => {
+                    for point in points.iter() {
+                        if let Some(DistributionPointName::FullName(names)) =
+                            &point.distribution_point
+                        {
+                            crl_urls.extend(names.iter().filter_map(|n| match n {
+                                GeneralName::URI(u) => Some((*u).to_owned()),
+                                _ => None,
+                            }));
+                        }
+                    }
+                }
+                ParsedExtension::AuthorityInfoAccess(aia) => {
+                    ocsp_urls.extend(aia.iter().filter_map(|ad| match &ad.access_location {
+                        GeneralName::URI(u) if ad.access_method == OID_AD_OCSP => {
+                            Some((*u).to_owned())
+                        }
+                        _ => None,
+                    }));
                 }
                 _ => {}
             }
@@ -201,6 +246,9 @@ impl CertificateFacts {
             qc_statements,
             conformance: conformance::inspect(der, cert, self_signed),
             dns_names,
+            ip_addresses,
+            crl_urls,
+            ocsp_urls,
             sha256_fingerprint: hex_colon(fingerprint.as_ref()),
             self_issued,
         }

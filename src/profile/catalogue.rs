@@ -164,9 +164,12 @@ catalogue! {
     TlsStrength => "TLS-STRENGTH", Enforced, "Negotiable suites meet Traficom ST IV",
         "Customs update interface §3.2; Traficom Dnro 190/651/2015",
         "Offer only AEAD suites with AES ≥ 128 bits and SHA-256 or stronger, DH ≥ 3072 bits, ECDHE ≥ 256 bits.";
-    TlsMutual => "TLS-MUTUAL", Enforced, "Server asks for a client certificate and accepts the supplier's",
+    TlsMutual => "TLS-MUTUAL", Enforced, "Client certificates are required: the supplier's is accepted, none or a foreign CA's is refused",
         "Customs update interface §3.2",
         "Configure the client to present the certificate delivered to Customs, with its chain.";
+    TlsName => "TLS-NAME", DataQuality, "The endpoint's certificate is for the name connected to (the host or --sni)",
+        "RFC 9110 §4.3.4 (https: the certificate must match the target host); RFC 6125 §6",
+        "Every standard HTTPS client refuses a certificate that is not for the name it connects to. If you reach the endpoint by an address or another name, give the name the certificate is for with --sni NAME; if that is the register's published name, the server presents the wrong certificate.";
     HttpVersion => "HTTP-VERSION", Enforced, "HTTP/1.1 is used",
         "Customs update interface §3.3",
         "Force HTTP/1.1 in the client (disable HTTP/2 via ALPN).";

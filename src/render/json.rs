@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::findings::{Outcome, Report, Status, Tally};
+use crate::findings::{Outcome, Report, Status, SubjectFacts, Tally};
 use crate::profile::catalogue::Enforcement;
 use crate::time_arg::format_time;
 
@@ -43,6 +43,9 @@ struct JsonSubject<'a> {
     input: &'a str,
     status: Option<Status>,
     summary: Vec<SummaryItem<'a>>,
+    /// The endpoint's typed facts (`tls`, `readiness`, `demo`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    endpoint: Option<&'a crate::tls::report::EndpointView>,
 }
 
 #[derive(Serialize)]
@@ -99,6 +102,10 @@ pub fn render(report: &Report, strict: bool) -> String {
                     .iter()
                     .map(|(label, value)| SummaryItem { label, value })
                     .collect(),
+                endpoint: match &s.facts {
+                    Some(SubjectFacts::Endpoint(view)) => Some(view),
+                    None => None,
+                },
             })
             .collect(),
         findings: report

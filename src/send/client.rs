@@ -127,7 +127,11 @@ pub fn connect(target: &Target, identity: &ClientIdentity) -> Result<Session, Se
         }
     };
     let chain = verifier.chain();
-    let version = tls.conn.protocol_version().map(|v| format!("{v:?}"));
+    let version = tls
+        .conn
+        .protocol_version()
+        .and_then(client::version)
+        .map(|v| v.to_string());
     Ok(Session {
         tls,
         chain,

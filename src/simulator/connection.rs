@@ -169,14 +169,16 @@ async fn serve_connection(
         .and_then(|der| CertificateFacts::from_der(der).ok())
         .and_then(|f| certificate_identity(&f));
     record.tls_identity = tls_identity.clone();
+    // The names every report uses: "TLS 1.3", the IANA suite name.
     let version = session
         .protocol_version()
-        .and_then(|v| v.as_str())
-        .unwrap_or("?");
+        .and_then(crate::tls::client::version)
+        .map_or("?".to_owned(), |v| v.to_string());
     let suite = session
         .negotiated_cipher_suite()
-        .and_then(|s| s.suite().as_str())
-        .unwrap_or("?");
+        .map_or("?".to_owned(), |s| {
+            crate::tls::client::suite_name(s.suite())
+        });
     record.negotiated = Some(format!("{version} {suite}"));
     record.findings.push(FindingView::from(&Finding::pass(
         RuleId::TlsMutual,

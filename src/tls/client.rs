@@ -211,6 +211,9 @@ pub fn drive<S: Read + Write, E>(
             not_usable: None,
         }));
     };
+    // Close the first connection before the second: a server that serves one connection at
+    // a time (openssl s_server) would otherwise wait on it while the retry times out.
+    drop(tls);
     let group = match group_for(&params, min_dh_bits()) {
         Ok(g) => g,
         Err(refusal) => {
@@ -261,4 +264,20 @@ pub fn group_label(conn: &rustls::ClientConnection) -> Option<String> {
         ),
         other => Some(crate::tls::facts::group_name(u16::from(other))),
     }
+}
+
+/// A negotiated version as reports name it ("TLS 1.3"); None for anything older, which
+/// rustls never negotiates.
+pub fn version(v: rustls::ProtocolVersion) -> Option<crate::tls::facts::Version> {
+    use crate::tls::facts::Version;
+    match v {
+        rustls::ProtocolVersion::TLSv1_3 => Some(Version::Tls13),
+        rustls::ProtocolVersion::TLSv1_2 => Some(Version::Tls12),
+        _ => None,
+    }
+}
+
+/// A negotiated suite's IANA name ("TLS_AES_256_GCM_SHA384"), the name every report uses.
+pub fn suite_name(s: rustls::CipherSuite) -> String {
+    crate::tls::suites::Suite::name_of(u16::from(s))
 }

@@ -1,5 +1,7 @@
 //! What was observed about an endpoint: plain data for the checks.
 
+use crate::tls::dh::DhName;
+
 /// A protocol version the prober can offer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Version {
@@ -65,15 +67,53 @@ impl VersionFacts {
     }
 }
 
-/// A key-exchange parameter the server used with a suite in TLS 1.2 or earlier.
+/// How one suite's keys were agreed in the round that found it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exchange {
+    /// A named group: the ECDHE curve of a TLS 1.2 ServerKeyExchange, or the TLS 1.3 group
+    /// (FFDHE ones included) of the server's hello.
+    Group(u16),
+    /// Finite-field DH with a prime the server sent (TLS 1.2 and older).
+    Dh { bits: u32, name: DhName },
+}
+
+impl Exchange {
+    /// The size the strength rules use: the curve's field, the group's or the prime's bits.
+    pub fn bits(self) -> Option<u32> {
+        match self {
+            Exchange::Group(g) => group_bits(g),
+            Exchange::Dh { bits, .. } => Some(bits),
+        }
+    }
+
+    /// "x25519", "ffdhe3072", "RFC 3526 group 15", "custom".
+    pub fn group(self) -> String {
+        match self {
+            Exchange::Group(g) => group_name(g),
+            Exchange::Dh { name, .. } => name.label(),
+        }
+    }
+}
+
+/// The key exchange the server used with a suite.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyExchangeFacts {
     pub version: Version,
     pub suite: u16,
-    /// Finite-field DH prime size in bits (DHE suites).
-    pub dh_bits: Option<u32>,
-    /// Named curve (ECDHE suites).
-    pub curve: Option<u16>,
+    pub exchange: Exchange,
+}
+
+/// The key-exchange groups of one version, learned by elimination.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupFacts {
+    pub version: Version,
+    /// Groups the server accepted, in the order it chose them.
+    pub groups: Vec<u16>,
+    /// Whether that order is the server's own (`Some(false)`: it follows the client's);
+    /// None when fewer than two groups were accepted.
+    pub server_order: Option<bool>,
+    /// Why the enumeration stopped early, if it did.
+    pub error: Option<String>,
 }
 
 /// The server's CertificateRequest, seen without sending any certificate.
@@ -88,11 +128,10 @@ pub struct CertRequestFacts {
 pub struct ProbeFacts {
     /// Newest version first.
     pub versions: Vec<VersionFacts>,
-    /// Key-exchange groups the server accepts, in its order of preference.
-    pub groups: Vec<u16>,
-    /// Which handshake the groups were learned from ("TLS 1.3" or "TLS 1.2 ECDHE").
-    pub groups_from: Option<Version>,
-    pub groups_error: Option<String>,
+    /// Groups per version (TLS 1.3, and TLS 1.2's ECDHE curves), newest first; a version
+    /// without (EC)DHE groups has no entry.
+    pub groups: Vec<GroupFacts>,
+    /// The first key exchange seen with each (version, suite), in the order found.
     pub key_exchanges: Vec<KeyExchangeFacts>,
     /// Set when a TLS 1.2-or-earlier handshake carried a CertificateRequest.
     pub cert_request: Option<CertRequestFacts>,
@@ -102,40 +141,181 @@ pub struct ProbeFacts {
     pub connections: usize,
 }
 
-/// How the real handshake with the user's certificate ended.
+impl ProbeFacts {
+    /// The groups of one version, if it had any.
+    pub fn groups_of(&self, version: Version) -> Option<&GroupFacts> {
+        self.groups.iter().find(|g| g.version == version)
+    }
+
+    /// How the server agreed keys for this suite, if a round showed it.
+    pub fn exchange_of(&self, version: Version, suite: u16) -> Option<Exchange> {
+        self.key_exchanges
+            .iter()
+            .find(|k| k.version == version && k.suite == suite)
+            .map(|k| k.exchange)
+    }
+}
+
+/// How a real handshake ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HandshakeOutcome {
     /// Handshake done and an HTTP answer read.
     Completed,
-    /// The handshake itself failed (TLS 1.2 rejections land here).
-    FailedInHandshake(String),
+    /// The handshake itself failed (TLS 1.2 rejections land here): `by_server` when the
+    /// server ended it (an alert, which `alert` names, or a closed connection), not when the
+    /// answer was late or could not be read.
+    FailedInHandshake {
+        error: String,
+        alert: Option<Alert>,
+        by_server: bool,
+    },
     /// The client could not go along with what the server chose (a DH prime it refuses, no
     /// parameter in common): says nothing about the client certificate. `own_limit` when
     /// the limit is tilicheck's, not a weakness of the server.
     NotUsable { reason: String, own_limit: bool },
     /// The handshake finished but the server's first record was an alert: how TLS 1.3
     /// servers reject a client certificate.
-    RejectedAfterHandshake(String),
+    RejectedAfterHandshake { alert: Alert },
     /// Handshake done, but the HTTP exchange failed for another reason.
     HttpFailed(String),
+}
+
+/// A TLS alert the server sent, by its IANA number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Alert(pub u8);
+
+impl Alert {
+    /// The IANA registry name ("certificate_required").
+    pub fn name(self) -> &'static str {
+        match self.0 {
+            0 => "close_notify",
+            10 => "unexpected_message",
+            20 => "bad_record_mac",
+            21 => "decryption_failed",
+            22 => "record_overflow",
+            30 => "decompression_failure",
+            40 => "handshake_failure",
+            41 => "no_certificate",
+            42 => "bad_certificate",
+            43 => "unsupported_certificate",
+            44 => "certificate_revoked",
+            45 => "certificate_expired",
+            46 => "certificate_unknown",
+            47 => "illegal_parameter",
+            48 => "unknown_ca",
+            49 => "access_denied",
+            50 => "decode_error",
+            51 => "decrypt_error",
+            60 => "export_restriction",
+            70 => "protocol_version",
+            71 => "insufficient_security",
+            80 => "internal_error",
+            86 => "inappropriate_fallback",
+            90 => "user_canceled",
+            100 => "no_renegotiation",
+            109 => "missing_extension",
+            110 => "unsupported_extension",
+            111 => "certificate_unobtainable",
+            112 => "unrecognized_name",
+            113 => "bad_certificate_status_response",
+            114 => "bad_certificate_hash_value",
+            115 => "unknown_psk_identity",
+            116 => "certificate_required",
+            120 => "no_application_protocol",
+            _ => "unassigned",
+        }
+    }
+}
+
+impl std::fmt::Display for Alert {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "alert {} ({})", self.name(), self.0)
+    }
+}
+
+/// An HTTP answer that refuses the client's certificate, as nginx does when it asks for a
+/// certificate in TLS but enforces it only at the HTTP level (`ssl_verify_client on` or
+/// `optional`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HttpCertRefusal {
+    /// "400 No required SSL certificate was sent" (nginx), 496.
+    NoCertificate,
+    /// "400 The SSL certificate error" (nginx), 495: a certificate came but did not verify.
+    BadCertificate,
+}
+
+impl HttpCertRefusal {
+    /// Recognise a refusal from the status and the start of the answer (head and body).
+    pub fn recognise(status: u16, answer: &str) -> Option<HttpCertRefusal> {
+        match status {
+            496 => Some(HttpCertRefusal::NoCertificate),
+            495 => Some(HttpCertRefusal::BadCertificate),
+            400 | 403 if answer.contains("No required SSL certificate was sent") => {
+                Some(HttpCertRefusal::NoCertificate)
+            }
+            400 | 403 if answer.contains("The SSL certificate error") => {
+                Some(HttpCertRefusal::BadCertificate)
+            }
+            _ => None,
+        }
+    }
+
+    /// What the server meant, for reports.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            HttpCertRefusal::NoCertificate => "the server received no client certificate",
+            HttpCertRefusal::BadCertificate => "the server could not verify the client certificate",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpCertRefusal::NoCertificate => "no_certificate",
+            HttpCertRefusal::BadCertificate => "bad_certificate",
+        }
+    }
 }
 
 /// The HTTP answer to one `GET /`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpFacts {
+    /// The whole status line, "HTTP/1.1 200 OK".
+    pub status_line: String,
     /// "HTTP/1.1", as the status line says.
     pub version: String,
     pub status: u16,
+    /// Set when the answer refuses the client certificate (the TLS handshake let it through).
+    pub refusal: Option<HttpCertRefusal>,
+}
+
+/// Which client certificate a handshake offered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Offered {
+    /// No certificate: an anonymous client.
+    Nothing,
+    /// The user's certificate (subject), with how many certificates its chain holds.
+    Supplier { subject: String, chain_len: usize },
+    /// A certificate from a CA tilicheck made up for the test, which no server should trust.
+    Foreign { subject: String },
+}
+
+impl Offered {
+    /// The offered certificate's subject, if any.
+    pub fn subject(&self) -> Option<&str> {
+        match self {
+            Offered::Nothing => None,
+            Offered::Supplier { subject, .. } | Offered::Foreign { subject } => Some(subject),
+        }
+    }
 }
 
 /// A real rustls handshake.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HandshakeFacts {
-    /// A client certificate was configured (and offered if asked for).
-    pub client_cert: Option<String>,
-    /// How many certificates the client offered (leaf plus intermediates).
-    pub client_chain_len: usize,
-    pub version: Option<String>,
+    /// The client certificate configured (and offered if asked for).
+    pub offered: Offered,
+    pub version: Option<Version>,
+    /// The IANA suite name.
     pub suite: Option<String>,
     pub group: Option<String>,
     /// The server sent a CertificateRequest (TLS 1.2 or 1.3).
@@ -147,16 +327,40 @@ pub struct HandshakeFacts {
     /// The server's chain (leaf first), DER.
     pub chain: Vec<Vec<u8>>,
     /// The WebPKI verdict against `--trust`, when one was given.
-    pub trust: Option<Result<(), String>>,
+    pub trust: Option<TrustVerdict>,
+    /// The server stapled an OCSP response to its certificate.
+    pub ocsp_stapled: bool,
+    /// TCP connections the handshake opened (two when the server's own DH prime needed a
+    /// second attempt).
+    pub connections: usize,
 }
 
-/// An endpoint: the raw probe and the real handshake.
+/// The handshake's own WebPKI verdict on the server's chain against `--trust`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrustVerdict {
+    /// The chain verifies and the certificate is for the name.
+    Verified,
+    /// The chain verifies (it is checked first), but the certificate is not for the name
+    /// connected to: TLS-NAME's matter, not the chain's.
+    NameMismatch,
+    /// The chain does not verify.
+    Failed(String),
+}
+
+/// An endpoint: the raw probe and the real handshakes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EndpointFacts {
     /// "host:port" as the user named it.
     pub endpoint: String,
+    /// The name the certificate should be for: the `--sni` name, else the host.
+    pub name: String,
     pub probe: ProbeFacts,
+    /// With the user's certificate, or with none when none was given.
     pub handshake: HandshakeFacts,
+    /// Without a certificate; None when `handshake` already offered none.
+    pub anonymous: Option<HandshakeFacts>,
+    /// With a certificate from a foreign CA; None when none could be made.
+    pub foreign: Option<HandshakeFacts>,
 }
 
 impl EndpointFacts {
@@ -169,9 +373,30 @@ impl EndpointFacts {
             .map(Vec::as_slice)
     }
 
+    /// Every real handshake made: the main one, then the anonymous and foreign trials.
+    pub fn handshakes(&self) -> impl Iterator<Item = &HandshakeFacts> {
+        std::iter::once(&self.handshake)
+            .chain(self.anonymous.as_ref())
+            .chain(self.foreign.as_ref())
+    }
+
+    /// The handshake made without a certificate.
+    pub fn anonymous_trial(&self) -> Option<&HandshakeFacts> {
+        match self.handshake.offered {
+            Offered::Nothing => Some(&self.handshake),
+            _ => self.anonymous.as_ref(),
+        }
+    }
+
     /// The server asked for a client certificate in any handshake.
     pub fn asks_for_client_cert(&self) -> bool {
-        self.probe.cert_request.is_some() || self.handshake.cert_requested
+        self.probe.cert_request.is_some() || self.handshakes().any(|h| h.cert_requested)
+    }
+
+    /// TCP connections opened: the probe's and one per real handshake (a retry with the
+    /// server's own DH prime counts too).
+    pub fn connections(&self) -> usize {
+        self.probe.connections + self.handshakes().map(|h| h.connections).sum::<usize>()
     }
 }
 

@@ -14,7 +14,9 @@ use rustls::sign::CertifiedKey;
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
 use crate::tls::client::{self, Recording, tls_error};
-use crate::tls::facts::{HandshakeFacts, HandshakeOutcome, HttpFacts};
+use crate::tls::facts::{
+    Alert, HandshakeFacts, HandshakeOutcome, HttpCertRefusal, HttpFacts, Offered, TrustVerdict,
+};
 use crate::tls::probe::{ProbeError, Target, dn_text};
 
 /// Longest HTTP status line read before giving up.
@@ -44,16 +46,49 @@ pub enum HandshakeError {
 
 pub(crate) use crate::tls::client::provider;
 
+/// Which certificate a handshake offers when the server asks for one.
+#[derive(Clone, Copy)]
+pub enum Presenting<'a> {
+    /// None: an anonymous client.
+    Nothing,
+    /// The user's.
+    Supplier(&'a ClientIdentity),
+    /// One from a foreign CA ([`crate::tls::foreign`]).
+    Foreign(&'a ClientIdentity),
+}
+
+impl Presenting<'_> {
+    fn identity(&self) -> Option<&ClientIdentity> {
+        match self {
+            Presenting::Nothing => None,
+            Presenting::Supplier(id) | Presenting::Foreign(id) => Some(id),
+        }
+    }
+
+    fn offered(&self) -> Offered {
+        match self {
+            Presenting::Nothing => Offered::Nothing,
+            Presenting::Supplier(id) => Offered::Supplier {
+                subject: id.subject.clone(),
+                chain_len: id.chain.len(),
+            },
+            Presenting::Foreign(id) => Offered::Foreign {
+                subject: id.subject.clone(),
+            },
+        }
+    }
+}
+
 /// Run the handshake and one `GET /`.
 pub fn handshake(
     target: &Target,
-    identity: Option<&ClientIdentity>,
+    presenting: Presenting<'_>,
     trust: &[CertificateDer<'static>],
 ) -> Result<HandshakeFacts, HandshakeError> {
     // Keys and verifiers are built with the plain provider; each attempt's own provider
     // differs only in the DH groups offered.
     let provider = Arc::new(provider());
-    let key = match identity {
+    let key = match presenting.identity() {
         Some(id) => Some(Arc::new(
             CertifiedKey::from_der(id.chain.clone(), id.key.clone_key(), &provider)
                 .map_err(|e| HandshakeError::Key(e.to_string()))?,
@@ -91,6 +126,7 @@ pub fn handshake(
             .to_owned(),
     )
     .map_err(|e| HandshakeError::Config(format!("{name}: {e}")))?;
+    let mut connections = 0;
     let open = |provider: Arc<CryptoProvider>| -> Result<_, HandshakeError> {
         let mut config = rustls::ClientConfig::builder_with_provider(provider)
             .with_protocol_versions(rustls::ALL_VERSIONS)
@@ -101,6 +137,7 @@ pub fn handshake(
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let conn = rustls::ClientConnection::new(Arc::new(config), name.clone())
             .map_err(|e| HandshakeError::Config(e.to_string()))?;
+        connections += 1;
         Ok(rustls::StreamOwned::new(
             conn,
             Recording::new(target.connect()?),
@@ -108,8 +145,7 @@ pub fn handshake(
     };
     let driven = client::drive(open)?;
     let mut facts = HandshakeFacts {
-        client_cert: identity.map(|i| i.subject.clone()),
-        client_chain_len: identity.map_or(0, |i| i.chain.len()),
+        offered: presenting.offered(),
         version: None,
         suite: None,
         group: None,
@@ -119,18 +155,17 @@ pub fn handshake(
         http: None,
         chain: Vec::new(),
         trust: None,
+        ocsp_stapled: false,
+        connections,
     };
     let mut handshake_error = None;
     match driven {
         Ok(mut tls) => {
-            facts.version = tls
-                .conn
-                .protocol_version()
-                .map(|v| version_name(v).to_owned());
+            facts.version = tls.conn.protocol_version().and_then(client::version);
             facts.suite = tls
                 .conn
                 .negotiated_cipher_suite()
-                .map(|s| crate::tls::suites::Suite::name_of(u16::from(s.suite())));
+                .map(|s| client::suite_name(s.suite()));
             facts.group = client::group_label(&tls.conn);
             facts.outcome = http_exchange(&mut tls, target, &mut facts.http);
         }
@@ -140,38 +175,55 @@ pub fn handshake(
                     own_limit: why.is_own_limit(),
                     reason: why.to_string(),
                 },
-                None => HandshakeOutcome::FailedInHandshake(describe(&failure.error)),
+                None => HandshakeOutcome::FailedInHandshake {
+                    error: describe(&failure.error),
+                    alert: alert_of(&failure.error),
+                    by_server: ended_by_server(&failure.error),
+                },
             });
         }
     }
+    let mut schemes = Vec::new();
     if let Ok(mut asked) = resolver.asked.lock()
-        && let Some(hints) = asked.take()
+        && let Some((hints, offered_schemes)) = asked.take()
     {
         facts.cert_requested = true;
         facts.ca_hints = hints.iter().map(|h| dn_text(h)).collect();
+        schemes = offered_schemes;
     }
     if let Ok(mut seen) = verifier.seen.lock()
-        && let Some((chain, trust)) = seen.take()
+        && let Some(seen) = seen.take()
     {
-        facts.chain = chain;
-        facts.trust = trust;
+        facts.chain = seen.chain;
+        facts.trust = seen.trust;
+        facts.ocsp_stapled = seen.ocsp_stapled;
     }
     if let Some(outcome) = handshake_error {
         facts.outcome = outcome;
     }
+    // rustls sends no certificate when its key cannot make any signature the server accepts:
+    // the trial then was an anonymous one and proves nothing about foreign certificates.
+    if matches!(presenting, Presenting::Foreign(_))
+        && facts.cert_requested
+        && !schemes.contains(&crate::tls::foreign::SCHEME)
+    {
+        facts.outcome = HandshakeOutcome::NotUsable {
+            reason: format!(
+                "the server accepts no {:?} client signature, so the foreign certificate could not be offered",
+                crate::tls::foreign::SCHEME
+            ),
+            own_limit: true,
+        };
+    }
     Ok(facts)
 }
 
-fn version_name(v: rustls::ProtocolVersion) -> &'static str {
-    match v {
-        rustls::ProtocolVersion::TLSv1_3 => "TLS 1.3",
-        rustls::ProtocolVersion::TLSv1_2 => "TLS 1.2",
-        _ => "other",
-    }
-}
+/// Longest part of a refusing answer read to recognise it.
+const MAX_REFUSAL: usize = 4096;
 
-/// One `GET /` and its status line. A TLS 1.3 server rejects a client certificate only after
-/// the client has finished, so the rejection shows here, as an alert on the first read.
+/// One `GET /` and its status line (with the start of the body when the status can be a
+/// certificate refusal). A TLS 1.3 server rejects a client certificate only after the client
+/// has finished, so the rejection shows here, as an alert on the first read.
 fn http_exchange(
     tls: &mut client::Stream<std::net::TcpStream>,
     target: &Target,
@@ -210,36 +262,87 @@ fn http_exchange(
     let line = got.split(|b| *b == b'\n').next().unwrap_or_default();
     let line = String::from_utf8_lossy(line).trim_end().to_owned();
     let mut parts = line.split(' ');
-    match (
+    let (version, status) = match (
         parts.next(),
         parts.next().and_then(|s| s.parse::<u16>().ok()),
     ) {
         (Some(version), Some(status)) if version.starts_with("HTTP/") => {
-            *http = Some(HttpFacts {
-                version: version.to_owned(),
-                status,
-            });
-            HandshakeOutcome::Completed
+            (version.to_owned(), status)
         }
-        _ => HandshakeOutcome::HttpFailed(format!("not an HTTP status line: '{}'", clip(&line))),
+        _ => {
+            return HandshakeOutcome::HttpFailed(format!(
+                "not an HTTP status line: '{}'",
+                clip(&line)
+            ));
+        }
+    };
+    let refusal = if matches!(status, 400 | 403 | 495 | 496) {
+        read_some(tls, &mut got, MAX_REFUSAL);
+        HttpCertRefusal::recognise(status, &String::from_utf8_lossy(&got))
+    } else {
+        None
+    };
+    *http = Some(HttpFacts {
+        status_line: clip(&line),
+        version,
+        status,
+        refusal,
+    });
+    HandshakeOutcome::Completed
+}
+
+/// Read on until `cap` bytes, the end of the answer or an error: only to recognise a refusal.
+fn read_some(tls: &mut client::Stream<std::net::TcpStream>, got: &mut Vec<u8>, cap: usize) {
+    let mut chunk = [0u8; 2048];
+    while got.len() < cap {
+        match tls.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => got.extend_from_slice(&chunk[..n]),
+        }
+        // nginx sends its whole error page in one go; stop once the body's end is in.
+        if got.windows(7).any(|w| w.eq_ignore_ascii_case(b"</html>")) {
+            return;
+        }
     }
 }
 
 fn clip(s: &str) -> String {
-    s.chars().take(60).collect()
+    s.chars().take(120).collect()
 }
 
 fn rejected_or_failed(e: &std::io::Error) -> HandshakeOutcome {
-    let text = describe(e);
+    match (tls_error(e), alert_of(e)) {
+        (Some(rustls::Error::AlertReceived(_)), Some(alert)) => {
+            HandshakeOutcome::RejectedAfterHandshake { alert }
+        }
+        _ => HandshakeOutcome::HttpFailed(describe(e)),
+    }
+}
+
+/// The server ended the handshake: an alert, or the connection closed under it.
+fn ended_by_server(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset, UnexpectedEof};
+    alert_of(e).is_some()
+        || (tls_error(e).is_none()
+            && matches!(
+                e.kind(),
+                UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe
+            ))
+}
+
+/// The alert inside an I/O error, if the server sent one.
+fn alert_of(e: &std::io::Error) -> Option<Alert> {
     match tls_error(e) {
-        Some(rustls::Error::AlertReceived(_)) => HandshakeOutcome::RejectedAfterHandshake(text),
-        _ => HandshakeOutcome::HttpFailed(text),
+        Some(rustls::Error::AlertReceived(alert)) => Some(Alert(u8::from(*alert))),
+        _ => None,
     }
 }
 
 fn describe(e: &std::io::Error) -> String {
     match tls_error(e) {
-        Some(rustls::Error::AlertReceived(alert)) => format!("the server sent alert {alert:?}"),
+        Some(rustls::Error::AlertReceived(alert)) => {
+            format!("the server sent {}", Alert(u8::from(*alert)))
+        }
         Some(other) => other.to_string(),
         None if e.kind() == std::io::ErrorKind::WouldBlock
             || e.kind() == std::io::ErrorKind::TimedOut =>
@@ -257,8 +360,15 @@ fn describe(e: &std::io::Error) -> String {
 pub(crate) struct Recorder {
     provider: Arc<CryptoProvider>,
     webpki: Option<Arc<WebPkiServerVerifier>>,
-    #[allow(clippy::type_complexity)]
-    seen: Mutex<Option<(Vec<Vec<u8>>, Option<Result<(), String>>)>>,
+    seen: Mutex<Option<Seen>>,
+}
+
+/// What the verifier was shown.
+#[derive(Debug)]
+struct Seen {
+    chain: Vec<Vec<u8>>,
+    trust: Option<TrustVerdict>,
+    ocsp_stapled: bool,
 }
 
 impl Recorder {
@@ -276,7 +386,7 @@ impl Recorder {
         self.seen
             .lock()
             .ok()
-            .and_then(|s| s.as_ref().map(|(chain, _)| chain.clone()))
+            .and_then(|s| s.as_ref().map(|seen| seen.chain.clone()))
             .unwrap_or_default()
     }
 }
@@ -290,17 +400,27 @@ impl ServerCertVerifier for Recorder {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        // rustls verifies the chain before the name: a name error means the chain is good.
         let verdict = self.webpki.as_ref().map(|v| {
-            v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-                .map(|_| ())
-                .map_err(|e| e.to_string())
+            match v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+                Ok(_) => TrustVerdict::Verified,
+                Err(rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::NotValidForName
+                    | rustls::CertificateError::NotValidForNameContext { .. },
+                )) => TrustVerdict::NameMismatch,
+                Err(e) => TrustVerdict::Failed(e.to_string()),
+            }
         });
         let chain = std::iter::once(end_entity)
             .chain(intermediates)
             .map(|c| c.as_ref().to_vec())
             .collect();
         if let Ok(mut seen) = self.seen.lock() {
-            *seen = Some((chain, verdict));
+            *seen = Some(Seen {
+                chain,
+                trust: verdict,
+                ocsp_stapled: !ocsp_response.is_empty(),
+            });
         }
         Ok(ServerCertVerified::assertion())
     }
@@ -344,17 +464,22 @@ impl ServerCertVerifier for Recorder {
 #[derive(Debug)]
 struct ClientCert {
     key: Option<Arc<CertifiedKey>>,
-    asked: Mutex<Option<Vec<Vec<u8>>>>,
+    /// The request's acceptable-CA hints and signature schemes, once the server asked.
+    #[allow(clippy::type_complexity)]
+    asked: Mutex<Option<(Vec<Vec<u8>>, Vec<SignatureScheme>)>>,
 }
 
 impl ResolvesClientCert for ClientCert {
     fn resolve(
         &self,
         root_hint_subjects: &[&[u8]],
-        _sigschemes: &[SignatureScheme],
+        sigschemes: &[SignatureScheme],
     ) -> Option<Arc<CertifiedKey>> {
         if let Ok(mut asked) = self.asked.lock() {
-            *asked = Some(root_hint_subjects.iter().map(|h| h.to_vec()).collect());
+            *asked = Some((
+                root_hint_subjects.iter().map(|h| h.to_vec()).collect(),
+                sigschemes.to_vec(),
+            ));
         }
         self.key.clone()
     }

@@ -2,10 +2,14 @@
 //! cannot speak; a real rustls handshake ([`handshake`]) tests mutual TLS and HTTP.
 
 pub mod client;
+pub mod client_auth;
 pub mod client_hello;
 pub mod dh;
 pub mod facts;
+pub mod foreign;
 pub mod handshake;
 pub mod probe;
+pub mod report;
 pub mod server_hello;
+pub mod server_name;
 pub mod suites;

@@ -10,9 +10,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::tls::client_hello::{self, ALL_GROUPS, Offer};
-use crate::tls::facts::{CertRequestFacts, KeyExchangeFacts, ProbeFacts, Version, VersionFacts};
+use crate::tls::facts::{
+    CertRequestFacts, Exchange, GroupFacts, KeyExchangeFacts, ProbeFacts, Version, VersionFacts,
+};
 use crate::tls::server_hello::{Flight, ReadError, Until, read_flight};
-use crate::tls::suites::{self, Suite};
+use crate::tls::suites;
+
+mod rounds;
 
 /// Where to connect and how patiently.
 #[derive(Clone, Debug)]
@@ -128,14 +132,14 @@ impl Target {
 
 /// The server's answer to one hello.
 #[derive(Clone, Debug)]
-enum Answer {
+pub(crate) enum Answer {
     /// It chose this.
     Chose(Flight),
     /// It refused: an alert, or a close without a word.
     Refused,
 }
 
-struct Prober<'a> {
+pub(crate) struct Prober<'a> {
     target: &'a Target,
     connections: AtomicUsize,
 }
@@ -188,193 +192,41 @@ impl Prober<'_> {
             None => Ok(Answer::Refused),
         }
     }
-
-    /// Enumerate the suites of one version by elimination.
-    fn suites(&self, version: Version, found: &mut Found) -> VersionFacts {
-        let mut remaining = match version {
-            Version::Tls13 => suites::tls13_suites(),
-            _ => suites::legacy_suites(),
-        };
-        let share = client_hello::x25519_share();
-        let mut facts = VersionFacts {
-            version,
-            suites: Vec::new(),
-            server_order: None,
-            error: None,
-        };
-        let until = match version {
-            Version::Tls13 => Until::Hello,
-            _ => Until::HelloDone,
-        };
-        // At most one round per offered suite, plus the refusal.
-        while !remaining.is_empty() {
-            let offer = Offer {
-                version,
-                suites: &remaining,
-                groups: ALL_GROUPS,
-                key_share: share.clone().map(|k| (0x001d, k)),
-                sni: self.target.sni.as_deref(),
-            };
-            let flight = match self.ask(&offer, until) {
-                Ok(Answer::Chose(flight)) => flight,
-                Ok(Answer::Refused) => break,
-                Err(e) => {
-                    facts.error = Some(e.to_string());
-                    break;
-                }
-            };
-            let Some(hello) = flight.hello.as_ref() else {
-                break;
-            };
-            // A lower version than offered means this one is not spoken.
-            if hello.version != version.wire() {
-                break;
-            }
-            let Some(pos) = remaining.iter().position(|s| *s == hello.suite) else {
-                facts.error = Some(format!(
-                    "the server chose {}, which was not offered: its answers cannot be trusted",
-                    Suite::name_of(hello.suite)
-                ));
-                break;
-            };
-            remaining.remove(pos);
-            facts.suites.push(hello.suite);
-            found.record(version, hello.suite, &flight);
-        }
-        if let ([first, second, ..], None) = (facts.suites.as_slice(), &facts.error) {
-            facts.server_order = self.server_decides(version, *first, *second, share);
-        }
-        facts
-    }
-
-    /// One more hello with the server's first two choices swapped: a server with its own
-    /// preference picks its first again; one that follows the client picks the other.
-    fn server_decides(
-        &self,
-        version: Version,
-        first: u16,
-        second: u16,
-        share: Option<Vec<u8>>,
-    ) -> Option<bool> {
-        let offer = Offer {
-            version,
-            suites: &[second, first],
-            groups: ALL_GROUPS,
-            key_share: share.map(|k| (0x001d, k)),
-            sni: self.target.sni.as_deref(),
-        };
-        let until = match version {
-            Version::Tls13 => Until::Hello,
-            _ => Until::HelloDone,
-        };
-        match self.ask(&offer, until) {
-            Ok(Answer::Chose(f)) => f.hello.map(|h| h.suite == first),
-            _ => None,
-        }
-    }
-
-    /// TLS 1.3 groups by elimination: an empty key_share makes the server name its choice in
-    /// a HelloRetryRequest (or pick from our share).
-    fn groups_tls13(&self) -> (Vec<u16>, Option<String>) {
-        let mut remaining: Vec<u16> = ALL_GROUPS.to_vec();
-        let mut groups = Vec::new();
-        let suites = suites::tls13_suites();
-        while !remaining.is_empty() {
-            let offer = Offer {
-                version: Version::Tls13,
-                suites: &suites,
-                groups: &remaining,
-                key_share: None,
-                sni: self.target.sni.as_deref(),
-            };
-            let hello = match self.ask(&offer, Until::Hello) {
-                Ok(Answer::Chose(f)) => f.hello,
-                Ok(Answer::Refused) => break,
-                Err(e) => return (groups, Some(e.to_string())),
-            };
-            let Some(hello) = hello.filter(|h| h.version == 0x0304) else {
-                break;
-            };
-            let Some(group) = hello.group else {
-                return (
-                    groups,
-                    Some("the server named no key-exchange group".to_owned()),
-                );
-            };
-            let Some(pos) = remaining.iter().position(|g| *g == group) else {
-                return (
-                    groups,
-                    Some(format!(
-                        "the server chose {}, which was not offered",
-                        crate::tls::facts::group_name(group)
-                    )),
-                );
-            };
-            remaining.remove(pos);
-            groups.push(group);
-        }
-        (groups, None)
-    }
-
-    /// TLS 1.2 curves by elimination over the ECDHE suites the server accepted.
-    fn groups_tls12(&self, ecdhe: &[u16], found: &mut Found) -> (Vec<u16>, Option<String>) {
-        let mut remaining: Vec<u16> = ALL_GROUPS
-            .iter()
-            .copied()
-            .filter(|g| !crate::tls::facts::group_is_ffdhe(*g))
-            .collect();
-        let mut groups = Vec::new();
-        while !remaining.is_empty() {
-            let offer = Offer {
-                version: Version::Tls12,
-                suites: ecdhe,
-                groups: &remaining,
-                key_share: None,
-                sni: self.target.sni.as_deref(),
-            };
-            let flight = match self.ask(&offer, Until::HelloDone) {
-                Ok(Answer::Chose(f)) => f,
-                Ok(Answer::Refused) => break,
-                Err(e) => return (groups, Some(e.to_string())),
-            };
-            let Some(curve) = flight.curve else {
-                break;
-            };
-            if let Some(h) = &flight.hello {
-                found.record(Version::Tls12, h.suite, &flight);
-            }
-            let Some(pos) = remaining.iter().position(|g| *g == curve) else {
-                return (
-                    groups,
-                    Some(format!(
-                        "the server chose {}, which was not offered",
-                        crate::tls::facts::group_name(curve)
-                    )),
-                );
-            };
-            remaining.remove(pos);
-            groups.push(curve);
-        }
-        (groups, None)
-    }
 }
 
-/// Side facts collected from the TLS 1.2-and-earlier flights.
+/// Side facts collected from the flights: the key exchange per suite, the certificate
+/// request and the chain.
 #[derive(Default)]
-struct Found {
+pub(crate) struct Found {
     key_exchanges: Vec<KeyExchangeFacts>,
     cert_request: Option<CertRequestFacts>,
     chain: Vec<Vec<u8>>,
 }
 
 impl Found {
-    fn record(&mut self, version: Version, suite: u16, flight: &Flight) {
-        if flight.dh_bits.is_some() || flight.curve.is_some() {
+    fn record(&mut self, version: Version, flight: &Flight) {
+        let Some(hello) = &flight.hello else {
+            return;
+        };
+        let exchange = match (&flight.dh, flight.curve, hello.group) {
+            (Some(dh), _, _) => Some(Exchange::Dh {
+                bits: dh.bits(),
+                name: dh.name(),
+            }),
+            (None, Some(curve), _) => Some(Exchange::Group(curve)),
+            (None, None, Some(group)) if version == Version::Tls13 => Some(Exchange::Group(group)),
+            _ => None,
+        };
+        if let Some(exchange) = exchange
+            && !self
+                .key_exchanges
+                .iter()
+                .any(|k| k.version == version && k.suite == hello.suite)
+        {
             self.key_exchanges.push(KeyExchangeFacts {
                 version,
-                suite,
-                dh_bits: flight.dh_bits,
-                curve: flight.curve,
+                suite: hello.suite,
+                exchange,
             });
         }
         if let (None, Some(names)) = (&self.cert_request, &flight.cert_request) {
@@ -387,8 +239,23 @@ impl Found {
         }
     }
 
+    pub(crate) fn exchange_of(&self, version: Version, suite: u16) -> Option<Exchange> {
+        self.key_exchanges
+            .iter()
+            .find(|k| k.version == version && k.suite == suite)
+            .map(|k| k.exchange)
+    }
+
     fn merge(&mut self, other: Found) {
-        self.key_exchanges.extend(other.key_exchanges);
+        for k in other.key_exchanges {
+            if !self
+                .key_exchanges
+                .iter()
+                .any(|m| m.version == k.version && m.suite == k.suite)
+            {
+                self.key_exchanges.push(k);
+            }
+        }
         if self.cert_request.is_none() {
             self.cert_request = other.cert_request;
         }
@@ -423,94 +290,106 @@ pub fn dn_text(der: &[u8]) -> String {
     }
 }
 
-/// Probe everything the raw hellos can learn. A first TLS 1.2 hello checks that a TLS server
-/// answers at all; then each version, and the groups, run on their own thread (at most six
-/// connections at a time).
+/// Probe everything the raw hellos can learn. A first TLS 1.3 hello checks that a TLS server
+/// answers at all, and is the first round of both TLS 1.3 eliminations; then TLS 1.3 suites,
+/// TLS 1.3 groups, TLS 1.2 (suites, then curves), and each older version run on their own
+/// thread (at most six connections at a time).
 pub fn probe(target: &Target) -> Result<ProbeFacts, ProbeError> {
     let prober = Prober {
         target,
         connections: AtomicUsize::new(0),
     };
     // Fail fast, with the reason, when nothing TLS is listening.
-    let preflight = Offer {
-        version: Version::Tls13,
-        suites: &suites::tls13_suites(),
-        groups: ALL_GROUPS,
-        key_share: client_hello::x25519_share().map(|k| (0x001d, k)),
-        sni: target.sni.as_deref(),
-    };
-    prober.ask(&preflight, Until::Hello)?;
-
-    let versions = [
-        Version::Tls13,
-        Version::Tls12,
-        Version::Tls11,
-        Version::Tls10,
-        Version::Ssl3,
-    ];
-    let (mut results, groups13, mut found) = std::thread::scope(|s| {
-        let workers: Vec<_> = versions
+    let first13 = prober.ask(
+        &rounds::tls13_offer(&suites::tls13_suites(), ALL_GROUPS, target),
+        Until::Hello,
+    )?;
+    let legacy = [Version::Tls11, Version::Tls10, Version::Ssl3];
+    let (mut results, groups, found) = std::thread::scope(|s| {
+        let prober = &prober;
+        let first = &first13;
+        let tls13 = s.spawn(move || {
+            let mut found = Found::default();
+            let (suites, groups) = std::thread::scope(|inner| {
+                let groups = inner.spawn(move || prober.groups_tls13(first));
+                let suites = prober.suites_tls13(first, &mut found);
+                (
+                    suites,
+                    groups
+                        .join()
+                        .unwrap_or_else(|_| failed_groups(Version::Tls13)),
+                )
+            });
+            let (suites, groups) = prober.order_tls13(suites, groups);
+            (suites, groups, found)
+        });
+        let tls12 = s.spawn(move || {
+            let mut found = Found::default();
+            let suites = prober.suites(Version::Tls12, &mut found);
+            let groups = prober.groups_tls12(&suites, &mut found);
+            let (suites, groups) = prober.order_tls12(suites, groups);
+            (suites, groups, found)
+        });
+        let workers: Vec<_> = legacy
             .iter()
             .map(|v| {
-                let prober = &prober;
                 s.spawn(move || {
                     let mut found = Found::default();
-                    let facts = prober.suites(*v, &mut found);
+                    let mut facts = prober.suites(*v, &mut found);
+                    facts.server_order = prober.suite_order(&facts);
                     (facts, found)
                 })
             })
             .collect();
-        let groups = s.spawn(|| prober.groups_tls13());
         let mut results = Vec::new();
+        let mut groups = Vec::new();
         let mut found = Found::default();
-        for (w, v) in workers.into_iter().zip(versions) {
+        for (worker, v) in [(tls13, Version::Tls13), (tls12, Version::Tls12)] {
+            match worker.join() {
+                Ok((facts, g, f)) => {
+                    results.push(facts);
+                    groups.extend(g);
+                    found.merge(f);
+                }
+                Err(_) => results.push(failed_version(v)),
+            }
+        }
+        for (w, v) in workers.into_iter().zip(legacy) {
             match w.join() {
                 Ok((facts, f)) => {
                     results.push(facts);
                     found.merge(f);
                 }
-                Err(_) => results.push(VersionFacts {
-                    version: v,
-                    suites: Vec::new(),
-                    server_order: None,
-                    error: Some("the probe thread failed".to_owned()),
-                }),
+                Err(_) => results.push(failed_version(v)),
             }
         }
-        let groups = groups
-            .join()
-            .unwrap_or_else(|_| (Vec::new(), Some("the probe thread failed".to_owned())));
         (results, groups, found)
     });
     results.sort_by_key(|v| std::cmp::Reverse(v.version));
-
-    let tls13 = results
-        .iter()
-        .any(|v| v.version == Version::Tls13 && v.accepted());
-    let (groups, groups_from, groups_error) = if tls13 {
-        (groups13.0, Some(Version::Tls13), groups13.1)
-    } else {
-        let ecdhe: Vec<u16> = results
-            .iter()
-            .filter(|v| v.version == Version::Tls12)
-            .flat_map(|v| v.suites.iter().copied())
-            .filter(|s| Suite::by_id(*s).is_some_and(|s| s.kx == "ECDHE"))
-            .collect();
-        if ecdhe.is_empty() {
-            (Vec::new(), None, None)
-        } else {
-            let (g, e) = prober.groups_tls12(&ecdhe, &mut found);
-            (g, Some(Version::Tls12), e)
-        }
-    };
     Ok(ProbeFacts {
         versions: results,
         groups,
-        groups_from,
-        groups_error,
         key_exchanges: found.key_exchanges,
         cert_request: found.cert_request,
         chain: found.chain,
         connections: prober.connections.load(Ordering::Relaxed),
+    })
+}
+
+fn failed_version(version: Version) -> VersionFacts {
+    VersionFacts {
+        version,
+        suites: Vec::new(),
+        server_order: None,
+        error: Some("the probe thread failed".to_owned()),
+    }
+}
+
+fn failed_groups(version: Version) -> Option<GroupFacts> {
+    Some(GroupFacts {
+        version,
+        groups: Vec::new(),
+        server_order: None,
+        error: Some("the probe thread failed".to_owned()),
     })
 }

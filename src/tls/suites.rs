@@ -56,24 +56,6 @@ impl Suite {
             None => format!("unknown suite 0x{id:04x}"),
         }
     }
-
-    /// One line for reports: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 (ECDHE/RSA, AES-256-GCM, AEAD)".
-    pub fn describe(&self) -> String {
-        let cipher = if self.mode.is_empty() {
-            format!("{}-{}", self.cipher, self.key_bits)
-        } else {
-            format!("{}-{}-{}", self.cipher, self.key_bits, self.mode)
-        };
-        let secrecy = match self.secrecy {
-            Secrecy::Forward => "forward-secret",
-            Secrecy::Static => "not forward-secret",
-            Secrecy::Anonymous => "anonymous",
-        };
-        format!(
-            "{} ({}/{}, {cipher}, {}, {secrecy})",
-            self.name, self.kx, self.auth, self.mac
-        )
-    }
 }
 
 /// Every suite offered in SSL 3.0 … TLS 1.2 probes, lowest id first.
@@ -187,11 +169,12 @@ fn classify(s: &'static tls_parser::TlsCipherSuite) -> Suite {
         auth,
         cipher,
         mode,
-        // 3DES has a 168-bit key but 112 bits of strength (meet-in-the-middle).
-        key_bits: if s.enc == TlsCipherEnc::TripleDes {
-            112
-        } else {
-            s.enc_size
+        key_bits: match s.enc {
+            // 3DES has a 168-bit key but 112 bits of strength (meet-in-the-middle).
+            TlsCipherEnc::TripleDes => 112,
+            // tls-parser's table gives ChaCha20-Poly1305 128; its key is 256 bits (RFC 8439).
+            TlsCipherEnc::Chacha20_Poly1305 => 256,
+            _ => s.enc_size,
         },
         mac,
         aead,
@@ -221,6 +204,10 @@ mod tests {
         assert_eq!(rsa.secrecy, Secrecy::Static);
         assert!(!rsa.aead);
         assert_eq!(rsa.hash_bits, 160);
+
+        // tls-parser's table says 128; ChaCha20's key is 256 bits.
+        assert_eq!(Suite::by_id(0xcca8).unwrap().key_bits, 256);
+        assert_eq!(Suite::by_id(0x1303).unwrap().key_bits, 256);
 
         let t13 = Suite::by_id(0x1302).unwrap();
         assert!(t13.tls13);

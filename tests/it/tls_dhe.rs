@@ -83,6 +83,32 @@ fn tls13_ffdhe_only_completes_mutual_tls() {
     assert_round_trip(&report, "TLS_AES_256_GCM_SHA384", "ffdhe3072");
 }
 
+/// A 4096-bit safe prime of the server's own (no standard group): tilicheck validates it
+/// (openssl `pkeyparam -check` agrees it is a safe prime), computes with it, and the mTLS
+/// handshake and the HTTP request complete; the report names it "custom".
+#[test]
+fn tls12_dhe_only_with_a_custom_4096_bit_prime_completes_mutual_tls() {
+    let dh = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/dh/custom-4096.pem");
+    let dh = dh.display().to_string();
+    openssl(
+        &["pkeyparam", "-in", &dh, "-check", "-noout"],
+        &crate::support::fixtures(),
+        &[],
+    );
+    let server = dhe_only_tls12(&dh);
+    let (_, report) = tls_with_cert(&server.endpoint());
+    assert_round_trip(
+        &report,
+        "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+        "4096-bit custom",
+    );
+    let e = &report["subjects"][0]["endpoint"];
+    assert_eq!(e["dh"][0]["group"], "custom", "{e}");
+    assert_eq!(e["dh"][0]["prime_bits"], 4096);
+    assert_eq!(e["client_auth"]["mode"], "required");
+    assert_eq!(status(&report, "TLS-STRENGTH").0, "pass", "{report}");
+}
+
 /// A 2048-bit prime of the server's own (RFC 3526 group 14) is below the profile's minimum:
 /// the client will not compute with it, TLS-STRENGTH fails the server for it, and TLS-MUTUAL
 /// says the certificate was not tested instead of blaming it.
@@ -130,10 +156,16 @@ fn send_succeeds_against_a_dhe_only_simulator() {
         crate::tls::suites(&facts, tilicheck::tls::facts::Version::Tls12),
         crate::tls::set(&[0x009e, 0x009f])
     );
+    let tls13 = crate::tls::groups(&facts, tilicheck::tls::facts::Version::Tls13);
     assert!(
-        facts.groups.iter().all(|g| (0x0101..=0x0104).contains(g)) && !facts.groups.is_empty(),
-        "{:?}",
-        facts.groups
+        tls13.iter().all(|g| (0x0101..=0x0104).contains(g)) && !tls13.is_empty(),
+        "{tls13:?}"
+    );
+    // No ECDHE suite in TLS 1.2: no TLS 1.2 groups.
+    assert!(
+        facts
+            .groups_of(tilicheck::tls::facts::Version::Tls12)
+            .is_none()
     );
 
     let dir = tempfile::tempdir().expect("tempdir");

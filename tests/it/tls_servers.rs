@@ -242,3 +242,81 @@ pub fn read_client_hello(stream: &mut TcpStream) -> Vec<u8> {
     }
     got
 }
+
+/// nginx (Debian's package) in the foreground, one process, with the DEMO register
+/// certificate, asking for client certificates under the DEMO root with `verify_client`
+/// ("on" or "optional") and answering `200 ok` to everything it lets through.
+pub struct Nginx {
+    child: Child,
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+pub const NGINX: &str = "/usr/sbin/nginx";
+
+impl Nginx {
+    pub fn start(verify_client: &str) -> Nginx {
+        assert!(
+            Path::new(NGINX).exists(),
+            "{NGINX} is missing: install Debian's nginx package (.ci/run does)"
+        );
+        let pki = crate::support::fixtures();
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let port = free_port();
+            let d = dir.path().display();
+            let conf = format!(
+                "daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\n\
+                 error_log {d}/error.log;\nevents {{ worker_connections 64; }}\n\
+                 http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
+                 fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+                 server {{\n    listen 127.0.0.1:{port} ssl;\n    ssl_certificate {pki}/register-chain.pem;\n\
+                 ssl_certificate_key {pki}/register.key;\n    ssl_client_certificate {pki}/root-ca.pem;\n\
+                 ssl_verify_client {verify_client};\n    ssl_verify_depth 3;\n\
+                 location / {{ return 200 \"ok\\n\"; }}\n  }}\n}}\n",
+                pki = pki.display()
+            );
+            let path = dir.path().join("nginx.conf");
+            std::fs::write(&path, conf).expect("write nginx.conf");
+            let mut child = Command::new(NGINX)
+                .arg("-c")
+                .arg(&path)
+                .arg("-p")
+                .arg(dir.path())
+                .arg("-e")
+                .arg(dir.path().join("error.log"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("nginx runs");
+            for _ in 0..100 {
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Nginx {
+                        child,
+                        port,
+                        _dir: dir,
+                    };
+                }
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("nginx (ssl_verify_client {verify_client}) did not start");
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -2,7 +2,8 @@ use super::*;
 use crate::findings::Status;
 use crate::profile::V3;
 use crate::tls::facts::{
-    CertRequestFacts, HttpFacts, KeyExchangeFacts, ProbeFacts, Version, VersionFacts,
+    Alert, CertRequestFacts, Exchange, GroupFacts, HttpFacts, KeyExchangeFacts, ProbeFacts,
+    Version, VersionFacts,
 };
 
 fn probe(versions: &[(Version, &[u16])]) -> ProbeFacts {
@@ -16,9 +17,12 @@ fn probe(versions: &[(Version, &[u16])]) -> ProbeFacts {
                 error: None,
             })
             .collect(),
-        groups: vec![0x001d, 0x0017],
-        groups_from: Some(Version::Tls13),
-        groups_error: None,
+        groups: vec![GroupFacts {
+            version: Version::Tls13,
+            groups: vec![0x001d, 0x0017],
+            server_order: Some(true),
+            error: None,
+        }],
         key_exchanges: Vec::new(),
         cert_request: None,
         chain: Vec::new(),
@@ -28,20 +32,67 @@ fn probe(versions: &[(Version, &[u16])]) -> ProbeFacts {
 
 fn handshake(outcome: HandshakeOutcome, http: Option<&str>, client: bool) -> HandshakeFacts {
     HandshakeFacts {
-        client_cert: client.then(|| "CN=supplier".to_owned()),
-        client_chain_len: 2,
-        version: Some("TLS 1.3".into()),
-        suite: Some("TLS13_AES_256_GCM_SHA384".into()),
-        group: Some("X25519".into()),
+        offered: if client {
+            Offered::Supplier {
+                subject: "CN=supplier".to_owned(),
+                chain_len: 2,
+            }
+        } else {
+            Offered::Nothing
+        },
+        version: Some(Version::Tls13),
+        suite: Some("TLS_AES_256_GCM_SHA384".into()),
+        group: Some("x25519".into()),
         cert_requested: false,
         ca_hints: Vec::new(),
         outcome,
         http: http.map(|v| HttpFacts {
+            status_line: format!("{v} 200 OK"),
             version: v.into(),
             status: 200,
+            refusal: None,
         }),
         chain: Vec::new(),
         trust: None,
+        ocsp_stapled: false,
+        connections: 1,
+    }
+}
+
+/// A handshake the server refused after it finished (TLS 1.3), with `alert`.
+fn refused(offered: Offered, alert: u8) -> HandshakeFacts {
+    let mut h = handshake(
+        HandshakeOutcome::RejectedAfterHandshake {
+            alert: Alert(alert),
+        },
+        None,
+        false,
+    );
+    h.offered = offered;
+    h.cert_requested = true;
+    h
+}
+
+fn foreign() -> Offered {
+    Offered::Foreign {
+        subject: "CN=foreign".into(),
+    }
+}
+
+/// An endpoint that asks for a certificate in TLS 1.2: the supplier's handshake completes,
+/// and the anonymous and foreign trials are as given.
+fn endpoint(anonymous: HandshakeFacts, foreign: HandshakeFacts) -> EndpointFacts {
+    let mut probe = probe(&[(Version::Tls13, &[0x1301])]);
+    probe.cert_request = Some(CertRequestFacts {
+        ca_names: vec!["CN=Root".into()],
+    });
+    EndpointFacts {
+        endpoint: "h:443".into(),
+        name: "h".into(),
+        probe,
+        handshake: handshake(HandshakeOutcome::Completed, Some("HTTP/1.1"), true),
+        anonymous: Some(anonymous),
+        foreign: Some(foreign),
     }
 }
 
@@ -96,8 +147,10 @@ fn strength_checks_cipher_mac_dh_and_groups() {
     ok.key_exchanges = vec![KeyExchangeFacts {
         version: Version::Tls12,
         suite: 0x009f,
-        dh_bits: Some(3072),
-        curve: None,
+        exchange: Exchange::Dh {
+            bits: 3072,
+            name: crate::tls::dh::DhName::Ffdhe(3072),
+        },
     }];
     let f = check_strength(&ok, &V3);
     assert_eq!(f.status, Status::Pass, "{}", f.detail);
@@ -109,9 +162,12 @@ fn strength_checks_cipher_mac_dh_and_groups() {
     );
 
     let mut weak = ok.clone();
-    weak.key_exchanges[0].dh_bits = Some(2048);
-    weak.groups.push(0x0100);
-    weak.groups.push(0x0015);
+    weak.key_exchanges[0].exchange = Exchange::Dh {
+        bits: 2048,
+        name: crate::tls::dh::DhName::Rfc3526(14),
+    };
+    weak.groups[0].groups.push(0x0100);
+    weak.groups[0].groups.push(0x0015);
     weak.versions[1].suites.push(0xc013); // ECDHE-RSA-AES128-SHA: CBC, SHA-1
     weak.versions[1].suites.push(0x000a); // 3DES
     let f = check_strength(&weak, &V3);
@@ -130,53 +186,125 @@ fn strength_checks_cipher_mac_dh_and_groups() {
 }
 
 #[test]
-fn mutual_tls_outcomes() {
-    let base = EndpointFacts {
-        endpoint: "h:443".into(),
-        probe: probe(&[(Version::Tls13, &[0x1301])]),
-        handshake: handshake(HandshakeOutcome::Completed, Some("HTTP/1.1"), true),
-    };
-    // Never asked: fail, whatever the handshake did.
-    assert_eq!(check_mutual(&base).status, Status::Fail);
-
-    let mut asked = base.clone();
-    asked.probe.cert_request = Some(CertRequestFacts {
-        ca_names: vec!["CN=Root".into()],
-    });
-    let f = check_mutual(&asked);
+fn mutual_tls_passes_only_when_required_supplier_accepted_and_foreign_refused() {
+    let anonymous_refused = refused(Offered::Nothing, 116);
+    let foreign_refused = refused(foreign(), 48);
+    let good = endpoint(anonymous_refused.clone(), foreign_refused.clone());
+    let f = check_mutual(&good);
     assert_eq!(f.status, Status::Pass, "{}", f.detail);
+    assert!(
+        f.detail.contains("certificate_required (116)"),
+        "{}",
+        f.detail
+    );
+    assert!(f.detail.contains("unknown_ca (48)"), "{}", f.detail);
 
-    let mut rejected = asked.clone();
-    rejected.handshake.outcome = HandshakeOutcome::RejectedAfterHandshake(
-        "the server sent alert CertificateRequired".into(),
+    // Optional: the anonymous client got an answer.
+    let mut anonymous_in = handshake(HandshakeOutcome::Completed, Some("HTTP/1.1"), false);
+    anonymous_in.cert_requested = true;
+    let optional = endpoint(anonymous_in, foreign_refused.clone());
+    let f = check_mutual(&optional);
+    assert_eq!(f.status, Status::Fail);
+    assert!(f.detail.contains("optional"), "{}", f.detail);
+    assert!(f.remedy().unwrap().contains("ssl_verify_client on"));
+
+    // Required, but any certificate gets in.
+    let mut foreign_in = handshake(HandshakeOutcome::Completed, Some("HTTP/1.1"), false);
+    foreign_in.offered = foreign();
+    let lax = endpoint(anonymous_refused.clone(), foreign_in);
+    let f = check_mutual(&lax);
+    assert_eq!(f.status, Status::Fail);
+    assert!(f.detail.contains("foreign CA"), "{}", f.detail);
+
+    // Never asked: fail, whatever the handshakes did.
+    let mut never = good.clone();
+    never.probe.cert_request = None;
+    never.anonymous = Some(handshake(
+        HandshakeOutcome::Completed,
+        Some("HTTP/1.1"),
+        false,
+    ));
+    never.foreign = None;
+    let f = check_mutual(&never);
+    assert_eq!(f.status, Status::Fail);
+    assert!(f.detail.contains("does not ask"), "{}", f.detail);
+
+    // The supplier refused after the handshake: fail, with the chain remedy for a lone leaf.
+    let mut rejected = good.clone();
+    rejected.handshake = refused(
+        Offered::Supplier {
+            subject: "CN=supplier".into(),
+            chain_len: 1,
+        },
+        42,
     );
     let f = check_mutual(&rejected);
     assert_eq!(f.status, Status::Fail);
-    assert!(f.detail.contains("CN=Root"));
+    assert!(f.detail.contains("CN=Root"), "{}", f.detail);
+    assert!(f.remedy().unwrap().contains("intermediate"));
 
-    let mut leaf_only = rejected.clone();
-    leaf_only.handshake.client_chain_len = 1;
-    assert!(
-        check_mutual(&leaf_only)
-            .remedy()
-            .unwrap()
-            .contains("intermediate")
+    // No certificate given: the classification stands, the supplier's part is skipped.
+    let mut no_cert = good.clone();
+    no_cert.handshake = anonymous_refused.clone();
+    no_cert.anonymous = None;
+    let f = check_mutual(&no_cert);
+    assert_eq!(f.status, Status::Skip, "{}", f.detail);
+    assert!(f.detail.contains("required"), "{}", f.detail);
+
+    // A foreign trial that proved nothing: not a pass.
+    let mut untested = good.clone();
+    untested.foreign = None;
+    assert_eq!(check_mutual(&untested).status, Status::Error);
+}
+
+#[test]
+fn an_http_level_refusal_is_recognised() {
+    let refusing = |offered: Offered, line: &str, refusal| {
+        let mut h = handshake(HandshakeOutcome::Completed, Some("HTTP/1.1"), false);
+        h.offered = offered;
+        h.cert_requested = true;
+        if let Some(http) = h.http.as_mut() {
+            http.status = 400;
+            http.status_line = line.into();
+            http.refusal = Some(refusal);
+        }
+        h
+    };
+    let e = endpoint(
+        refusing(
+            Offered::Nothing,
+            "HTTP/1.1 400 Bad Request",
+            HttpCertRefusal::NoCertificate,
+        ),
+        refusing(
+            foreign(),
+            "HTTP/1.1 400 Bad Request",
+            HttpCertRefusal::BadCertificate,
+        ),
     );
+    let auth = classify(&e);
+    assert_eq!(auth.mode, Ok(AuthMode::Required));
+    assert_eq!(auth.refused_by, Some(Layer::Http));
+    let f = check_mutual(&e);
+    assert_eq!(f.status, Status::Pass, "{}", f.detail);
+    assert!(f.detail.contains("HTTP level"), "{}", f.detail);
     assert!(
-        !check_mutual(&rejected)
-            .remedy()
-            .unwrap()
-            .contains("intermediate")
+        f.detail.contains("received no client certificate"),
+        "{}",
+        f.detail
     );
-
-    let mut no_cert = asked.clone();
-    no_cert.handshake.client_cert = None;
-    assert_eq!(check_mutual(&no_cert).status, Status::Skip);
-
-    let mut tls13_only = base.clone();
-    tls13_only.handshake.cert_requested = true;
-    tls13_only.handshake.ca_hints = vec!["CN=Hint".into()];
-    assert_eq!(check_mutual(&tls13_only).status, Status::Pass);
+    assert_eq!(
+        HttpCertRefusal::recognise(
+            400,
+            "HTTP/1.1 400 Bad Request\r\n\r\n<title>400 No required SSL certificate was sent</title>"
+        ),
+        Some(HttpCertRefusal::NoCertificate)
+    );
+    assert_eq!(HttpCertRefusal::recognise(400, "bad JSON"), None);
+    assert_eq!(
+        HttpCertRefusal::recognise(495, ""),
+        Some(HttpCertRefusal::BadCertificate)
+    );
 }
 
 #[test]
@@ -188,9 +316,59 @@ fn http_version() {
     let h = handshake(HandshakeOutcome::HttpFailed("closed".into()), None, true);
     assert_eq!(check_http(&h).status, Status::Error);
     let h = handshake(
-        HandshakeOutcome::FailedInHandshake("alert".into()),
+        HandshakeOutcome::FailedInHandshake {
+            error: "alert".into(),
+            alert: None,
+            by_server: true,
+        },
         None,
         true,
     );
     assert_eq!(check_http(&h).status, Status::Skip);
+}
+
+#[test]
+fn name_is_checked_against_the_subject_alt_names() {
+    let der = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/pki/register.pem"
+    ))
+    .expect("fixture");
+    let (_, pem) = x509_parser::pem::parse_x509_pem(&der).expect("PEM");
+    let mut e = endpoint(
+        refused(Offered::Nothing, 116),
+        refused(
+            Offered::Foreign {
+                subject: "CN=f".into(),
+            },
+            48,
+        ),
+    );
+    e.probe.chain = vec![pem.contents.clone()];
+    for (name, status) in [
+        ("localhost", Status::Pass),
+        ("127.0.0.1", Status::Pass),
+        ("::1", Status::Pass),
+        ("[::1]", Status::Pass),
+        ("register.example", Status::Warn),
+        ("127.0.0.2", Status::Warn),
+    ] {
+        e.name = name.into();
+        let f = check_name(&e);
+        assert_eq!(f.status, status, "{name}: {}", f.detail);
+        if status == Status::Warn {
+            assert!(
+                f.remedy().unwrap().contains("--sni localhost"),
+                "{:?}",
+                f.remedy()
+            );
+            assert!(
+                f.detail.contains("it is for localhost, 127.0.0.1, ::1"),
+                "{}",
+                f.detail
+            );
+        }
+    }
+    e.probe.chain.clear();
+    assert_eq!(check_name(&e).status, Status::Skip);
 }
