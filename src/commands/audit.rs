@@ -39,7 +39,7 @@ pub fn run(args: &AuditArgs, g: &GlobalArgs, at: OffsetDateTime) -> Result<u8, C
         trust: Some(&trust),
         threads: args.threads,
     };
-    let bar = super::progress::files_bar();
+    let bar = super::progress::certificates_bar();
     let report_progress = |done: usize, total: usize| {
         if let Some(bar) = &bar {
             bar.set_length(total as u64);
