@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod findings;
 pub mod identity;
+pub mod input_file;
 pub mod message;
 pub mod net;
 pub mod pki;

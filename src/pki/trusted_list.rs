@@ -50,6 +50,11 @@ pub enum TlError {
     },
     #[error("{path}: the trusted list is larger than {MAX_LIST_BYTES} bytes")]
     TooBig { path: String },
+    #[error("{path}: is {kind}, not a regular file; give the path of a trusted list file")]
+    NotRegular {
+        path: String,
+        kind: crate::input_file::SpecialFile,
+    },
     #[error("{path}: not well-formed XML: {why}")]
     Xml { path: String, why: String },
     #[error("{path}: not an ETSI TS 119 612 trusted list (no TrustServiceStatusList root)")]
@@ -59,16 +64,19 @@ pub enum TlError {
 /// Read and interpret the list in `path` as of `at`.
 pub fn load(path: &Path, at: OffsetDateTime) -> Result<TrustedList, TlError> {
     let shown = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|source| TlError::Read {
-        path: shown.clone(),
-        source,
-    })?;
-    if meta.len() > MAX_LIST_BYTES {
-        return Err(TlError::TooBig { path: shown });
-    }
-    let bytes = std::fs::read(path).map_err(|source| TlError::Read {
-        path: shown.clone(),
-        source,
+    use crate::input_file::{OpenError, ReadError, read_regular};
+    let bytes = read_regular(path, MAX_LIST_BYTES).map_err(|e| match e {
+        ReadError::Open(OpenError::NotRegular(kind)) => TlError::NotRegular {
+            path: shown.clone(),
+            kind,
+        },
+        ReadError::Open(OpenError::Io(source)) | ReadError::Io(source) => TlError::Read {
+            path: shown.clone(),
+            source,
+        },
+        ReadError::TooLarge { .. } => TlError::TooBig {
+            path: shown.clone(),
+        },
     })?;
     let text = String::from_utf8(bytes).map_err(|_| TlError::Xml {
         path: shown.clone(),

@@ -2,6 +2,7 @@
 
 mod audit;
 mod bad_input;
+mod bounded_work;
 mod chain;
 mod cli;
 mod csr;

@@ -59,6 +59,10 @@ pub enum LoadProblem {
     #[error("is a directory, not a file")]
     IsDirectory,
 
+    /// A named pipe, device or socket: refused before any read could block.
+    #[error("is {0}, not a regular file; give the path of a certificate or key file")]
+    NotRegularFile(crate::input_file::SpecialFile),
+
     /// Zero bytes, or only whitespace.
     #[error("is empty")]
     Empty,
@@ -307,19 +311,20 @@ fn wrong_password_text(check: &PasswordCheck) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/// Reads at most [`MAX_INPUT_BYTES`]; the size is checked before reading so a huge file costs
-/// nothing, and `take` still bounds devices and files that grow meanwhile.
+/// Reads at most [`MAX_INPUT_BYTES`] of a regular file; the size is checked before reading so
+/// a huge file costs nothing, and `take` still bounds a file that grows meanwhile.
 fn read_limited(path: &Path) -> Result<Zeroizing<Vec<u8>>, LoadProblem> {
-    let meta = std::fs::metadata(path).map_err(LoadProblem::Io)?;
-    if meta.is_dir() {
-        return Err(LoadProblem::IsDirectory);
-    }
+    use crate::input_file::{OpenError, SpecialFile, open_regular};
+    let (file, meta) = open_regular(path).map_err(|e| match e {
+        OpenError::NotRegular(SpecialFile::Directory) => LoadProblem::IsDirectory,
+        OpenError::NotRegular(kind) => LoadProblem::NotRegularFile(kind),
+        OpenError::Io(e) => LoadProblem::Io(e),
+    })?;
     if meta.len() > MAX_INPUT_BYTES {
         return Err(LoadProblem::TooLarge {
             size: Some(meta.len()),
         });
     }
-    let file = std::fs::File::open(path).map_err(LoadProblem::Io)?;
     // Room for the whole file up front, so growing the buffer leaves no unwiped copies of a key.
     let expected = usize::try_from(meta.len()).unwrap_or(0);
     let mut bytes = Zeroizing::new(Vec::with_capacity(expected.saturating_add(1)));
