@@ -67,3 +67,169 @@ fn audit_walks_past_a_fifo() {
     );
     assert!(!text.contains("\"error\":\"cannot"), "{text}");
 }
+
+/// A PKCS#8 key encrypted by openssl with the given extra `pkcs8` arguments.
+fn encrypted_key(dir: &Path, name: &str, extra: &[&str]) {
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            "plain.pem",
+        ],
+        dir,
+        &[],
+    );
+    let mut args = vec![
+        "pkcs8",
+        "-topk8",
+        "-in",
+        "plain.pem",
+        "-out",
+        name,
+        "-passout",
+        "env:KDF_TEST_PASSWORD",
+    ];
+    args.extend_from_slice(extra);
+    openssl(&args, dir, &[("KDF_TEST_PASSWORD", "correct horse")]);
+}
+
+fn key_error(dir: &Path, name: &str) -> String {
+    let start = std::time::Instant::now();
+    let out = tilicheck()
+        .current_dir(dir)
+        .args(["cert"])
+        .arg(fixture("supplier.pem"))
+        .args([
+            "--at",
+            AT,
+            "--key",
+            name,
+            "--password-env",
+            "KDF_TEST_PASSWORD",
+        ])
+        .env("KDF_TEST_PASSWORD", "correct horse")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(!stderr.contains("correct horse"), "no password in errors");
+    eprintln!("{name}: refused after {:?}", start.elapsed());
+    stderr
+}
+
+/// scrypt N = 2^20, r = 8 asks for 1 GiB: it used to take 13 s and a gigabyte before it
+/// answered. Refused with the numbers, before any derivation. (OpenSSL's `pkcs8` refuses to
+/// write such a key, so `scrypt_key.py` encrypts openssl's plain key with these settings.)
+#[test]
+fn scrypt_memory_is_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-outform",
+            "DER",
+            "-out",
+            "plain.der",
+        ],
+        dir.path(),
+        &[],
+    );
+    openssl(
+        &[
+            "pkcs8",
+            "-topk8",
+            "-nocrypt",
+            "-inform",
+            "DER",
+            "-in",
+            "plain.der",
+            "-outform",
+            "DER",
+            "-out",
+            "plain8.der",
+        ],
+        dir.path(),
+        &[],
+    );
+    let d = |n: &str| dir.path().join(n).display().to_string();
+    crate::support::python(
+        "scrypt key writer",
+        include_str!("kdf/scrypt_key.py"),
+        [
+            d("plain8.der"),
+            d("scrypt.der"),
+            "correct horse".to_owned(),
+            "1048576".to_owned(),
+            "8".to_owned(),
+            "1".to_owned(),
+        ],
+    );
+    let stderr = key_error(dir.path(), "scrypt.der");
+    assert!(
+        stderr.contains("scrypt.der:")
+            && stderr.contains("N = 1048576, r = 8")
+            && stderr.contains("1024 MiB")
+            && stderr.contains("256 MiB"),
+        "{stderr}"
+    );
+}
+
+/// PBKDF2 with 20 million iterations: refused with the numbers, before any derivation.
+#[test]
+fn pbkdf2_iterations_are_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    encrypted_key(
+        dir.path(),
+        "pbkdf2.pem",
+        &["-v2", "aes-256-cbc", "-iter", "20000000"],
+    );
+    let stderr = key_error(dir.path(), "pbkdf2.pem");
+    assert!(
+        stderr.contains("pbkdf2.pem:")
+            && stderr.contains("20000000 iterations")
+            && stderr.contains("10000000"),
+        "{stderr}"
+    );
+}
+
+/// Keys within the caps still open: scrypt at OpenSSL's defaults and PBKDF2 at 600,000.
+#[test]
+fn keys_within_the_caps_open() {
+    let dir = tempfile::tempdir().unwrap();
+    encrypted_key(dir.path(), "scrypt-ok.pem", &["-scrypt"]);
+    encrypted_key(
+        dir.path(),
+        "pbkdf2-ok.pem",
+        &["-v2", "aes-256-cbc", "-iter", "600000"],
+    );
+    for name in ["scrypt-ok.pem", "pbkdf2-ok.pem"] {
+        let out = tilicheck()
+            .current_dir(dir.path())
+            .args(["cert"])
+            .arg(fixture("supplier.pem"))
+            .args([
+                "--at",
+                AT,
+                "--key",
+                name,
+                "--password-env",
+                "KDF_TEST_PASSWORD",
+            ])
+            .env("KDF_TEST_PASSWORD", "correct horse")
+            .output()
+            .expect("runs");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        // The key is another key than the certificate's: CERT-KEYPAIR fails, so it was read.
+        assert!(stdout.contains("CERT-KEYPAIR"), "{name}: {stdout}");
+        assert_eq!(out.status.code(), Some(1), "{name}: {stdout}");
+    }
+}

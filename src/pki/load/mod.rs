@@ -118,6 +118,12 @@ pub enum LoadProblem {
     )]
     LegacyEncryptedPem,
 
+    /// The key's password-based encryption asks for more work or memory than we spend.
+    #[error(
+        "holds a key whose password-based encryption {0}; re-encrypt it with `openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW`"
+    )]
+    KdfTooCostly(KdfCost),
+
     /// The key is well-formed but of a kind or encryption we cannot use.
     #[error("holds a private key that cannot be used: {reason}")]
     UnsupportedKey { reason: String },
@@ -133,6 +139,40 @@ pub enum LoadProblem {
     /// The PKCS#12 store is damaged.
     #[error("is a corrupt PKCS#12 file: {reason}")]
     BadPkcs12 { reason: String },
+}
+
+/// What a key's password-based encryption asks for that is over the limits in
+/// [`crate::profile::limits`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KdfCost {
+    ScryptMemory { n: u64, r: u64, bytes: u64 },
+    ScryptParallelism { p: u64 },
+    Pbkdf2Iterations { iterations: u64 },
+}
+
+impl fmt::Display for KdfCost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::profile::limits as l;
+        const MIB: u64 = 1024 * 1024;
+        match self {
+            KdfCost::ScryptMemory { n, r, bytes } => write!(
+                f,
+                "is scrypt with N = {n}, r = {r}: {} MiB of memory, more than the {} MiB tilicheck allows",
+                bytes.div_ceil(MIB),
+                l::MAX_SCRYPT_MEMORY_BYTES / MIB
+            ),
+            KdfCost::ScryptParallelism { p } => write!(
+                f,
+                "is scrypt with parallelism p = {p}, more than the {} tilicheck allows",
+                l::MAX_SCRYPT_PARALLELISM
+            ),
+            KdfCost::Pbkdf2Iterations { iterations } => write!(
+                f,
+                "is PBKDF2 with {iterations} iterations, more than the {} tilicheck allows",
+                l::MAX_PBKDF2_ITERATIONS
+            ),
+        }
+    }
 }
 
 /// The check a wrong password failed, which decides how sure we can be that it was the password.
