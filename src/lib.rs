@@ -24,3 +24,4 @@ pub mod simulator;
 pub mod time_arg;
 pub mod tls;
 pub mod vero;
+pub mod xml;

@@ -12,3 +12,12 @@ pub const MAX_SCRYPT_MEMORY_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Most scrypt parallelism (p) accepted; each lane costs the whole N · r again.
 pub const MAX_SCRYPT_PARALLELISM: u64 = 16;
+
+/// Deepest element nesting of any XML document read (SOAP answers, trusted lists, XML
+/// signatures). Real documents nest under 30 levels; XML parsers recurse once per level, so a
+/// document nested 20,000 deep would overflow the stack.
+pub const MAX_XML_DEPTH: usize = 128;
+
+/// Most nodes (elements, attributes, text) of any XML document read. A national trusted list
+/// has tens of thousands.
+pub const MAX_XML_NODES: u32 = 5_000_000;

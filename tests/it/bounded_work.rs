@@ -233,3 +233,61 @@ fn keys_within_the_caps_open() {
         assert_eq!(out.status.code(), Some(1), "{name}: {stdout}");
     }
 }
+
+/// A trusted list nested 20,000 deep used to overflow the stack (the process died on a
+/// signal); now it is a one-line input error naming the file and the limit.
+#[test]
+fn a_deeply_nested_trusted_list_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut xml = String::from("<TrustServiceStatusList>");
+    xml.push_str(&"<TrustServiceProviderList>".repeat(20_000));
+    xml.push_str(&"</TrustServiceProviderList>".repeat(20_000));
+    xml.push_str("</TrustServiceStatusList>");
+    let list = dir.path().join("deep-tl.xml");
+    std::fs::write(&list, xml).unwrap();
+    let out = tilicheck()
+        .args(["cert", "supplier.pem", "--at", AT, "--trusted-list"])
+        .arg(&list)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    let limit = tilicheck::profile::limits::MAX_XML_DEPTH;
+    assert!(
+        stderr.contains("deep-tl.xml")
+            && stderr.contains(&format!("nested deeper than {limit} levels")),
+        "{stderr}"
+    );
+}
+
+/// The SOAP reader and the XML signature check share the limit (they parse through the same
+/// door), run here in-process on a thread with the default stack.
+#[test]
+fn deep_soap_answers_and_signed_documents_are_refused() {
+    let deep = format!(
+        "<Envelope>{}{}</Envelope>",
+        "<Body>".repeat(20_000),
+        "</Body>".repeat(20_000)
+    );
+    let answer = std::thread::spawn({
+        let deep = deep.clone();
+        move || {
+            tilicheck::vero::soap::parse_document(&deep)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string()
+        }
+    })
+    .join()
+    .expect("no stack overflow");
+    assert!(answer.contains("nested deeper than"), "{answer}");
+    let signed = std::thread::spawn(move || {
+        tilicheck::vero::dsig::verify_enveloped(&deep)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    })
+    .join()
+    .expect("no stack overflow");
+    assert!(signed.contains("nested deeper than"), "{signed}");
+}
