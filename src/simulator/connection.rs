@@ -1,22 +1,24 @@
-//! Connections: the accept loop with its connection limit, and one connection from the first
-//! TLS record (captured for the client-hello diagnostics) through the handshake and the first
-//! request head (an HTTP/1.0 one is answered here) to hyper's HTTP/1.1, closed when idle or on
-//! shutdown.
+//! Connections: the accept loop with its connection slots (see [`super::admission`] for who
+//! makes room when they are all taken), and one connection from the first TLS record
+//! (captured for the client-hello diagnostics) through the handshake and the first request
+//! head (an HTTP/1.0 one is answered here) to hyper's HTTP/1.1, closed when idle, when its slot
+//! is given to a newcomer, or on shutdown.
 
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 
+use super::admission::{Admission, Shed, Slot, SlotHandle, Stage};
 use super::client_chain;
 use super::clienthello::{self, Replay};
 use super::first_request::{self, FirstRequest};
@@ -33,7 +35,7 @@ pub(super) async fn accept_loop(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let acceptor = tokio_rustls::TlsAcceptor::from(tls_config);
-    let slots = Arc::new(Semaphore::new(shared.limits.max_connections));
+    let slots = Admission::new(shared.limits.max_connections);
     let mut tasks = tokio::task::JoinSet::new();
     loop {
         let (tcp, peer) = tokio::select! {
@@ -49,21 +51,35 @@ pub(super) async fn accept_loop(
             _ = shutdown.changed() => break,
         };
         while tasks.try_join_next().is_some() {}
-        let Ok(permit) = slots.clone().try_acquire_owned() else {
+        let Some((slot, shed)) = slots.admit(peer.ip()) else {
             shared.say(format!(
-                "{peer}: refused, {} connections already open (the limit)",
+                "{peer}: refused, all {} connections are busy with requests (the limit)",
                 shared.limits.max_connections
             ));
             drop(tcp);
             continue;
         };
+        if let Some(shed) = shed {
+            shared.say(format!(
+                "{peer}: all {} slots taken; closed {} to make room",
+                shared.limits.max_connections,
+                match shed {
+                    Shed::Silent => "a connection that had sent nothing",
+                    Shed::Handshaking => "a connection still in its handshake",
+                    Shed::Idle => "an idle keep-alive connection",
+                }
+            ));
+        }
         let _ = tcp.set_nodelay(true);
         let shared = shared.clone();
         let acceptor = acceptor.clone();
         let shutdown = shutdown.clone();
         tasks.spawn(async move {
-            serve_connection(shared, acceptor, tcp, peer, shutdown).await;
-            drop(permit);
+            tokio::select! {
+                () = serve_connection(shared, acceptor, tcp, peer, &slot, shutdown) => {}
+                // Given to a newcomer: dropping the connection's future closes it.
+                () = slot.evicted() => {}
+            }
         });
     }
     // Let answers in progress finish; the runtime's shutdown timeout bounds the rest.
@@ -82,6 +98,7 @@ async fn serve_connection(
     acceptor: tokio_rustls::TlsAcceptor,
     mut tcp: TcpStream,
     peer: SocketAddr,
+    slot: &Slot,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let id = shared.next_connection.fetch_add(1, Ordering::Relaxed);
@@ -105,6 +122,7 @@ async fn serve_connection(
                 return;
             }
         };
+    slot.reached(Stage::Handshaking);
     match clienthello::parse(&first) {
         Ok(offer) => {
             record.findings = clienthello::judge(&offer)
@@ -186,8 +204,10 @@ async fn serve_connection(
         ),
     )));
     shared.remember(record);
+    slot.reached(Stage::Established);
 
-    let activity = Arc::new(Activity::new());
+    let handle = slot.handle();
+    handle.touch();
     let info = Arc::new(ConnInfo {
         id,
         peer,
@@ -233,11 +253,18 @@ async fn serve_connection(
     };
     let io = Tracked {
         inner: Replay::new(first, tls),
-        activity: activity.clone(),
+        slot: handle.clone(),
     };
     let svc_shared = shared.clone();
     let svc_info = info.clone();
-    let service = service_fn(move |req| http::handle(svc_shared.clone(), svc_info.clone(), req));
+    let service = service_fn(move |req| {
+        let (shared, info, handle) = (svc_shared.clone(), svc_info.clone(), handle.clone());
+        async move {
+            // Busy until answered: a connection with a request in flight never gives way.
+            let _busy = handle.busy();
+            http::handle(shared, info, req).await
+        }
+    });
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(shared.limits.header_timeout)
@@ -255,8 +282,9 @@ async fn serve_connection(
                 break;
             }
             _ = tick.tick() => {
-                if info.requests_in_flight.load(Ordering::SeqCst) == 0
-                    && activity.idle_for() > shared.limits.idle_timeout
+                if slot.in_flight() == 0
+                    && info.requests_in_flight.load(Ordering::SeqCst) == 0
+                    && slot.idle_for() > shared.limits.idle_timeout
                 {
                     shared.say(format!("connection {id} from {peer}: closed after {:?} idle", shared.limits.idle_timeout));
                     break;
@@ -271,33 +299,10 @@ async fn serve_connection(
     }
 }
 
-/// When a connection last received bytes.
-struct Activity {
-    start: Instant,
-    last_read_ms: AtomicU64,
-}
-
-impl Activity {
-    fn new() -> Self {
-        Activity {
-            start: Instant::now(),
-            last_read_ms: AtomicU64::new(0),
-        }
-    }
-    fn touch(&self) {
-        self.last_read_ms
-            .store(self.start.elapsed().as_millis() as u64, Ordering::Relaxed);
-    }
-    fn idle_for(&self) -> Duration {
-        let last = Duration::from_millis(self.last_read_ms.load(Ordering::Relaxed));
-        self.start.elapsed().saturating_sub(last)
-    }
-}
-
 /// A stream that records when it last read something.
 struct Tracked<S> {
     inner: S,
-    activity: Arc<Activity>,
+    slot: SlotHandle,
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
@@ -309,7 +314,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
         let before = buf.filled().len();
         let result = Pin::new(&mut self.inner).poll_read(cx, buf);
         if buf.filled().len() > before {
-            self.activity.touch();
+            self.slot.touch();
         }
         result
     }

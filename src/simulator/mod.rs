@@ -13,6 +13,7 @@
 //! machine), [`store`] (SQLite), [`inspect`] (the read-only view), [`faults`], [`setup`]
 //! (the DEMO PKI and files the command line names).
 
+pub mod admission;
 pub mod answers;
 pub mod client_chain;
 pub mod clienthello;
@@ -64,7 +65,9 @@ pub enum SequentialPolicy {
 /// Bounds that keep slow, idle or hostile clients from starving everyone else.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// Connections served at once; more are closed on arrival.
+    /// Connections served at once. A newcomer beyond them takes the slot of a connection
+    /// still in its handshake, else of an idle keep-alive one ([`admission`]); it is closed
+    /// on arrival only when every connection is busy with a request.
     pub max_connections: usize,
     /// Time for the ClientHello to arrive and the handshake to finish.
     pub handshake_timeout: Duration,
