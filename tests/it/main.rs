@@ -13,6 +13,7 @@ mod message_split;
 mod message_split_oracle;
 mod message_verify;
 mod netpki;
+mod odd_inputs;
 mod official_examples;
 mod openmetrics;
 mod path_rules;

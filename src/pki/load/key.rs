@@ -125,6 +125,14 @@ fn key_from_der(
             holds: Some("a certificate".to_owned()),
         });
     }
+    if let Some(what) = super::identify::der_holds(bytes) {
+        return Err(LoadProblem::NoKey {
+            holds: Some(what.to_owned()),
+        });
+    }
+    if let Some((announced, present)) = super::identify::truncated_der(bytes) {
+        return Err(LoadProblem::TruncatedDer { announced, present });
+    }
     Err(LoadProblem::Unrecognised)
 }
 

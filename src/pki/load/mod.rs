@@ -27,6 +27,7 @@ use key::private_key_from_bytes;
 pub use pem::PemDefect;
 
 mod cert;
+mod identify;
 mod key;
 mod pem;
 mod pkcs12;
@@ -88,6 +89,12 @@ pub enum LoadProblem {
         defect: PemDefect,
     },
 
+    /// A DER structure that announces more bytes than the file has.
+    #[error(
+        "is cut short: its DER data announces {announced} bytes but the file has {present} (copy or download it again)"
+    )]
+    TruncatedDer { announced: usize, present: usize },
+
     /// A certificate was asked for but the file holds something else (`what` says what).
     #[error("holds {what}, not a certificate")]
     NotACertificate { what: String },
@@ -131,6 +138,12 @@ pub enum LoadProblem {
     /// The key is damaged or inconsistent.
     #[error("holds a corrupt private key: {reason}")]
     BadKey { reason: String },
+
+    /// The PKCS#12 store's password-based encryption asks for more work than we spend.
+    #[error(
+        "is a PKCS#12 file whose password-based encryption {0}; re-export it with OpenSSL 3's defaults (`openssl pkcs12 -export`)"
+    )]
+    Pkcs12KdfTooCostly(KdfCost),
 
     /// The PKCS#12 store uses something we cannot read.
     #[error("is a PKCS#12 file this tool cannot read: {reason}")]
