@@ -22,6 +22,7 @@ mod pkits;
 mod readiness;
 mod readme_walkthrough;
 mod revocation;
+mod robustness;
 mod rules_on_fixtures;
 mod send;
 mod send_resume;
