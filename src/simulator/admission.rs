@@ -48,8 +48,11 @@ pub struct SlotState {
     stage: AtomicU8,
     /// Requests being answered.
     in_flight: AtomicUsize,
-    /// When the connection last received bytes, in ms after `opened`.
+    /// When the connection last received bytes (or finished answering), in ms after `opened`.
     last_read_ms: AtomicU64,
+    /// When the first byte of a request head arrived that has no answer under way yet, in ms
+    /// after `opened`, plus one; 0 when none is pending.
+    head_started_ms: AtomicU64,
     evicted: Notify,
 }
 
@@ -66,6 +69,10 @@ pub enum Stage {
 }
 
 impl SlotState {
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
     fn stage(&self) -> Stage {
         match self.stage.load(Ordering::Relaxed) {
             0 => Stage::Silent,
@@ -128,6 +135,7 @@ impl Admission {
             stage: AtomicU8::new(Stage::Silent as u8),
             in_flight: AtomicUsize::new(0),
             last_read_ms: AtomicU64::new(0),
+            head_started_ms: AtomicU64::new(0),
             evicted: Notify::new(),
         });
         table.open.insert(id, state.clone());
@@ -191,6 +199,27 @@ impl Slot {
         self.state.in_flight.load(Ordering::SeqCst)
     }
 
+    /// How long a request head has been arriving without being complete, if one is.
+    pub fn head_pending_for(&self) -> Option<Duration> {
+        match self.state.head_started_ms.load(Ordering::SeqCst) {
+            0 => None,
+            started => Some(Duration::from_millis(
+                self.state.now_ms().saturating_sub(started - 1),
+            )),
+        }
+    }
+
+    /// Why an established connection should be closed now: a request head slower than
+    /// `header_timeout`, or no request for `idle_timeout` (counted from the end of the last
+    /// answer). hyper's own header timeout also runs while a keep-alive connection waits for
+    /// its next request, which would make every idle connection close after it.
+    pub fn overdue(&self, header_timeout: Duration, idle_timeout: Duration) -> Option<Overdue> {
+        if let Some(pending) = self.head_pending_for() {
+            return (pending > header_timeout).then_some(Overdue::Head);
+        }
+        (self.in_flight() == 0 && self.idle_for() > idle_timeout).then_some(Overdue::Idle)
+    }
+
     /// Resolves when the slot was given to a newcomer: close the connection.
     pub async fn evicted(&self) {
         self.state.evicted.notified().await;
@@ -211,11 +240,22 @@ impl Drop for Slot {
     }
 }
 
+/// Why a connection is closed by its own timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overdue {
+    Head,
+    Idle,
+}
+
 /// Marks a request in flight while alive.
 pub struct Busy(Arc<SlotState>);
 
 impl Drop for Busy {
     fn drop(&mut self) {
+        // Idle time counts from the end of the answer.
+        self.0
+            .last_read_ms
+            .store(self.0.now_ms(), Ordering::Relaxed);
         self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
     }
 }
@@ -225,18 +265,83 @@ impl Drop for Busy {
 pub struct SlotHandle(Arc<SlotState>);
 
 impl SlotHandle {
-    /// Bytes arrived.
+    /// Bytes arrived. With no answer under way they begin a request head.
     pub fn touch(&self) {
-        let ms = self.0.opened.elapsed().as_millis();
-        self.0
-            .last_read_ms
-            .store(u64::try_from(ms).unwrap_or(u64::MAX), Ordering::Relaxed);
+        let now = self.0.now_ms();
+        self.0.last_read_ms.store(now, Ordering::Relaxed);
+        if self.0.in_flight.load(Ordering::SeqCst) == 0 {
+            let _ = self.0.head_started_ms.compare_exchange(
+                0,
+                now.saturating_add(1),
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            );
+        }
     }
 
-    /// A request is being answered until the guard is dropped.
+    /// A request is being answered until the guard is dropped (its head is complete).
     pub fn busy(&self) -> Busy {
         self.0.in_flight.fetch_add(1, Ordering::SeqCst);
+        self.0.head_started_ms.store(0, Ordering::SeqCst);
         Busy(self.0.clone())
+    }
+}
+
+/// A stream that tells its slot when bytes arrive.
+pub struct Tracked<S> {
+    pub inner: S,
+    pub slot: SlotHandle,
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Tracked<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let result = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.slot.touch();
+        }
+        result
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Tracked<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Resolves when the connection's own timers say to close it; checked four times a second.
+pub async fn until_overdue(
+    slot: &Slot,
+    header_timeout: Duration,
+    idle_timeout: Duration,
+) -> Overdue {
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        tick.tick().await;
+        if let Some(why) = slot.overdue(header_timeout, idle_timeout) {
+            return why;
+        }
     }
 }
 
@@ -326,6 +431,41 @@ mod tests {
         drop(request);
         drop(busy);
         assert!(admission.admit(ip(4)).is_some());
+    }
+
+    #[test]
+    fn a_slow_head_and_idleness_are_told_apart() {
+        let admission = Admission::new(1);
+        let (slot, _) = admission.admit(ip(1)).unwrap();
+        slot.reached(Stage::Established);
+        let handle = slot.handle();
+        let long = Duration::from_secs(60);
+        assert_eq!(slot.overdue(long, long), None);
+        handle.touch();
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!(
+            slot.overdue(Duration::from_millis(10), long),
+            Some(Overdue::Head)
+        );
+        let busy = handle.busy();
+        assert_eq!(slot.head_pending_for(), None);
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!(
+            slot.overdue(long, Duration::from_millis(10)),
+            None,
+            "busy is not idle"
+        );
+        drop(busy);
+        assert_eq!(
+            slot.overdue(long, Duration::from_millis(10)),
+            None,
+            "idle from the answer on"
+        );
+        std::thread::sleep(Duration::from_millis(30));
+        assert_eq!(
+            slot.overdue(long, Duration::from_millis(10)),
+            Some(Overdue::Idle)
+        );
     }
 
     #[tokio::test]

@@ -5,20 +5,18 @@
 //! is given to a newcomer, or on shutdown.
 
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use super::admission::{Admission, Shed, Slot, SlotHandle, Stage};
+use super::admission::{Admission, Overdue, Shed, Slot, Stage, Tracked, until_overdue};
 use super::client_chain;
 use super::clienthello::{self, Replay};
 use super::first_request::{self, FirstRequest};
@@ -265,73 +263,35 @@ async fn serve_connection(
             http::handle(shared, info, req).await
         }
     });
+    // No hyper header timeout: ours (`until_overdue`) runs only while a head is arriving.
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(shared.limits.header_timeout)
         .max_buf_size(shared.limits.max_header_bytes.max(8192))
         .keep_alive(true)
         .serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
-    loop {
-        tokio::select! {
-            result = conn.as_mut() => {
-                if let Err(e) = result {
-                    shared.say(format!("connection {id} from {peer}: {e}"));
-                }
-                break;
-            }
-            _ = tick.tick() => {
-                if slot.in_flight() == 0
-                    && info.requests_in_flight.load(Ordering::SeqCst) == 0
-                    && slot.idle_for() > shared.limits.idle_timeout
-                {
-                    shared.say(format!("connection {id} from {peer}: closed after {:?} idle", shared.limits.idle_timeout));
-                    break;
-                }
-            }
-            _ = shutdown.changed() => {
-                conn.as_mut().graceful_shutdown();
-                let _ = tokio::time::timeout(Duration::from_secs(5), conn.as_mut()).await;
-                break;
+    let limits = shared.limits;
+    tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(e) = result {
+                shared.say(format!("connection {id} from {peer}: {e}"));
             }
         }
-    }
-}
-
-/// A stream that records when it last read something.
-struct Tracked<S> {
-    inner: S,
-    slot: SlotHandle,
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if buf.filled().len() > before {
-            self.slot.touch();
+        why = until_overdue(slot, limits.header_timeout, limits.idle_timeout) => {
+            shared.say(match why {
+                Overdue::Idle => format!(
+                    "connection {id} from {peer}: closed after {:?} idle",
+                    limits.idle_timeout
+                ),
+                Overdue::Head => format!(
+                    "connection {id} from {peer}: no complete request head within {:?}; closed",
+                    limits.header_timeout
+                ),
+            });
         }
-        result
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+        _ = shutdown.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(5), conn.as_mut()).await;
+        }
     }
 }
