@@ -383,7 +383,7 @@ mod tests {
         let (hello, _) = admission.admit(ip(1)).unwrap();
         hello.reached(Stage::Handshaking);
         let (silent, _) = admission.admit(ip(1)).unwrap();
-        let (_new, shed) = admission.admit(ip(1)).unwrap();
+        let (_first, shed) = admission.admit(ip(1)).unwrap();
         assert_eq!(shed, Some(Shed::Silent));
         let open: Vec<u64> = admission
             .table
@@ -394,13 +394,22 @@ mod tests {
             .copied()
             .collect();
         assert!(open.contains(&hello.id) && !open.contains(&silent.id));
-        // With no silent one left, the oldest handshake gives way.
-        let (_newer, shed) = admission.admit(ip(1)).unwrap();
-        assert_eq!(shed, Some(Shed::Silent));
-        _newer.reached(Stage::Handshaking);
-        _new.reached(Stage::Handshaking);
-        let (_newest, shed) = admission.admit(ip(1)).unwrap();
+        // The newcomer, still silent, is the next to go; once it has sent its hello too,
+        // the oldest handshake gives way.
+        let (second, shed) = admission.admit(ip(1)).unwrap();
+        assert_eq!(shed, Some(Shed::Silent), "the silent newcomer went first");
+        second.reached(Stage::Handshaking);
+        let (_third, shed) = admission.admit(ip(1)).unwrap();
         assert_eq!(shed, Some(Shed::Handshaking));
+        let open: Vec<u64> = admission
+            .table
+            .lock()
+            .unwrap()
+            .open
+            .keys()
+            .copied()
+            .collect();
+        assert!(!open.contains(&hello.id) && open.contains(&second.id));
     }
 
     #[test]
