@@ -56,6 +56,7 @@ fn main() {
     let data = tempfile::tempdir().expect("tempdir");
     let running = Simulator::start(Config {
         listen: "127.0.0.1:0".parse().expect("addr"),
+        allow_remote: false,
         inspect: None,
         data_dir: data.path().to_owned(),
         interface: Interface::V3,

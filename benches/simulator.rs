@@ -148,6 +148,7 @@ fn main() {
     let none = PasswordSource::None;
     let config = Config {
         listen: "127.0.0.1:0".parse().expect("addr"),
+        allow_remote: false,
         inspect: None,
         data_dir: dir.path().to_owned(),
         interface: Interface::V3,

@@ -540,9 +540,13 @@ pub struct ServeArgs {
     /// ffdhe groups; a register reading §3.2's "ephemeral Diffie-Hellman" literally), or both.
     #[arg(long, value_enum, default_value = "both", value_name = "KX")]
     pub key_exchange: crate::simulator::tls::KeyExchange,
-    /// Address for the register's HTTPS endpoint.
+    /// Address for the register's HTTPS endpoint (loopback unless --allow-remote).
     #[arg(long, default_value = "127.0.0.1:8443", value_name = "ADDR")]
     pub listen: std::net::SocketAddr,
+    /// Let --listen be an address other machines can reach. The simulator keeps what it
+    /// receives (signed reports with personal identity codes); the banner warns.
+    #[arg(long)]
+    pub allow_remote: bool,
     /// Address for the read-only inspection page (loopback only).
     #[arg(long, default_value = "127.0.0.1:8444", value_name = "ADDR")]
     pub inspect: std::net::SocketAddr,

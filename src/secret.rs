@@ -50,8 +50,6 @@ pub enum SecretError {
     EnvMissing(String),
     #[error("cannot read password file {path}: {reason}")]
     FileUnreadable { path: String, reason: String },
-    #[error("password file {0} is empty")]
-    FileEmpty(String),
     #[error("cannot prompt for a password: standard input is not a terminal")]
     NoTerminal,
     #[error("reading the password from the terminal failed: {0}")]
@@ -78,12 +76,11 @@ impl PasswordSource {
                         path: path.display().to_string(),
                         reason: e.to_string(),
                     })?;
+                // An empty file (or first line) is an empty password: PKCS#12 files exported
+                // with `-passout pass:` need exactly that.
                 let first = text.lines().next().unwrap_or("");
                 let password = Password::new(first.to_owned());
                 drop(Password::new(text));
-                if password.expose().is_empty() {
-                    return Err(SecretError::FileEmpty(path.display().to_string()));
-                }
                 Ok(password)
             }
             PasswordSource::Prompt => {
@@ -126,11 +123,13 @@ mod tests {
     }
 
     #[test]
-    fn empty_file_is_an_error() {
+    fn an_empty_file_is_an_empty_password() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pw");
-        std::fs::write(&path, "\n").unwrap();
-        let err = PasswordSource::File(path).resolve("x").unwrap_err();
-        assert!(matches!(err, SecretError::FileEmpty(_)));
+        for content in ["", "\n"] {
+            std::fs::write(&path, content).unwrap();
+            let p = PasswordSource::File(path.clone()).resolve("x").unwrap();
+            assert_eq!(p.expose(), "");
+        }
     }
 }

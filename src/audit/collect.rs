@@ -86,6 +86,15 @@ fn visit(
         }
     };
     if !meta.is_dir() {
+        // A pipe, socket or device inside a directory is never opened: reading one could
+        // block for ever. Named on the command line, its row says what it is.
+        if let Some(kind) = crate::input_file::special_kind(&meta)
+            && !named
+        {
+            out.passed_over
+                .push((path.to_path_buf(), format!("is {kind}, not a regular file")));
+            return;
+        }
         let wanted = named
             || path
                 .extension()
@@ -163,6 +172,25 @@ mod tests {
             c.passed_over
                 .iter()
                 .any(|(_, why)| why.contains("symlink loop"))
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_in_a_directory_are_passed_over() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("one.pem"), "x").unwrap();
+        let fifo = dir.path().join("pipe.pem");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        let c = collect(&[dir.path().to_path_buf()]);
+        assert_eq!(c.files, [dir.path().join("one.pem")]);
+        assert!(
+            c.passed_over
+                .iter()
+                .any(|(p, why)| *p == fifo && why.contains("named pipe")),
+            "{:?}",
+            c.passed_over
         );
     }
 

@@ -19,6 +19,7 @@ use crate::commands::trust::{TrustContext, judge_path};
 use crate::findings::Status;
 use crate::pki::chain::Usage;
 use crate::pki::facts::CertificateFacts;
+use crate::pki::issuer_pool::IssuerPool;
 use crate::pki::load::{self, LoadProblem};
 use crate::profile::{RegisterProfile, RuleId, Sourced};
 use crate::secret::PasswordSource;
@@ -142,45 +143,66 @@ pub fn run(
         .map(Source::File)
         .chain(fetched.into_iter().map(Source::Fetched))
         .collect();
-    let files = &sources;
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
-    }
-    .min(files.len().max(1));
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, FileResult)>> = Mutex::new(Vec::with_capacity(files.len()));
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                let mut local = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(source) = files.get(i) else { break };
-                    let result = match source {
-                        Source::File(path) => audit_file(path, options),
-                        Source::Fetched(f) => audit_fetched(f, options),
-                    };
-                    local.push((i, result));
-                    progress(done.fetch_add(1, Ordering::Relaxed) + 1, files.len());
-                }
-                if let Ok(mut all) = results.lock() {
-                    all.extend(local);
-                }
-            });
-        }
-    });
-    let mut results = results.into_inner().unwrap_or_default();
-    results.sort_by_key(|(i, _)| *i);
+    };
+    // Two parallel passes: read every file, then judge every certificate, so one file with
+    // thousands of certificates is spread over the cores like thousands of files.
+    let loaded = parallel_map(
+        &sources,
+        threads,
+        |source| load_source(source, options),
+        &|_| {},
+    );
+    let work: Vec<(usize, usize)> = loaded
+        .iter()
+        .enumerate()
+        .flat_map(|(file, l)| match l {
+            Loaded::Certs { rows, .. } => (0..*rows).map(|c| (file, c)).collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let total = work.len();
+    let judged = parallel_map(
+        &work,
+        threads,
+        |&(file, index)| match &loaded[file] {
+            Loaded::Certs { certs, pool, .. } => judge_one(certs, pool.as_ref(), index, options),
+            _ => Err(String::new()),
+        },
+        &|done| progress(done, total),
+    );
 
     // One row per certificate: the same certificate in several files is listed once.
     let mut rows: Vec<AuditRow> = Vec::new();
     let mut by_fingerprint: HashMap<String, usize> = HashMap::new();
     let mut passed_over = collected.passed_over;
-    for (i, result) in results {
-        let path = files[i].name();
-        match result {
+    let mut judged = work.iter().zip(judged).peekable();
+    for (i, result) in loaded.into_iter().enumerate() {
+        let path = sources[i].name();
+        let file_result = match result {
+            Loaded::Certs { .. } => {
+                let mut certs = Vec::new();
+                let mut error = None;
+                while let Some((_, verdict)) = judged.next_if(|((file, _), _)| *file == i) {
+                    match verdict {
+                        Ok(v) => certs.push(v),
+                        // The first certificate that cannot be read makes the file unreadable.
+                        Err(e) => {
+                            error.get_or_insert(e);
+                        }
+                    }
+                }
+                match error {
+                    Some(e) => FileResult::Unreadable(e),
+                    None => FileResult::Certs(certs),
+                }
+            }
+            Loaded::NotACertificate(why) => FileResult::NotACertificate(why),
+            Loaded::Unreadable(why) => FileResult::Unreadable(why),
+        };
+        match file_result {
             FileResult::Certs(certs) => {
                 for (cert, status) in certs {
                     if let Some(&row) = by_fingerprint.get(&cert.sha256) {
@@ -218,9 +240,42 @@ pub fn run(
     Audit {
         rows,
         passed_over,
-        files_read: files.len(),
+        files_read: sources.len(),
         lead_times: lead_times(options.profile),
     }
+}
+
+/// `f` over `items` on up to `threads` threads, results in the items' order; `done(n)` after
+/// each of them.
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+    done: &(dyn Fn(usize) + Sync),
+) -> Vec<R> {
+    let threads = threads.clamp(1, items.len().max(1));
+    let next = AtomicUsize::new(0);
+    let finished = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(items.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut local = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    local.push((i, f(item)));
+                    done(finished.fetch_add(1, Ordering::Relaxed) + 1);
+                }
+                if let Ok(mut all) = results.lock() {
+                    all.extend(local);
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_unstable_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 enum FileResult {
@@ -230,42 +285,62 @@ enum FileResult {
     Unreadable(String),
 }
 
-fn audit_fetched(f: &Fetched, options: &AuditOptions<'_>) -> FileResult {
-    let chain = match &f.chain {
-        Ok(c) => c,
-        Err(e) => return FileResult::Unreadable(e.clone()),
-    };
-    let Some(leaf) = chain.first() else {
-        return FileResult::Unreadable("no certificate was presented".into());
-    };
-    match CertificateFacts::from_der(leaf) {
-        Ok(facts) => FileResult::Certs(vec![audit_cert(leaf, chain, &facts, options)]),
-        Err(e) => FileResult::Unreadable(e.to_string()),
-    }
+/// One source read: its certificates, and the index that offers each one its issuers.
+enum Loaded {
+    Certs {
+        certs: Vec<CertificateDer<'static>>,
+        /// The first `rows` certificates are audited (a fetched chain: its leaf only).
+        rows: usize,
+        /// Built when there is more than one certificate and a path is to be judged.
+        pool: Option<IssuerPool>,
+    },
+    NotACertificate(String),
+    Unreadable(String),
 }
 
-fn audit_file(path: &std::path::Path, options: &AuditOptions<'_>) -> FileResult {
-    let file = match load::read_certificates(path, options.password) {
-        Ok(f) => f,
-        Err(e) if matches!(e.problem, LoadProblem::NotACertificate { .. }) => {
-            return FileResult::NotACertificate(e.problem.to_string());
-        }
-        Err(e) => return FileResult::Unreadable(e.problem.to_string()),
+fn load_source(source: &Source, options: &AuditOptions<'_>) -> Loaded {
+    let (certs, rows) = match source {
+        Source::File(path) => match load::read_certificates(path, options.password) {
+            Ok(f) => {
+                let n = f.certificates.len();
+                (f.certificates, n)
+            }
+            Err(e) if matches!(e.problem, LoadProblem::NotACertificate { .. }) => {
+                return Loaded::NotACertificate(e.problem.to_string());
+            }
+            Err(e) => return Loaded::Unreadable(e.problem.to_string()),
+        },
+        // A fetched chain's leaf is audited; the rest is its chain.
+        Source::Fetched(f) => match &f.chain {
+            Ok(c) if c.is_empty() => {
+                return Loaded::Unreadable("no certificate was presented".into());
+            }
+            Ok(c) => (c.clone(), 1),
+            Err(e) => return Loaded::Unreadable(e.clone()),
+        },
     };
-    let mut certs = Vec::with_capacity(file.certificates.len());
-    for der in &file.certificates {
-        match CertificateFacts::from_der(der) {
-            // The other certificates in the same file are offered as its chain.
-            Ok(facts) => certs.push(audit_cert(der, &file.certificates, &facts, options)),
-            Err(e) => return FileResult::Unreadable(e.to_string()),
-        }
-    }
-    FileResult::Certs(certs)
+    let pool = (options.trust.is_some() && certs.len() > 1).then(|| IssuerPool::new(&certs));
+    Loaded::Certs { certs, rows, pool }
+}
+
+fn judge_one(
+    certs: &[CertificateDer<'static>],
+    pool: Option<&IssuerPool>,
+    index: usize,
+    options: &AuditOptions<'_>,
+) -> Result<(AuditedCert, RowStatus), String> {
+    let der = &certs[index];
+    let facts = CertificateFacts::from_der(der).map_err(|e| e.to_string())?;
+    let supplied = match pool {
+        Some(pool) if !facts.is_ca => pool.candidates_for(index),
+        _ => Vec::new(),
+    };
+    Ok(audit_cert(der, &supplied, &facts, options))
 }
 
 fn audit_cert(
     der: &CertificateDer<'static>,
-    file_certs: &[CertificateDer<'static>],
+    supplied: &[CertificateDer<'static>],
     facts: &CertificateFacts,
     o: &AuditOptions<'_>,
 ) -> (AuditedCert, RowStatus) {
@@ -273,12 +348,10 @@ fn audit_cert(
     let findings = if facts.is_ca {
         vec![check_validity(facts, o.at, o.profile)]
     } else {
-        let supplied: Vec<CertificateDer<'static>> =
-            file_certs.iter().filter(|c| *c != der).cloned().collect();
         let path = o.trust.map(|ctx| {
             judge_path(
                 der,
-                &supplied,
+                supplied,
                 facts,
                 Expect::DvvOrQwac,
                 Usage::Any,

@@ -39,7 +39,7 @@ pub fn run(args: &AuditArgs, g: &GlobalArgs, at: OffsetDateTime) -> Result<u8, C
         trust: Some(&trust),
         threads: args.threads,
     };
-    let bar = super::progress::files_bar();
+    let bar = super::progress::certificates_bar();
     let report_progress = |done: usize, total: usize| {
         if let Some(bar) = &bar {
             bar.set_length(total as u64);
@@ -83,8 +83,11 @@ pub fn run(args: &AuditArgs, g: &GlobalArgs, at: OffsetDateTime) -> Result<u8, C
 /// and `#` comments ignored), fetched a few at a time. A failure is that endpoint's row.
 fn fetch_endpoints(file: &Path, net: &NetArgs) -> Result<Vec<Fetched>, CommandError> {
     const AT_ONCE: usize = 8;
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| CommandError::Input(format!("{}: cannot read: {e}", file.display())))?;
+    const MAX_ENDPOINTS_BYTES: u64 = 1024 * 1024;
+    let bytes = crate::input_file::read_regular(file, MAX_ENDPOINTS_BYTES)
+        .map_err(|e| CommandError::Input(format!("{}: {e}", file.display())))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| CommandError::Input(format!("{}: is not UTF-8 text", file.display())))?;
     let endpoints: Vec<&str> = text
         .lines()
         .map(|l| l.split('#').next().unwrap_or("").trim())

@@ -125,17 +125,12 @@ pub fn run(
 
 fn read_request(path: &Path) -> Result<CsrFacts, CommandError> {
     let input = |m: String| CommandError::Input(format!("{}: {m}", path.display()));
-    let meta = std::fs::metadata(path).map_err(|e| input(format!("cannot read: {e}")))?;
-    if meta.is_dir() {
-        return Err(input("is a directory, not a file".into()));
-    }
-    if meta.len() > MAX_INPUT_BYTES {
-        return Err(input(format!(
-            "is {} bytes, larger than any certificate request",
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| input(format!("cannot read: {e}")))?;
+    let bytes = crate::input_file::read_regular(path, MAX_INPUT_BYTES).map_err(|e| match e {
+        crate::input_file::ReadError::TooLarge { .. } => {
+            input("is larger than any certificate request".into())
+        }
+        e => input(e.to_string()),
+    })?;
     if bytes.is_empty() {
         return Err(input("is empty".into()));
     }

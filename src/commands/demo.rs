@@ -155,6 +155,7 @@ fn round_trip(
     .map_err(|e| input_err(&e))?;
     let running = Simulator::start(Config {
         listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        allow_remote: false,
         inspect: None,
         data_dir: data.path().to_path_buf(),
         interface,

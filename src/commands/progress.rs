@@ -32,13 +32,13 @@ impl Drop for Step {
     }
 }
 
-/// A bar counting files, for `audit`.
-pub fn files_bar() -> Option<ProgressBar> {
+/// A bar counting the certificates judged, for `audit`.
+pub fn certificates_bar() -> Option<ProgressBar> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
     let bar = ProgressBar::new(0);
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} files") {
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} certificates") {
         bar.set_style(style);
     }
     Some(bar)

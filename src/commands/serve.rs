@@ -46,6 +46,7 @@ pub fn run(
     let io = Duration::from_secs(args.io_timeout.max(1));
     let config = Config {
         listen: args.listen,
+        allow_remote: args.allow_remote,
         inspect: (!args.no_inspect).then_some(args.inspect),
         data_dir: args.data_dir.clone(),
         interface,
@@ -80,7 +81,9 @@ pub fn run(
         .map(|s| s.written_id.clone())
         .collect();
     let running = Simulator::start(config).map_err(|e| match e {
-        SimError::InspectNotLoopback(_) => CommandError::Usage(e.to_string()),
+        SimError::InspectNotLoopback(_) | SimError::ListenNotLoopback(_) => {
+            CommandError::Usage(e.to_string())
+        }
         other => CommandError::Input(other.to_string()),
     })?;
     let endpoints = interface.profile().message.endpoints.value;
@@ -126,6 +129,12 @@ pub fn run(
     );
     if let Some(addr) = running.inspect_addr {
         eprintln!("  inspection page: http://{addr}/");
+    }
+    if !running.addr.ip().is_loopback() {
+        eprintln!(
+            "  WARNING: listening on {}, which other machines can reach (--allow-remote); anyone with a certificate of the trusted CA can send reports, and what is sent is kept in the database",
+            running.addr
+        );
     }
     eprintln!("  stop with Ctrl-C");
     running

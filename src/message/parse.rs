@@ -3,7 +3,6 @@
 //! duplicate object keys rejected (a parser that silently keeps one of them loses data).
 
 use std::fmt;
-use std::io::Read;
 use std::path::Path;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -17,6 +16,8 @@ pub const HARD_CAP_BYTES: u64 = 64 * 1024 * 1024;
 pub enum ParseError {
     #[error("cannot read: {0}")]
     Io(#[from] std::io::Error),
+    #[error("is {0}, not a regular file; give the path of a message file")]
+    NotRegular(crate::input_file::SpecialFile),
     #[error(
         "is larger than {limit} bytes; messages this large cannot be sent (use `message split`)"
     )]
@@ -45,13 +46,12 @@ pub fn read_limit(max_message_bytes: usize) -> u64 {
 
 /// Read at most `limit` bytes of `path`; more is an error, not a truncation.
 pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ParseError> {
-    let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
-    file.take(limit + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        return Err(ParseError::TooLarge { limit });
-    }
-    Ok(bytes)
+    use crate::input_file::{OpenError, ReadError, read_regular};
+    read_regular(path, limit).map_err(|e| match e {
+        ReadError::Open(OpenError::NotRegular(kind)) => ParseError::NotRegular(kind),
+        ReadError::Open(OpenError::Io(e)) | ReadError::Io(e) => ParseError::Io(e),
+        ReadError::TooLarge { limit } => ParseError::TooLarge { limit },
+    })
 }
 
 /// Check UTF-8 and return the text.

@@ -6,6 +6,7 @@ pub mod conformance;
 pub mod csr;
 pub mod demo;
 pub mod facts;
+pub mod issuer_pool;
 pub mod load;
 pub mod names;
 pub mod path;

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use roxmltree::{Document, Node, ParsingOptions};
+use roxmltree::Node;
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -50,8 +50,16 @@ pub enum TlError {
     },
     #[error("{path}: the trusted list is larger than {MAX_LIST_BYTES} bytes")]
     TooBig { path: String },
+    #[error("{path}: is {kind}, not a regular file; give the path of a trusted list file")]
+    NotRegular {
+        path: String,
+        kind: crate::input_file::SpecialFile,
+    },
     #[error("{path}: not well-formed XML: {why}")]
     Xml { path: String, why: String },
+    /// Refused before parsing: nested deeper than any real list.
+    #[error("{path}: {why}")]
+    TooDeep { path: String, why: String },
     #[error("{path}: not an ETSI TS 119 612 trusted list (no TrustServiceStatusList root)")]
     NotATrustedList { path: String },
 }
@@ -59,16 +67,19 @@ pub enum TlError {
 /// Read and interpret the list in `path` as of `at`.
 pub fn load(path: &Path, at: OffsetDateTime) -> Result<TrustedList, TlError> {
     let shown = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|source| TlError::Read {
-        path: shown.clone(),
-        source,
-    })?;
-    if meta.len() > MAX_LIST_BYTES {
-        return Err(TlError::TooBig { path: shown });
-    }
-    let bytes = std::fs::read(path).map_err(|source| TlError::Read {
-        path: shown.clone(),
-        source,
+    use crate::input_file::{OpenError, ReadError, read_regular};
+    let bytes = read_regular(path, MAX_LIST_BYTES).map_err(|e| match e {
+        ReadError::Open(OpenError::NotRegular(kind)) => TlError::NotRegular {
+            path: shown.clone(),
+            kind,
+        },
+        ReadError::Open(OpenError::Io(source)) | ReadError::Io(source) => TlError::Read {
+            path: shown.clone(),
+            source,
+        },
+        ReadError::TooLarge { .. } => TlError::TooBig {
+            path: shown.clone(),
+        },
     })?;
     let text = String::from_utf8(bytes).map_err(|_| TlError::Xml {
         path: shown.clone(),
@@ -81,14 +92,15 @@ pub fn load(path: &Path, at: OffsetDateTime) -> Result<TrustedList, TlError> {
 
 /// Interpret a list's XML text; `name` is used in errors.
 pub fn parse(name: &str, xml: &str, at: OffsetDateTime) -> Result<TrustedList, TlError> {
-    // DTDs stay refused (the default): no entity expansion.
-    let options = ParsingOptions {
-        allow_dtd: false,
-        nodes_limit: 5_000_000,
-    };
-    let doc = Document::parse_with_options(xml, options).map_err(|e| TlError::Xml {
-        path: name.to_owned(),
-        why: e.to_string(),
+    let doc = crate::xml::parse(xml).map_err(|e| match e {
+        crate::xml::XmlError::Malformed(why) => TlError::Xml {
+            path: name.to_owned(),
+            why,
+        },
+        too_deep @ crate::xml::XmlError::TooDeep { .. } => TlError::TooDeep {
+            path: name.to_owned(),
+            why: too_deep.to_string(),
+        },
     })?;
     let root = doc.root_element();
     if root.tag_name().name() != "TrustServiceStatusList" {

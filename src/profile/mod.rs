@@ -3,6 +3,7 @@
 //! nothing version-specific is decided elsewhere.
 
 pub mod catalogue;
+pub mod limits;
 pub mod message;
 pub mod serve;
 pub mod vero;

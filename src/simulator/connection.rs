@@ -1,22 +1,22 @@
-//! Connections: the accept loop with its connection limit, and one connection from the first
-//! TLS record (captured for the client-hello diagnostics) through the handshake and the first
-//! request head (an HTTP/1.0 one is answered here) to hyper's HTTP/1.1, closed when idle or on
-//! shutdown.
+//! Connections: the accept loop with its connection slots (see [`super::admission`] for who
+//! makes room when they are all taken), and one connection from the first TLS record
+//! (captured for the client-hello diagnostics) through the handshake and the first request
+//! head (an HTTP/1.0 one is answered here) to hyper's HTTP/1.1, closed when idle, when its slot
+//! is given to a newcomer, or on shutdown.
 
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 
+use super::admission::{Admission, Overdue, Shed, Slot, Stage, Tracked, until_overdue};
 use super::client_chain;
 use super::clienthello::{self, Replay};
 use super::first_request::{self, FirstRequest};
@@ -33,7 +33,7 @@ pub(super) async fn accept_loop(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let acceptor = tokio_rustls::TlsAcceptor::from(tls_config);
-    let slots = Arc::new(Semaphore::new(shared.limits.max_connections));
+    let slots = Admission::new(shared.limits.max_connections);
     let mut tasks = tokio::task::JoinSet::new();
     loop {
         let (tcp, peer) = tokio::select! {
@@ -49,21 +49,35 @@ pub(super) async fn accept_loop(
             _ = shutdown.changed() => break,
         };
         while tasks.try_join_next().is_some() {}
-        let Ok(permit) = slots.clone().try_acquire_owned() else {
+        let Some((slot, shed)) = slots.admit(peer.ip()) else {
             shared.say(format!(
-                "{peer}: refused, {} connections already open (the limit)",
+                "{peer}: refused, all {} connections are busy with requests (the limit)",
                 shared.limits.max_connections
             ));
             drop(tcp);
             continue;
         };
+        if let Some(shed) = shed {
+            shared.say(format!(
+                "{peer}: all {} slots taken; closed {} to make room",
+                shared.limits.max_connections,
+                match shed {
+                    Shed::Silent => "a connection that had sent nothing",
+                    Shed::Handshaking => "a connection still in its handshake",
+                    Shed::Idle => "an idle keep-alive connection",
+                }
+            ));
+        }
         let _ = tcp.set_nodelay(true);
         let shared = shared.clone();
         let acceptor = acceptor.clone();
         let shutdown = shutdown.clone();
         tasks.spawn(async move {
-            serve_connection(shared, acceptor, tcp, peer, shutdown).await;
-            drop(permit);
+            tokio::select! {
+                () = serve_connection(shared, acceptor, tcp, peer, &slot, shutdown) => {}
+                // Given to a newcomer: dropping the connection's future closes it.
+                () = slot.evicted() => {}
+            }
         });
     }
     // Let answers in progress finish; the runtime's shutdown timeout bounds the rest.
@@ -82,6 +96,7 @@ async fn serve_connection(
     acceptor: tokio_rustls::TlsAcceptor,
     mut tcp: TcpStream,
     peer: SocketAddr,
+    slot: &Slot,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let id = shared.next_connection.fetch_add(1, Ordering::Relaxed);
@@ -105,6 +120,7 @@ async fn serve_connection(
                 return;
             }
         };
+    slot.reached(Stage::Handshaking);
     match clienthello::parse(&first) {
         Ok(offer) => {
             record.findings = clienthello::judge(&offer)
@@ -188,8 +204,10 @@ async fn serve_connection(
         ),
     )));
     shared.remember(record);
+    slot.reached(Stage::Established);
 
-    let activity = Arc::new(Activity::new());
+    let handle = slot.handle();
+    handle.touch();
     let info = Arc::new(ConnInfo {
         id,
         peer,
@@ -235,100 +253,47 @@ async fn serve_connection(
     };
     let io = Tracked {
         inner: Replay::new(first, tls),
-        activity: activity.clone(),
+        slot: handle.clone(),
     };
     let svc_shared = shared.clone();
     let svc_info = info.clone();
-    let service = service_fn(move |req| http::handle(svc_shared.clone(), svc_info.clone(), req));
+    let service = service_fn(move |req| {
+        let (shared, info, handle) = (svc_shared.clone(), svc_info.clone(), handle.clone());
+        async move {
+            // Busy until answered: a connection with a request in flight never gives way.
+            let _busy = handle.busy();
+            http::handle(shared, info, req).await
+        }
+    });
+    // No hyper header timeout: ours (`until_overdue`) runs only while a head is arriving.
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(shared.limits.header_timeout)
         .max_buf_size(shared.limits.max_header_bytes.max(8192))
         .keep_alive(true)
         .serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
-    loop {
-        tokio::select! {
-            result = conn.as_mut() => {
-                if let Err(e) = result {
-                    shared.say(format!("connection {id} from {peer}: {e}"));
-                }
-                break;
-            }
-            _ = tick.tick() => {
-                if info.requests_in_flight.load(Ordering::SeqCst) == 0
-                    && activity.idle_for() > shared.limits.idle_timeout
-                {
-                    shared.say(format!("connection {id} from {peer}: closed after {:?} idle", shared.limits.idle_timeout));
-                    break;
-                }
-            }
-            _ = shutdown.changed() => {
-                conn.as_mut().graceful_shutdown();
-                let _ = tokio::time::timeout(Duration::from_secs(5), conn.as_mut()).await;
-                break;
+    let limits = shared.limits;
+    tokio::select! {
+        result = conn.as_mut() => {
+            if let Err(e) = result {
+                shared.say(format!("connection {id} from {peer}: {e}"));
             }
         }
-    }
-}
-
-/// When a connection last received bytes.
-struct Activity {
-    start: Instant,
-    last_read_ms: AtomicU64,
-}
-
-impl Activity {
-    fn new() -> Self {
-        Activity {
-            start: Instant::now(),
-            last_read_ms: AtomicU64::new(0),
+        why = until_overdue(slot, limits.header_timeout, limits.idle_timeout) => {
+            shared.say(match why {
+                Overdue::Idle => format!(
+                    "connection {id} from {peer}: closed after {:?} idle",
+                    limits.idle_timeout
+                ),
+                Overdue::Head => format!(
+                    "connection {id} from {peer}: no complete request head within {:?}; closed",
+                    limits.header_timeout
+                ),
+            });
         }
-    }
-    fn touch(&self) {
-        self.last_read_ms
-            .store(self.start.elapsed().as_millis() as u64, Ordering::Relaxed);
-    }
-    fn idle_for(&self) -> Duration {
-        let last = Duration::from_millis(self.last_read_ms.load(Ordering::Relaxed));
-        self.start.elapsed().saturating_sub(last)
-    }
-}
-
-/// A stream that records when it last read something.
-struct Tracked<S> {
-    inner: S,
-    activity: Arc<Activity>,
-}
-
-impl<S: AsyncRead + Unpin> AsyncRead for Tracked<S> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let result = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if buf.filled().len() > before {
-            self.activity.touch();
+        _ = shutdown.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(5), conn.as_mut()).await;
         }
-        result
-    }
-}
-
-impl<S: AsyncWrite + Unpin> AsyncWrite for Tracked<S> {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }

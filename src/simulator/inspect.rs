@@ -5,6 +5,7 @@
 use crate::render::escape;
 use std::convert::Infallible;
 use std::fmt::Write as _;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use super::admission::{Admission, Stage, Tracked, until_overdue};
 use super::content::ContentWarning;
 use super::store::{MessageLog, RecordRow, Store};
 use super::{HelloRecord, Shared};
@@ -27,37 +29,98 @@ use super::{HelloRecord, Shared};
 /// How many rows each view shows.
 const ROWS: usize = 200;
 
+/// Connections the page serves at once; when all are taken, the one idle the longest makes
+/// room for a newcomer.
+const SLOTS: usize = 32;
+
 pub async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
     store: Arc<Mutex<Store>>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let slots = Arc::new(tokio::sync::Semaphore::new(32));
+    let Ok(local) = listener.local_addr() else {
+        return;
+    };
+    let hosts = Arc::new(own_hosts(local));
+    let slots = Admission::new(SLOTS);
     loop {
-        let (tcp, _) = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             a = listener.accept() => match a { Ok(a) => a, Err(_) => { tokio::time::sleep(Duration::from_millis(50)).await; continue } },
             _ = shutdown.changed() => return,
         };
-        let Ok(permit) = slots.clone().try_acquire_owned() else {
+        let Some((slot, _)) = slots.admit(peer.ip()) else {
             continue;
         };
+        // Plain HTTP has no handshake: from its first byte on it is judged by idleness.
+        slot.reached(Stage::Established);
+        let (header_timeout, idle_timeout) =
+            (shared.limits.header_timeout, shared.limits.idle_timeout);
         let shared = shared.clone();
         let store = store.clone();
+        let hosts = hosts.clone();
         tokio::spawn(async move {
+            let handle = slot.handle();
             let service = service_fn(move |req| {
-                let shared = shared.clone();
-                let store = store.clone();
-                async move { Ok::<_, Infallible>(answer(&shared, &store, &req).await) }
+                let (shared, store, hosts, handle) =
+                    (shared.clone(), store.clone(), hosts.clone(), handle.clone());
+                async move {
+                    let _busy = handle.busy();
+                    Ok::<_, Infallible>(match host_refused(&req, &hosts) {
+                        Some(refusal) => refusal,
+                        None => answer(&shared, &store, &req).await,
+                    })
+                }
             });
+            let io = Tracked {
+                inner: tcp,
+                slot: slot.handle(),
+            };
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(10))
-                .serve_connection(TokioIo::new(tcp), service);
-            let _ = tokio::time::timeout(Duration::from_secs(60), conn).await;
-            drop(permit);
+                .serve_connection(TokioIo::new(io), service);
+            tokio::select! {
+                _ = conn => {}
+                _ = until_overdue(&slot, header_timeout, idle_timeout) => {}
+                () = slot.evicted() => {}
+            }
         });
     }
+}
+
+/// The Host values that name this server: its loopback address and port, or `localhost`
+/// with the port. A page on another name that resolves here (DNS rebinding) sends its own
+/// name, and is refused.
+fn own_hosts(local: SocketAddr) -> Vec<String> {
+    let port = local.port();
+    let address = match local.ip() {
+        std::net::IpAddr::V6(ip) => format!("[{ip}]:{port}"),
+        ip => format!("{ip}:{port}"),
+    };
+    vec![address, format!("localhost:{port}")]
+}
+
+/// A 421 answer when the request's Host does not name this server.
+fn host_refused(req: &Request<Incoming>, hosts: &[String]) -> Option<Response<Full<Bytes>>> {
+    let host = req
+        .headers()
+        .get(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    if host
+        .as_deref()
+        .is_some_and(|h| hosts.iter().any(|own| own == h))
+    {
+        return None;
+    }
+    Some(plain(
+        StatusCode::MISDIRECTED_REQUEST,
+        "text/plain; charset=utf-8",
+        format!(
+            "this inspection page answers only requests for http://{}/ (the Host header must name it)",
+            hosts.first().map_or("", String::as_str)
+        ),
+    ))
 }
 
 async fn answer(

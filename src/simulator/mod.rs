@@ -13,6 +13,7 @@
 //! machine), [`store`] (SQLite), [`inspect`] (the read-only view), [`faults`], [`setup`]
 //! (the DEMO PKI and files the command line names).
 
+pub mod admission;
 pub mod answers;
 pub mod client_chain;
 pub mod clienthello;
@@ -64,7 +65,9 @@ pub enum SequentialPolicy {
 /// Bounds that keep slow, idle or hostile clients from starving everyone else.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// Connections served at once; more are closed on arrival.
+    /// Connections served at once. A newcomer beyond them takes the slot of a connection
+    /// still in its handshake, else of an idle keep-alive one ([`admission`]); it is closed
+    /// on arrival only when every connection is busy with a request.
     pub max_connections: usize,
     /// Time for the ClientHello to arrive and the handshake to finish.
     pub handshake_timeout: Duration,
@@ -94,6 +97,9 @@ impl Default for Limits {
 /// Everything the simulator runs with.
 pub struct Config {
     pub listen: SocketAddr,
+    /// Let `listen` be a non-loopback address (the simulator has no access control beyond
+    /// the client certificate, and keeps what it receives).
+    pub allow_remote: bool,
     /// The inspection page's address; must be a loopback address.
     pub inspect: Option<SocketAddr>,
     pub data_dir: PathBuf,
@@ -125,6 +131,10 @@ pub enum SimError {
     },
     #[error("the inspection page must listen on a loopback address (127.0.0.1 or ::1), not {0}")]
     InspectNotLoopback(SocketAddr),
+    #[error(
+        "{0} is not a loopback address: the simulator would be reachable from other machines; listen on 127.0.0.1 or ::1, or give --allow-remote if that is what you want"
+    )]
+    ListenNotLoopback(SocketAddr),
     #[error(transparent)]
     Tls(#[from] tls::TlsSetupError),
     #[error(transparent)]
@@ -298,6 +308,22 @@ impl Drop for Running {
     }
 }
 
+/// Create the data directory (and missing parents) owner-only (0700). An existing directory
+/// is left as it is (it may be the user's own); the database in it is owner-only anyway.
+fn owner_only_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)?;
+    Ok(())
+}
+
 pub struct Simulator;
 
 impl Simulator {
@@ -308,7 +334,10 @@ impl Simulator {
         {
             return Err(SimError::InspectNotLoopback(inspect));
         }
-        std::fs::create_dir_all(&config.data_dir).map_err(|source| SimError::DataDir {
+        if !config.listen.ip().is_loopback() && !config.allow_remote {
+            return Err(SimError::ListenNotLoopback(config.listen));
+        }
+        owner_only_dir(&config.data_dir).map_err(|source| SimError::DataDir {
             path: config.data_dir.clone(),
             source,
         })?;

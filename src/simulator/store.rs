@@ -28,6 +28,11 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    #[error("{}: cannot make the simulator's database owner-only: {source}", path.display())]
+    Permissions {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("the database transaction did not commit: {0}")]
@@ -175,6 +180,12 @@ impl Store {
     /// Open (creating) the database in `dir`.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let path = dir.join(DB_FILE);
+        // It holds signed reports with personal identity codes: owner-only (0600) before
+        // SQLite writes a byte, and SQLite gives its -wal and -shm files the same mode.
+        owner_only_file(&path).map_err(|source| StoreError::Permissions {
+            path: path.clone(),
+            source,
+        })?;
         let open = || -> rusqlite::Result<Connection> {
             let conn = Connection::open(&path)?;
             conn.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -193,6 +204,11 @@ impl Store {
         open()
             .map(|conn| Store { conn })
             .map_err(|source| StoreError::Open { path, source })
+    }
+
+    /// The database file's permissions, for tests and the banner.
+    pub fn path(dir: &Path) -> PathBuf {
+        dir.join(DB_FILE)
     }
 
     /// Write a batch in one transaction (one commit, one fsync), each job inside its own
@@ -520,4 +536,28 @@ fn apply(tx: &Connection, sender: &str, log: &MessageLog, change: &Change) -> Re
             Ok(())
         }
     }
+}
+
+/// Create `path` as an owner-only file if it is missing; make an existing one owner-only
+/// (a database written by an older version was 0644), and its -wal and -shm files too.
+fn owner_only_file(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = PathBuf::from(format!("{}{suffix}", path.display()));
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }

@@ -217,9 +217,9 @@ pub fn parse_answer(n: &ElementNames, xml: &str, expected: &str) -> Result<Answe
     })
 }
 
-/// Parse XML, refusing DTDs (roxmltree's default).
+/// Parse XML through the one XML door (DTDs refused, depth and size bounded).
 pub fn parse_document(xml: &str) -> Result<roxmltree::Document<'_>, AnswerError> {
-    roxmltree::Document::parse(xml).map_err(|e| AnswerError::NotXml(e.to_string()))
+    crate::xml::parse(xml).map_err(|e| AnswerError::NotXml(e.to_string()))
 }
 
 /// base64 that may be wrapped over lines.

@@ -184,7 +184,7 @@ fn a_bad_trust_file_is_a_clear_input_error() {
 }
 
 /// A one-service trusted list naming `ca_der` with `status` (granted or not), for the web.
-fn trusted_list(ca_der: &[u8], status: &str) -> String {
+pub(crate) fn trusted_list(ca_der: &[u8], status: &str) -> String {
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
 <TrustServiceStatusList xmlns="http://uri.etsi.org/02231/v2#" TSLTag="http://uri.etsi.org/19612/TSLTag">

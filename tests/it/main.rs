@@ -2,6 +2,7 @@
 
 mod audit;
 mod bad_input;
+mod bounded_work;
 mod chain;
 mod cli;
 mod csr;
@@ -12,6 +13,7 @@ mod message_split;
 mod message_split_oracle;
 mod message_verify;
 mod netpki;
+mod odd_inputs;
 mod official_examples;
 mod openmetrics;
 mod path_rules;
@@ -20,6 +22,7 @@ mod pkits;
 mod readiness;
 mod readme_walkthrough;
 mod revocation;
+mod robustness;
 mod rules_on_fixtures;
 mod send;
 mod send_resume;

@@ -10,6 +10,7 @@ mod hostile;
 mod inspect_page;
 mod interface;
 mod new_user;
+mod private;
 mod protocol;
 mod replay;
 mod tls_offer;
@@ -54,7 +55,8 @@ impl Sim {
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         write!(
             s,
-            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.inspect()
         )
         .unwrap();
         let mut text = String::new();
@@ -94,6 +96,7 @@ pub fn config(interface: Interface, dir: &Path) -> Config {
     };
     Config {
         listen: "127.0.0.1:0".parse().unwrap(),
+        allow_remote: false,
         inspect: Some("127.0.0.1:0".parse().unwrap()),
         data_dir: dir.to_owned(),
         interface,

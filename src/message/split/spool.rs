@@ -89,9 +89,12 @@ pub fn spool(
     form: Form,
     reference_field: &str,
 ) -> Result<Spooled, SplitError> {
-    let file = File::open(input).map_err(|e| SplitError::Io {
-        path: input.display().to_string(),
-        source: e,
+    let (file, _) = crate::input_file::open_regular(input).map_err(|e| match e {
+        crate::input_file::OpenError::Io(source) => SplitError::Io {
+            path: input.display().to_string(),
+            source,
+        },
+        special => SplitError::Input(format!("{}: {special}", input.display())),
     })?;
     let pos = Rc::new(Cell::new(0));
     let mark = Rc::new(Cell::new(0));

@@ -5,6 +5,7 @@ use rustls_pki_types::CertificateDer;
 
 use crate::secret::PasswordSource;
 
+use super::identify::{der_holds, truncated_der, x509_reason};
 use super::key::{key_from_block, looks_like_der_key};
 use super::pem::{BlockKind, PemBlock, classify, scan_pem};
 use super::pkcs12::{
@@ -106,6 +107,14 @@ fn certificates_from_der(
             what: "a private key".to_owned(),
         });
     }
+    if let Some(what) = der_holds(bytes) {
+        return Err(LoadProblem::NotACertificate {
+            what: what.to_owned(),
+        });
+    }
+    if let Some((announced, present)) = truncated_der(bytes) {
+        return Err(LoadProblem::TruncatedDer { announced, present });
+    }
     if looks_like_certificate(bytes) {
         // Close enough to a certificate that its parse error is the useful message.
         split_certificate(1, bytes)?;
@@ -137,10 +146,7 @@ pub(super) fn trailing_data(index: usize, extra: usize) -> LoadProblem {
 pub(super) fn describe_x509_error(
     err: &x509_parser::nom::Err<x509_parser::error::X509Error>,
 ) -> String {
-    match err {
-        x509_parser::nom::Err::Incomplete(_) => "the data ends early (truncated)".to_owned(),
-        x509_parser::nom::Err::Error(e) | x509_parser::nom::Err::Failure(e) => e.to_string(),
-    }
+    x509_reason(err)
 }
 
 /// Names what a PEM file without certificates holds, most telling first.

@@ -10,17 +10,10 @@ use crate::secret::{PasswordSource, SecretError};
 use super::pem::{BlockKind, KeyBlock, PemBlock, classify, scan_pem};
 use super::pkcs12::{ber_pkcs12_problem, is_ber_pkcs12, key_from_pkcs12, open_pkcs12, pfx_outline};
 use super::sniff::{Encoding, detect_encoding};
-use super::{KeyOrigin, LoadProblem, PasswordCheck, PrivateKey, check_size};
-
-/// Most PBKDF2 iterations we run for an encrypted PKCS#8 key. Real files use 2,048 to a few
-/// hundred thousand; a larger count is a mistake or an attempt to hang the tool.
-const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
-
-/// Most memory (128 · N · r bytes) we let scrypt use for an encrypted PKCS#8 key.
-const MAX_SCRYPT_MEMORY_BYTES: u64 = 1 << 30;
-
-/// Most scrypt parallelism we accept.
-const MAX_SCRYPT_PARALLELISM: u16 = 16;
+use super::{KdfCost, KeyOrigin, LoadProblem, PasswordCheck, PrivateKey, check_size};
+use crate::profile::limits::{
+    MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY_BYTES, MAX_SCRYPT_PARALLELISM,
+};
 
 pub(super) fn private_key_from_bytes(
     name: &str,
@@ -132,6 +125,14 @@ fn key_from_der(
             holds: Some("a certificate".to_owned()),
         });
     }
+    if let Some(what) = super::identify::der_holds(bytes) {
+        return Err(LoadProblem::NoKey {
+            holds: Some(what.to_owned()),
+        });
+    }
+    if let Some((announced, present)) = super::identify::truncated_der(bytes) {
+        return Err(LoadProblem::TruncatedDer { announced, present });
+    }
     Err(LoadProblem::Unrecognised)
 }
 
@@ -204,24 +205,39 @@ fn check_kdf_cost(scheme: &pkcs8::pkcs5::EncryptionScheme<'_>) -> Result<(), Loa
     let pkcs8::pkcs5::EncryptionScheme::Pbes2(params) = scheme else {
         return Ok(());
     };
-    let too_costly = match &params.kdf {
-        Kdf::Pbkdf2(p) => p.iteration_count > MAX_PBKDF2_ITERATIONS,
+    let cost = match &params.kdf {
+        Kdf::Pbkdf2(p) => (u64::from(p.iteration_count) > MAX_PBKDF2_ITERATIONS).then_some(
+            KdfCost::Pbkdf2Iterations {
+                iterations: u64::from(p.iteration_count),
+            },
+        ),
         Kdf::Scrypt(p) => {
+            // 128 · N · r bytes; an overflow is more than any limit.
             let memory = 128u64
                 .checked_mul(p.cost_parameter)
-                .and_then(|m| m.checked_mul(u64::from(p.block_size)));
-            p.parallelization > MAX_SCRYPT_PARALLELISM
-                || memory.is_none_or(|m| m > MAX_SCRYPT_MEMORY_BYTES)
+                .and_then(|m| m.checked_mul(u64::from(p.block_size)))
+                .unwrap_or(u64::MAX);
+            if memory > MAX_SCRYPT_MEMORY_BYTES {
+                Some(KdfCost::ScryptMemory {
+                    n: p.cost_parameter,
+                    r: u64::from(p.block_size),
+                    bytes: memory,
+                })
+            } else if u64::from(p.parallelization) > MAX_SCRYPT_PARALLELISM {
+                Some(KdfCost::ScryptParallelism {
+                    p: u64::from(p.parallelization),
+                })
+            } else {
+                None
+            }
         }
         // A KDF pkcs5 adds later: its decrypt will say whether it is supported.
-        _ => false,
+        _ => None,
     };
-    if too_costly {
-        return Err(LoadProblem::UnsupportedKey {
-            reason: "its password-based encryption asks for an unreasonable amount of work or memory; re-encrypt it with `openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW`".to_owned(),
-        });
+    match cost {
+        Some(cost) => Err(LoadProblem::KdfTooCostly(cost)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 #[derive(Clone, Copy)]

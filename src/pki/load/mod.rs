@@ -27,6 +27,7 @@ use key::private_key_from_bytes;
 pub use pem::PemDefect;
 
 mod cert;
+mod identify;
 mod key;
 mod pem;
 mod pkcs12;
@@ -59,6 +60,10 @@ pub enum LoadProblem {
     #[error("is a directory, not a file")]
     IsDirectory,
 
+    /// A named pipe, device or socket: refused before any read could block.
+    #[error("is {0}, not a regular file; give the path of a certificate or key file")]
+    NotRegularFile(crate::input_file::SpecialFile),
+
     /// Zero bytes, or only whitespace.
     #[error("is empty")]
     Empty,
@@ -83,6 +88,12 @@ pub enum LoadProblem {
         line: usize,
         defect: PemDefect,
     },
+
+    /// A DER structure that announces more bytes than the file has.
+    #[error(
+        "is cut short: its DER data announces {announced} bytes but the file has {present} (copy or download it again)"
+    )]
+    TruncatedDer { announced: usize, present: usize },
 
     /// A certificate was asked for but the file holds something else (`what` says what).
     #[error("holds {what}, not a certificate")]
@@ -114,6 +125,12 @@ pub enum LoadProblem {
     )]
     LegacyEncryptedPem,
 
+    /// The key's password-based encryption asks for more work or memory than we spend.
+    #[error(
+        "holds a key whose password-based encryption {0}; re-encrypt it with `openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW`"
+    )]
+    KdfTooCostly(KdfCost),
+
     /// The key is well-formed but of a kind or encryption we cannot use.
     #[error("holds a private key that cannot be used: {reason}")]
     UnsupportedKey { reason: String },
@@ -122,6 +139,12 @@ pub enum LoadProblem {
     #[error("holds a corrupt private key: {reason}")]
     BadKey { reason: String },
 
+    /// The PKCS#12 store's password-based encryption asks for more work than we spend.
+    #[error(
+        "is a PKCS#12 file whose password-based encryption {0}; re-export it with OpenSSL 3's defaults (`openssl pkcs12 -export`)"
+    )]
+    Pkcs12KdfTooCostly(KdfCost),
+
     /// The PKCS#12 store uses something we cannot read.
     #[error("is a PKCS#12 file this tool cannot read: {reason}")]
     UnsupportedPkcs12 { reason: String },
@@ -129,6 +152,40 @@ pub enum LoadProblem {
     /// The PKCS#12 store is damaged.
     #[error("is a corrupt PKCS#12 file: {reason}")]
     BadPkcs12 { reason: String },
+}
+
+/// What a key's password-based encryption asks for that is over the limits in
+/// [`crate::profile::limits`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KdfCost {
+    ScryptMemory { n: u64, r: u64, bytes: u64 },
+    ScryptParallelism { p: u64 },
+    Pbkdf2Iterations { iterations: u64 },
+}
+
+impl fmt::Display for KdfCost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::profile::limits as l;
+        const MIB: u64 = 1024 * 1024;
+        match self {
+            KdfCost::ScryptMemory { n, r, bytes } => write!(
+                f,
+                "is scrypt with N = {n}, r = {r}: {} MiB of memory, more than the {} MiB tilicheck allows",
+                bytes.div_ceil(MIB),
+                l::MAX_SCRYPT_MEMORY_BYTES / MIB
+            ),
+            KdfCost::ScryptParallelism { p } => write!(
+                f,
+                "is scrypt with parallelism p = {p}, more than the {} tilicheck allows",
+                l::MAX_SCRYPT_PARALLELISM
+            ),
+            KdfCost::Pbkdf2Iterations { iterations } => write!(
+                f,
+                "is PBKDF2 with {iterations} iterations, more than the {} tilicheck allows",
+                l::MAX_PBKDF2_ITERATIONS
+            ),
+        }
+    }
 }
 
 /// The check a wrong password failed, which decides how sure we can be that it was the password.
@@ -307,19 +364,20 @@ fn wrong_password_text(check: &PasswordCheck) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/// Reads at most [`MAX_INPUT_BYTES`]; the size is checked before reading so a huge file costs
-/// nothing, and `take` still bounds devices and files that grow meanwhile.
+/// Reads at most [`MAX_INPUT_BYTES`] of a regular file; the size is checked before reading so
+/// a huge file costs nothing, and `take` still bounds a file that grows meanwhile.
 fn read_limited(path: &Path) -> Result<Zeroizing<Vec<u8>>, LoadProblem> {
-    let meta = std::fs::metadata(path).map_err(LoadProblem::Io)?;
-    if meta.is_dir() {
-        return Err(LoadProblem::IsDirectory);
-    }
+    use crate::input_file::{OpenError, SpecialFile, open_regular};
+    let (file, meta) = open_regular(path).map_err(|e| match e {
+        OpenError::NotRegular(SpecialFile::Directory) => LoadProblem::IsDirectory,
+        OpenError::NotRegular(kind) => LoadProblem::NotRegularFile(kind),
+        OpenError::Io(e) => LoadProblem::Io(e),
+    })?;
     if meta.len() > MAX_INPUT_BYTES {
         return Err(LoadProblem::TooLarge {
             size: Some(meta.len()),
         });
     }
-    let file = std::fs::File::open(path).map_err(LoadProblem::Io)?;
     // Room for the whole file up front, so growing the buffer leaves no unwiped copies of a key.
     let expected = usize::try_from(meta.len()).unwrap_or(0);
     let mut bytes = Zeroizing::new(Vec::with_capacity(expected.saturating_add(1)));

@@ -66,19 +66,46 @@ pub(super) fn open_pkcs12(
     outline: Pkcs12Outline,
     password: &PasswordSource,
 ) -> Result<p12_keystore::Pkcs12Archive, LoadProblem> {
+    use p12_keystore::Pkcs12Archive;
     use p12_keystore::error::Error as P12;
-    // Many exported stores have an empty password. With a MAC we can tell for sure, so try it
-    // before asking the user for anything.
+    // An algorithm we cannot decrypt, or a key derivation over the limits: said before any
+    // password is asked for or any work done.
+    if let Some(problem) = algorithms::problem(bytes) {
+        return Err(problem);
+    }
+    // Many exported stores have an empty password, or none at all; OpenSSL tries both, and
+    // so do we before asking the user for anything. With a MAC we can tell for sure.
     if outline.has_mac {
-        match p12_keystore::Pkcs12Archive::from_pkcs12(bytes, "") {
+        match Pkcs12Archive::from_pkcs12(bytes, "") {
             Ok(store) => return Ok(store),
             Err(P12::MacError(_)) => {}
             Err(err) => return Err(pkcs12_problem(err, outline)),
         }
+        if let Some(unmacked) = no_password::opened_without_password(bytes) {
+            return Pkcs12Archive::from_pkcs12(&unmacked, "").map_err(|err| match err {
+                P12::UnpadError | P12::Pkcs5Error(_) => LoadProblem::UnsupportedPkcs12 {
+                    reason: "it was made with no password at all (not even an empty one) and still encrypts its contents, which tilicheck cannot decrypt; export it again with a password".to_owned(),
+                },
+                err => pkcs12_problem(err, outline),
+            });
+        }
+    } else if let Ok(store) = Pkcs12Archive::from_pkcs12(bytes, "") {
+        // Without a MAC a wrong password shows only as a failed decryption: one that worked
+        // (or nothing to decrypt) is the answer.
+        return Ok(store);
     }
     let secret = password.resolve(name).map_err(LoadProblem::Password)?;
-    p12_keystore::Pkcs12Archive::from_pkcs12(bytes, secret.expose())
-        .map_err(|err| pkcs12_problem(err, outline))
+    if secret.expose().is_empty() {
+        // Both empty and absent were tried above.
+        return Err(LoadProblem::WrongPassword {
+            check: if outline.has_mac {
+                PasswordCheck::Pkcs12Mac
+            } else {
+                PasswordCheck::Pkcs12Decryption
+            },
+        });
+    }
+    Pkcs12Archive::from_pkcs12(bytes, secret.expose()).map_err(|err| pkcs12_problem(err, outline))
 }
 
 fn pkcs12_problem(err: p12_keystore::error::Error, outline: Pkcs12Outline) -> LoadProblem {
@@ -122,7 +149,9 @@ fn pkcs12_problem(err: p12_keystore::error::Error, outline: Pkcs12Outline) -> Lo
             describe_x509_error(&err)
         )),
         P12::InvalidPrivateKey => bad("a private key in it is not valid PKCS#8".to_owned()),
-        P12::DerError(err) => bad(format!("DER error: {err}")),
+        P12::DerError(_) => {
+            bad("its structure is damaged (a part of it does not decode)".to_owned())
+        }
         P12::InvalidLength | P12::InvalidData | P12::IoError(_) => bad(err.to_string()),
     }
 }
@@ -203,5 +232,7 @@ pub(super) fn key_from_pkcs12(
     }
 }
 
+mod algorithms;
+mod no_password;
 #[cfg(test)]
 mod tests;

@@ -92,7 +92,7 @@ pub fn sign_enveloped(
     key: &SigningKey,
     cert_der: &[u8],
 ) -> Result<String, DsigError> {
-    let doc = roxmltree::Document::parse(xml).map_err(|e| DsigError::NotXml(e.to_string()))?;
+    let doc = crate::xml::parse(xml).map_err(|e| DsigError::NotXml(e.to_string()))?;
     let canonical = c14n::canonicalize(doc.root(), None);
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes());
     let digest_b64 = B64.encode(digest.as_ref());
@@ -171,7 +171,7 @@ pub fn issued_by(cert_der: &[u8], ca_der: &[u8]) -> bool {
 /// Verify the one enveloped signature of `xml`; on success, the signer's certificate.
 /// Whether that certificate is trusted is the caller's decision.
 pub fn verify_enveloped(xml: &str) -> Result<Signer, DsigError> {
-    let doc = roxmltree::Document::parse(xml).map_err(|e| DsigError::NotXml(e.to_string()))?;
+    let doc = crate::xml::parse(xml).map_err(|e| DsigError::NotXml(e.to_string()))?;
     let sigs: Vec<Node<'_, '_>> = doc
         .descendants()
         .filter(|n| n.tag_name().name() == "Signature" && n.tag_name().namespace() == Some(DSIG_NS))

@@ -67,7 +67,12 @@ fn send(sim: &Sim, cid: &str) -> PyReply {
 fn page(sim: &Sim) -> String {
     let mut s = TcpStream::connect(sim.inspect()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET / HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        sim.inspect()
+    )
+    .unwrap();
     let mut text = String::new();
     s.read_to_string(&mut text).unwrap();
     text

@@ -110,7 +110,8 @@ fn http_1_0_gets_an_http_1_1_400_naming_http_version_and_is_logged() {
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     write!(
         s,
-        "GET /api/records HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        "GET /api/records HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        serve.inspect
     )
     .unwrap();
     let mut text = String::new();

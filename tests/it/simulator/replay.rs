@@ -62,7 +62,12 @@ fn the_same_request_again_is_answered_200_and_stored_once() {
     // And so does the page.
     let mut s = TcpStream::connect(sim.inspect()).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET / HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        sim.inspect()
+    )
+    .unwrap();
     let mut page = String::new();
     s.read_to_string(&mut page).unwrap();
     assert_eq!(

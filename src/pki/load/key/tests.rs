@@ -92,10 +92,8 @@ fn encrypted_pkcs8_wrong_password_and_no_password() {
 fn encrypted_pkcs8_with_unsupported_scheme_says_how_to_convert() {
     let kit = Kit::new();
     kit.write("k.pem", KeyPair::generate().unwrap().serialize_pem());
-    let cases: [&[&str]; 2] = [
-        &["-v2", "aes-256-cbc", "-v2prf", "hmacWithSHA1"],
-        &["-v1", "PBE-SHA1-3DES"],
-    ];
+    // (PBES2 with the hmacWithSHA1 PRF is read now: see tests/it/odd_inputs.rs.)
+    let cases: [&[&str]; 1] = [&["-v1", "PBE-SHA1-3DES"]];
     for scheme in cases {
         let mut args = vec!["pkcs8", "-topk8", "-in", "k.pem", "-out", "old.pem"];
         args.extend_from_slice(scheme);

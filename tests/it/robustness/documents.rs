@@ -1,0 +1,90 @@
+//! JSON messages, SOAP answers and trusted lists, mutated: in-process, plus a few `message
+//! validate` runs of the binary.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use proptest::prelude::*;
+
+use super::{config, mutated, within};
+use crate::support::{AT, fixture, tilicheck};
+
+const GUARD: Duration = Duration::from_secs(20);
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("spec-data/tilirekisteri/v3/examples/report-update-v3-other.json")
+}
+
+fn soap_seed() -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/vero/response-template.xml"))
+        .unwrap()
+}
+
+fn trusted_list_seed() -> Vec<u8> {
+    let pem = std::fs::read(fixture("qwac-ca.pem")).unwrap();
+    let ca = tilicheck::pki::load::parse_certificates("ca", &pem, &Default::default())
+        .unwrap()
+        .certificates[0]
+        .to_vec();
+    crate::chain::trusted_list(&ca, "granted").into_bytes()
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// The strict reader: a value, or an error with the place it went wrong.
+    #[test]
+    fn json_messages_in_process(bytes in mutated(std::fs::read(example()).unwrap())) {
+        within(GUARD, move || {
+            if let Err(e) = tilicheck::message::parse::parse_bytes(&bytes) {
+                assert!(!e.to_string().is_empty());
+            }
+        });
+    }
+
+    #[test]
+    fn soap_answers(bytes in mutated(soap_seed())) {
+        within(GUARD, move || {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let names = tilicheck::profile::VERO.elements.value;
+            if let Err(e) = tilicheck::vero::soap::parse_answer(names, &text, "RenewCertificateResponse") {
+                assert!(!e.to_string().is_empty());
+            }
+            let _ = tilicheck::vero::dsig::verify_enveloped(&text);
+        });
+    }
+
+    #[test]
+    fn trusted_lists(bytes in mutated(trusted_list_seed())) {
+        within(GUARD, move || {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let at = tilicheck::time_arg::parse_check_time(AT).unwrap();
+            if let Err(e) = tilicheck::pki::trusted_list::parse("mutant-tl.xml", &text, at) {
+                assert!(e.to_string().starts_with("mutant-tl.xml: "), "{e}");
+            }
+        });
+    }
+}
+
+proptest! {
+    #![proptest_config(config(12))]
+
+    /// The whole command: exit 0, 1 or 3, and output that names the file.
+    #[test]
+    fn json_messages_through_the_binary(bytes in mutated(std::fs::read(example()).unwrap())) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("mutant.json");
+        std::fs::write(&file, &bytes).unwrap();
+        let out = tilicheck()
+            .args(["--at", AT, "message", "validate"])
+            .arg(&file)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap();
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        prop_assert!(matches!(out.status.code(), Some(0 | 1 | 3)), "{all}");
+        prop_assert!(all.contains("mutant.json"), "{all}");
+        prop_assert!(!all.contains("panicked"), "{all}");
+    }
+}
