@@ -345,6 +345,10 @@ pub struct ReadinessArgs {
     /// The configuration (TOML; `tilicheck readiness init FILE` writes a template).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// A CRL (DER or PEM) for the certificates it covers, in addition to the configuration's
+    /// `trust.crl`. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub crl: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

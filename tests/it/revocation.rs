@@ -542,3 +542,58 @@ fn both_asks_ocsp_and_the_crl_while_auto_stops_at_a_good_ocsp_answer() {
     assert_status(&rev, "pass", &["OCSP good"]);
     assert!(!rev.detail.contains("CRL"), "{rev:?}");
 }
+
+#[test]
+fn a_crl_file_answers_before_any_download() {
+    let s = Setup::new();
+    // Nothing is served at /ca.crl: a download would be a 404, reported as such.
+    let leaf = s.crl_leaf("/ca.crl");
+    let file = write(s.dir.path(), "ca.crl", &fresh(&s, &[]));
+    let (_, rev) = run_cert(
+        &s,
+        &leaf,
+        &s.root_pem,
+        &["--revocation", "crl", "--crl", file.to_str().expect("path")],
+    );
+    // The leaf from the file; the intermediate, which the file does not cover, from the
+    // root's distribution point.
+    assert_status(
+        &rev,
+        "pass",
+        &[
+            "\"crl-leaf\": CRL good [",
+            "ca.crl (thisUpdate",
+            "/root.crl (",
+        ],
+    );
+    assert!(!rev.detail.contains("404"), "{rev:?}");
+}
+
+#[test]
+fn a_stale_crl_file_gives_way_to_a_current_download() {
+    let s = Setup::new();
+    serve_crl(&s, "/ca.crl", fresh(&s, &[]));
+    let leaf = s.crl_leaf("/ca.crl");
+    let stale =
+        s.ca.crl(&[], now() - TimeDelta::days(10), now() - TimeDelta::days(3));
+    let file = write(s.dir.path(), "old.crl", &stale);
+    let (_, rev) = run_cert(
+        &s,
+        &leaf,
+        &s.root_pem,
+        &["--crl", file.to_str().expect("path")],
+    );
+    assert_status(
+        &rev,
+        "pass",
+        &["/ca.crl (fetched", "set aside", "old.crl is stale"],
+    );
+    // Offline the stale file is all there is: unknown, a warning.
+    let (_, rev) = run_cert(
+        &s,
+        &leaf,
+        &s.root_pem,
+        &["--offline", "--crl", file.to_str().expect("path")],
+    );
+    assert_status(&rev, "warn", &["old.crl is stale"]);
+}
