@@ -104,10 +104,9 @@ pub struct CertView {
     pub not_after: OffsetDateTime,
     /// The SubjectPublicKeyInfo's DER.
     pub spki: Vec<u8>,
-    /// Its CRL distribution points; Err: the extension does not decode.
+    /// Its CRL distribution points (the implied one when it has none); Err: the extension does
+    /// not decode.
     pub points: Result<Vec<Point>, String>,
-    /// Whether it had a CRL distribution points extension at all.
-    pub has_points: bool,
     /// Where delta CRLs for it are published (freshestCRL).
     pub freshest: Vec<Point>,
 }
@@ -115,13 +114,9 @@ pub struct CertView {
 impl CertView {
     pub fn parse(der: &[u8]) -> Result<CertView, String> {
         let (_, c) = X509Certificate::from_der(der).map_err(|e| e.to_string())?;
-        let subject_name = Name::from_der(c.subject().as_raw());
-        let issuer_name = Name::from_der(c.issuer().as_raw())
-            .map_err(|e| format!("its issuer name does not decode ({e})"))?;
-        let subject = subject_name
-            .as_ref()
-            .map(CanonicalName::of)
-            .map_err(|e| format!("its subject name does not decode ({e})"))?;
+        // A name that does not decode attribute by attribute is still compared as encoded;
+        // a relative distribution point name then has nothing to be relative to.
+        let issuer_name = Name::from_der(c.issuer().as_raw()).unwrap_or_default();
         let ku = c.key_usage().ok().flatten().map(|k| k.value);
         let mut dps = Ok(Vec::new());
         let mut has_points = false;
@@ -154,8 +149,8 @@ impl CertView {
         Ok(CertView {
             der: der.to_vec(),
             name: crate::pki::trust::display_name(der),
-            subject,
-            issuer: CanonicalName::of(&issuer_name),
+            subject: CanonicalName::from_der(c.subject().as_raw()),
+            issuer: CanonicalName::from_der(c.issuer().as_raw()),
             issuer_name,
             issuer_shown: crate::pki::names::read(c.issuer()).display,
             serial: c.raw_serial().to_vec(),
@@ -166,7 +161,6 @@ impl CertView {
             not_after: c.validity().not_after.to_datetime(),
             spki: c.public_key().raw.to_vec(),
             points,
-            has_points,
             freshest,
         })
     }
@@ -183,10 +177,5 @@ impl CertView {
             return false;
         };
         c.verify_signature(Some(&spki)).is_ok()
-    }
-
-    /// Self-issued: subject and issuer the same name (RFC 5280 §3.2).
-    pub fn self_issued(&self) -> bool {
-        self.subject == self.issuer
     }
 }

@@ -135,7 +135,11 @@ impl<'a> Checker<'a> {
         let settled = !matches!(outcome.verdict, Verdict::Undetermined);
         if settled || !download {
             return Status {
-                out_of_scope: named_out_of_scope(cert, &local),
+                out_of_scope: if settled {
+                    Vec::new()
+                } else {
+                    named_out_of_scope(cert, &local)
+                },
                 outcome,
                 failures: Vec::new(),
                 notes: Vec::new(),
@@ -155,7 +159,10 @@ impl<'a> Checker<'a> {
             .collect();
         let notes = fetch::store(&fetched, &verified, self.opts);
         Status {
-            out_of_scope: named_out_of_scope(cert, &all),
+            out_of_scope: match outcome.verdict {
+                Verdict::Undetermined => named_out_of_scope(cert, &all),
+                _ => Vec::new(),
+            },
             outcome,
             failures: fetched.failures,
             notes,

@@ -12,7 +12,15 @@ use x509_cert::name::{Name, RelativeDistinguishedName};
 
 /// A name in comparable form.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CanonicalName(Vec<Vec<(ObjectIdentifier, Value)>>);
+pub struct CanonicalName(Repr);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Repr {
+    Rdns(Vec<Vec<(ObjectIdentifier, Value)>>),
+    /// A name that does not decode attribute by attribute (an unknown string type, an unsorted
+    /// multi-valued RDN): compared as encoded.
+    Encoded(Vec<u8>),
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Value {
@@ -24,25 +32,15 @@ enum Value {
 
 impl CanonicalName {
     pub fn of(name: &Name) -> CanonicalName {
-        CanonicalName(name.0.iter().map(canonical_rdn).collect())
+        CanonicalName(Repr::Rdns(name.0.iter().map(canonical_rdn).collect()))
     }
 
-    /// From a name's DER (as in a certificate's subject or issuer field); None when it does not
-    /// decode as a Name.
-    pub fn from_der(der: &[u8]) -> Option<CanonicalName> {
-        Name::from_der(der).ok().map(|n| CanonicalName::of(&n))
-    }
-
-    /// `self` with `rdn` appended: how a distribution point's nameRelativeToCRLIssuer becomes a
-    /// full name (RFC 5280 §4.2.1.13).
-    pub fn with_rdn(&self, rdn: &RelativeDistinguishedName) -> CanonicalName {
-        let mut out = self.clone();
-        out.0.push(canonical_rdn(rdn));
-        out
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+    /// From a name's DER (as in a certificate's subject or issuer field).
+    pub fn from_der(der: &[u8]) -> CanonicalName {
+        match Name::from_der(der) {
+            Ok(n) => CanonicalName::of(&n),
+            Err(_) => CanonicalName(Repr::Encoded(der.to_vec())),
+        }
     }
 }
 
@@ -145,7 +143,7 @@ mod tests {
         printable[pos - 2] = 0x13;
         assert_eq!(
             CanonicalName::from_der(&printable),
-            Some(CanonicalName::of(&a)),
+            CanonicalName::of(&a),
             "UTF8String and PrintableString values compare as text"
         );
     }

@@ -15,6 +15,8 @@ pub mod ocsp;
 pub mod process;
 pub mod scope;
 mod signature;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 
