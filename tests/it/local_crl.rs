@@ -561,6 +561,18 @@ fn crl_files_that_cannot_be_used_stop_the_command_with_their_name() {
     }
     // A CRL and "OCSP only" contradict each other.
     let crl = demo_service_ca_crl(dir.path(), "service.crl", &serial_of("supplier.pem"));
+    // Bigger than --max-download: refused before it is read whole.
+    let out = tilicheck()
+        .args(["cert", "supplier.pem", "--max-download", "100", "--crl"])
+        .arg(&crl)
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("service.crl") && err.contains("100 bytes"),
+        "{err}"
+    );
     let out = tilicheck()
         .args(["cert", "supplier.pem", "--revocation", "ocsp", "--crl"])
         .arg(&crl)

@@ -8,9 +8,11 @@ use std::fmt;
 use std::path::PathBuf;
 
 use der::asn1::ObjectIdentifier;
-use der::{Decode, Encode, Header, Reader, SliceReader};
+use der::asn1::{AnyRef, BitString, ContextSpecific};
+use der::{Decode, Encode, Header, Reader, SliceReader, Tag, TagNumber, Tagged};
+use spki::AlgorithmIdentifierOwned;
 use time::OffsetDateTime;
-use x509_cert::crl::CertificateList;
+use x509_cert::crl::RevokedCert;
 use x509_cert::ext::pkix::AuthorityKeyIdentifier;
 use x509_cert::ext::pkix::IssuingDistributionPoint;
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
@@ -140,29 +142,95 @@ fn datetime(t: &x509_cert::time::Time) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-/// The byte range of the first element inside the outer SEQUENCE of `der`.
-fn first_element(der: &[u8]) -> der::Result<std::ops::Range<usize>> {
-    let mut reader = SliceReader::new(der)?;
-    let _outer = Header::decode(&mut reader)?;
-    let start = usize::try_from(reader.position())?;
-    let header = Header::decode(&mut reader)?;
-    let len = usize::try_from((header.encoded_len()? + header.length)?)?;
-    Ok(start..start + len)
+/// A CRL's fields, its entries still encoded: a CRL of a million entries is decoded one entry
+/// at a time instead of all at once.
+struct Parts<'a> {
+    /// Where tbsCertList sits in the DER.
+    tbs: std::ops::Range<usize>,
+    version: Option<x509_cert::Version>,
+    inner_algorithm: AlgorithmIdentifierOwned,
+    issuer: Name,
+    this_update: x509_cert::time::Time,
+    next_update: Option<x509_cert::time::Time>,
+    /// The contents of revokedCertificates.
+    revoked: &'a [u8],
+    extensions: Option<x509_cert::ext::Extensions>,
+    outer_algorithm: AlgorithmIdentifierOwned,
+    signature: BitString,
+}
+
+fn position<'r>(r: &impl Reader<'r>) -> der::Result<usize> {
+    usize::try_from(r.position())
+}
+
+/// CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue }.
+fn decode_parts(der: &[u8]) -> der::Result<Parts<'_>> {
+    let mut outer = SliceReader::new(der)?;
+    let header = Header::decode(&mut outer)?;
+    header.tag.assert_eq(Tag::Sequence)?;
+    // Positions inside the nested reader count from the end of the outer header.
+    let base = position(&outer)?;
+    let (tbs, tbs_body, outer_algorithm, signature) = outer.read_nested(header.length, |r| {
+        let start = base + position(r)?;
+        let tbs = AnyRef::decode(r)?;
+        tbs.tag().assert_eq(Tag::Sequence)?;
+        let end = base + position(r)?;
+        let algorithm = AlgorithmIdentifierOwned::decode(r)?;
+        let signature = BitString::decode(r)?;
+        Ok((start..end, tbs.value(), algorithm, signature))
+    })?;
+    if !outer.is_finished() {
+        return Err(der::ErrorKind::TrailingData {
+            decoded: outer.position(),
+            remaining: outer.remaining_len(),
+        }
+        .into());
+    }
+    let mut r = SliceReader::new(tbs_body)?;
+    let version = match r.peek_tag()? {
+        Tag::Integer => Some(x509_cert::Version::decode(&mut r)?),
+        _ => None,
+    };
+    let inner_algorithm = AlgorithmIdentifierOwned::decode(&mut r)?;
+    let issuer = Name::decode(&mut r)?;
+    let this_update = x509_cert::time::Time::decode(&mut r)?;
+    let next_update = match r.peek_tag() {
+        Ok(Tag::UtcTime | Tag::GeneralizedTime) => Some(x509_cert::time::Time::decode(&mut r)?),
+        _ => None,
+    };
+    let revoked = match r.peek_tag() {
+        Ok(Tag::Sequence) => AnyRef::decode(&mut r)?.value(),
+        _ => &[],
+    };
+    let extensions = if r.is_finished() {
+        None
+    } else {
+        ContextSpecific::<x509_cert::ext::Extensions>::decode_explicit(&mut r, TagNumber::N0)?
+            .map(|c| c.value)
+    };
+    let parts = Parts {
+        tbs,
+        version,
+        inner_algorithm,
+        issuer,
+        this_update,
+        next_update,
+        revoked,
+        extensions,
+        outer_algorithm,
+        signature,
+    };
+    r.finish(parts)
 }
 
 impl Crl {
     /// Decode `der`. Err: it is not a CRL at all (the message says what is wrong).
     pub fn parse(der: Vec<u8>, origin: Origin) -> Result<Crl, String> {
-        let list = CertificateList::from_der(&der)
-            .map_err(|e| format!("the CRL is not valid DER: {e}"))?;
-        let tbs = first_element(&der).map_err(|e| format!("the CRL is not valid DER: {e}"))?;
-        let t = &list.tbs_cert_list;
-        let signature_algorithm = list
-            .signature_algorithm
-            .to_der()
-            .map_err(|e| e.to_string())?;
+        let not_der = |e: der::Error| format!("the CRL is not valid DER: {e}");
+        let t = decode_parts(&der).map_err(not_der)?;
+        let signature_algorithm = t.outer_algorithm.to_der().map_err(|e| e.to_string())?;
         let mut problems: Vec<String> = Vec::new();
-        if t.signature != list.signature_algorithm {
+        if t.inner_algorithm != t.outer_algorithm {
             problems.push(
                 "its inner signature algorithm differs from the outer one (RFC 5280 §5.1.2.2)"
                     .into(),
@@ -178,9 +246,9 @@ impl Crl {
             };
         let mut crl = Crl {
             origin,
-            tbs,
+            tbs: t.tbs.clone(),
             signature_algorithm,
-            signature: list.signature.raw_bytes().to_vec(),
+            signature: t.signature.raw_bytes().to_vec(),
             issuer: CanonicalName::of(&t.issuer),
             issuer_name: t.issuer.clone(),
             issuer_shown,
@@ -197,16 +265,13 @@ impl Crl {
             entry_issuers: Vec::new(),
             der: Vec::new(),
         };
-        let has_extensions = t.crl_extensions.is_some()
-            || t.revoked_certificates
-                .iter()
-                .flatten()
-                .any(|r| r.crl_entry_extensions.is_some());
-        if has_extensions && t.version != x509_cert::Version::V2 {
-            problems.push("it has extensions but is not a version 2 CRL".into());
+        match t.version {
+            None | Some(x509_cert::Version::V2) => {}
+            Some(v) => problems.push(format!("its version is {v:?}, not v2 (RFC 5280 §5.1.2.1)")),
         }
+        let mut entry_extensions = false;
         let mut seen: Vec<ObjectIdentifier> = Vec::new();
-        for ext in t.crl_extensions.iter().flatten() {
+        for ext in t.extensions.iter().flatten() {
             let id = ext.extn_id.to_string();
             if seen.contains(&ext.extn_id) {
                 problems.push(format!("the extension {id} appears twice"));
@@ -250,7 +315,10 @@ impl Crl {
                 _ => {}
             }
         }
-        for r in t.revoked_certificates.iter().flatten() {
+        let mut entries = SliceReader::new(t.revoked).map_err(not_der)?;
+        while !entries.is_finished() {
+            let r = RevokedCert::decode(&mut entries).map_err(not_der)?;
+            entry_extensions |= r.crl_entry_extensions.is_some();
             let mut entry = Entry {
                 serial: r.serial_number.as_bytes().into(),
                 date: datetime(&r.revocation_date),
@@ -293,6 +361,9 @@ impl Crl {
                 }
             }
             crl.entries.push(entry);
+        }
+        if t.version.is_none() && (t.extensions.is_some() || entry_extensions) {
+            problems.push("it has extensions but is not a version 2 CRL".into());
         }
         if !problems.is_empty() {
             crl.unusable = Some(problems.join("; "));
