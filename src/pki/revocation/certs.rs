@@ -38,14 +38,6 @@ impl Point {
             crl_issuer: None,
         }
     }
-
-    /// The http(s) URLs among the point's names.
-    pub fn urls(&self) -> impl Iterator<Item = &str> {
-        self.names.iter().flatten().filter_map(|n| match n {
-            GeneralName::UniformResourceIdentifier(u) => Some(u.as_str()),
-            _ => None,
-        })
-    }
 }
 
 /// Resolve a DistributionPointName to full names: a nameRelativeToCRLIssuer is appended to

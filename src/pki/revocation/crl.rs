@@ -560,7 +560,7 @@ fn to_answer(st: &Status, cert: &CertView, opts: &Options) -> Answer {
     }
     let state = if !st.unsupported.is_empty() {
         State::Unsupported(with_scope(format!(
-            "only non-HTTP CRL distribution points ({}); LDAP and others are not supported",
+            "only CRL distribution points tilicheck cannot fetch ({}): it fetches http:// URLs, not LDAP or others; hand the CRL in with --crl",
             st.unsupported.join(", ")
         )))
     } else if !st.any_url {

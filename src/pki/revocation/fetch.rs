@@ -3,6 +3,7 @@
 //! are. Every download has the run's timeout and size cap.
 
 use time::OffsetDateTime;
+use x509_cert::ext::pkix::name::GeneralName;
 
 use super::cache::CrlCache;
 use super::certs::CertView;
@@ -23,7 +24,7 @@ pub struct Fetched {
     pub failures: Vec<(State, String)>,
     /// Distribution point names that are not http:// URLs.
     pub unsupported: Vec<String>,
-    /// Whether the certificate offered any URL at all.
+    /// Whether the certificate names any distribution point at all.
     pub any_url: bool,
 }
 
@@ -36,12 +37,23 @@ pub fn for_cert(cert: &CertView, opts: &Options) -> Fetched {
     let mut out = Fetched::default();
     let mut urls: Vec<String> = Vec::new();
     let points = cert.points.as_deref().unwrap_or_default();
-    for u in points.iter().chain(&cert.freshest).flat_map(|p| p.urls()) {
+    for name in points
+        .iter()
+        .chain(&cert.freshest)
+        .flat_map(|p| p.names.iter().flatten())
+    {
         out.any_url = true;
-        if !http_url(u) {
-            out.unsupported.push(u.to_owned());
-        } else if !urls.iter().any(|x| x == u) {
-            urls.push(u.to_owned());
+        match name {
+            GeneralName::UniformResourceIdentifier(u) if http_url(u.as_str()) => {
+                if !urls.iter().any(|x| x == u.as_str()) {
+                    urls.push(u.to_string());
+                }
+            }
+            GeneralName::UniformResourceIdentifier(u) => out.unsupported.push(u.to_string()),
+            GeneralName::DirectoryName(n) => {
+                out.unsupported.push(format!("the directory name \"{n}\""));
+            }
+            other => out.unsupported.push(format!("{other:?}")),
         }
     }
     let cache = opts.cache_dir.as_deref().map(CrlCache::new);
@@ -57,9 +69,7 @@ pub fn for_cert(cert: &CertView, opts: &Options) -> Fetched {
                         .iter()
                         .flat_map(|n| super::certs::full_names(n, &crl.issuer_name))
                         .filter_map(|g| match g {
-                            x509_cert::ext::pkix::name::GeneralName::UniformResourceIdentifier(
-                                u,
-                            ) => Some(u.to_string()),
+                            GeneralName::UniformResourceIdentifier(u) => Some(u.to_string()),
                             _ => None,
                         })
                 }) {
