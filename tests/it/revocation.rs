@@ -583,10 +583,11 @@ fn a_stale_crl_file_gives_way_to_a_current_download() {
         &s.root_pem,
         &["--crl", file.to_str().expect("path")],
     );
+    // The downloaded list is the newer one: it answers.
     assert_status(
         &rev,
         "pass",
-        &["/ca.crl (fetched", "set aside", "old.crl is stale"],
+        &["\"crl-leaf\": CRL good [http", "/ca.crl (fetched"],
     );
     // Offline the stale file is all there is: unknown, a warning.
     let (_, rev) = run_cert(

@@ -166,13 +166,14 @@ pub fn process(cert: &CertView, crls: &[&Crl], signers: &dyn Signers, when: When
         }
     };
     let mut counted = vec![false; crls.len()];
+    // The newest list first: an older one that still looks current may predate a revocation.
+    let mut order: Vec<usize> = (0..crls.len()).filter(|&i| !crls[i].is_delta()).collect();
+    order.sort_by(|&a, &b| crls[b].this_update.cmp(&crls[a].this_update));
     for point in &points {
-        for (i, crl) in crls.iter().enumerate() {
+        for &i in &order {
+            let crl = crls[i];
             if out.reasons == ALL_REASONS {
                 break;
-            }
-            if crl.is_delta() {
-                continue;
             }
             let Ok(interim) = scope::reasons_covered(crl, point, cert) else {
                 continue;

@@ -384,3 +384,27 @@ fn an_unknown_critical_extension_makes_a_crl_unusable_a_non_critical_one_does_no
     let plain = build(&p, &p.ca_key, at, spec, "plain");
     assert_eq!(run(&p, at, &[&plain]).verdict, Verdict::Unrevoked);
 }
+
+#[test]
+fn the_newest_crl_is_read_first() {
+    let p = pki();
+    let at = OffsetDateTime::now_utc();
+    let mut older = Spec::current(1);
+    older.this_update = -Duration::days(2);
+    let older = build(&p, &p.ca_key, at, older, "older");
+    let newer = build(
+        &p,
+        &p.ca_key,
+        at,
+        Spec::current(2).listing(0x55, CrlReason::KeyCompromise),
+        "newer",
+    );
+    // Both current; whichever order they are given in, the newer one's revocation counts.
+    for crls in [[&older, &newer], [&newer, &older]] {
+        assert!(
+            matches!(run(&p, at, &crls).verdict, Verdict::Revoked { .. }),
+            "{:?}",
+            crls.map(|c| c.origin.to_string())
+        );
+    }
+}
