@@ -15,7 +15,7 @@ use crate::support::tilicheck;
 const AT: &str = "2021-06-01";
 
 /// The figures this build reaches; a change in either direction must be looked at.
-const AGREED: usize = 171;
+const AGREED: usize = 222;
 /// CERT-ISSUER alone against the expectation (revocation ignored): a diagnostic figure.
 const PATH_ALONE_AGREED: usize = 176;
 /// CERT-ISSUER alone on the tests whose verdict does not hang on a CRL (see `needs_crl`):
@@ -35,7 +35,7 @@ fn needs_crl(id: &str) -> bool {
 }
 const OUT_OF_SCOPE: usize = 3;
 /// Agreement (path and revocation) on the 76 tests of the CRL sections (see `needs_crl`).
-const CRL_SECTIONS_AGREED: usize = 75;
+const CRL_SECTIONS_AGREED: usize = 76;
 
 #[derive(Debug)]
 struct Case {

@@ -1,14 +1,13 @@
-//! Name comparison as RFC 5280 §7.1 asks for it: two distinguished names match when they have
-//! the same RDNs in the same order, each RDN the same set of attribute types and values, and
-//! string values compared after the LDAP StringPrep steps that matter in practice (RFC 4518):
-//! whatever the string type (PrintableString, UTF8String, BMPString …), insignificant
-//! whitespace removed and case folded. Byte equality is not enough: a CA that re-encodes its
-//! name as UTF8String, or a CRL written with other spacing, still names the same issuer.
+//! Names as CRL processing compares them: by RFC 5280 §7.1, with the path validator's rules
+//! ([`crate::pki::path::name`]), so a CRL issuer, a distribution point or an indirect CRL's
+//! certificateIssuer matches exactly when a path's issuer and subject would. A name that does
+//! not parse is compared as encoded.
 
-use der::asn1::ObjectIdentifier;
-use der::{Decode, Tag, Tagged};
+use der::Encode;
 use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::name::{Name, RelativeDistinguishedName};
+use x509_cert::name::Name;
+
+use crate::pki::path::name::Dn;
 
 /// A name in comparable form.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,82 +15,22 @@ pub struct CanonicalName(Repr);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Repr {
-    Rdns(Vec<Vec<(ObjectIdentifier, Value)>>),
-    /// A name that does not decode attribute by attribute (an unknown string type, an unsorted
-    /// multi-valued RDN): compared as encoded.
+    Dn(Dn),
     Encoded(Vec<u8>),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Value {
-    /// A string type, decoded and prepared.
-    Text(String),
-    /// Anything else, compared as encoded.
-    Raw(u8, Vec<u8>),
-}
-
 impl CanonicalName {
-    pub fn of(name: &Name) -> CanonicalName {
-        CanonicalName(Repr::Rdns(name.0.iter().map(canonical_rdn).collect()))
-    }
-
     /// From a name's DER (as in a certificate's subject or issuer field).
     pub fn from_der(der: &[u8]) -> CanonicalName {
-        match Name::from_der(der) {
-            Ok(n) => CanonicalName::of(&n),
-            Err(_) => CanonicalName(Repr::Encoded(der.to_vec())),
-        }
+        CanonicalName(match Dn::from_der(der) {
+            Some(dn) => Repr::Dn(dn),
+            None => Repr::Encoded(der.to_vec()),
+        })
     }
-}
 
-fn canonical_rdn(rdn: &RelativeDistinguishedName) -> Vec<(ObjectIdentifier, Value)> {
-    let mut set: Vec<(ObjectIdentifier, Value)> = rdn
-        .0
-        .iter()
-        .map(|atv| (atv.oid, value(atv.value.tag(), atv.value.value())))
-        .collect();
-    // A multi-valued RDN is a set: order does not matter.
-    set.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()).then(a.1.cmp(&b.1)));
-    set
-}
-
-fn value(tag: Tag, bytes: &[u8]) -> Value {
-    let text = match tag {
-        Tag::PrintableString
-        | Tag::Utf8String
-        | Tag::Ia5String
-        | Tag::VisibleString
-        | Tag::NumericString => std::str::from_utf8(bytes).ok().map(str::to_owned),
-        // T.61 in practice carries Latin-1.
-        Tag::TeletexString => Some(bytes.iter().map(|&b| char::from(b)).collect()),
-        Tag::BmpString => {
-            let units: Vec<u16> = bytes
-                .chunks(2)
-                .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
-                .collect();
-            bytes
-                .len()
-                .is_multiple_of(2)
-                .then(|| String::from_utf16(&units).ok())
-                .flatten()
-        }
-        _ => None,
-    };
-    match text {
-        Some(t) => Value::Text(prepare(&t)),
-        None => Value::Raw(u8::from(tag), bytes.to_vec()),
+    pub fn of(name: &Name) -> CanonicalName {
+        CanonicalName::from_der(&name.to_der().unwrap_or_default())
     }
-}
-
-/// RFC 4518 in the parts that decide real matches: leading and trailing whitespace dropped,
-/// inner runs of whitespace one space, case folded.
-fn prepare(s: &str) -> String {
-    s.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 /// Do two general names name the same thing? Directory names by §7.1, URIs exactly (RFC 5280
@@ -120,39 +59,40 @@ pub fn among(name: &CanonicalName, names: &[GeneralName]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use der::Encode;
 
     fn name(s: &str) -> Name {
         s.parse().expect("name")
     }
 
     #[test]
-    fn case_spacing_and_string_type_do_not_matter() {
-        let a = name("CN=Good  CA,O=Test Certificates 2011,C=US");
-        let b = name("CN= good ca ,O=TEST certificates 2011,C=us");
-        assert_eq!(CanonicalName::of(&a), CanonicalName::of(&b));
-        // The same value as PrintableString instead of UTF8String.
-        let der = a.to_der().expect("der");
-        let pos = der
-            .windows(8)
-            .position(|w| w == b"Good  CA")
-            .expect("value");
-        let mut printable = der.clone();
-        // The tag byte sits before the length byte.
-        assert_eq!(printable[pos - 2], 0x0c, "UTF8String");
-        printable[pos - 2] = 0x13;
+    fn directory_names_compare_by_section_7_1_uris_exactly() {
+        let a = GeneralName::DirectoryName(name("CN=Good  CA,O=Test Certificates 2011,C=US"));
+        let b = GeneralName::DirectoryName(name("CN= good ca ,O=TEST certificates 2011,C=us"));
+        let c = GeneralName::DirectoryName(name("O=Test Certificates 2011,CN=Good CA,C=US"));
+        assert!(same_general_name(&a, &b));
+        assert!(!same_general_name(&a, &c));
+        let uri = |u: &str| {
+            GeneralName::UniformResourceIdentifier(der::asn1::Ia5String::new(u).expect("ascii"))
+        };
+        assert!(same_general_name(
+            &uri("http://crl.test/a.crl"),
+            &uri("http://crl.test/a.crl")
+        ));
+        assert!(!same_general_name(
+            &uri("http://crl.test/a.crl"),
+            &uri("http://crl.test/A.crl")
+        ));
+        let key = CanonicalName::of(&name("CN=good ca,O=test certificates 2011,C=US"));
+        assert!(among(&key, &[c.clone(), a.clone()]));
+        assert!(!among(&key, &[c]));
+        // Undecodable names still compare, as encoded.
         assert_eq!(
-            CanonicalName::from_der(&printable),
-            CanonicalName::of(&a),
-            "UTF8String and PrintableString values compare as text"
+            CanonicalName::from_der(b"\x30\x01"),
+            CanonicalName::from_der(b"\x30\x01")
         );
-    }
-
-    #[test]
-    fn order_and_content_do_matter() {
-        let a = CanonicalName::of(&name("CN=Good CA,O=Test,C=US"));
-        assert_ne!(a, CanonicalName::of(&name("O=Test,CN=Good CA,C=US")));
-        assert_ne!(a, CanonicalName::of(&name("CN=Good CA2,O=Test,C=US")));
-        assert_ne!(a, CanonicalName::of(&name("O=Test,C=US")));
+        assert_ne!(
+            CanonicalName::from_der(b"\x30\x01"),
+            CanonicalName::from_der(b"\x30\x02")
+        );
     }
 }
