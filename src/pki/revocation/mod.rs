@@ -4,6 +4,7 @@
 //! answer — no distribution point, an LDAP-only one, an unreachable or silent server, a stale
 //! list, an answer that does not verify — is reported as what it is, never as "good".
 
+mod answer;
 pub mod cache;
 pub mod certs;
 pub mod crl;
