@@ -152,6 +152,7 @@ fn main() {
             cache_dir: Some(cache_dir.path().to_path_buf()),
             at: now,
             grace_secs: 0,
+            local: revocation::LocalCrls::default(),
         },
         // No caIssuers downloads: the chain is supplied.
         online: None,

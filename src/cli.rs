@@ -183,6 +183,10 @@ pub struct TrustArgs {
     /// An ETSI TS 119 612 trusted list (XML) to look a QWAC's issuer up in.
     #[arg(long, value_name = "FILE")]
     pub trusted_list: Option<PathBuf>,
+    /// A CRL (DER or PEM, one or more `X509 CRL` blocks) for the certificates it covers, used
+    /// before any download; with --offline the only source. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub crl: Vec<PathBuf>,
     /// Directory for downloaded CRLs [default: $XDG_CACHE_HOME/tilicheck/crl or ~/.cache/tilicheck/crl].
     #[arg(long, value_name = "DIR")]
     pub crl_cache: Option<PathBuf>,
@@ -341,6 +345,10 @@ pub struct ReadinessArgs {
     /// The configuration (TOML; `tilicheck readiness init FILE` writes a template).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// A CRL (DER or PEM) for the certificates it covers, in addition to the configuration's
+    /// `trust.crl`. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub crl: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -156,6 +156,13 @@ fn judge(cert: &CertAnswers, mode: Mode) -> (Status, String) {
     let line = |a: &crate::pki::revocation::Answer| {
         let what = match &a.state {
             State::Good => "good".to_owned(),
+            // A hold is a suspension: the certificate is not valid while it lasts.
+            State::Revoked { at, reason } if reason.as_deref() == Some("certificateHold") => {
+                format!(
+                    "ON HOLD since {} (certificateHold)",
+                    crate::pki::revocation::show_time(*at)
+                )
+            }
             State::Revoked { at, reason } => format!(
                 "REVOKED on {}{}",
                 crate::pki::revocation::show_time(*at),

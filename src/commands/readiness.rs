@@ -185,6 +185,9 @@ pub struct TrustConfig {
     pub trust: Vec<PathBuf>,
     #[serde(default)]
     pub trust_only: Vec<PathBuf>,
+    /// Local CRLs, as `--crl` (DER or PEM).
+    #[serde(default)]
+    pub crl: Vec<PathBuf>,
     #[serde(default)]
     pub offline: bool,
 }
@@ -225,7 +228,9 @@ key = "tls.key"
 [trust]
 # A test register's CA (replaces the DVV roots for its certificate): trust_only = ["test-ca.pem"]
 # Extra anchors alongside the defaults: trust = ["extra-root.pem"]
-# Skip CRL/OCSP (offline test environments).
+# CRL files (DER or PEM) for the certificates they cover, asked before any download;
+# offline they are the only revocation source: crl = ["issuing-ca.crl"]
+# Skip downloads of CRLs and OCSP answers (offline test environments).
 offline = false
 "#;
 
@@ -330,7 +335,15 @@ pub fn run(args: &ReadinessArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
     }
     let store = crate::pki::trust::TrustStore::with_files(&trust_args_trust, &trust_only)
         .map_err(|e| setting("trust", e.to_string()))?;
+    let mut crls = Vec::new();
+    for p in &config.trust.crl {
+        crls.push(file_setting("trust.crl", p)?);
+    }
+    crls.extend(args.crl.iter().cloned());
     let mut ctx = TrustContext::offline_with(store, at);
+    ctx.revocation.local =
+        crate::pki::revocation::LocalCrls::load(&crls, ctx.revocation.limits.max_body)
+            .map_err(|e| CommandError::Input(e.to_string()))?;
     ctx.revocation.offline = config.trust.offline;
     ctx.revocation.grace_secs = interface.profile().revocation_grace_secs.value;
     ctx.revocation.cache_dir = crate::pki::revocation::cache::default_dir();

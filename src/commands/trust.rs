@@ -46,6 +46,13 @@ impl TrustContext {
             max_body: args.max_download,
             ..http::Limits::default()
         };
+        if !args.crl.is_empty() && args.revocation == revocation::Mode::Ocsp {
+            return Err(CommandError::Usage(
+                "--crl gives CRLs, and --revocation ocsp asks for OCSP only: use --revocation auto, crl or both".into(),
+            ));
+        }
+        let local = revocation::LocalCrls::load(&args.crl, args.max_download)
+            .map_err(|e| CommandError::Input(e.to_string()))?;
         Ok(TrustContext {
             store,
             revocation: revocation::Options {
@@ -55,6 +62,7 @@ impl TrustContext {
                 cache_dir: args.crl_cache.clone().or_else(cache::default_dir),
                 at,
                 grace_secs: profile.revocation_grace_secs.value,
+                local,
             },
             online: (!args.offline).then_some(limits),
         })
@@ -71,6 +79,7 @@ impl TrustContext {
                 cache_dir: None,
                 at,
                 grace_secs: 0,
+                local: revocation::LocalCrls::default(),
             },
             online: None,
         }
@@ -106,7 +115,13 @@ pub fn judge_path(
         online: ctx.online.as_ref(),
         profile,
     });
-    let answers = revocation::check_path(&path, &ctx.revocation);
+    // A CRL may be signed by a certificate that is not on the path (a separate CRL signer).
+    let pool: Vec<CertificateDer<'static>> = supplied
+        .iter()
+        .cloned()
+        .chain(ctx.store.intermediates.iter().map(|c| c.der.clone()))
+        .collect();
+    let answers = revocation::check_path(&path, &pool, &ctx.revocation);
     JudgedPath {
         summary: chain_checks::path_summary(&path),
         findings: vec![

@@ -435,7 +435,7 @@ fn signature_facts(cert: &X509Certificate<'_>) -> SignatureFacts {
     }
 }
 
-fn hex_colon(bytes: &[u8]) -> String {
+pub fn hex_colon(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 3);
     for (i, b) in bytes.iter().enumerate() {
         if i > 0 {

@@ -507,7 +507,9 @@ fn an_arl_cannot_clear_an_end_entity_certificate() {
     serve_crl(&s, "/ca.arl", arl.der().to_vec());
     let leaf = s.crl_leaf("/ca.arl");
     let (_, rev) = run_cert(&s, &leaf, &s.root_pem, &["--revocation", "crl"]);
-    assert_status(&rev, "error", &["CA certificates only"]);
+    // Out of scope (RFC 5280 §6.3.3 (b)(2)(iii)) is no answer, not a bad one: unknown, a
+    // warning, never a pass.
+    assert_status(&rev, "warn", &["CA certificates only", "/ca.arl"]);
 }
 
 #[test]
@@ -539,4 +541,60 @@ fn both_asks_ocsp_and_the_crl_while_auto_stops_at_a_good_ocsp_answer() {
     let (_, rev) = run_cert(&s, &leaf, &s.ca_pem, &["--revocation", "auto"]);
     assert_status(&rev, "pass", &["OCSP good"]);
     assert!(!rev.detail.contains("CRL"), "{rev:?}");
+}
+
+#[test]
+fn a_crl_file_answers_before_any_download() {
+    let s = Setup::new();
+    // Nothing is served at /ca.crl: a download would be a 404, reported as such.
+    let leaf = s.crl_leaf("/ca.crl");
+    let file = write(s.dir.path(), "ca.crl", &fresh(&s, &[]));
+    let (_, rev) = run_cert(
+        &s,
+        &leaf,
+        &s.root_pem,
+        &["--revocation", "crl", "--crl", file.to_str().expect("path")],
+    );
+    // The leaf from the file; the intermediate, which the file does not cover, from the
+    // root's distribution point.
+    assert_status(
+        &rev,
+        "pass",
+        &[
+            "\"crl-leaf\": CRL good [",
+            "ca.crl (thisUpdate",
+            "/root.crl (",
+        ],
+    );
+    assert!(!rev.detail.contains("404"), "{rev:?}");
+}
+
+#[test]
+fn a_stale_crl_file_gives_way_to_a_current_download() {
+    let s = Setup::new();
+    serve_crl(&s, "/ca.crl", fresh(&s, &[]));
+    let leaf = s.crl_leaf("/ca.crl");
+    let stale =
+        s.ca.crl(&[], now() - TimeDelta::days(10), now() - TimeDelta::days(3));
+    let file = write(s.dir.path(), "old.crl", &stale);
+    let (_, rev) = run_cert(
+        &s,
+        &leaf,
+        &s.root_pem,
+        &["--crl", file.to_str().expect("path")],
+    );
+    // The downloaded list is the newer one: it answers.
+    assert_status(
+        &rev,
+        "pass",
+        &["\"crl-leaf\": CRL good [http", "/ca.crl (fetched"],
+    );
+    // Offline the stale file is all there is: unknown, a warning.
+    let (_, rev) = run_cert(
+        &s,
+        &leaf,
+        &s.root_pem,
+        &["--offline", "--crl", file.to_str().expect("path")],
+    );
+    assert_status(&rev, "warn", &["old.crl is stale"]);
 }

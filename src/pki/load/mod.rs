@@ -27,6 +27,7 @@ use key::private_key_from_bytes;
 pub use pem::PemDefect;
 
 mod cert;
+mod crl;
 mod identify;
 mod key;
 mod pem;
@@ -94,6 +95,14 @@ pub enum LoadProblem {
         "is cut short: its DER data announces {announced} bytes but the file has {present} (copy or download it again)"
     )]
     TruncatedDer { announced: usize, present: usize },
+
+    /// A CRL was asked for but the file holds something else (`what` says what).
+    #[error("holds {what}, not a CRL (PEM 'X509 CRL' or DER)")]
+    NotACrl { what: String },
+
+    /// Bigger than the limit for a CRL (`--max-download`).
+    #[error("is larger than the {limit} bytes a CRL may have (--max-download)")]
+    CrlTooLarge { limit: u64 },
 
     /// A certificate was asked for but the file holds something else (`what` says what).
     #[error("holds {what}, not a certificate")]
@@ -314,6 +323,32 @@ pub fn parse_certificates(
             path: name.to_owned(),
             problem,
         })
+}
+
+/// Reads the CRLs in `path`: one DER CRL, or PEM with one or more `X509 CRL` blocks. Files
+/// over `limit` bytes are refused before they are read whole.
+pub fn read_crls(path: &Path, limit: u64) -> Result<Vec<Vec<u8>>, LoadError> {
+    let name = path.display().to_string();
+    let fail = |problem| LoadError {
+        path: name.clone(),
+        problem,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| fail(LoadProblem::Io(e)))?;
+    if meta.is_dir() {
+        return Err(fail(LoadProblem::IsDirectory));
+    }
+    if meta.len() > limit {
+        return Err(fail(LoadProblem::CrlTooLarge { limit }));
+    }
+    let file = std::fs::File::open(path).map_err(|e| fail(LoadProblem::Io(e)))?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| fail(LoadProblem::Io(e)))?;
+    if bytes.len() as u64 > limit {
+        return Err(fail(LoadProblem::CrlTooLarge { limit }));
+    }
+    crl::crls_from_bytes(&bytes).map_err(fail)
 }
 
 /// Same as read_private_key but from bytes already in memory; `name` is used in errors.

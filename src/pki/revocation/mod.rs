@@ -4,18 +4,32 @@
 //! answer — no distribution point, an LDAP-only one, an unreachable or silent server, a stale
 //! list, an answer that does not verify — is reported as what it is, never as "good".
 
+mod answer;
 pub mod cache;
+pub mod certs;
 pub mod crl;
+pub mod dn;
+pub mod fetch;
+pub mod list;
+pub mod local;
 pub mod ocsp;
+pub mod process;
+pub mod scope;
+mod signature;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 
+use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
-use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
+use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::X509Certificate;
 
 use crate::net::http;
 use crate::pki::chain::PathFacts;
+use certs::CertView;
+pub use local::{LocalCrlError, LocalCrls};
 
 /// Which revocation sources to ask.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -42,6 +56,8 @@ pub struct Options {
     pub at: OffsetDateTime,
     /// Seconds a CRL or OCSP answer is still used past its nextUpdate.
     pub grace_secs: i64,
+    /// CRLs handed in with `--crl`: asked before any download, and the only source offline.
+    pub local: LocalCrls,
 }
 
 /// The state one source reports for one certificate.
@@ -92,64 +108,112 @@ pub struct CertAnswers {
 }
 
 /// Check every certificate of the path against its issuer (the anchor is not checked).
-pub fn check_path(path: &PathFacts, opts: &Options) -> Vec<CertAnswers> {
-    path.issued_pairs()
-        .into_iter()
+/// `pool`: other certificates that may have signed a CRL or be on a CRL signer's path (the
+/// supplied chain, bundled intermediates).
+pub fn check_path(
+    path: &PathFacts,
+    pool: &[CertificateDer<'static>],
+    opts: &Options,
+) -> Vec<CertAnswers> {
+    let pairs = path.issued_pairs();
+    let skip = |why: &str| Answer {
+        method: "CRL/OCSP",
+        state: State::Skipped(why.to_owned()),
+        source: String::new(),
+    };
+    let nothing_to_ask = opts.mode == Mode::Off || (opts.offline && opts.local.is_empty());
+    if nothing_to_ask {
+        let why = if opts.mode == Mode::Off {
+            "revocation checking is off (--revocation off)"
+        } else {
+            "not checked offline (--offline)"
+        };
+        return pairs
+            .iter()
+            .enumerate()
+            .map(|(i, (cert, _))| CertAnswers {
+                name: cert.name.clone(),
+                leaf: i == 0,
+                answers: vec![skip(why)],
+            })
+            .collect();
+    }
+    let views: Vec<Result<CertView, String>> =
+        path.links.iter().map(|l| CertView::parse(&l.der)).collect();
+    let checker = crl::Checker::new(opts, pool);
+    pairs
+        .iter()
         .enumerate()
-        .map(|(i, (cert, issuer))| CertAnswers {
-            name: cert.name.clone(),
-            leaf: i == 0,
-            answers: check_one(&cert.der, &issuer.der, opts),
+        .map(|(i, (cert, issuer))| {
+            let chain: Result<Vec<&CertView>, &String> =
+                views[i..].iter().map(|v| v.as_ref()).collect();
+            let answers = match chain {
+                Ok(chain) => check_one(&chain, &cert.der, &issuer.der, &checker, opts),
+                Err(e) => vec![Answer {
+                    method: "CRL/OCSP",
+                    state: State::Invalid(format!(
+                        "a certificate of the path cannot be read for revocation checking: {e}"
+                    )),
+                    source: String::new(),
+                }],
+            };
+            CertAnswers {
+                name: cert.name.clone(),
+                leaf: i == 0,
+                answers,
+            }
         })
         .collect()
 }
 
-/// The answers about `cert`, issued by `issuer`, per the options.
-pub fn check_one(cert: &[u8], issuer: &[u8], opts: &Options) -> Vec<Answer> {
-    let skipped = |method, why: &str| Answer {
-        method,
-        state: State::Skipped(why.to_owned()),
+/// The answers about `chain[0]` (DER `cert`), issued by `chain[1]` (DER `issuer`).
+fn check_one(
+    chain: &[&CertView],
+    cert: &[u8],
+    issuer: &[u8],
+    checker: &crl::Checker<'_>,
+    opts: &Options,
+) -> Vec<Answer> {
+    let online = !opts.offline;
+    let skipped_ocsp = || Answer {
+        method: "OCSP",
+        state: State::Skipped("not checked offline (--offline)".into()),
         source: String::new(),
     };
-    if opts.mode == Mode::Off {
-        return vec![skipped(
-            "CRL/OCSP",
-            "revocation checking is off (--revocation off)",
-        )];
-    }
-    if opts.offline {
-        return vec![skipped("CRL/OCSP", "not checked offline (--offline)")];
-    }
-    let parsed = (
-        x509_parser::parse_x509_certificate(cert),
-        x509_parser::parse_x509_certificate(issuer),
-    );
-    let (Ok((_, c)), Ok((_, i))) = parsed else {
-        return vec![Answer {
-            method: "CRL/OCSP",
-            state: State::Invalid("the certificate or its issuer cannot be read".into()),
+    let ocsp = || match x509_parser::parse_x509_certificate(cert) {
+        _ if !online => skipped_ocsp(),
+        Ok((_, c)) => ocsp::check(cert, issuer, &c, opts),
+        Err(e) => Answer {
+            method: "OCSP",
+            state: State::Invalid(format!("the certificate cannot be read: {e}")),
             source: String::new(),
-        }];
+        },
     };
     match opts.mode {
-        Mode::Crl => vec![crl::check(&c, &i, opts)],
-        Mode::Ocsp => vec![ocsp::check(cert, issuer, &c, opts)],
-        Mode::Both => vec![
-            ocsp::check(cert, issuer, &c, opts),
-            crl::check(&c, &i, opts),
-        ],
+        Mode::Off => Vec::new(),
+        Mode::Crl => vec![checker.answer(chain, online)],
+        Mode::Ocsp => vec![ocsp()],
+        Mode::Both => vec![ocsp(), checker.answer(chain, online)],
         Mode::Auto => {
-            if ocsp_url(&c).is_some() {
-                let o = ocsp::check(cert, issuer, &c, opts);
+            // A `--crl` CRL that settles it comes before any download.
+            if !opts.local.is_empty() {
+                let local = checker.answer(chain, false);
+                if local.state.is_conclusive() || !online {
+                    return vec![local];
+                }
+            }
+            let has_ocsp = x509_parser::parse_x509_certificate(cert)
+                .is_ok_and(|(_, c)| ocsp_url(&c).is_some());
+            if has_ocsp {
+                let o = ocsp();
                 if o.state.is_conclusive() {
                     return vec![o];
                 }
-                vec![o, crl::check(&c, &i, opts)]
+                vec![o, checker.answer(chain, true)]
             } else {
-                vec![crl::check(&c, &i, opts)]
+                vec![checker.answer(chain, true)]
             }
         }
-        Mode::Off => Vec::new(),
     }
 }
 
@@ -170,25 +234,6 @@ pub fn ocsp_url(cert: &X509Certificate<'_>) -> Option<String> {
             }
             _ => None,
         })
-}
-
-/// The CRL distribution point URIs, all schemes.
-pub fn crl_urls(cert: &X509Certificate<'_>) -> Vec<String> {
-    let mut out = Vec::new();
-    for ext in cert.extensions() {
-        if let ParsedExtension::CRLDistributionPoints(points) = ext.parsed_extension() {
-            for p in points.iter() {
-                if let Some(DistributionPointName::FullName(names)) = &p.distribution_point {
-                    for n in names {
-                        if let GeneralName::URI(u) = n {
-                            out.push((*u).to_owned());
-                        }
-                    }
-                }
-            }
-        }
-    }
-    out
 }
 
 /// RFC 5280 reason codes by number.

@@ -9,7 +9,6 @@ use proptest::prelude::*;
 use tilicheck::pki::facts::CertificateFacts;
 use tilicheck::pki::load::parse_certificates;
 use tilicheck::secret::PasswordSource;
-use x509_parser::prelude::FromDer;
 
 use super::{assert_no_jargon, config, mutated, within};
 use crate::support::{fixture, openssl};
@@ -120,15 +119,24 @@ proptest! {
     #[test]
     fn crls(bytes in mutated(seeds().crl.clone())) {
         within(GUARD, move || {
-            let leaf = std::fs::read(fixture("supplier.pem")).unwrap();
-            let leaf = parse_certificates("leaf", &leaf, &PasswordSource::None).unwrap().certificates[0].to_vec();
-            let ca = std::fs::read(fixture("service-ca.pem")).unwrap();
-            let ca = parse_certificates("ca", &ca, &PasswordSource::None).unwrap().certificates[0].to_vec();
-            let (_, leaf) = x509_parser::certificate::X509Certificate::from_der(&leaf).unwrap();
-            let (_, ca) = x509_parser::certificate::X509Certificate::from_der(&ca).unwrap();
-            let at = tilicheck::time_arg::parse_check_time(crate::support::AT).unwrap();
-            if let Err(e) = tilicheck::pki::revocation::crl::evaluate(&bytes, &leaf, &ca, at, 0) {
-                assert!(e.contains("CRL"), "names the CRL: {e}");
+            // As `--crl` reads it: the whole file, each CRL decoded, then looked up for the leaf.
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("mutant.crl");
+            std::fs::write(&path, &bytes).unwrap();
+            match tilicheck::pki::revocation::local::LocalCrls::load(&[path], 1 << 20) {
+                Ok(crls) => {
+                    let leaf = std::fs::read(fixture("supplier.pem")).unwrap();
+                    let leaf = parse_certificates("leaf", &leaf, &PasswordSource::None).unwrap().certificates[0].to_vec();
+                    let view = tilicheck::pki::revocation::certs::CertView::parse(&leaf).unwrap();
+                    for crl in crls.iter() {
+                        let _ = crl.entry_for(&view.serial, &view.issuer);
+                        let _ = (crl.details(), crl.times());
+                    }
+                }
+                Err(e) => {
+                    let e = e.to_string();
+                    assert!(e.starts_with("--crl ") && e.contains("mutant.crl"), "names the file: {e}");
+                }
             }
             // Given where a certificate is expected, it is named as what it is or refused.
             let _ = parse_certificates("mutant.crl", &bytes, &PasswordSource::None)
