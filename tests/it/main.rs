@@ -7,6 +7,7 @@ mod chain;
 mod cli;
 mod csr;
 mod hostile_output;
+mod ledger;
 mod manual;
 mod message;
 mod message_split;
