@@ -488,6 +488,56 @@ pub enum MessageCommand {
     Split(MessageSplitArgs),
     /// Write a synthetic report (invented people, valid check digits) for testing.
     Generate(MessageGenerateArgs),
+    /// Today's full export against the ledger (or yesterday's export): the update of new and
+    /// changed records to send, and the records that vanished.
+    Diff(MessageDiffArgs),
+    /// Build the §4.3 disputable or incorrect reports (or a dispute's cancellation) for
+    /// records the ledger holds, with the X-Correlation-ID that reported each.
+    Dispute(MessageDisputeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MessageDiffArgs {
+    /// Today's full export (an update report of any size; read as a stream).
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Compare with this earlier full export instead of the ledger.
+    #[arg(long, value_name = "OLD", conflicts_with = "ledger")]
+    pub previous: Option<PathBuf>,
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    /// The supplier whose default ledger to compare with (without --ledger or --previous).
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+    /// Where to write the update of new and changed records (written whole or not at all).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct MessageDisputeArgs {
+    /// The records to report: UUIDs of legal persons, accounts or safety deposit boxes.
+    #[arg(value_name = "KEY", required = true)]
+    pub keys: Vec<uuid::Uuid>,
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    /// The supplier whose default ledger to use (without --ledger).
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+    /// Report the records as incorrect (final: §4.3 allows no later change) instead of disputable.
+    #[arg(long, conflicts_with = "cancel")]
+    pub incorrect: bool,
+    /// Cancel the records' dispute (disputed: false).
+    #[arg(long)]
+    pub cancel: bool,
+    /// For a record sent more than once, which update's X-Correlation-ID to name: the one
+    /// that last carried it (its value now; the default, an assumption) or the first.
+    #[arg(long, value_enum)]
+    pub reported_in: Option<crate::profile::message::ReportedIn>,
+    /// Directory for part-000001.json, … (one report per record; created if missing), which
+    /// `send DIR --ledger` sends one at a time.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

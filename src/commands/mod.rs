@@ -5,6 +5,8 @@ pub mod audit;
 pub mod cert;
 pub mod csr;
 pub mod demo;
+pub mod diff;
+pub mod dispute;
 pub mod ledger;
 pub mod manual;
 pub mod message;
@@ -106,6 +108,8 @@ fn command_name(command: &Command) -> &'static str {
         Command::Message(M::Verify(_)) => "message verify",
         Command::Message(M::Split(_)) => "message split",
         Command::Message(M::Generate(_)) => "message generate",
+        Command::Message(M::Diff(_)) => "message diff",
+        Command::Message(M::Dispute(_)) => "message dispute",
         Command::Ledger(crate::cli::LedgerCommand::Show(_)) => "ledger show",
         Command::Ledger(crate::cli::LedgerCommand::Export(_)) => "ledger export",
         Command::Ledger(crate::cli::LedgerCommand::Import(_)) => "ledger import",

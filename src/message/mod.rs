@@ -3,6 +3,8 @@
 
 pub mod canonical;
 pub mod content;
+pub mod diff;
+pub mod dispute;
 pub mod finnish_ids;
 pub mod generate;
 pub mod jws;

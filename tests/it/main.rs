@@ -10,6 +10,7 @@ mod hostile_output;
 mod ledger;
 mod manual;
 mod message;
+mod message_diff;
 mod message_split;
 mod message_split_oracle;
 mod message_verify;
