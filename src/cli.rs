@@ -395,6 +395,13 @@ pub struct SendArgs {
     /// First wait before a retry; doubled each time, at most a minute.
     #[arg(long, value_name = "SECS", default_value = "2", value_parser = parse_seconds)]
     pub retry_delay: std::time::Duration,
+    /// Record what the register acknowledges (200) in this ledger: each update's records, each
+    /// dispute's new state, with the X-Correlation-ID (made if missing).
+    #[arg(long, value_name = "FILE", conflicts_with = "default_ledger")]
+    pub ledger: Option<PathBuf>,
+    /// Record in the supplier's default ledger (in the user's data directory; see `ledger`).
+    #[arg(long)]
+    pub default_ledger: bool,
     #[command(flatten)]
     pub trust: TrustArgs,
     #[command(flatten)]

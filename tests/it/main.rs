@@ -6,6 +6,7 @@ mod bounded_work;
 mod chain;
 mod cli;
 mod csr;
+mod daily;
 mod hostile_output;
 mod ledger;
 mod manual;

@@ -33,7 +33,7 @@ for k in gone:
     del r['accounts'][k]
 for _ in range(2):
     p = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
-    r['legalPersons'][p] = {'privatePerson': {'fullName': 'Uusi, Asiakas', 'birthDate': '1990-01-01', 'hetu': '010190-900U'}}
+    r['legalPersons'][p] = {'privatePerson': {'fullName': 'Uusi, Asiakas', 'birthDate': '1990-01-01', 'hetu': '010190-900P'}}
     r['customers'][p] = {'startDate': '2025-06-01'}
     r['accounts'][str(uuid.UUID(int=rnd.getrandbits(128), version=4))] = {
         'id': {'iban': 'FI2112345600000785'}, 'openingDate': '2025-06-01',
