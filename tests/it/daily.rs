@@ -186,3 +186,102 @@ fn send_ledger_records_each_acknowledged_part_and_a_lost_answer_once_resent() {
         "the resend was a replay"
     );
 }
+
+/// `message dispute` against a ledger (imported: no register needed to build the reports).
+#[test]
+fn dispute_names_the_ledgers_correlation_id_and_refuses_what_section_4_3_forbids() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir_path(&dir, n);
+    let ledger = d("ledger.sqlite");
+    generate(&d("e.json"), "4", "2");
+    let o = tilicheck()
+        .args(["ledger", "import"])
+        .arg(d("e.json"))
+        .args([
+            "--correlation-id",
+            crate::ledger::CID,
+            "--category",
+            "2",
+            "--ledger",
+        ])
+        .arg(&ledger)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{o:?}");
+    let records = records_of(&d("e.json"));
+    let account = records.keys().find(|k| k.starts_with("accounts/")).unwrap();
+    let account = account.split('/').nth(1).unwrap().to_owned();
+    let person = records
+        .keys()
+        .find(|k| k.starts_with("legalPersons/"))
+        .unwrap();
+    let person = person.split('/').nth(1).unwrap().to_owned();
+    let dispute = |args: &[&str], out: &str| {
+        tilicheck()
+            .args(["message", "dispute"])
+            .args(args)
+            .arg("--ledger")
+            .arg(&ledger)
+            .arg("--out")
+            .arg(d(out))
+            .output()
+            .unwrap()
+    };
+
+    let o = dispute(&[&account, &person], "two");
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    let one: Value =
+        serde_json::from_slice(&std::fs::read(d("two/part-000001.json")).unwrap()).unwrap();
+    assert_eq!(
+        one,
+        serde_json::json!({"referredEntityId": account, "correlationId": crate::ledger::CID, "disputed": true})
+    );
+    let two: Value =
+        serde_json::from_slice(&std::fs::read(d("two/part-000002.json")).unwrap()).unwrap();
+    assert_eq!(two["referredEntityId"], person.as_str());
+    // Each validates against the official schema.
+    for part in ["two/part-000001.json", "two/part-000002.json"] {
+        let v = tilicheck()
+            .args(["message", "validate"])
+            .arg(d(part))
+            .output()
+            .unwrap();
+        assert_eq!(v.status.code(), Some(0), "{v:?}");
+    }
+    let o = dispute(&["--incorrect", &account], "incorrect");
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    let inc: Value =
+        serde_json::from_slice(&std::fs::read(d("incorrect/part-000001.json")).unwrap()).unwrap();
+    assert_eq!(
+        inc,
+        serde_json::json!({"referredEntityId": account, "correlationId": crate::ledger::CID})
+    );
+
+    // Refused, with nothing written: an unknown key, a cancel with no dispute, a key twice.
+    let unknown = "0b6e2a3c-2f7e-4f53-9b8a-2d6f4f9b1c11";
+    for (args, why) in [
+        (vec![unknown], "holds no record with this key"),
+        (
+            vec!["--cancel", account.as_str()],
+            "there is no dispute to cancel",
+        ),
+        (vec![account.as_str(), account.as_str()], "given twice"),
+    ] {
+        let o = dispute(&args, "refused");
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", output_text(&o));
+        assert!(
+            output_text(&o).contains(why),
+            "{args:?}: {}",
+            output_text(&o)
+        );
+        assert!(
+            output_text(&o).contains("DISPUTE-STATE"),
+            "{}",
+            output_text(&o)
+        );
+        assert!(!d("refused").exists(), "{args:?} wrote output");
+    }
+    // --incorrect and --cancel do not go together (an incorrect report cannot be cancelled).
+    let o = dispute(&["--incorrect", "--cancel", &account], "x");
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+}
