@@ -7,6 +7,7 @@ mod chain;
 mod cli;
 mod csr;
 mod daily;
+mod daily_days;
 mod hostile_output;
 mod ledger;
 mod manual;
