@@ -71,6 +71,9 @@ pub enum Command {
     /// Update messages: validate, sign into the two tokens, verify tokens, generate test data.
     #[command(subcommand)]
     Message(MessageCommand),
+    /// The ledger of what the register acknowledged, record by record: show, export, import.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
     /// The Vero API / Incomes Register certificate: check it, create it, renew it.
     #[command(subcommand)]
     Vero(crate::vero::args::VeroCommand),
@@ -400,10 +403,81 @@ pub struct SendArgs {
     /// First wait before a retry; doubled each time, at most a minute.
     #[arg(long, value_name = "SECS", default_value = "2", value_parser = parse_seconds)]
     pub retry_delay: std::time::Duration,
+    /// Record what the register acknowledges (200) in this ledger: each update's records, each
+    /// dispute's new state, with the X-Correlation-ID (made if missing).
+    #[arg(long, value_name = "FILE", conflicts_with = "default_ledger")]
+    pub ledger: Option<PathBuf>,
+    /// Record in the supplier's default ledger (in the user's data directory; see `ledger`).
+    #[arg(long)]
+    pub default_ledger: bool,
     #[command(flatten)]
     pub trust: TrustArgs,
     #[command(flatten)]
     pub password: PasswordArgs,
+}
+
+/// Which ledger: a file, or the default one of a supplier.
+#[derive(Debug, Args, Clone)]
+pub struct LedgerArgs {
+    /// The ledger file (SQLite) [default: in the user's data directory, one per supplier and
+    /// interface: $XDG_DATA_HOME/tilicheck/ledgers/ID-INTERFACE.sqlite, or under $TILICHECK_DATA_DIR].
+    #[arg(long, value_name = "FILE")]
+    pub ledger: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Counts per record type and state, acknowledged messages, messages in flight; with
+    /// KEYs, those records: hash, state, and the messages that carried them.
+    Show(LedgerShowArgs),
+    /// Every record as JSON Lines (one object a line), to standard output or --output.
+    Export(LedgerExportArgs),
+    /// Take over records the register acknowledged before the ledger: a previous full
+    /// export and the X-Correlation-IDs that carried it.
+    Import(LedgerImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerShowArgs {
+    /// Record keys (UUIDs) to show.
+    #[arg(value_name = "KEY")]
+    pub keys: Vec<uuid::Uuid>,
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    /// The supplier whose default ledger to use.
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerExportArgs {
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    /// The supplier whose default ledger to use.
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerImportArgs {
+    /// The full export the register holds (an update report of any size).
+    pub export: PathBuf,
+    /// The X-Correlation-ID of the message that carried every record of the export.
+    #[arg(long, value_name = "UUID", required_unless_present = "correlation_ids")]
+    pub correlation_id: Option<String>,
+    /// Lines `KEY,X-CORRELATION-ID[,ACKNOWLEDGED-AT]`: the message that carried each record
+    /// (a key names every record with that UUID: a legal person and its customership). Records
+    /// the file does not name take --correlation-id.
+    #[arg(long, value_name = "FILE")]
+    pub correlation_ids: Option<PathBuf>,
+    /// When the register acknowledged them (RFC 3339) [default: now].
+    #[arg(long, value_name = "TIME")]
+    pub acknowledged_at: Option<String>,
+    /// The update endpoint's category they were sent to (v3): 1 or 2.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub category: Option<u8>,
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
 }
 
 #[derive(Debug, Args)]
@@ -429,6 +503,56 @@ pub enum MessageCommand {
     Split(MessageSplitArgs),
     /// Write a synthetic report (invented people, valid check digits) for testing.
     Generate(MessageGenerateArgs),
+    /// Today's full export against the ledger (or yesterday's export): the update of new and
+    /// changed records to send, and the records that vanished.
+    Diff(MessageDiffArgs),
+    /// Build the §4.3 disputable or incorrect reports (or a dispute's cancellation) for
+    /// records the ledger holds, with the X-Correlation-ID that reported each.
+    Dispute(MessageDisputeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MessageDiffArgs {
+    /// Today's full export (an update report of any size; read as a stream).
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Compare with this earlier full export instead of the ledger.
+    #[arg(long, value_name = "OLD", conflicts_with = "ledger")]
+    pub previous: Option<PathBuf>,
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    /// The supplier whose default ledger to compare with (without --ledger or --previous).
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+    /// Where to write the update of new and changed records (written whole or not at all).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct MessageDisputeArgs {
+    /// The records to report: UUIDs of legal persons, accounts or safety deposit boxes.
+    #[arg(value_name = "KEY", required = true)]
+    pub keys: Vec<uuid::Uuid>,
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    /// The supplier whose default ledger to use (without --ledger).
+    #[arg(long, value_name = "ID")]
+    pub business_id: Option<BusinessId>,
+    /// Report the records as incorrect (final: §4.3 allows no later change) instead of disputable.
+    #[arg(long, conflicts_with = "cancel")]
+    pub incorrect: bool,
+    /// Cancel the records' dispute (disputed: false).
+    #[arg(long)]
+    pub cancel: bool,
+    /// For a record sent more than once, which update's X-Correlation-ID to name: the one
+    /// that last carried it (its value now; the default, an assumption) or the first.
+    #[arg(long, value_enum)]
+    pub reported_in: Option<crate::profile::message::ReportedIn>,
+    /// Directory for part-000001.json, … (one report per record; created if missing), which
+    /// `send DIR --ledger` sends one at a time.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,7 @@ pub mod commands;
 pub mod findings;
 pub mod identity;
 pub mod input_file;
+pub mod ledger;
 pub mod message;
 pub mod net;
 pub mod pki;

@@ -42,6 +42,8 @@ pub fn run(cmd: &MessageCommand, g: &GlobalArgs) -> Result<u8, CommandError> {
         MessageCommand::Verify(a) => emit_report(&verify(a, g)?, g),
         MessageCommand::Split(a) => split(a, g),
         MessageCommand::Generate(a) => generate(a, g),
+        MessageCommand::Diff(a) => crate::commands::diff::run(a, g),
+        MessageCommand::Dispute(a) => crate::commands::dispute::run(a, g),
     }
 }
 

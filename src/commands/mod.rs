@@ -5,6 +5,9 @@ pub mod audit;
 pub mod cert;
 pub mod csr;
 pub mod demo;
+pub mod diff;
+pub mod dispute;
+pub mod ledger;
 pub mod manual;
 pub mod message;
 pub mod pki;
@@ -13,6 +16,7 @@ pub mod readiness;
 pub mod register;
 pub mod rules;
 pub mod send;
+pub mod send_ledger;
 pub mod serve;
 pub mod tls;
 pub mod trust;
@@ -77,7 +81,11 @@ pub fn run(cli: Cli) -> Result<u8, CommandError> {
 fn reports_json(command: &Command) -> bool {
     !matches!(
         command,
-        Command::Serve(_) | Command::Pki(_) | Command::Completions(_) | Command::Man(_)
+        Command::Serve(_)
+            | Command::Pki(_)
+            | Command::Completions(_)
+            | Command::Man(_)
+            | Command::Ledger(crate::cli::LedgerCommand::Export(_))
     )
 }
 
@@ -101,6 +109,11 @@ fn command_name(command: &Command) -> &'static str {
         Command::Message(M::Verify(_)) => "message verify",
         Command::Message(M::Split(_)) => "message split",
         Command::Message(M::Generate(_)) => "message generate",
+        Command::Message(M::Diff(_)) => "message diff",
+        Command::Message(M::Dispute(_)) => "message dispute",
+        Command::Ledger(crate::cli::LedgerCommand::Show(_)) => "ledger show",
+        Command::Ledger(crate::cli::LedgerCommand::Export(_)) => "ledger export",
+        Command::Ledger(crate::cli::LedgerCommand::Import(_)) => "ledger import",
         Command::Vero(V::Cert(_)) => "vero cert",
         Command::Vero(V::New(_)) => "vero new",
         Command::Vero(V::Renew(_)) => "vero renew",
@@ -148,6 +161,7 @@ fn dispatch(cli: &Cli) -> Result<u8, CommandError> {
         }
         Command::Pki(cmd) => pki::run(cmd),
         Command::Vero(cmd) => vero::run(cmd, g),
+        Command::Ledger(cmd) => ledger::run(cmd, g),
         Command::Demo(args) => {
             let report = demo::run(args, g.interface, check_time(g))?;
             emit_report(&report, g)

@@ -10,6 +10,7 @@ use crate::checks::cert::CertCheck;
 use crate::checks::identity::{ExpectedIds, Purpose};
 use crate::cli::{GlobalArgs, SendArgs};
 use crate::commands::cert::LoadedCert;
+use crate::commands::send_ledger::{SendLedger, Sent};
 use crate::commands::tls::{load_identity, target};
 use crate::commands::trust::TrustContext;
 use crate::commands::{CommandError, check_time, emit_report};
@@ -192,19 +193,45 @@ pub fn run(args: &SendArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
         };
         return run_dir(args, g, cert_subject, &setup);
     }
-    let cid = correlation_id(args.correlation_id.as_deref())?;
+    let given_cid = correlation_id(args.correlation_id.as_deref())?;
     let (cert_subject, signer) =
         load_signer(sign_cert, sign_key, &password, expected, at, profile)?;
     let limit = parse::read_limit(profile.max_message_bytes.value);
     let bytes = parse::read_bounded(&args.file, limit)
         .map_err(|e| CommandError::Input(format!("{}: {e}", args.file.display())))?;
     let parsed = parse::parse_bytes(&bytes);
-    let text = String::from_utf8(bytes).unwrap_or_default();
+    let file_sha = journal::sha256_hex(&bytes);
     let input = args.file.display().to_string();
+    let signer_id = signer.business_id();
+    let supplier = args.business_id.or(signer_id);
+    let mut ledger = match args.dry_run {
+        Some(_) => None,
+        None => SendLedger::open(args, supplier.as_ref(), g.interface)?,
+    };
+    // A message with this content in flight when an earlier run stopped goes again as the
+    // same request, so the register can answer the replay and the ledger can record it.
+    let earlier = match &ledger {
+        Some(l) => l.in_flight_for(&file_sha)?,
+        None => None,
+    };
+    let cid = match (&earlier, &args.correlation_id) {
+        (Some(e), Some(given)) if &e.correlation_id != given => {
+            return Err(CommandError::Usage(format!(
+                "{input} was in flight under X-Correlation-ID {} when an earlier send stopped (ledger {}): send it again under that ID, not {given}",
+                e.correlation_id,
+                ledger
+                    .as_ref()
+                    .map(|l| l.path().display().to_string())
+                    .unwrap_or_default()
+            )));
+        }
+        (Some(e), _) => e.correlation_id.clone(),
+        (None, _) => given_cid,
+    };
+    let text = String::from_utf8(bytes.clone()).unwrap_or_default();
     let mut report = Report::new("send", g.interface, at);
     let cert_failed = has_fail(&cert_subject);
     report.subjects.push(cert_subject);
-    let signer_id = signer.business_id();
     let message = Message {
         input: &input,
         text: &text,
@@ -247,8 +274,104 @@ pub fn run(args: &SendArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
     let identity = load_identity(&args.cert, Some(&args.key), &password)?;
     let ctx = TrustContext::from_args(&args.trust, at, profile)?;
     let target = target(&host, port, None, args.trust.net)?;
-    deliver_into(&mut report, &target, &identity, &ctx, profile, prepared);
+    let Some(ledger) = ledger.as_mut() else {
+        deliver_into(&mut report, &target, &identity, &ctx, profile, prepared);
+        return emit_report(&report, g);
+    };
+    if let Some(e) = &earlier
+        && e.body_sha256 != prepared.body_sha256
+    {
+        report.subjects.push(prepared.message);
+        let mut s = Subject::new("ledger", ledger.path().display().to_string());
+        s.findings
+            .push(signed_differently(&input, &prepared.correlation_id));
+        report.subjects.push(s);
+        return emit_report(&report, g).map(|c| c.max(1));
+    }
+    let (cid, body_sha, path) = (
+        prepared.correlation_id.clone(),
+        prepared.body_sha256.clone(),
+        prepared.path,
+    );
+    let value = prepared.report.clone();
+    ledger.begin(&input, &file_sha, &cid, &body_sha)?;
+    let verdict = deliver_into(&mut report, &target, &identity, &ctx, profile, prepared);
+    let mut finding = None;
+    let line = match verdict {
+        Verdict::Accepted => {
+            let sent = Sent {
+                file: &input,
+                bytes: &bytes,
+                report: &value,
+                path,
+                correlation_id: &cid,
+            };
+            match ledger.acknowledged(&sent, g.interface) {
+                Ok(line) => line,
+                Err(e) => {
+                    finding = Some(ledger_failed(&cid, &e));
+                    "not recorded".into()
+                }
+            }
+        }
+        Verdict::Rejected if earlier.is_none() => {
+            ledger.forget(&cid)?;
+            "nothing recorded: the register did not store it".into()
+        }
+        Verdict::Rejected => {
+            finding = Some(resent_refused(&input, &cid));
+            format!("still in flight under {cid}")
+        }
+        Verdict::Retry => format!(
+            "in flight under {cid}: not answered 200, so nothing recorded; run the same command again to send the same request (the register answers a replay 200)"
+        ),
+    };
+    if let Some(answer) = report.subjects.last_mut() {
+        answer.summary.push(("ledger".into(), line));
+        answer.findings.extend(finding);
+    }
     emit_report(&report, g)
+}
+
+/// The endpoint a part acknowledged earlier went to: as `--kind`/`--category` or its content say.
+fn acknowledged_path(
+    report: &serde_json::Value,
+    s: &Setup,
+    profile: &RegisterProfile,
+) -> &'static str {
+    crate::message::kind::classify(report, profile.message, s.kind, s.category)
+        .endpoint(profile.message)
+}
+
+/// A message in flight earlier whose signed body differs now.
+fn signed_differently(name: &str, cid: &str) -> Finding {
+    Finding::fail(
+        RuleId::SendSequential,
+        format!(
+            "{name} was in flight under X-Correlation-ID {cid} when an earlier run stopped, and signs differently now (another signing key or certificate?): the register may hold the first version, and another body under the same ID is not the same message"
+        ),
+    )
+    .with_remedy("Sign with the key and certificate the earlier run used, or ask Customs whether that X-Correlation-ID was stored before sending anything else.")
+}
+
+/// A message sent again after an earlier run stopped, that the register did not answer 200.
+fn resent_refused(name: &str, cid: &str) -> Finding {
+    Finding::fail(
+        RuleId::SendSequential,
+        format!(
+            "{name} was in flight when an earlier run stopped and was sent again as the same request (X-Correlation-ID {cid}); the register did not answer 200, so it may or may not hold the first attempt"
+        ),
+    )
+    .with_remedy("Customs does not document how the register answers a repeated X-Correlation-ID. Ask Customs whether it stored that ID before sending anything else; do not move the journal away (that sends every part again under new IDs).")
+}
+
+/// The register answered 200, and the ledger could not record it.
+fn ledger_failed(cid: &str, e: &CommandError) -> Finding {
+    Finding::error(
+        RuleId::SendAnswer,
+        format!("the register acknowledged X-Correlation-ID {cid}, but the ledger could not record it: {e}"),
+    )
+    .with_remedy("Fix the ledger's file (disk space, permissions) and run the same command again: it sends the same request, the register answers the replay 200, and the ledger records it then.")
 }
 
 /// Send a prepared message and put the message, register and answer subjects in `report`.
@@ -335,6 +458,8 @@ fn run_dir(
     }
     let parts = parts_of(dir)?;
     let signer_id = s.signer.business_id();
+    let supplier = args.business_id.or(signer_id);
+    let mut ledger = SendLedger::open(args, supplier.as_ref(), g.interface)?;
     let endpoint = s.target.endpoint();
     let journal_err = |e: send::journal::JournalError| CommandError::Input(e.to_string());
     let mut journal = Journal::open(dir, &endpoint).map_err(journal_err)?;
@@ -356,10 +481,26 @@ fn run_dir(
             .cloned();
         let cid = match &earlier {
             Some(e) if e.state == PartState::Acknowledged => {
-                progress.summary.push((
-                    name.clone(),
-                    format!("acknowledged earlier ({})", e.correlation_id),
-                ));
+                let mut how = format!("acknowledged earlier ({})", e.correlation_id);
+                // Acknowledged by a run without --ledger: the journal's hash says the file
+                // is what the register acknowledged, so the ledger can take it over now.
+                if let Some(l) = ledger.as_mut()
+                    && !l.has_message(&e.correlation_id)?
+                {
+                    let parsed = parse::parse_bytes(&bytes)
+                        .map_err(|err| CommandError::Input(format!("{}: {err}", part.display())))?;
+                    let path = acknowledged_path(&parsed, s, profile);
+                    let sent = Sent {
+                        file: &name,
+                        bytes: &bytes,
+                        report: &parsed,
+                        path,
+                        correlation_id: &e.correlation_id,
+                    };
+                    let line = l.acknowledged(&sent, g.interface)?;
+                    how.push_str(&format!("; {line} from the journal"));
+                }
+                progress.summary.push((name.clone(), how));
                 continue;
             }
             // In flight when an earlier run stopped: it may have been stored. Send the same
@@ -454,6 +595,31 @@ fn run_dir(
         answer.input = format!("{name}: {}", answer.input);
         report.subjects.push(answer);
         if verdict == Verdict::Accepted {
+            // The ledger first, the journal second (see `send_ledger`): a crash between
+            // them resends the part, and recording it again changes nothing.
+            let mut recorded = String::new();
+            if let Some(l) = ledger.as_mut() {
+                let sent = Sent {
+                    file: &name,
+                    bytes: &bytes,
+                    report: &prepared.report,
+                    path: prepared.path,
+                    correlation_id: &prepared.correlation_id,
+                };
+                match l.acknowledged(&sent, g.interface) {
+                    Ok(line) => recorded = format!("; {line}"),
+                    Err(e) => {
+                        progress
+                            .findings
+                            .push(ledger_failed(&prepared.correlation_id, &e));
+                        progress
+                            .summary
+                            .push((name, "acknowledged, not recorded: stopped".into()));
+                        stopped = true;
+                        break;
+                    }
+                }
+            }
             journal.record(PartEntry {
                 file: name.clone(),
                 sha256: sha,
@@ -467,9 +633,10 @@ fn run_dir(
             } else {
                 "acknowledged"
             };
-            progress
-                .summary
-                .push((name, format!("{how} ({})", prepared.correlation_id)));
+            progress.summary.push((
+                name,
+                format!("{how} ({}){recorded}", prepared.correlation_id),
+            ));
         } else {
             if resent {
                 progress.findings.push(

@@ -1,7 +1,10 @@
 //! Account Register update messages: reading them strictly, classifying, validating against
 //! the official schemas and beyond, the two JWS tokens, request files and synthetic reports.
 
+pub mod canonical;
 pub mod content;
+pub mod diff;
+pub mod dispute;
 pub mod finnish_ids;
 pub mod generate;
 pub mod jws;
@@ -9,5 +12,6 @@ pub mod kind;
 pub mod parse;
 pub mod request;
 pub mod schemas;
+pub mod section;
 pub mod split;
 pub mod validate;

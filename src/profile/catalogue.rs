@@ -209,6 +209,12 @@ catalogue! {
     SendAnswer => "SEND-ANSWER", Enforced, "The register's answer (only 200 means stored)",
         "Customs update interface §4.7 (answers)",
         "Read the answer's explanation: fix the message or the certificate for a 400/403, retry later for a 500 or a timeout.";
+    DailyVanished => "DAILY-VANISHED", DataQuality, "Records the register holds are ended, not left out of the export",
+        "Customs update interface §2.1, §4.1 (only new or changed records are sent; nothing deletes a record)",
+        "Records are not deleted by omission: put each record listed back in the export with its end (an account's closingDate, a customership's or box's endDate, the roles' endDate) so the register learns it ended.";
+    DisputeState => "DISPUTE-STATE", Enforced, "A disputable or incorrect report names an acknowledged record and a change §4.3 allows",
+        "Customs update interface §4.3 and its state diagram",
+        "Report only records the register acknowledged (their X-Correlation-ID is in the ledger); cancel only a dispute the register holds; a record reported incorrect can no longer change.";
     VeroIssuer => "VERO-ISSUER", Enforced, "Vero certificate is issued by the environment's Data Providers CA",
         "vero.fi Vero API technical guidance (environments and certificates)",
         "Production needs a certificate from \"Data Providers Issuing CA\", test one from \"Data Providers Test Issuing CA v1\": retrieve one for the right environment (tilicheck vero new --environment …).";

@@ -55,9 +55,28 @@ pub struct MessageRules {
     pub ended_before_cutoff: Option<Sourced<&'static str>>,
     /// Whether disputable/incorrect reports must name the update's X-Correlation-ID.
     pub correlation_id_required: bool,
+    /// For a record sent more than once, which update's X-Correlation-ID a disputable or
+    /// incorrect report names.
+    pub dispute_reported_in: Sourced<ReportedIn>,
     /// `sub` is the signing certificate's subject serialNumber, character for character.
     pub sub_is_serial_number: Sourced<bool>,
 }
+
+/// The update whose X-Correlation-ID a disputable or incorrect report names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportedIn {
+    /// The update that last carried the record: the value the register holds now.
+    Last,
+    /// The update that first reported the record.
+    First,
+}
+
+const DISPUTE_REPORTED_IN: Sourced<ReportedIn> = Sourced::assumed(
+    ReportedIn::Last,
+    "Customs update interface v3.0.5 §4.3 (\"the unique X-Correlation-ID of its updating message with which the record has been reported\"); report_disputable.json, correlationId (\"the update message in which the data record was originally reported\")",
+    "for a record sent more than once neither text says which update to name; the last one carried the value the register holds now (--reported-in first names the first)",
+);
 
 pub static V3_MESSAGES: MessageRules = MessageRules {
     schemas: Sourced::confirmed(
@@ -100,6 +119,7 @@ pub static V3_MESSAGES: MessageRules = MessageRules {
         "Customs update interface v3.0.5 §4.8",
     )),
     correlation_id_required: true,
+    dispute_reported_in: DISPUTE_REPORTED_IN,
     sub_is_serial_number: Sourced::confirmed(
         true,
         "Customs update interface v3.0.5 §3.4 (since doc 1.0.13)",
@@ -142,6 +162,7 @@ pub static V1_0_4_MESSAGES: MessageRules = MessageRules {
     ),
     ended_before_cutoff: None,
     correlation_id_required: false,
+    dispute_reported_in: DISPUTE_REPORTED_IN,
     sub_is_serial_number: Sourced::assumed(
         true,
         "Customs update interface v1.0.4 §3.4 (\"[SUBJECT]\")",

@@ -136,6 +136,7 @@ async fn answer(
         );
     }
     let path = req.uri().path().to_owned();
+    let query = req.uri().query().unwrap_or("").to_owned();
     let store = store.clone();
     let hellos = hellos(shared);
     let interface = shared.interface;
@@ -162,6 +163,10 @@ async fn answer(
                     "application/json",
                     json!(records()?).to_string(),
                 ),
+                "/api/state" => super::inspect_records::state(&s, &query)?,
+                p if p.starts_with("/api/records/") => {
+                    super::inspect_records::record(&s, &p["/api/records/".len()..])?
+                }
                 "/api/client-hellos" => (
                     StatusCode::OK,
                     "application/json",

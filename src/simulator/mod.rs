@@ -24,6 +24,7 @@ pub mod faults;
 pub mod first_request;
 pub mod http;
 pub mod inspect;
+mod inspect_records;
 pub mod judge;
 pub mod message_judge;
 pub mod records;

@@ -81,11 +81,14 @@ impl RecordState {
     }
 }
 
-/// One record carried by an update (its content stays in the message's body token).
+/// One record carried by an update: the whole record, which replaces the one held before
+/// (with its role list: §4.1 has role lists sent complete, so the list sent is the list).
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordVersion {
     pub record_type: RecordType,
     pub uuid: String,
+    /// The record as canonical JSON (sorted keys, no whitespace), as the register read it.
+    pub value: String,
 }
 
 /// What an accepted report asks of the register.
@@ -104,6 +107,15 @@ pub enum Change {
     },
 }
 
+/// `value` as canonical JSON: keys sorted, no whitespace (numbers as serde_json read them).
+fn canonical_text(value: &Value) -> String {
+    let text = value.to_string();
+    crate::message::canonical::canonical(&text)
+        .ok()
+        .and_then(|c| String::from_utf8(c).ok())
+        .unwrap_or(text)
+}
+
 /// Read the change out of a validated report.
 pub fn change_of(kind: ReportKind, report: &Value) -> Result<Change, Problem> {
     let field = |name: &str| report.get(name).and_then(Value::as_str).map(str::to_owned);
@@ -119,10 +131,11 @@ pub fn change_of(kind: ReportKind, report: &Value) -> Result<Change, Problem> {
             let mut records = Vec::new();
             for (map, record_type) in RECORD_MAPS {
                 if let Some(entries) = report.get(map).and_then(Value::as_object) {
-                    for uuid in entries.keys() {
+                    for (uuid, value) in entries {
                         records.push(RecordVersion {
                             record_type,
                             uuid: uuid.clone(),
+                            value: canonical_text(value),
                         });
                     }
                 }

@@ -7,6 +7,8 @@
 //! it is answered 200 again and logged, but nothing is stored twice. The same ID with another
 //! body is a conflict, answered 400.
 
+mod history;
+
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -17,6 +19,8 @@ use time::format_description::well_known::Rfc3339;
 use super::answers::Problem;
 use super::content::{self, ContentWarning};
 use super::records::{Change, RecordState, RecordType, transition};
+
+pub use history::{CurrentRecord, RecordHistory, StateChange, Version};
 
 /// The database file's name inside the data directory.
 pub const DB_FILE: &str = "register.sqlite";
@@ -75,8 +79,10 @@ CREATE TABLE IF NOT EXISTS record_versions (
     record_type TEXT NOT NULL,
     uuid TEXT NOT NULL,
     version INTEGER NOT NULL,
-    -- The version's content is in the body token of the message with this correlation ID.
+    -- The update that carried this version (its body token holds it as sent).
     correlation_id TEXT NOT NULL,
+    -- The record as canonical JSON: the version replaces the one before it, whole.
+    value TEXT,
     PRIMARY KEY (sender, record_type, uuid, version)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS state_changes (
@@ -421,6 +427,13 @@ fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {
     if !names.iter().any(|n| n == "replay_of") {
         conn.execute_batch("ALTER TABLE messages ADD COLUMN replay_of INTEGER")?;
     }
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('record_versions')")?;
+    let version_columns: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if !version_columns.iter().any(|n| n == "value") {
+        conn.execute_batch("ALTER TABLE record_versions ADD COLUMN value TEXT")?;
+    }
     if !names.iter().any(|n| n == "content_warnings") {
         conn.execute_batch(
             "ALTER TABLE messages ADD COLUMN content_warnings TEXT NOT NULL DEFAULT '[]'",
@@ -474,10 +487,10 @@ fn apply(tx: &Connection, sender: &str, log: &MessageLog, change: &Change) -> Re
                     )?
                     .query_row(params![sender, t, r.uuid], |row| row.get(0))?;
                 tx.prepare_cached(
-                    "INSERT INTO record_versions (sender, record_type, uuid, version, correlation_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO record_versions (sender, record_type, uuid, version, correlation_id, value)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?
-                .execute(params![sender, t, r.uuid, version, correlation_id])?;
+                .execute(params![sender, t, r.uuid, version, correlation_id, r.value])?;
             }
             Ok(())
         }

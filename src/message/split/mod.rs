@@ -13,6 +13,7 @@
 mod lexical;
 mod order;
 mod spool;
+pub(crate) mod stream;
 
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};

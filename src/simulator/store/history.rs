@@ -1,0 +1,132 @@
+//! What the register holds now, record by record, and how each record got there: the views
+//! behind the inspection API's `/api/state` and `/api/records/UUID`.
+
+use rusqlite::params;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{Store, StoreError};
+
+/// A record's value now: the last version an accepted update carried.
+#[derive(Clone, Debug, Serialize)]
+pub struct CurrentRecord {
+    pub sender: String,
+    pub record_type: String,
+    pub uuid: String,
+    pub state: String,
+    pub versions: i64,
+    /// The update that carried the value now held.
+    pub correlation_id: String,
+    pub value: Value,
+}
+
+/// One version of a record.
+#[derive(Clone, Debug, Serialize)]
+pub struct Version {
+    pub version: i64,
+    pub correlation_id: String,
+    /// When the update carrying it was accepted.
+    pub received_at: Option<String>,
+    pub value: Value,
+}
+
+/// One §4.3 state change.
+#[derive(Clone, Debug, Serialize)]
+pub struct StateChange {
+    pub from_state: String,
+    pub to_state: String,
+    pub correlation_id: String,
+    pub at: String,
+}
+
+/// A record with its whole history.
+#[derive(Clone, Debug, Serialize)]
+pub struct RecordHistory {
+    #[serde(flatten)]
+    pub current: CurrentRecord,
+    pub history: Vec<Version>,
+    pub state_changes: Vec<StateChange>,
+}
+
+fn parse(text: Option<String>) -> Value {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null)
+}
+
+const CURRENT: &str = "SELECT r.sender, r.record_type, r.uuid, r.state, r.versions, v.correlation_id, v.value
+     FROM records r JOIN record_versions v
+       ON v.sender = r.sender AND v.record_type = r.record_type AND v.uuid = r.uuid AND v.version = r.versions";
+
+fn current_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CurrentRecord> {
+    Ok(CurrentRecord {
+        sender: r.get(0)?,
+        record_type: r.get(1)?,
+        uuid: r.get(2)?,
+        state: r.get(3)?,
+        versions: r.get(4)?,
+        correlation_id: r.get(5)?,
+        value: parse(r.get(6)?),
+    })
+}
+
+impl Store {
+    /// Every record's current value, in (sender, type, UUID) order, `limit` from `offset`.
+    pub fn state(&self, offset: usize, limit: usize) -> Result<Vec<CurrentRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "{CURRENT} ORDER BY r.sender, r.record_type, r.uuid LIMIT ?1 OFFSET ?2"
+        ))?;
+        let rows = stmt.query_map(params![limit as i64, offset as i64], current_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every record (of any type and sender) with this UUID, with its versions and state
+    /// changes, oldest first.
+    pub fn record_history(&self, uuid: &str) -> Result<Vec<RecordHistory>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "{CURRENT} WHERE r.uuid = ?1 ORDER BY r.sender, r.record_type"
+        ))?;
+        let current: Vec<CurrentRecord> = stmt
+            .query_map([uuid], current_row)?
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::new();
+        for c in current {
+            let mut versions = self.conn.prepare_cached(
+                "SELECT v.version, v.correlation_id,
+                        (SELECT m.received_at FROM messages m WHERE m.correlation_id = v.correlation_id AND m.accepted = 1),
+                        v.value
+                 FROM record_versions v
+                 WHERE v.sender = ?1 AND v.record_type = ?2 AND v.uuid = ?3 ORDER BY v.version",
+            )?;
+            let history = versions
+                .query_map(params![c.sender, c.record_type, c.uuid], |r| {
+                    Ok(Version {
+                        version: r.get(0)?,
+                        correlation_id: r.get(1)?,
+                        received_at: r.get(2)?,
+                        value: parse(r.get(3)?),
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            let mut changes = self.conn.prepare_cached(
+                "SELECT from_state, to_state, correlation_id, at FROM state_changes
+                 WHERE sender = ?1 AND record_type = ?2 AND uuid = ?3 ORDER BY seq",
+            )?;
+            let state_changes = changes
+                .query_map(params![c.sender, c.record_type, c.uuid], |r| {
+                    Ok(StateChange {
+                        from_state: r.get(0)?,
+                        to_state: r.get(1)?,
+                        correlation_id: r.get(2)?,
+                        at: r.get(3)?,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            out.push(RecordHistory {
+                current: c,
+                history,
+                state_changes,
+            });
+        }
+        Ok(out)
+    }
+}
