@@ -36,8 +36,8 @@ impl TrustContext {
         let mut store = TrustStore::with_files(&args.trust, &args.trust_only)
             .map_err(|e| CommandError::Input(e.to_string()))?;
         if let Some(path) = &args.trusted_list {
-            let list =
-                trusted_list::load(path, at).map_err(|e| CommandError::Input(e.to_string()))?;
+            let list = trusted_list::legacy::load(path, at)
+                .map_err(|e| CommandError::Input(e.to_string()))?;
             store.add_trusted_list(&list);
         }
         let limits = http::Limits {

@@ -149,7 +149,7 @@ impl TrustStore {
 impl TrustStore {
     /// Add the certificates of a trusted list's granted website-authentication services as
     /// anchors.
-    pub fn add_trusted_list(&mut self, list: &crate::pki::trusted_list::TrustedList) {
+    pub fn add_trusted_list(&mut self, list: &crate::pki::trusted_list::legacy::TrustedList) {
         for svc in &list.services {
             for der in &svc.certs {
                 if webpki::anchor_from_trusted_cert(der).is_err() {
