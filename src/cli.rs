@@ -198,9 +198,15 @@ pub struct TrustArgs {
     /// No network: revocation is reported as skipped (never as passed), no AIA downloads.
     #[arg(long, env = "TILICHECK_OFFLINE")]
     pub offline: bool,
-    /// An ETSI TS 119 612 trusted list (XML) to look a QWAC's issuer up in.
+    /// EU trusted lists (ETSI TS 119 612 XML) to qualify a QWAC with: a file, or a directory
+    /// of *.xml lists. Give the LOTL too: a national list counts only when the LOTL, verified
+    /// against its pinned signers, names its signer. Repeatable.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub trusted_list: Vec<PathBuf>,
+    /// Certificates allowed to sign the LOTL (PEM or DER), instead of the bundled ones
+    /// announced in the Official Journal.
     #[arg(long, value_name = "FILE")]
-    pub trusted_list: Option<PathBuf>,
+    pub lotl_signers: Option<PathBuf>,
     /// Directory for downloaded CRLs [default: $XDG_CACHE_HOME/tilicheck/crl or ~/.cache/tilicheck/crl].
     #[arg(long, value_name = "DIR")]
     pub crl_cache: Option<PathBuf>,

@@ -138,7 +138,7 @@ catalogue! {
         "Customs update interface §3.1 note (v3.0.3); CA/Browser Forum TLS BR §7.1.2.7.10",
         "Order the TLS certificate with both TLS Web Client Authentication and TLS Web Server Authentication.";
     CertQwac => "CERT-QWAC", Enforced, "Qualified certificate statements and policies are those of a QWAC (or, for signing, a qualified e-seal)",
-        "Customs update interface §3.1 b) and note; ETSI EN 319 412-1/-4/-5, EN 319 411-2, TS 119 495",
+        "Customs update interface §3.1 b) and note; ETSI EN 319 412-1/-4/-5, EN 319 411-2, TS 119 495; with trusted lists ETSI TS 119 612 and TS 119 615",
         "A QWAC carries QcCompliance, exactly one QcType (web), https PKI disclosure statements and a certificate-type policy that fits its subject (QEVCP-w for an EV subject, QNCP-w otherwise); ask the trust service provider for a conforming qualified website certificate.";
     CertKeypair => "CERT-KEYPAIR", Enforced, "Private key matches the certificate",
         "—",

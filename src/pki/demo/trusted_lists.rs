@@ -8,7 +8,7 @@ use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::OffsetDateTime;
 
 use crate::pki::trusted_list::model::{
-    CA_QC, EU_GENERIC_TYPE, EXT_PREFIX, FOR_WEB, LOTL_TYPE, STATUS_PREFIX, TSL_MIME, TSL_NS,
+    CA_QC, EU_GENERIC_TYPE, EXT_PREFIX, LOTL_TYPE, STATUS_PREFIX, TSL_MIME, TSL_NS,
 };
 use crate::pki::xmldsig::c14n::{Method, escape_attr, escape_text};
 use crate::pki::xmldsig::{DigestAlgorithm, SignOptions, SignatureAlgorithm, SigningKey, Xades};
@@ -109,7 +109,8 @@ pub struct ServiceSpec {
     pub ca_der: Vec<u8>,
     /// Its statuses, newest first: ("granted" or "withdrawn", since when).
     pub statuses: Vec<(&'static str, OffsetDateTime)>,
-    pub for_web: bool,
+    /// AdditionalServiceInformation names: "ForWebSiteAuthentication", "ForeSignatures", …
+    pub purposes: Vec<&'static str>,
     pub qualifications: Vec<QualificationSpec>,
 }
 
@@ -156,6 +157,26 @@ impl Default for SignSpec {
             digest: DigestAlgorithm::Sha512,
             c14n: Method::exclusive(),
             by_id: false,
+        }
+    }
+}
+
+impl SignSpec {
+    /// What the real lists use, with the signature method the signer's key can make (ECDSA
+    /// with its curve's own hash for an EC key).
+    pub fn fitting(signer: &Signer) -> SignSpec {
+        let hash = match &signer.key {
+            SigningKey::Rsa(_) => return SignSpec::default(),
+            SigningKey::Ecdsa { curve: "P-384", .. } => DigestAlgorithm::Sha384,
+            SigningKey::Ecdsa { .. } => DigestAlgorithm::Sha256,
+        };
+        SignSpec {
+            signature: SignatureAlgorithm {
+                scheme: crate::pki::xmldsig::Scheme::Ecdsa,
+                hash,
+            },
+            digest: hash,
+            ..SignSpec::default()
         }
     }
 }
@@ -273,11 +294,11 @@ fn service(x: &mut String, s: &ServiceSpec) {
             b64(&s.ca_der),
             format_time(since)
         ));
-        if s.for_web || !s.qualifications.is_empty() {
+        if !s.purposes.is_empty() || !s.qualifications.is_empty() {
             x.push_str("            <ServiceInformationExtensions>\n");
-            if s.for_web {
+            for purpose in &s.purposes {
                 x.push_str(&format!(
-                    "              <Extension Critical=\"true\"><AdditionalServiceInformation><URI xml:lang=\"en\">{FOR_WEB}</URI></AdditionalServiceInformation></Extension>\n"
+                    "              <Extension Critical=\"true\"><AdditionalServiceInformation><URI xml:lang=\"en\">{EXT_PREFIX}{purpose}</URI></AdditionalServiceInformation></Extension>\n"
                 ));
             }
             if !s.qualifications.is_empty() {
@@ -391,9 +412,18 @@ pub fn demo_lists(
         }],
         services: Vec::new(),
     };
-    let sign = SignSpec::default();
     Ok(DemoLists {
-        lotl: sign_list(&write_list(&lotl), lotl_signer, &sign, national.issued)?,
-        national: sign_list(&write_list(national), tl_signer, &sign, national.issued)?,
+        lotl: sign_list(
+            &write_list(&lotl),
+            lotl_signer,
+            &SignSpec::fitting(lotl_signer),
+            national.issued,
+        )?,
+        national: sign_list(
+            &write_list(national),
+            tl_signer,
+            &SignSpec::fitting(tl_signer),
+            national.issued,
+        )?,
     })
 }

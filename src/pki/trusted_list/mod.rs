@@ -6,12 +6,14 @@
 //! - [`parse`]: reading the XML (by place, never by searching);
 //! - [`verify`]: the XAdES signature and the signer's authority, giving a
 //!   [`VerifiedTrustedList`];
-//! - [`lotl`]: the pinned LOTL signers.
+//! - [`lotl`]: the pinned LOTL signers;
+//! - [`set`]: the lists a run relies on; [`qualify`]: is a certificate a QWAC (TS 119 615).
 
-pub mod legacy;
 pub mod lotl;
 pub mod model;
 pub mod parse;
+pub mod qualify;
+pub mod set;
 pub mod verify;
 
 use std::io::Read;
@@ -19,6 +21,8 @@ use std::path::Path;
 
 pub use lotl::LotlSigners;
 pub use model::ListFacts;
+pub use qualify::{Qualification, Verdict};
+pub use set::TrustedLists;
 pub use verify::{Anchors, CheckedList, Freshness, SignerCheck, VerifiedTrustedList, check};
 
 use crate::profile::limits::MAX_TRUSTED_LIST_BYTES;
@@ -36,6 +40,8 @@ pub enum TlError {
     Directory { path: String },
     #[error("{path}: is empty, not a trusted list")]
     Empty { path: String },
+    #[error("{path}: the directory holds no *.xml trusted list")]
+    NoLists { path: String },
     #[error(
         "{path}: the trusted list is larger than {limit} bytes (the largest EU lists are a few megabytes); refused before reading"
     )]

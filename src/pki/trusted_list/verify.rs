@@ -234,7 +234,7 @@ fn signer_check(
         let pinned: Vec<&CertificateDer<'static>> = anchors.lotl_signers.certs().iter().collect();
         return match among(&v.signer_der, &pinned) {
             Some(how) => SignerCheck::Authorised(format!(
-                "whose {how} is one of the {} LOTL signers {}",
+                "whose {how} is among the {} LOTL signers {}",
                 pinned.len(),
                 anchors.lotl_signers.source()
             )),
@@ -260,7 +260,7 @@ fn signer_check(
     }
     match among(&v.signer_der, &allowed) {
         Some(how) => SignerCheck::Authorised(format!(
-            "whose {how} is one of the {} the LOTL ({}) names for {}",
+            "whose {how} is among the {} the LOTL ({}) names for {}",
             allowed.len(),
             lotl.label(),
             facts.territory

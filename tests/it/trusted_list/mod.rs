@@ -4,6 +4,7 @@
 //! signature; where tilicheck refuses what xmlsec1 accepts, the test says why.
 
 mod hostile;
+mod qualify;
 mod real;
 mod signatures;
 
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use tilicheck::pki::demo::trusted_lists::{
-    KeyKind, ListSpec, PointerSpec, SignSpec, Signer, sign_list, write_list,
+    KeyKind, ListSpec, PointerSpec, ServiceSpec, SignSpec, Signer, sign_list, write_list,
 };
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -116,6 +117,20 @@ pub fn demo_lotl_spec(tl_signer: &[u8], location: &str) -> ListSpec {
             signers: vec![tl_signer.to_vec()],
         }],
         services: Vec::new(),
+    }
+}
+
+/// A DEMO national list for FI with the given services, current at the tests' check time.
+pub fn demo_fi(services: Vec<ServiceSpec>) -> ListSpec {
+    ListSpec {
+        territory: "FI".into(),
+        operator: "DEMO Liikenne- ja viestintävirasto".into(),
+        sequence: 3,
+        issued: ISSUED,
+        next_update: Some(NEXT_UPDATE),
+        lotl: false,
+        pointers: Vec::new(),
+        services,
     }
 }
 
