@@ -105,6 +105,7 @@ fn main() {
                 at,
                 profile,
                 dvv_root: None,
+                qualification: None,
             };
             findings += check.findings().len();
         }

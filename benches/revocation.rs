@@ -156,6 +156,7 @@ fn main() {
         },
         // No caIssuers downloads: the chain is supplied.
         online: None,
+        trusted_lists: None,
     };
     let run = |ctx: &TrustContext| {
         judge_path(

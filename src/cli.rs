@@ -57,6 +57,8 @@ pub enum Command {
     Csr(CsrArgs),
     /// Probe a TLS endpoint: versions, suites, groups, client-certificate request, mutual TLS.
     Tls(TlsArgs),
+    /// Check EU trusted lists: the XAdES signature, who signed, freshness; the CA/QC services.
+    TrustedList(TrustedListArgs),
     /// Print the rule catalogue and the profile values the rules rest on.
     Rules,
     /// Certificate tools: generate the DEMO PKI.
@@ -83,6 +85,22 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Write the manual pages, one per command, into DIR (or print the main page).
     Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrustedListArgs {
+    /// Trusted lists (ETSI TS 119 612 XML): national lists and/or the EU LOTL. A LOTL among
+    /// them vouches for the others' signers when --lotl is not given.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The EU List of Trusted Lists: each national list's signer must be one it names for
+    /// that territory.
+    #[arg(long, value_name = "FILE")]
+    pub lotl: Option<PathBuf>,
+    /// Certificates allowed to sign the LOTL (PEM or DER), instead of the bundled ones
+    /// announced in the Official Journal.
+    #[arg(long, value_name = "FILE")]
+    pub lotl_signers: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -183,9 +201,15 @@ pub struct TrustArgs {
     /// No network: revocation is reported as skipped (never as passed), no AIA downloads.
     #[arg(long, env = "TILICHECK_OFFLINE")]
     pub offline: bool,
-    /// An ETSI TS 119 612 trusted list (XML) to look a QWAC's issuer up in.
+    /// EU trusted lists (ETSI TS 119 612 XML) to qualify a QWAC with: a file, or a directory
+    /// of *.xml lists. Give the LOTL too: a national list counts only when the LOTL, verified
+    /// against its pinned signers, names its signer. Repeatable.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub trusted_list: Vec<PathBuf>,
+    /// Certificates allowed to sign the LOTL (PEM or DER), instead of the bundled ones
+    /// announced in the Official Journal.
     #[arg(long, value_name = "FILE")]
-    pub trusted_list: Option<PathBuf>,
+    pub lotl_signers: Option<PathBuf>,
     /// A CRL (DER or PEM, one or more `X509 CRL` blocks) for the certificates it covers, used
     /// before any download; with --offline the only source. Repeatable.
     #[arg(long, value_name = "FILE")]

@@ -122,7 +122,18 @@ pub struct Subject {
     pub summary: Vec<(String, String)>,
     /// The facts as typed values, for the JSON report (the summary renders them as text).
     pub facts: Option<SubjectFacts>,
+    /// Facts with rows (a trusted list's services), after the summary.
+    pub tables: Vec<Table>,
     pub findings: Vec<Finding>,
+}
+
+/// A table of facts: named columns, rows of text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Table {
+    pub title: String,
+    /// (JSON key, column header).
+    pub columns: Vec<(&'static str, &'static str)>,
+    pub rows: Vec<Vec<String>>,
 }
 
 /// Typed facts a subject carries into the JSON report.
@@ -139,6 +150,7 @@ impl Subject {
             input: input.into(),
             summary: Vec::new(),
             facts: None,
+            tables: Vec::new(),
             findings: Vec::new(),
         }
     }

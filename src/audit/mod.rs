@@ -367,6 +367,7 @@ fn audit_cert(
             at: o.at,
             profile: o.profile,
             dvv_root: path.as_ref().and_then(|p| p.dvv_root.as_deref()),
+            qualification: path.as_ref().and_then(|p| p.qualification.as_ref()),
         }
         .findings();
         if let Some(path) = path {

@@ -8,6 +8,7 @@ use crate::checks::qwac::{QwacInput, check_qwac};
 use crate::checks::x509::check_x509v3;
 use crate::findings::{Finding, Subject};
 use crate::pki::facts::{CertificateFacts, KeyFacts};
+use crate::pki::trusted_list::Qualification;
 use crate::profile::{RegisterProfile, RuleId};
 use crate::time_arg::format_date;
 
@@ -35,6 +36,8 @@ pub struct CertCheck<'a> {
     pub profile: &'a RegisterProfile,
     /// The bundled DVV root that CERT-ISSUER's validated path ends at, if it proved one.
     pub dvv_root: Option<&'a str>,
+    /// What the verified EU trusted lists say, when lists were given.
+    pub qualification: Option<&'a Qualification>,
 }
 
 impl CertCheck<'_> {
@@ -71,6 +74,7 @@ impl CertCheck<'_> {
             facts: self.facts,
             purpose: self.purpose,
             dvv_root: self.dvv_root,
+            qualification: self.qualification,
             profile: self.profile,
         }));
         out.push(self.keypair());

@@ -10,5 +10,6 @@ pub mod message;
 pub mod qwac;
 pub mod register;
 pub mod tls;
+pub mod trusted_list;
 pub mod vero;
 pub mod x509;

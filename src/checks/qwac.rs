@@ -9,6 +9,7 @@ use crate::checks::identity::Purpose;
 use crate::findings::Finding;
 use crate::pki::facts::CertificateFacts;
 use crate::pki::qc::{PSD2_ROLES, Psd2Facts, QC_TYPE_ESEAL, QC_TYPE_ESIGN, QC_TYPE_WEB, QcFacts};
+use crate::pki::trusted_list::{Qualification, Verdict};
 use crate::profile::{PolicySubject, PolicyUse, RegisterProfile, RuleId, TypePolicy};
 
 const RULE: RuleId = RuleId::CertQwac;
@@ -30,6 +31,8 @@ pub struct QwacInput<'a> {
     pub purpose: Purpose,
     /// The bundled DVV root a validated path ends at, when CERT-ISSUER proved one.
     pub dvv_root: Option<&'a str>,
+    /// What the verified EU trusted lists say, when lists were given.
+    pub qualification: Option<&'a Qualification>,
     pub profile: &'a RegisterProfile,
 }
 
@@ -51,8 +54,44 @@ impl Judged {
     }
 }
 
-/// Every CERT-QWAC finding.
+/// Every CERT-QWAC finding: the certificate's own markers, then (for a TLS certificate, when
+/// lists were given) what the verified trusted lists say.
 pub fn check_qwac(input: &QwacInput<'_>) -> Vec<Finding> {
+    let mut out = markers(input);
+    if let Some(q) = input.qualification {
+        out.push(if input.purpose.tls() {
+            trusted_list_finding(q, input.dvv_root)
+        } else {
+            Finding::skip(
+                RULE,
+                "the trusted lists are consulted for website authentication (a TLS certificate); this one is for signing",
+            )
+        });
+    }
+    out
+}
+
+/// The trusted lists' verdict (ETSI TS 119 615). Not qualified fails the QWAC route; where a
+/// validated path already reached a bundled DVV root, §3.1 a) accepts the certificate anyway and
+/// the verdict is told, not judged.
+fn trusted_list_finding(q: &Qualification, dvv_root: Option<&str>) -> Finding {
+    let text = format!("EU trusted lists: {}", q.describe());
+    match (q.verdict, dvv_root) {
+        (Verdict::Qualified, _) => Finding::pass(RULE, text),
+        (_, Some(root)) => Finding::skip(
+            RULE,
+            format!("{text}; not needed: the validated path ends at the bundled DVV root \"{root}\" (§3.1 a)"),
+        ),
+        (Verdict::NotQualified, None) => Finding::fail(RULE, text).with_remedy(
+            "Customs accepts a certificate that is not DVV's only if it is a QWAC: use a certificate from a service the trusted list grants for website authentication at its issuance (with QcCompliance and QcType web), or a DVV service certificate.",
+        ),
+        (Verdict::Indeterminate, None) => Finding::warn(RULE, text).with_remedy(
+            "Give the current, verifiable lists: the EU LOTL and the issuer's national list (--trusted-list DIR with both), so the issuer's service can be found and its status at issuance read.",
+        ),
+    }
+}
+
+fn markers(input: &QwacInput<'_>) -> Vec<Finding> {
     let tls = input.purpose.tls();
     match &input.facts.qc_statements {
         None => vec![match input.dvv_root {

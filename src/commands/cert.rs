@@ -111,6 +111,7 @@ pub fn judged_subject(
         at: ctx.revocation.at,
         profile,
         dvv_root: path.dvv_root.as_deref(),
+        qualification: path.qualification.as_ref(),
     };
     let mut subject = check.subject(input);
     subject.summary.extend(extra);

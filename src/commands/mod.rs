@@ -20,6 +20,7 @@ pub mod send_ledger;
 pub mod serve;
 pub mod tls;
 pub mod trust;
+pub mod trusted_list;
 pub mod vero;
 
 use std::io::Write;
@@ -99,6 +100,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Audit(_) => "audit",
         Command::Csr(_) => "csr",
         Command::Tls(_) => "tls",
+        Command::TrustedList(_) => "trusted-list",
         Command::Rules => "rules",
         Command::Pki(_) => "pki",
         Command::Demo(_) => "demo",
@@ -149,6 +151,10 @@ fn dispatch(cli: &Cli) -> Result<u8, CommandError> {
         },
         Command::Tls(args) => {
             let report = tls::run(args, g.interface, check_time(g))?;
+            emit_report(&report, g)
+        }
+        Command::TrustedList(args) => {
+            let report = trusted_list::run(args, g.interface, check_time(g))?;
             emit_report(&report, g)
         }
         Command::Rules => {

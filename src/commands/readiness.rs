@@ -16,7 +16,7 @@ use crate::commands::send::{
     correlation_id, deliver_into, load_signer, minimal_message, parse_endpoint_url,
 };
 use crate::commands::tls::{endpoint_facts, load_identity, target};
-use crate::commands::trust::TrustContext;
+use crate::commands::trust::{TrustContext, load_trusted_lists};
 use crate::commands::{CommandError, emit_report};
 use crate::findings::Report;
 use crate::identity::BusinessId;
@@ -190,6 +190,11 @@ pub struct TrustConfig {
     pub crl: Vec<PathBuf>,
     #[serde(default)]
     pub offline: bool,
+    /// EU trusted lists (files or directories) for CERT-QWAC's qualification.
+    #[serde(default)]
+    pub trusted_list: Vec<PathBuf>,
+    /// Certificates allowed to sign the LOTL instead of the bundled ones.
+    pub lotl_signers: Option<PathBuf>,
 }
 
 /// The commented template `readiness init` writes.
@@ -232,6 +237,8 @@ key = "tls.key"
 # offline they are the only revocation source: crl = ["issuing-ca.crl"]
 # Skip downloads of CRLs and OCSP answers (offline test environments).
 offline = false
+# EU trusted lists to say whether a QWAC is qualified: the LOTL and the national list, as files
+# or a directory of both: trusted_list = ["trusted-lists"]
 "#;
 
 pub fn run(args: &ReadinessArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
@@ -333,8 +340,28 @@ pub fn run(args: &ReadinessArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
     for p in &config.trust.trust_only {
         trust_only.push(file_setting("trust.trust_only", p)?);
     }
-    let store = crate::pki::trust::TrustStore::with_files(&trust_args_trust, &trust_only)
+    let mut store = crate::pki::trust::TrustStore::with_files(&trust_args_trust, &trust_only)
         .map_err(|e| setting("trust", e.to_string()))?;
+    let mut lists = Vec::new();
+    for p in &config.trust.trusted_list {
+        let full = rel(p);
+        if !full.exists() {
+            return Err(setting(
+                "trust.trusted_list",
+                format!("{}: no such file or directory", full.display()),
+            ));
+        }
+        lists.push(full);
+    }
+    let lotl_signers = match &config.trust.lotl_signers {
+        Some(p) => Some(file_setting("trust.lotl_signers", p)?),
+        None => None,
+    };
+    let trusted_lists = load_trusted_lists(&lists, lotl_signers.as_deref(), at)
+        .map_err(|e| setting("trust.trusted_list", e.to_string()))?;
+    if let Some(l) = &trusted_lists {
+        store.add_trusted_lists(l);
+    }
     let mut crls = Vec::new();
     for p in &config.trust.crl {
         crls.push(file_setting("trust.crl", p)?);
@@ -344,6 +371,7 @@ pub fn run(args: &ReadinessArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
     ctx.revocation.local =
         crate::pki::revocation::LocalCrls::load(&crls, ctx.revocation.limits.max_body)
             .map_err(|e| CommandError::Input(e.to_string()))?;
+    ctx.trusted_lists = trusted_lists;
     ctx.revocation.offline = config.trust.offline;
     ctx.revocation.grace_secs = interface.profile().revocation_grace_secs.value;
     ctx.revocation.cache_dir = crate::pki::revocation::cache::default_dir();

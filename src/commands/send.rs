@@ -51,8 +51,9 @@ pub fn load_signer(
         expected,
         at,
         profile,
-        // A signing certificate's CERT-QWAC does not depend on the path.
+        // A signing certificate's CERT-QWAC does not depend on the path or the lists.
         dvv_root: None,
+        qualification: None,
     }
     .subject(&cert.display().to_string());
     let private =

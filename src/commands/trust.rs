@@ -3,6 +3,8 @@
 //! into CERT-ISSUER and CERT-REVOCATION findings. The TLS commands call
 //! [`judge_path`] on the certificate an endpoint presented.
 
+use std::path::{Path, PathBuf};
+
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 
@@ -15,7 +17,7 @@ use crate::pki::chain::{self, ChainInput, Usage};
 use crate::pki::facts::CertificateFacts;
 use crate::pki::revocation::{self, cache};
 use crate::pki::trust::TrustStore;
-use crate::pki::trusted_list;
+use crate::pki::trusted_list::{LotlSigners, Qualification, TrustedLists};
 use crate::profile::RegisterProfile;
 
 /// What the options decided, ready to use for any number of certificates.
@@ -25,6 +27,8 @@ pub struct TrustContext {
     pub revocation: revocation::Options,
     /// Limits for caIssuers downloads; None when offline.
     pub online: Option<http::Limits>,
+    /// The EU trusted lists given, verified (None when none were given).
+    pub trusted_lists: Option<TrustedLists>,
 }
 
 impl TrustContext {
@@ -35,10 +39,10 @@ impl TrustContext {
     ) -> Result<Self, CommandError> {
         let mut store = TrustStore::with_files(&args.trust, &args.trust_only)
             .map_err(|e| CommandError::Input(e.to_string()))?;
-        if let Some(path) = &args.trusted_list {
-            let list =
-                trusted_list::load(path, at).map_err(|e| CommandError::Input(e.to_string()))?;
-            store.add_trusted_list(&list);
+        let trusted_lists =
+            load_trusted_lists(&args.trusted_list, args.lotl_signers.as_deref(), at)?;
+        if let Some(lists) = &trusted_lists {
+            store.add_trusted_lists(lists);
         }
         let limits = http::Limits {
             connect_timeout: args.net.connect_timeout,
@@ -65,6 +69,7 @@ impl TrustContext {
                 local,
             },
             online: (!args.offline).then_some(limits),
+            trusted_lists,
         })
     }
 
@@ -82,8 +87,29 @@ impl TrustContext {
                 local: revocation::LocalCrls::default(),
             },
             online: None,
+            trusted_lists: None,
         }
     }
+}
+
+/// The trusted lists in `paths` (files or directories), verified: the LOTL against
+/// `lotl_signers` (the bundled Official Journal set without it), the national lists against
+/// the LOTL. None when no paths were given.
+pub fn load_trusted_lists(
+    paths: &[PathBuf],
+    lotl_signers: Option<&Path>,
+    at: OffsetDateTime,
+) -> Result<Option<TrustedLists>, CommandError> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let signers = match lotl_signers {
+        Some(path) => LotlSigners::from_file(path).map_err(CommandError::Input)?,
+        None => LotlSigners::bundled(),
+    };
+    TrustedLists::load(paths, &signers, at)
+        .map(Some)
+        .map_err(|e| CommandError::Input(e.to_string()))
 }
 
 /// What the path and revocation checks found for one certificate.
@@ -94,6 +120,8 @@ pub struct JudgedPath {
     pub findings: Vec<Finding>,
     /// The bundled DVV root the validated path ends at, if it does.
     pub dvv_root: Option<String>,
+    /// What the verified trusted lists say of the certificate, when lists were given.
+    pub qualification: Option<Qualification>,
 }
 
 /// Build and validate the certificate's path, ask the revocation sources, and judge both.
@@ -129,5 +157,9 @@ pub fn judge_path(
             chain_checks::check_revocation(&answers, ctx.revocation.mode),
         ],
         dvv_root: chain_checks::proven_dvv_root(&path).map(str::to_owned),
+        qualification: ctx
+            .trusted_lists
+            .as_ref()
+            .map(|lists| lists.qualify(leaf, facts, ctx.revocation.at)),
     }
 }

@@ -14,3 +14,4 @@ pub mod qc;
 pub mod revocation;
 pub mod trust;
 pub mod trusted_list;
+pub mod xmldsig;

@@ -22,12 +22,13 @@ pub enum Origin {
     Bundled,
     /// A file the user named with `--trust` or `--trust-only`.
     File(PathBuf),
-    /// A granted qualified service for website authentication in a trusted list
-    /// (`--trusted-list`). The list's own signature is not verified.
+    /// A CA/QC service for website authentication in a verified trusted list
+    /// (`--trusted-list`).
     TrustedList {
         tsp: String,
         service: String,
-        list: PathBuf,
+        /// The list's label: territory, sequence number, file or URL.
+        list: String,
     },
 }
 
@@ -38,8 +39,7 @@ impl std::fmt::Display for Origin {
             Origin::File(p) => write!(f, "trusted from {}", p.display()),
             Origin::TrustedList { tsp, service, list } => write!(
                 f,
-                "granted qualified service for website authentication \"{service}\" of \"{tsp}\" in the trusted list {}; the list's XML signature was NOT verified",
-                list.display()
+                "CA/QC service for website authentication \"{service}\" of \"{tsp}\" in the verified {list}"
             ),
         }
     }
@@ -147,25 +147,23 @@ impl TrustStore {
 }
 
 impl TrustStore {
-    /// Add the certificates of a trusted list's granted website-authentication services as
+    /// Add the CA certificates of the verified lists' website-authentication services as
     /// anchors.
-    pub fn add_trusted_list(&mut self, list: &crate::pki::trusted_list::TrustedList) {
-        for svc in &list.services {
-            for der in &svc.certs {
-                if webpki::anchor_from_trusted_cert(der).is_err() {
-                    continue;
-                }
-                self.anchors.push(TrustedCert {
-                    subject: subject_der(der),
-                    der: der.clone(),
-                    name: display_name(der),
-                    origin: Origin::TrustedList {
-                        tsp: svc.tsp.clone(),
-                        service: svc.service.clone(),
-                        list: list.path.clone(),
-                    },
-                });
+    pub fn add_trusted_lists(&mut self, lists: &crate::pki::trusted_list::TrustedLists) {
+        for (list, provider, service, der) in lists.web_anchors() {
+            if webpki::anchor_from_trusted_cert(der).is_err() {
+                continue;
             }
+            self.anchors.push(TrustedCert {
+                subject: subject_der(der),
+                der: der.clone(),
+                name: display_name(der),
+                origin: Origin::TrustedList {
+                    tsp: provider.name.clone(),
+                    service: service.name().to_owned(),
+                    list: list.label(),
+                },
+            });
         }
     }
 }

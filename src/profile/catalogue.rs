@@ -138,7 +138,7 @@ catalogue! {
         "Customs update interface §3.1 note (v3.0.3); CA/Browser Forum TLS BR §7.1.2.7.10",
         "Order the TLS certificate with both TLS Web Client Authentication and TLS Web Server Authentication.";
     CertQwac => "CERT-QWAC", Enforced, "Qualified certificate statements and policies are those of a QWAC (or, for signing, a qualified e-seal)",
-        "Customs update interface §3.1 b) and note; ETSI EN 319 412-1/-4/-5, EN 319 411-2, TS 119 495",
+        "Customs update interface §3.1 b) and note; ETSI EN 319 412-1/-4/-5, EN 319 411-2, TS 119 495; with trusted lists ETSI TS 119 612 and TS 119 615",
         "A QWAC carries QcCompliance, exactly one QcType (web), https PKI disclosure statements and a certificate-type policy that fits its subject (QEVCP-w for an EV subject, QNCP-w otherwise); ask the trust service provider for a conforming qualified website certificate.";
     CertKeypair => "CERT-KEYPAIR", Enforced, "Private key matches the certificate",
         "—",
@@ -152,6 +152,12 @@ catalogue! {
     CsrSubject => "CSR-SUBJECT", Enforced, "Request subject has CN, O and C=FI, and the DNS name in subjectAltName",
         "DVV server certificate ordering; Customs update interface §3.1",
         "Make the request with CN = the server's DNS name, O = the organisation, C = FI and the DNS name in subjectAltName (tilicheck csr does this).";
+    TlSignature => "TL-SIGNATURE", Enforced, "Trusted list's XAdES signature covers the whole list and its signer may sign it",
+        "ETSI TS 119 612 §5.7 and Annex B; ETSI TS 119 615 §4.1; Commission Implementing Decision (EU) 2015/1505 (LOTL signers announced in the Official Journal)",
+        "Use the list exactly as published (one changed byte breaks its signature): download it again from the TSLLocation the LOTL names, and give the LOTL (--lotl FILE) so its signer can be checked.";
+    TlFresh => "TL-FRESH", Enforced, "Trusted list is current: the check time is before its NextUpdate",
+        "ETSI TS 119 612 §5.3.14 (list issue date and time), §5.3.15 (next update); ETSI TS 119 615 §4.2",
+        "Download the current list from its TSLLocation; a list past its NextUpdate no longer says what its scheme operator says now, and a closed list (no NextUpdate) is no basis for a verdict.";
     RegCert => "REG-CERT", Enforced, "Register's server certificate is genuine",
         "Customs update interface §3.1 (server certificate of the Account Register)",
         "Do not send: the endpoint did not present the Account Register's certificate. Check the address and any TLS-intercepting proxy.";

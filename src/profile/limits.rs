@@ -21,3 +21,7 @@ pub const MAX_XML_DEPTH: usize = 128;
 /// Most nodes (elements, attributes, text) of any XML document read. A national trusted list
 /// has tens of thousands.
 pub const MAX_XML_NODES: u32 = 5_000_000;
+
+/// Largest trusted list read, from a file or the network. The EU's LOTL is about 0.5 MB and
+/// the biggest national lists a few megabytes; a larger file is refused before it is read.
+pub const MAX_TRUSTED_LIST_BYTES: u64 = 16 * 1024 * 1024;

@@ -46,6 +46,32 @@ struct JsonSubject<'a> {
     /// The endpoint's typed facts (`tls`, `readiness`, `demo`).
     #[serde(skip_serializing_if = "Option::is_none")]
     endpoint: Option<&'a crate::tls::report::EndpointView>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tables: Vec<JsonTable<'a>>,
+}
+
+/// A table: its rows as objects keyed by column.
+#[derive(Serialize)]
+struct JsonTable<'a> {
+    title: &'a str,
+    rows: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+fn table(t: &crate::findings::Table) -> JsonTable<'_> {
+    JsonTable {
+        title: &t.title,
+        rows: t
+            .rows
+            .iter()
+            .map(|r| {
+                t.columns
+                    .iter()
+                    .zip(r)
+                    .map(|((key, _), v)| ((*key).to_owned(), serde_json::Value::from(v.as_str())))
+                    .collect()
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -106,6 +132,7 @@ pub fn render(report: &Report, strict: bool) -> String {
                     Some(SubjectFacts::Endpoint(view)) => Some(view),
                     None => None,
                 },
+                tables: s.tables.iter().map(table).collect(),
             })
             .collect(),
         findings: report

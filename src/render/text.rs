@@ -89,6 +89,9 @@ pub fn render(report: &Report, color: bool) -> String {
         if !subject.summary.is_empty() {
             let _ = writeln!(out);
         }
+        for table in &subject.tables {
+            write_table(&mut out, table, &p);
+        }
         let indent = " ".repeat(2 + 5 + 2 + id_width + 2);
         for f in &subject.findings {
             let _ = writeln!(
@@ -121,6 +124,47 @@ pub fn render(report: &Report, color: bool) -> String {
         t.pass, t.warn, t.fail, t.skip, t.error
     );
     out
+}
+
+/// A table, columns padded to their widest cell (headers included).
+fn write_table(out: &mut String, table: &crate::findings::Table, p: &Palette) {
+    let _ = writeln!(out, "  {}", p.bold(&neutral::text(&table.title)));
+    let headers: Vec<String> = table.columns.iter().map(|(_, h)| (*h).to_owned()).collect();
+    let rows: Vec<Vec<String>> = table
+        .rows
+        .iter()
+        .map(|r| r.iter().map(|c| neutral::text(c).into_owned()).collect())
+        .collect();
+    let widths: Vec<usize> = (0..headers.len())
+        .map(|i| {
+            std::iter::once(&headers)
+                .chain(rows.iter())
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        let mut l = String::from("   ");
+        for (i, c) in cells.iter().enumerate() {
+            l.push(' ');
+            l.push_str(c);
+            if i + 1 < cells.len() {
+                let pad = widths[i].saturating_sub(c.chars().count()) + 1;
+                l.push_str(&" ".repeat(pad));
+            }
+        }
+        l.trim_end().to_owned()
+    };
+    let _ = writeln!(out, "{}", p.dim(&line(&headers)));
+    for r in &rows {
+        let _ = writeln!(out, "{}", line(r));
+    }
+    if rows.is_empty() {
+        let _ = writeln!(out, "    (none)");
+    }
+    let _ = writeln!(out);
 }
 
 fn capitalised(s: &str) -> String {

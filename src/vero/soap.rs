@@ -8,12 +8,12 @@ use base64::engine::general_purpose::STANDARD as B64;
 use crate::profile::vero::{ElementNames, Environment};
 
 pub const SOAP_ENV_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
-pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+pub use crate::pki::xmldsig::DSIG_NS;
 
 /// Escape text content as canonical XML does (so that requests are already canonical).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    crate::vero::dsig::c14n::escape_text(s, &mut out);
+    crate::pki::xmldsig::c14n::escape_text(s, &mut out);
     out
 }
 
@@ -21,7 +21,7 @@ fn element(out: &mut String, name: &str, text: &str) {
     out.push('<');
     out.push_str(name);
     out.push('>');
-    crate::vero::dsig::c14n::escape_text(text, out);
+    crate::pki::xmldsig::c14n::escape_text(text, out);
     out.push_str("</");
     out.push_str(name);
     out.push('>');

@@ -112,7 +112,7 @@ fn html_and_junit_escape_hostile_names() {
 }
 
 /// Python's jsonschema checks the report against the published schema.
-fn validate_with_jsonschema(doc: &str) {
+pub fn validate_with_jsonschema(doc: &str) {
     let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.schema.json");
     let dir = tempfile::tempdir().expect("tempdir");
     let report = dir.path().join("report.json");

@@ -41,4 +41,5 @@ mod tls_hostile;
 mod tls_name;
 mod tls_report;
 mod tls_servers;
+mod trusted_list;
 mod vero;

@@ -77,6 +77,7 @@ impl<'a> Case<'a> {
             at: parse_check_time(self.at).expect("valid date"),
             profile: Interface::V3.profile(),
             dvv_root: self.dvv_root,
+            qualification: None,
         }
         .findings()
     }
@@ -402,6 +403,7 @@ fn unusable_key_evidence_fails_keypair() {
         at: parse_check_time(AT).expect("date"),
         profile: Interface::V3.profile(),
         dvv_root: None,
+        qualification: None,
     }
     .findings();
     let f = findings

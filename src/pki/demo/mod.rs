@@ -38,6 +38,7 @@ mod keys;
 mod malformed;
 mod qualified;
 pub mod reissue;
+pub mod trusted_lists;
 mod write;
 
 #[cfg(test)]

@@ -21,13 +21,42 @@ fn soap_seed() -> Vec<u8> {
         .unwrap()
 }
 
+/// A DEMO list naming the DEMO QWAC CA, signed (ECDSA P-256) by the committed generator: a
+/// mutant exercises the reader and the signature check.
 fn trusted_list_seed() -> Vec<u8> {
+    use tilicheck::pki::demo::trusted_lists::{
+        KeyKind, ServiceSpec, SignSpec, Signer, sign_list, write_list,
+    };
     let pem = std::fs::read(fixture("qwac-ca.pem")).unwrap();
     let ca = tilicheck::pki::load::parse_certificates("ca", &pem, &Default::default())
         .unwrap()
         .certificates[0]
         .to_vec();
-    crate::chain::trusted_list(&ca, "granted").into_bytes()
+    let from = time::macros::datetime!(2025-01-01 0:00 UTC);
+    let signer = Signer::generate(
+        "DEMO FI TL signer",
+        KeyKind::EcP256,
+        from,
+        from + time::Duration::days(36_500),
+    )
+    .unwrap();
+    let mut spec = crate::trusted_list::demo_fi(vec![ServiceSpec {
+        provider: "DEMO Qualified Trust Service Provider".into(),
+        name: "DEMO Qualified Website CA".into(),
+        ca_der: ca,
+        statuses: vec![("granted", from)],
+        purposes: vec!["ForWebSiteAuthentication"],
+        qualifications: Vec::new(),
+    }]);
+    spec.issued = from;
+    sign_list(
+        &write_list(&spec),
+        &signer,
+        &SignSpec::fitting(&signer),
+        from,
+    )
+    .unwrap()
+    .into_bytes()
 }
 
 proptest! {
@@ -60,7 +89,9 @@ proptest! {
         within(GUARD, move || {
             let text = String::from_utf8_lossy(&bytes).into_owned();
             let at = tilicheck::time_arg::parse_check_time(AT).unwrap();
-            if let Err(e) = tilicheck::pki::trusted_list::parse("mutant-tl.xml", &text, at) {
+            let signers = tilicheck::pki::trusted_list::LotlSigners::bundled();
+            let anchors = tilicheck::pki::trusted_list::Anchors { lotl_signers: &signers, lotl: None };
+            if let Err(e) = tilicheck::pki::trusted_list::check("mutant-tl.xml", &text, anchors, at) {
                 assert!(e.to_string().starts_with("mutant-tl.xml: "), "{e}");
             }
         });
