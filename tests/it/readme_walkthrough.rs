@@ -15,7 +15,11 @@ fn walkthrough() -> Vec<String> {
     let start = readme
         .find("### Try the send path")
         .expect("the section exists");
-    let end = start + readme[start..].find("### Exit codes").expect("and ends");
+    // The daily update's commands after it are an outline (`…` for the options above).
+    let end = start
+        + readme[start..]
+            .find("### The daily update")
+            .expect("and ends");
     let mut lines = Vec::new();
     for block in readme[start..end].split("```sh\n").skip(1) {
         let code = block.split("```").next().unwrap();
