@@ -9,6 +9,7 @@
 //! - [`lotl`]: the pinned LOTL signers;
 //! - [`set`]: the lists a run relies on; [`qualify`]: is a certificate a QWAC (TS 119 615).
 
+pub mod auto;
 pub mod lotl;
 pub mod model;
 pub mod parse;
@@ -18,10 +19,11 @@ pub mod verify;
 
 use std::path::Path;
 
+pub use auto::{AutoLists, AutoOptions};
 pub use lotl::LotlSigners;
 pub use model::ListFacts;
 pub use qualify::{Qualification, Verdict};
-pub use set::TrustedLists;
+pub use set::{ListSource, TrustedLists};
 pub use verify::{Anchors, CheckedList, Freshness, SignerCheck, VerifiedTrustedList, check};
 
 use crate::profile::limits::MAX_TRUSTED_LIST_BYTES;
