@@ -201,15 +201,23 @@ pub struct TrustArgs {
     /// No network: revocation is reported as skipped (never as passed), no AIA downloads.
     #[arg(long, env = "TILICHECK_OFFLINE")]
     pub offline: bool,
-    /// EU trusted lists (ETSI TS 119 612 XML) to qualify a QWAC with: a file, or a directory
-    /// of *.xml lists. Give the LOTL too: a national list counts only when the LOTL, verified
-    /// against its pinned signers, names its signer. Repeatable.
-    #[arg(long, value_name = "FILE|DIR")]
+    /// EU trusted lists (ETSI TS 119 612 XML) to qualify a QWAC with: a file, a directory of
+    /// *.xml lists, or `auto` (fetch the LOTL and the issuer's national list, cached until
+    /// their NextUpdate; with --offline the cache only). Give the LOTL with files: a national
+    /// list counts only when the LOTL, verified against its pinned signers, names its signer.
+    /// Repeatable.
+    #[arg(long, value_name = "FILE|DIR|auto")]
     pub trusted_list: Vec<PathBuf>,
     /// Certificates allowed to sign the LOTL (PEM or DER), instead of the bundled ones
     /// announced in the Official Journal.
     #[arg(long, value_name = "FILE")]
     pub lotl_signers: Option<PathBuf>,
+    /// Where `--trusted-list auto` fetches the LOTL.
+    #[arg(long, value_name = "URL", default_value = crate::pki::trusted_list::auto::LOTL_URL)]
+    pub lotl_url: String,
+    /// Directory for fetched trusted lists [default: $XDG_CACHE_HOME/tilicheck/trusted-lists or ~/.cache/tilicheck/trusted-lists].
+    #[arg(long, value_name = "DIR")]
+    pub trusted_list_cache: Option<PathBuf>,
     /// A CRL (DER or PEM, one or more `X509 CRL` blocks) for the certificates it covers, used
     /// before any download; with --offline the only source. Repeatable.
     #[arg(long, value_name = "FILE")]

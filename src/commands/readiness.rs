@@ -16,7 +16,7 @@ use crate::commands::send::{
     correlation_id, deliver_into, load_signer, minimal_message, parse_endpoint_url,
 };
 use crate::commands::tls::{endpoint_facts, load_identity, target};
-use crate::commands::trust::{TrustContext, load_trusted_lists};
+use crate::commands::trust::{ListRequest, TrustContext, trusted_list_source};
 use crate::commands::{CommandError, emit_report};
 use crate::findings::Report;
 use crate::identity::BusinessId;
@@ -195,6 +195,8 @@ pub struct TrustConfig {
     pub trusted_list: Vec<PathBuf>,
     /// Certificates allowed to sign the LOTL instead of the bundled ones.
     pub lotl_signers: Option<PathBuf>,
+    /// Where `trusted_list = ["auto"]` fetches the LOTL.
+    pub lotl_url: Option<String>,
 }
 
 /// The commented template `readiness init` writes.
@@ -238,7 +240,8 @@ key = "tls.key"
 # Skip downloads of CRLs and OCSP answers (offline test environments).
 offline = false
 # EU trusted lists to say whether a QWAC is qualified: the LOTL and the national list, as files
-# or a directory of both: trusted_list = ["trusted-lists"]
+# or a directory of both (trusted_list = ["trusted-lists"]), or fetched and cached until their
+# NextUpdate (trusted_list = ["auto"]; with offline = true, the cache only).
 "#;
 
 pub fn run(args: &ReadinessArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
@@ -340,10 +343,14 @@ pub fn run(args: &ReadinessArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
     for p in &config.trust.trust_only {
         trust_only.push(file_setting("trust.trust_only", p)?);
     }
-    let mut store = crate::pki::trust::TrustStore::with_files(&trust_args_trust, &trust_only)
+    let store = crate::pki::trust::TrustStore::with_files(&trust_args_trust, &trust_only)
         .map_err(|e| setting("trust", e.to_string()))?;
     let mut lists = Vec::new();
     for p in &config.trust.trusted_list {
+        if p.as_os_str() == "auto" {
+            lists.push(p.clone());
+            continue;
+        }
         let full = rel(p);
         if !full.exists() {
             return Err(setting(
@@ -357,11 +364,22 @@ pub fn run(args: &ReadinessArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
         Some(p) => Some(file_setting("trust.lotl_signers", p)?),
         None => None,
     };
-    let trusted_lists = load_trusted_lists(&lists, lotl_signers.as_deref(), at)
-        .map_err(|e| setting("trust.trusted_list", e.to_string()))?;
-    if let Some(l) = &trusted_lists {
-        store.add_trusted_lists(l);
-    }
+    let trusted_lists = trusted_list_source(
+        &ListRequest {
+            paths: &lists,
+            lotl_signers: lotl_signers.as_deref(),
+            lotl_url: config
+                .trust
+                .lotl_url
+                .as_deref()
+                .unwrap_or(crate::pki::trusted_list::auto::LOTL_URL),
+            cache_dir: None,
+            offline: config.trust.offline,
+            limits: crate::net::http::Limits::default(),
+        },
+        at,
+    )
+    .map_err(|e| setting("trust.trusted_list", e.to_string()))?;
     let mut crls = Vec::new();
     for p in &config.trust.crl {
         crls.push(file_setting("trust.crl", p)?);

@@ -17,7 +17,9 @@ use crate::pki::chain::{self, ChainInput, Usage};
 use crate::pki::facts::CertificateFacts;
 use crate::pki::revocation::{self, cache};
 use crate::pki::trust::TrustStore;
-use crate::pki::trusted_list::{LotlSigners, Qualification, TrustedLists};
+use crate::pki::trusted_list::{
+    AutoLists, AutoOptions, ListSource, LotlSigners, Qualification, TrustedLists,
+};
 use crate::profile::RegisterProfile;
 
 /// What the options decided, ready to use for any number of certificates.
@@ -27,8 +29,8 @@ pub struct TrustContext {
     pub revocation: revocation::Options,
     /// Limits for caIssuers downloads; None when offline.
     pub online: Option<http::Limits>,
-    /// The EU trusted lists given, verified (None when none were given).
-    pub trusted_lists: Option<TrustedLists>,
+    /// Where the EU trusted lists come from (None when none were asked for).
+    pub trusted_lists: Option<ListSource>,
 }
 
 impl TrustContext {
@@ -37,13 +39,8 @@ impl TrustContext {
         at: OffsetDateTime,
         profile: &RegisterProfile,
     ) -> Result<Self, CommandError> {
-        let mut store = TrustStore::with_files(&args.trust, &args.trust_only)
+        let store = TrustStore::with_files(&args.trust, &args.trust_only)
             .map_err(|e| CommandError::Input(e.to_string()))?;
-        let trusted_lists =
-            load_trusted_lists(&args.trusted_list, args.lotl_signers.as_deref(), at)?;
-        if let Some(lists) = &trusted_lists {
-            store.add_trusted_lists(lists);
-        }
         let limits = http::Limits {
             connect_timeout: args.net.connect_timeout,
             total_timeout: args.net_timeout,
@@ -57,6 +54,17 @@ impl TrustContext {
         }
         let local = revocation::LocalCrls::load(&args.crl, args.max_download)
             .map_err(|e| CommandError::Input(e.to_string()))?;
+        let trusted_lists = trusted_list_source(
+            &ListRequest {
+                paths: &args.trusted_list,
+                lotl_signers: args.lotl_signers.as_deref(),
+                lotl_url: &args.lotl_url,
+                cache_dir: args.trusted_list_cache.clone(),
+                offline: args.offline,
+                limits,
+            },
+            at,
+        )?;
         Ok(TrustContext {
             store,
             revocation: revocation::Options {
@@ -92,23 +100,54 @@ impl TrustContext {
     }
 }
 
-/// The trusted lists in `paths` (files or directories), verified: the LOTL against
-/// `lotl_signers` (the bundled Official Journal set without it), the national lists against
-/// the LOTL. None when no paths were given.
-pub fn load_trusted_lists(
-    paths: &[PathBuf],
-    lotl_signers: Option<&Path>,
+/// What a command asked for with `--trusted-list` and its companions.
+pub struct ListRequest<'a> {
+    /// Files, directories, or the one word `auto`.
+    pub paths: &'a [PathBuf],
+    pub lotl_signers: Option<&'a Path>,
+    pub lotl_url: &'a str,
+    pub cache_dir: Option<PathBuf>,
+    pub offline: bool,
+    pub limits: http::Limits,
+}
+
+/// The trusted lists asked for, verified: files and directories read now (the LOTL against
+/// its pinned signers, the national lists against the LOTL), or `auto` (fetched as
+/// certificates need them). None when none were asked for.
+pub fn trusted_list_source(
+    req: &ListRequest<'_>,
     at: OffsetDateTime,
-) -> Result<Option<TrustedLists>, CommandError> {
-    if paths.is_empty() {
+) -> Result<Option<ListSource>, CommandError> {
+    if req.paths.is_empty() {
         return Ok(None);
     }
-    let signers = match lotl_signers {
+    let signers = match req.lotl_signers {
         Some(path) => LotlSigners::from_file(path).map_err(CommandError::Input)?,
         None => LotlSigners::bundled(),
     };
-    TrustedLists::load(paths, &signers, at)
-        .map(Some)
+    let auto = req.paths.iter().any(|p| p.as_os_str() == "auto");
+    if auto {
+        if req.paths.len() > 1 {
+            return Err(CommandError::Usage(
+                "--trusted-list auto fetches the lists itself: give it alone, or give files and directories without it".into(),
+            ));
+        }
+        let options = AutoOptions {
+            lotl_url: req.lotl_url.to_owned(),
+            cache_dir: req
+                .cache_dir
+                .clone()
+                .or_else(crate::pki::trusted_list::auto::default_cache_dir),
+            offline: req.offline,
+            limits: req.limits,
+            at,
+        };
+        return Ok(Some(ListSource::Auto(std::sync::Arc::new(AutoLists::new(
+            options, signers,
+        )))));
+    }
+    TrustedLists::load(req.paths, &signers, at)
+        .map(|l| Some(ListSource::Given(std::sync::Arc::new(l))))
         .map_err(|e| CommandError::Input(e.to_string()))
 }
 
@@ -134,10 +173,22 @@ pub fn judge_path(
     ctx: &TrustContext,
     profile: &RegisterProfile,
 ) -> JudgedPath {
+    // The trusted lists' CA/QC services for website authentication are anchors too.
+    let lists = ctx.trusted_lists.as_ref().map(|s| s.for_certificate(leaf));
+    let with_lists;
+    let trust = match &lists {
+        Some(l) if !l.lists().is_empty() => {
+            let mut store = ctx.store.clone();
+            store.add_trusted_lists(l);
+            with_lists = store;
+            &with_lists
+        }
+        _ => &ctx.store,
+    };
     let path = chain::build(&ChainInput {
         leaf,
         supplied,
-        trust: &ctx.store,
+        trust,
         at: ctx.revocation.at,
         usage,
         online: ctx.online.as_ref(),
@@ -157,9 +208,6 @@ pub fn judge_path(
             chain_checks::check_revocation(&answers, ctx.revocation.mode),
         ],
         dvv_root: chain_checks::proven_dvv_root(&path).map(str::to_owned),
-        qualification: ctx
-            .trusted_lists
-            .as_ref()
-            .map(|lists| lists.qualify(leaf, facts, ctx.revocation.at)),
+        qualification: lists.map(|l| l.qualify(leaf, facts, ctx.revocation.at)),
     }
 }

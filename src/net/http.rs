@@ -1,7 +1,8 @@
-//! A small, careful HTTP/1.1 client for CRL, OCSP and caIssuers downloads.
+//! A small, careful HTTP/1.1 client for CRL, OCSP, caIssuers and trusted-list downloads.
 //!
 //! Why not a full client: revocation and AIA fetches are plain `http://` requests to hosts the
-//! certificate names, so the peer may be hostile. This client bounds everything it does: the
+//! certificate names, so the peer may be hostile. Trusted lists are also fetched over
+//! `https://` ([`get_with`] and a [`Tls`] setting; `HTTPS_PROXY` honoured). This client bounds everything it does: the
 //! connect time, every read, the whole exchange, the size of the headers and of the body, and
 //! the number of redirects. It never asks for a compressed body and refuses one it did not ask
 //! for, so a gzip bomb cannot expand. A declared body larger than the cap is refused before a
@@ -9,9 +10,12 @@
 //!
 //! Name resolution uses the system resolver, which has no timeout of its own.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+mod transport;
+
 use std::time::{Duration, Instant};
+
+pub use transport::Tls;
+use transport::Transport;
 
 /// Bounds on one request (including its redirects).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,6 +86,12 @@ pub enum HttpError {
     Encoded { url: String, encoding: String },
     #[error("{url}: more than {limit} redirects")]
     TooManyRedirects { url: String, limit: u8 },
+    #[error("{url}: TLS failed: {why}")]
+    Tls { url: String, why: String },
+    #[error("{url}: through the proxy: {why}")]
+    Proxy { url: String, why: String },
+    #[error("{url}: a redirect from https to http ({to}) is not followed")]
+    Downgrade { url: String, to: String },
 }
 
 impl HttpError {
@@ -95,9 +105,14 @@ impl HttpError {
     }
 }
 
-/// `GET url`.
+/// `GET url` (http:// only).
 pub fn get(url: &str, limits: &Limits) -> Result<Response, HttpError> {
-    fetch(url, None, limits)
+    fetch(url, None, limits, None)
+}
+
+/// `GET url`, http:// or https:// (servers verified as `tls` says).
+pub fn get_with(url: &str, limits: &Limits, tls: &Tls) -> Result<Response, HttpError> {
+    fetch(url, None, limits, Some(tls))
 }
 
 /// `POST url` with a body of the given content type.
@@ -107,18 +122,33 @@ pub fn post(
     body: &[u8],
     limits: &Limits,
 ) -> Result<Response, HttpError> {
-    fetch(url, Some((content_type, body)), limits)
+    fetch(url, Some((content_type, body)), limits, None)
 }
 
-fn fetch(url: &str, body: Option<(&str, &[u8])>, limits: &Limits) -> Result<Response, HttpError> {
+fn fetch(
+    url: &str,
+    body: Option<(&str, &[u8])>,
+    limits: &Limits,
+    tls: Option<&Tls>,
+) -> Result<Response, HttpError> {
     let deadline = Instant::now() + limits.total_timeout;
     let mut current = url.to_owned();
     for _ in 0..=limits.max_redirects {
-        match exchange(&current, body, limits, deadline)? {
+        match exchange(&current, body, limits, deadline, tls)? {
             Answer::Done(r) => return Ok(r),
             // A redirect of a POST is followed with the same method and body (307/308
             // semantics); OCSP responders behind redirects are rare either way.
-            Answer::Redirect(next) => current = next,
+            Answer::Redirect(next) => {
+                if HttpUrl::parse(&current).is_ok_and(|c| c.https)
+                    && !next.to_ascii_lowercase().starts_with("https://")
+                {
+                    return Err(HttpError::Downgrade {
+                        url: current,
+                        to: next,
+                    });
+                }
+                current = next
+            }
         }
     }
     Err(HttpError::TooManyRedirects {
@@ -127,9 +157,10 @@ fn fetch(url: &str, body: Option<(&str, &[u8])>, limits: &Limits) -> Result<Resp
     })
 }
 
-/// The parts of an `http://` URL.
+/// The parts of an `http://` or `https://` URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HttpUrl {
+    pub https: bool,
     pub host: String,
     pub port: u16,
     /// Path and query, starting with `/`.
@@ -142,10 +173,12 @@ impl HttpUrl {
             url: url.to_owned(),
             why,
         };
-        let rest = match url.get(..7) {
-            Some(s) if s.eq_ignore_ascii_case("http://") => &url[7..],
-            _ => return Err(bad("only http:// is supported")),
+        let (https, rest) = match (url.get(..7), url.get(..8)) {
+            (Some(s), _) if s.eq_ignore_ascii_case("http://") => (false, &url[7..]),
+            (_, Some(s)) if s.eq_ignore_ascii_case("https://") => (true, &url[8..]),
+            _ => return Err(bad("only http:// and https:// are supported")),
         };
+        let default_port = if https { 443 } else { 80 };
         let (authority, target) = match rest.find(['/', '?']) {
             Some(i) if rest.as_bytes()[i] == b'/' => (&rest[..i], rest[i..].to_owned()),
             Some(i) => (&rest[..i], format!("/{}", &rest[i..])),
@@ -161,7 +194,7 @@ impl HttpUrl {
         let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
             let end = v6.find(']').ok_or_else(|| bad("unclosed IPv6 bracket"))?;
             let port = match &v6[end + 1..] {
-                "" => 80,
+                "" => default_port,
                 p => p
                     .strip_prefix(':')
                     .and_then(|p| p.parse().ok())
@@ -171,7 +204,7 @@ impl HttpUrl {
         } else {
             match authority.rsplit_once(':') {
                 Some((h, p)) => (h.to_owned(), p.parse().map_err(|_| bad("bad port"))?),
-                None => (authority.to_owned(), 80),
+                None => (authority.to_owned(), default_port),
             }
         };
         if host.is_empty() {
@@ -180,20 +213,34 @@ impl HttpUrl {
         if target.bytes().any(|b| b.is_ascii_control() || b == b' ') {
             return Err(bad("spaces or control characters in the path"));
         }
-        Ok(HttpUrl { host, port, target })
+        Ok(HttpUrl {
+            https,
+            host,
+            port,
+            target,
+        })
     }
 
-    fn host_header(&self) -> String {
-        let host = if self.host.contains(':') {
+    /// The host as a CONNECT target or URL authority writes it (IPv6 in brackets).
+    fn host_for_connect(&self) -> String {
+        if self.host.contains(':') {
             format!("[{}]", self.host)
         } else {
             self.host.clone()
-        };
-        if self.port == 80 {
+        }
+    }
+
+    fn host_header(&self) -> String {
+        let host = self.host_for_connect();
+        if self.port == if self.https { 443 } else { 80 } {
             host
         } else {
             format!("{host}:{}", self.port)
         }
+    }
+
+    fn scheme(&self) -> &'static str {
+        if self.https { "https" } else { "http" }
     }
 }
 
@@ -207,37 +254,10 @@ fn exchange(
     body: Option<(&str, &[u8])>,
     limits: &Limits,
     deadline: Instant,
+    tls: Option<&Tls>,
 ) -> Result<Answer, HttpError> {
     let parsed = HttpUrl::parse(url)?;
-    let timeout = || HttpError::Timeout {
-        url: url.to_owned(),
-        after: limits.total_timeout,
-    };
-    let addrs: Vec<SocketAddr> = (parsed.host.as_str(), parsed.port)
-        .to_socket_addrs()
-        .map_err(|source| HttpError::Resolve {
-            url: url.to_owned(),
-            source,
-        })?
-        .collect();
-    let mut last_err = None;
-    let mut stream = None;
-    for addr in addrs {
-        let left = deadline
-            .checked_duration_since(Instant::now())
-            .ok_or_else(timeout)?;
-        match TcpStream::connect_timeout(&addr, limits.connect_timeout.min(left)) {
-            Ok(s) => {
-                stream = Some(s);
-                break;
-            }
-            Err(e) => last_err = Some(e),
-        }
-    }
-    let mut stream = stream.ok_or_else(|| HttpError::Connect {
-        url: url.to_owned(),
-        source: last_err.unwrap_or_else(|| std::io::Error::other("no address")),
-    })?;
+    let mut stream = transport::connect(url, &parsed, limits, deadline, tls)?;
 
     let mut request = match body {
         Some((ct, b)) => format!(
@@ -258,7 +278,7 @@ fn exchange(
         request.extend_from_slice(b);
     }
     let mut conn = Conn {
-        stream: &mut stream,
+        stream: stream.as_mut(),
         deadline,
         url,
         limits,
@@ -325,16 +345,17 @@ fn exchange(
 /// https:// target refused) like any URL.
 fn resolve_location(current: &HttpUrl, location: &str) -> String {
     let location = location.trim();
+    let scheme = current.scheme();
     if location.contains("://") {
         location.to_owned()
     } else if location.starts_with('/') {
-        format!("http://{}{location}", current.host_header())
+        format!("{scheme}://{}{location}", current.host_header())
     } else {
         let base = match current.target.rfind('/') {
             Some(i) => &current.target[..=i],
             None => "/",
         };
-        format!("http://{}{base}{location}", current.host_header())
+        format!("{scheme}://{}{base}{location}", current.host_header())
     }
 }
 
@@ -354,7 +375,7 @@ impl Head {
 
 /// A connection with a deadline: every read is bounded by the time left.
 struct Conn<'a> {
-    stream: &'a mut TcpStream,
+    stream: &'a mut dyn Transport,
     deadline: Instant,
     url: &'a str,
     limits: &'a Limits,
@@ -371,6 +392,12 @@ impl Conn<'_> {
     }
 
     fn io(&self, e: std::io::Error) -> HttpError {
+        if let Some(tls) = crate::tls::client::tls_error(&e) {
+            return HttpError::Tls {
+                url: self.url.to_owned(),
+                why: tls.to_string(),
+            };
+        }
         match e.kind() {
             std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => self.timeout(),
             _ => HttpError::Io {
@@ -393,9 +420,10 @@ impl Conn<'_> {
             .checked_duration_since(Instant::now())
             .filter(|d| !d.is_zero())
             .ok_or_else(|| self.timeout())?;
-        self.stream
+        let socket = self.stream.socket();
+        socket
             .set_read_timeout(Some(left))
-            .and_then(|()| self.stream.set_write_timeout(Some(left)))
+            .and_then(|()| socket.set_write_timeout(Some(left)))
             .map_err(|e| self.io(e))
     }
 

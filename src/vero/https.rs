@@ -106,35 +106,13 @@ impl Url {
 
 /// Trust anchors: the given CA certificates, or the system's bundle.
 pub fn roots(extra: &[CertificateDer<'static>]) -> Result<RootCertStore, HttpError> {
-    let mut store = RootCertStore::empty();
-    if !extra.is_empty() {
-        for c in extra {
-            store
-                .add(c.clone())
-                .map_err(|e| HttpError::Roots(e.to_string()))?;
-        }
-        return Ok(store);
-    }
-    let candidates = [
-        std::env::var("SSL_CERT_FILE").ok(),
-        Some("/etc/ssl/certs/ca-certificates.crt".to_owned()),
-        Some("/etc/pki/tls/certs/ca-bundle.crt".to_owned()),
-        Some("/etc/ssl/cert.pem".to_owned()),
-    ];
-    for path in candidates.into_iter().flatten() {
-        if let Ok(pem) = std::fs::read(&path) {
-            use rustls_pki_types::pem::PemObject;
-            for c in CertificateDer::pem_slice_iter(&pem).flatten() {
-                let _ = store.add(c);
-            }
-            if !store.is_empty() {
-                return Ok(store);
-            }
-        }
-    }
-    Err(HttpError::Roots(
-        "no system CA bundle found; give the service's CA with --ca FILE".into(),
-    ))
+    crate::net::roots::roots(extra).map_err(|why| {
+        HttpError::Roots(if extra.is_empty() {
+            format!("{why}; give the service's CA with --ca FILE")
+        } else {
+            why
+        })
+    })
 }
 
 /// POST `body` to `url` with a SOAPAction header and return the answer.

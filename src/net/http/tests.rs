@@ -21,7 +21,6 @@ fn parses_http_urls() {
 #[test]
 fn refuses_other_schemes_and_odd_urls() {
     for bad in [
-        "https://x/",
         "ldap://ldap.fineid.fi/cn=x",
         "http://user:pw@x/",
         "http://x:notaport/",
@@ -33,6 +32,18 @@ fn refuses_other_schemes_and_odd_urls() {
             "{bad}"
         );
     }
+}
+
+#[test]
+fn https_parses_but_only_a_tls_setting_fetches_it() {
+    let u = HttpUrl::parse("https://tl.example/fi.xml").expect("https");
+    assert!(u.https);
+    assert_eq!((u.port, u.host_header().as_str()), (443, "tl.example"));
+    // CRL, OCSP and caIssuers fetches stay http:// only.
+    let e = get("https://127.0.0.1:1/x", &quick()).expect_err("no TLS setting");
+    assert!(matches!(e, HttpError::BadUrl { .. }), "{e}");
+    let cur = HttpUrl::parse("https://h/dir/f").expect("url");
+    assert_eq!(resolve_location(&cur, "/x"), "https://h/x");
 }
 
 #[test]

@@ -9,6 +9,7 @@
 //! - [`lotl`]: the pinned LOTL signers;
 //! - [`set`]: the lists a run relies on; [`qualify`]: is a certificate a QWAC (TS 119 615).
 
+pub mod auto;
 pub mod lotl;
 pub mod model;
 pub mod parse;
@@ -16,13 +17,13 @@ pub mod qualify;
 pub mod set;
 pub mod verify;
 
-use std::io::Read;
 use std::path::Path;
 
+pub use auto::{AutoLists, AutoOptions};
 pub use lotl::LotlSigners;
 pub use model::ListFacts;
 pub use qualify::{Qualification, Verdict};
-pub use set::TrustedLists;
+pub use set::{ListSource, TrustedLists};
 pub use verify::{Anchors, CheckedList, Freshness, SignerCheck, VerifiedTrustedList, check};
 
 use crate::profile::limits::MAX_TRUSTED_LIST_BYTES;
@@ -38,6 +39,11 @@ pub enum TlError {
     },
     #[error("{path}: is a directory; give a trusted list file")]
     Directory { path: String },
+    #[error("{path}: is {kind}, not a regular file; give the path of a trusted list file")]
+    NotRegular {
+        path: String,
+        kind: crate::input_file::SpecialFile,
+    },
     #[error("{path}: is empty, not a trusted list")]
     Empty { path: String },
     #[error("{path}: the directory holds no *.xml trusted list")]
@@ -73,34 +79,29 @@ pub(crate) fn read_error(path: &str, e: XmlError) -> TlError {
     }
 }
 
-/// Read a list file as text: refused by size before a byte is read, and read no further than
-/// the cap even if the file grows meanwhile.
+/// Read a list file as text: regular files only (a FIFO or device is refused before it is
+/// opened for reading), refused by size before a byte is read, and read no further than the
+/// cap even if the file grows meanwhile.
 pub fn read_file(path: &Path) -> Result<String, TlError> {
+    use crate::input_file::{OpenError, ReadError, SpecialFile, read_regular};
     let shown = path.display().to_string();
-    let io = |source| TlError::Read {
-        path: shown.clone(),
-        source,
-    };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if meta.is_dir() {
-        return Err(TlError::Directory { path: shown });
-    }
-    let too_big = || TlError::TooBig {
-        path: shown.clone(),
-        limit: MAX_TRUSTED_LIST_BYTES,
-    };
-    if meta.len() > MAX_TRUSTED_LIST_BYTES {
-        return Err(too_big());
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .map_err(io)?
-        .take(MAX_TRUSTED_LIST_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_TRUSTED_LIST_BYTES {
-        return Err(too_big());
-    }
+    let bytes = read_regular(path, MAX_TRUSTED_LIST_BYTES).map_err(|e| match e {
+        ReadError::Open(OpenError::NotRegular(SpecialFile::Directory)) => TlError::Directory {
+            path: shown.clone(),
+        },
+        ReadError::Open(OpenError::NotRegular(kind)) => TlError::NotRegular {
+            path: shown.clone(),
+            kind,
+        },
+        ReadError::Open(OpenError::Io(source)) | ReadError::Io(source) => TlError::Read {
+            path: shown.clone(),
+            source,
+        },
+        ReadError::TooLarge { limit } => TlError::TooBig {
+            path: shown.clone(),
+            limit,
+        },
+    })?;
     text(&shown, bytes)
 }
 

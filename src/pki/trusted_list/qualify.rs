@@ -536,9 +536,18 @@ pub fn qualify(
 
 /// The issuer's countryName, which names the list that should hold its CA.
 fn issuer_country(leaf: &Leaf<'_>) -> Option<String> {
-    leaf.cert
-        .issuer()
-        .iter_country()
+    territory_of(leaf.cert.issuer())
+}
+
+/// The territory of the list that should hold the issuer of the certificate `der`.
+pub fn issuer_territory(der: &[u8]) -> Option<String> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    territory_of(cert.issuer())
+}
+
+/// A name's countryName as the trusted lists write territories (Greece is EL there).
+fn territory_of(name: &x509_parser::x509::X509Name<'_>) -> Option<String> {
+    name.iter_country()
         .next()
         .and_then(|c| c.as_str().ok())
         .map(|c| {

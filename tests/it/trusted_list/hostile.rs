@@ -201,3 +201,17 @@ fn a_lotl_flag_that_names_a_broken_file_stops_with_one_line() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn a_named_pipe_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("tl.xml");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    assert_refused(
+        "fifo",
+        &fifo,
+        "is a named pipe (FIFO), not a regular file",
+        3,
+    );
+}

@@ -3,6 +3,7 @@
 //! committed generator with every supported algorithm. xmlsec1 is the oracle for every
 //! signature; where tilicheck refuses what xmlsec1 accepts, the test says why.
 
+mod auto;
 mod hostile;
 mod qualify;
 mod real;
