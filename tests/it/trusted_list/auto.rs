@@ -40,7 +40,7 @@ struct Published {
 fn publish(fi_url: &str) -> Published {
     let lotl_signer = signer("DEMO LOTL signer", KeyKind::EcP256);
     let tl_signer = signer("DEMO FI TL signer", KeyKind::EcP384);
-    Published {
+    let published = Published {
         lotl: signed(
             &demo_lotl_spec(&tl_signer.cert_der, fi_url),
             &lotl_signer,
@@ -51,8 +51,20 @@ fn publish(fi_url: &str) -> Published {
             &tl_signer,
             &SignSpec::fitting(&tl_signer),
         ),
-        lotl_signer_pem: lotl_signer.cert_pem,
+        lotl_signer_pem: lotl_signer.cert_pem.clone(),
+    };
+    // xmlsec1 agrees that both are signed by their signers.
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, xml, pem) in [
+        ("lotl", &published.lotl, &lotl_signer.cert_pem),
+        ("fi", &published.fi, &tl_signer.cert_pem),
+    ] {
+        let list = write(dir.path(), &format!("{name}.xml"), xml);
+        let pem = write(dir.path(), &format!("{name}.pem"), pem);
+        let (ok, log) = xmlsec1_verifies(&list, Some(&pem));
+        assert!(ok, "xmlsec1 on the DEMO {name} list: {log}");
     }
+    published
 }
 
 /// Serve `body` at `path`, counting the requests.

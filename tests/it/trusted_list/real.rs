@@ -210,55 +210,62 @@ fn signature_of(xml: &str) -> std::ops::Range<usize> {
 #[test]
 fn wrapped_real_lists_are_refused_where_xmlsec1_only_checks_the_signature() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let fi = std::fs::read_to_string(list("TSL_FI.xml")).expect("FI");
-    let sig = signature_of(&fi);
     let forged_list = "<TrustServiceStatusList xmlns=\"http://uri.etsi.org/02231/v2#\"><SchemeInformation><SchemeTerritory>FI</SchemeTerritory></SchemeInformation></TrustServiceStatusList>";
+    for file in ALL {
+        let original = std::fs::read_to_string(list(file)).expect("list");
+        let sig = signature_of(&original);
+        let sig_end = sig.end - "</ds:Signature>".len();
 
-    // 1. A second TrustServiceStatusList in a ds:Object of the (still valid) signature.
-    let mut second = fi.clone();
-    second.insert_str(
-        sig.end - "</ds:Signature>".len(),
-        &format!("<ds:Object>{forged_list}</ds:Object>"),
-    );
-    // 2. Unsigned content beside the signed properties.
-    let mut unsigned = fi.clone();
-    unsigned.insert_str(
-        sig.end - "</ds:Signature>".len(),
-        "<ds:Object><Note>granted for everyone</Note></ds:Object>",
-    );
-    // 3. The whole signed list moved inside a forged one, its signature along with it.
-    let original_root_end = fi.rfind("</TrustServiceStatusList>").expect("end");
-    let inner = &fi[fi.find("<TrustServiceStatusList").expect("root")..original_root_end + 25];
-    let moved = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><TrustServiceStatusList xmlns=\"http://uri.etsi.org/02231/v2#\" Id=\"forged\"><SchemeInformation><SchemeTerritory>FI</SchemeTerritory></SchemeInformation><Wrapper>{inner}</Wrapper></TrustServiceStatusList>"
-    );
-    let cases = [
-        ("second-list.xml", second, "2 TrustServiceStatusList", true),
-        ("unsigned-object.xml", unsigned, "not covered by it", true),
-        ("moved.xml", moved, "2 TrustServiceStatusList", false),
-    ];
-    for (name, xml, expected, xmlsec1_accepts) in cases {
-        let path = write(dir.path(), name, &xml);
-        let (code, report) = check_lists(REAL_AT, &[path.to_str().expect("utf-8")]);
-        assert!(code == 1 || code == 3, "{name}: exit {code}");
-        let f = report["findings"]
-            .as_array()
-            .expect("findings")
-            .iter()
-            .find(|f| f["id"] == "TL-SIGNATURE")
-            .expect("TL-SIGNATURE");
-        assert!(
-            f["status"] == "fail" || f["status"] == "error",
-            "{name}: {f}"
+        // 1. A second TrustServiceStatusList in a ds:Object of the (still valid) signature.
+        let mut second = original.clone();
+        second.insert_str(sig_end, &format!("<ds:Object>{forged_list}</ds:Object>"));
+        // 2. Unsigned content beside the signed properties.
+        let mut unsigned = original.clone();
+        unsigned.insert_str(
+            sig_end,
+            "<ds:Object><Note>granted for everyone</Note></ds:Object>",
         );
-        assert!(
-            f["detail"].as_str().expect("detail").contains(expected),
-            "{name}: {f}"
+        // 3. The whole signed list moved inside a forged one, its signature along with it.
+        let root_end = original.rfind("</TrustServiceStatusList>").expect("end") + 25;
+        let inner = &original[original.find("<TrustServiceStatusList").expect("root")..root_end];
+        let moved = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><TrustServiceStatusList xmlns=\"http://uri.etsi.org/02231/v2#\" Id=\"forged\"><SchemeInformation><SchemeTerritory>FI</SchemeTerritory></SchemeInformation><Wrapper>{inner}</Wrapper></TrustServiceStatusList>"
         );
-        // xmlsec1 answers whether the signature verifies, not what it covers: for a
-        // signature left intact with foreign content beside it, it says OK. tilicheck refuses
-        // on purpose, since a reader of that file could take the foreign content for the list.
-        let (ok, log) = xmlsec1_verifies(&path, None);
-        assert_eq!(ok, xmlsec1_accepts, "xmlsec1 on {name}: {log}");
+        // 4. The signature moved into SchemeInformation: everything else is as signed (so the
+        //    digest matches), but it no longer envelops the list from its root.
+        let signature = &original[sig.clone()];
+        let mut inside = original.clone();
+        inside.replace_range(sig.clone(), "");
+        let at = inside
+            .find("</SchemeInformation>")
+            .expect("scheme information");
+        inside.insert_str(at, signature);
+
+        let cases = [
+            ("second-list", second, "2 TrustServiceStatusList", true),
+            ("unsigned-object", unsigned, "not covered by it", true),
+            ("moved", moved, "2 TrustServiceStatusList", false),
+            (
+                "signature-inside",
+                inside,
+                "not a child of the document element",
+                true,
+            ),
+        ];
+        for (variant, xml, expected, xmlsec1_accepts) in cases {
+            let name = format!("{variant}-{file}");
+            let path = write(dir.path(), &name, &xml);
+            let (code, report) = check_lists(REAL_AT, &[path.to_str().expect("utf-8")]);
+            assert!(code == 1 || code == 3, "{name}: exit {code}");
+            let (status, detail) = finding(&report, &name, "TL-SIGNATURE");
+            assert!(status == "fail" || status == "error", "{name}: {status}");
+            assert!(detail.contains(expected), "{name}: {detail}");
+            // xmlsec1 answers whether the signature verifies, not what it covers: for a
+            // signature left intact with foreign content beside it, or moved, it says OK.
+            // tilicheck refuses on purpose, since a reader of that file could take the foreign
+            // content for the list.
+            let (ok, log) = xmlsec1_verifies(&path, None);
+            assert_eq!(ok, xmlsec1_accepts, "xmlsec1 on {name}: {log}");
+        }
     }
 }
