@@ -23,6 +23,12 @@ use crate::profile::Interface;
 use crate::render::Format;
 
 pub fn run(cmd: &LedgerCommand, g: &GlobalArgs) -> Result<u8, CommandError> {
+    if !matches!(g.format, Format::Text | Format::Json) {
+        return Err(CommandError::Usage(format!(
+            "--format {}: ledger writes text or json (export always writes JSON Lines)",
+            g.format.name()
+        )));
+    }
     match cmd {
         LedgerCommand::Show(a) => show(a, g),
         LedgerCommand::Export(a) => export(a, g),

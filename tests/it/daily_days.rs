@@ -421,6 +421,15 @@ fn three_days(sim: &Sim, dir: &Path, accounts: &str, runner: &mut dyn Runner) {
         ]
     );
 
+    let none = sim.api("/api/records/0b6e2a3c-2f7e-4f53-9b8a-2d6f4f9b1c11");
+    assert!(
+        none["message"]
+            .as_str()
+            .unwrap()
+            .contains("has been stored"),
+        "{none}"
+    );
+
     let (code, text) = dispute(&[&key(&person)], "again");
     assert_eq!(code, Some(1), "incorrect → disputable is refused: {text}");
     assert!(text.contains("can no longer be changed"), "{text}");
