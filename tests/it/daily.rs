@@ -285,3 +285,39 @@ fn dispute_names_the_ledgers_correlation_id_and_refuses_what_section_4_3_forbids
     let o = dispute(&["--incorrect", "--cancel", &account], "x");
     assert_eq!(o.status.code(), Some(2), "{o:?}");
 }
+
+/// Parts sent by `send DIR` without a ledger are taken over from the journal when the same
+/// command is run again with `--ledger`: nothing is sent again.
+#[test]
+fn a_load_sent_without_a_ledger_is_recorded_from_its_journal() {
+    let sim = start_with(Interface::V3, |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir_path(&dir, n);
+    generate(&d("day1.json"), "200", "5");
+    split(&d("day1.json"), &d("parts"));
+    let o = send_dir_command(&sim, &d("parts")).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    let sent = sim.api("/api/messages").as_array().unwrap().len();
+
+    let ledger = d("ledger.sqlite");
+    let o = send_with_ledger(&sim, &d("parts"), &ledger);
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    assert!(
+        output_text(&o).contains("from the journal"),
+        "{}",
+        output_text(&o)
+    );
+    assert_eq!(
+        sim.api("/api/messages").as_array().unwrap().len(),
+        sent,
+        "nothing sent again"
+    );
+    let lines = exported(&ledger);
+    let hashes = python_hashes(&d("day1.json"));
+    let carried = carried_by(&d("parts"));
+    assert_eq!(lines.len(), hashes.len());
+    for (k, line) in &lines {
+        assert_eq!(line["sha256"], hashes[k].as_str(), "{k}");
+        assert_eq!(line["correlation_id"], carried[k].as_str(), "{k}");
+    }
+}
