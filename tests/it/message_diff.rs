@@ -317,3 +317,66 @@ fn diff_refuses_without_a_baseline_it_can_trust_and_leaves_no_output() {
         .collect();
     assert!(stray.is_empty(), "{stray:?}");
 }
+
+/// `message diff` and `message dispute` write reports of the documented form.
+#[test]
+fn diff_and_dispute_reports_conform_to_the_report_schema() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n);
+    generate(&d("day1.json"), "20", "4");
+    next_day(&d("day1.json"), &d("day2.json"), 3);
+    let ledger = d("l.sqlite");
+    let o = tilicheck()
+        .args(["ledger", "import"])
+        .arg(d("day1.json"))
+        .args(["--correlation-id", CID, "--category", "2", "--ledger"])
+        .arg(&ledger)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let diffed = diff(&[
+        d("day2.json").as_os_str(),
+        "--ledger".as_ref(),
+        ledger.as_os_str(),
+        "--out".as_ref(),
+        d("delta.json").as_os_str(),
+    ]);
+    let key = records_of(&d("day1.json"))
+        .keys()
+        .find(|k| k.starts_with("accounts/"))
+        .unwrap()
+        .split('/')
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let disputed = |args: &[&str], out: &str| {
+        tilicheck()
+            .args(["message", "dispute", "--format", "json"])
+            .args(args)
+            .arg("--ledger")
+            .arg(&ledger)
+            .arg("--out")
+            .arg(d(out))
+            .output()
+            .unwrap()
+    };
+    let ok = disputed(&[&key], "ok");
+    let refused = disputed(&["--cancel", &key], "no");
+    assert_eq!(refused.status.code(), Some(1));
+    for out in [diffed, ok, refused] {
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}\n{doc}");
+    }
+}
