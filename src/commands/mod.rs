@@ -16,6 +16,7 @@ pub mod readiness;
 pub mod register;
 pub mod rules;
 pub mod send;
+mod send_dir;
 pub mod send_ledger;
 pub mod serve;
 pub mod tls;

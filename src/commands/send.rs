@@ -27,7 +27,7 @@ use crate::profile::{RegisterProfile, RuleId};
 use crate::secret::PasswordSource;
 use crate::send::answer::Verdict;
 use crate::send::endpoint::Route;
-use crate::send::journal::{self, Journal, PartEntry, PartState};
+use crate::send::journal;
 use crate::send::{self, Message, Prepared, Signer};
 use crate::tls::handshake::ClientIdentity;
 
@@ -79,7 +79,7 @@ fn signing_subject(cert: &CertificateFacts) -> Option<String> {
 
 /// Whom the report's sender must be: `--business-id` when given, else the signing certificate's
 /// identifier (the register refuses a report whose sender is not its signer).
-fn expected_sender<'a>(
+pub(super) fn expected_sender<'a>(
     given: Option<&'a BusinessId>,
     signer: Option<&'a BusinessId>,
 ) -> Option<ExpectedSender<'a>> {
@@ -179,7 +179,7 @@ pub fn run(args: &SendArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
         }
         let (cert_subject, signer) =
             load_signer(sign_cert, sign_key, &password, expected, at, profile)?;
-        let setup = Setup {
+        let setup = super::send_dir::Setup {
             identity: load_identity(&args.cert, Some(&args.key), &password)?,
             ctx: TrustContext::from_args(&args.trust, at, profile)?,
             target: target(&host, port, None, args.trust.net)?,
@@ -192,7 +192,7 @@ pub fn run(args: &SendArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
                 format!("{host}:{port}")
             },
         };
-        return run_dir(args, g, cert_subject, &setup);
+        return super::send_dir::run_dir(args, g, cert_subject, &setup);
     }
     let given_cid = correlation_id(args.correlation_id.as_deref())?;
     let (cert_subject, signer) =
@@ -334,18 +334,8 @@ pub fn run(args: &SendArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
     emit_report(&report, g)
 }
 
-/// The endpoint a part acknowledged earlier went to: as `--kind`/`--category` or its content say.
-fn acknowledged_path(
-    report: &serde_json::Value,
-    s: &Setup,
-    profile: &RegisterProfile,
-) -> &'static str {
-    crate::message::kind::classify(report, profile.message, s.kind, s.category)
-        .endpoint(profile.message)
-}
-
 /// A message in flight earlier whose signed body differs now.
-fn signed_differently(name: &str, cid: &str) -> Finding {
+pub(super) fn signed_differently(name: &str, cid: &str) -> Finding {
     Finding::fail(
         RuleId::SendSequential,
         format!(
@@ -356,7 +346,7 @@ fn signed_differently(name: &str, cid: &str) -> Finding {
 }
 
 /// A message sent again after an earlier run stopped, that the register did not answer 200.
-fn resent_refused(name: &str, cid: &str) -> Finding {
+pub(super) fn resent_refused(name: &str, cid: &str) -> Finding {
     Finding::fail(
         RuleId::SendSequential,
         format!(
@@ -367,7 +357,7 @@ fn resent_refused(name: &str, cid: &str) -> Finding {
 }
 
 /// The register answered 200, and the ledger could not record it.
-fn ledger_failed(cid: &str, e: &CommandError) -> Finding {
+pub(super) fn ledger_failed(cid: &str, e: &CommandError) -> Finding {
     Finding::error(
         RuleId::SendAnswer,
         format!("the register acknowledged X-Correlation-ID {cid}, but the ledger could not record it: {e}"),
@@ -393,293 +383,11 @@ pub fn deliver_into(
     d.verdict
 }
 
-fn has_fail(s: &Subject) -> bool {
+pub(super) fn has_fail(s: &Subject) -> bool {
     s.findings.iter().any(|f| {
         matches!(
             f.status,
             crate::findings::Status::Fail | crate::findings::Status::Error
         )
     })
-}
-
-/// Everything a split send needs, loaded once.
-struct Setup {
-    identity: ClientIdentity,
-    ctx: TrustContext,
-    target: crate::tls::probe::Target,
-    signer: Signer,
-    /// As `--kind`/`--category` or the endpoint's path say.
-    kind: Option<Kind>,
-    category: Option<Category>,
-    host_header: String,
-}
-
-/// The `part-*.json` files of `dir`, in order.
-fn parts_of(dir: &Path) -> Result<Vec<std::path::PathBuf>, CommandError> {
-    let read = std::fs::read_dir(dir)
-        .map_err(|e| CommandError::Input(format!("{}: {e}", dir.display())))?;
-    let mut parts: Vec<_> = read
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("part-") && n.ends_with(".json"))
-        })
-        .collect();
-    parts.sort();
-    if parts.is_empty() {
-        return Err(CommandError::Input(format!(
-            "{}: holds no part-*.json files (make them with tilicheck message split)",
-            dir.display()
-        )));
-    }
-    Ok(parts)
-}
-
-/// Longest wait between two attempts at one part.
-const MAX_BACKOFF: Duration = Duration::from_secs(60);
-
-/// Send the parts of a split load one at a time, each after the previous 200 (SEND-SEQUENTIAL),
-/// journalled so an interrupted run resumes where it stopped.
-fn run_dir(
-    args: &SendArgs,
-    g: &GlobalArgs,
-    cert_subject: Subject,
-    s: &Setup,
-) -> Result<u8, CommandError> {
-    let profile = g.interface.profile();
-    let dir = args.file.as_path();
-    let mut report = Report::new("send", g.interface, check_time(g));
-    let cert_failed = has_fail(&cert_subject);
-    report.subjects.push(cert_subject);
-    if cert_failed {
-        eprintln!("tilicheck: nothing sent: the signing certificate would be rejected");
-        return emit_report(&report, g).map(|c| c.max(1));
-    }
-    let parts = parts_of(dir)?;
-    let signer_id = s.signer.business_id();
-    let supplier = args.business_id.or(signer_id);
-    let mut ledger = SendLedger::open(args, supplier.as_ref(), g.interface)?;
-    let endpoint = s.target.endpoint();
-    let journal_err = |e: send::journal::JournalError| CommandError::Input(e.to_string());
-    let mut journal = Journal::open(dir, &endpoint).map_err(journal_err)?;
-    let mut progress = Subject::new("split load", dir.display().to_string());
-    let mut register_shown = false;
-    let mut stopped = false;
-    let limit = parse::read_limit(profile.max_message_bytes.value);
-    for part in &parts {
-        let name = part
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let bytes = parse::read_bounded(part, limit)
-            .map_err(|e| CommandError::Input(format!("{}: {e}", part.display())))?;
-        let sha = journal::sha256_hex(&bytes);
-        let earlier = journal
-            .entry(dir, &name, &sha)
-            .map_err(journal_err)?
-            .cloned();
-        let cid = match &earlier {
-            Some(e) if e.state == PartState::Acknowledged => {
-                let mut how = format!("acknowledged earlier ({})", e.correlation_id);
-                // Acknowledged by a run without --ledger: the journal's hash says the file
-                // is what the register acknowledged, so the ledger can take it over now.
-                if let Some(l) = ledger.as_mut()
-                    && !l.has_message(&e.correlation_id)?
-                {
-                    let parsed = parse::parse_bytes(&bytes)
-                        .map_err(|err| CommandError::Input(format!("{}: {err}", part.display())))?;
-                    let path = acknowledged_path(&parsed, s, profile);
-                    let sent = Sent {
-                        file: &name,
-                        bytes: &bytes,
-                        report: &parsed,
-                        path,
-                        correlation_id: &e.correlation_id,
-                    };
-                    let line = l.acknowledged(&sent, g.interface)?;
-                    how.push_str(&format!("; {line} from the journal"));
-                }
-                progress.summary.push((name.clone(), how));
-                continue;
-            }
-            // In flight when an earlier run stopped: it may have been stored. Send the same
-            // request again, same correlation ID and same signed body.
-            Some(e) => e.correlation_id.clone(),
-            None => correlation_id(None)?,
-        };
-        let resent = earlier.is_some();
-        let parsed = parse::parse_bytes(&bytes);
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let input = part.display().to_string();
-        let message = Message {
-            input: &input,
-            text: &text,
-            parsed: &parsed,
-            kind: s.kind,
-            category: s.category,
-            expected_sender: expected_sender(args.business_id.as_ref(), signer_id.as_ref()),
-        };
-        let prepared = match send::prepare(&message, &s.signer, &s.host_header, cid, profile) {
-            Ok(p) => p,
-            Err(subject) => {
-                report.subjects.push(*subject);
-                progress.summary.push((name, "not sent: invalid".into()));
-                stopped = true;
-                break;
-            }
-        };
-        if let Some(was) = earlier.as_ref().and_then(|e| e.body_sha256.as_deref())
-            && was != prepared.body_sha256
-        {
-            progress.findings.push(Finding::fail(
-                RuleId::SendSequential,
-                format!(
-                    "{name} was in flight under X-Correlation-ID {} when an earlier run stopped, and signs differently now (another signing key or certificate?): the register may hold the first version, and another body under the same ID is not the same message",
-                    prepared.correlation_id
-                ),
-            ).with_remedy("Sign with the key and certificate the earlier run used, or ask Customs whether that X-Correlation-ID was stored before sending anything else."));
-            progress
-                .summary
-                .push((name, "not sent: signed differently than before".into()));
-            stopped = true;
-            break;
-        }
-        journal.record(PartEntry {
-            file: name.clone(),
-            sha256: sha.clone(),
-            correlation_id: prepared.correlation_id.clone(),
-            body_sha256: Some(prepared.body_sha256.clone()),
-            state: PartState::InFlight,
-        });
-        journal.save(dir).map_err(journal_err)?;
-        let mut attempt = 0u32;
-        let outcome = loop {
-            let d = send::deliver(
-                &s.target,
-                &s.identity,
-                &s.ctx,
-                profile,
-                &prepared,
-                TOTAL_TIMEOUT,
-            );
-            if d.verdict == Verdict::Retry && attempt < args.retries {
-                let wait = args
-                    .retry_delay
-                    .saturating_mul(1 << attempt.min(10))
-                    .min(MAX_BACKOFF);
-                eprintln!(
-                    "tilicheck: {name}: {}; retrying in {:.1} s ({} of {})",
-                    d.answer
-                        .findings
-                        .iter()
-                        .find(|f| f.rule == crate::profile::RuleId::SendAnswer)
-                        .map(|f| f.detail.as_str())
-                        .unwrap_or("no answer"),
-                    wait.as_secs_f64(),
-                    attempt + 1,
-                    args.retries
-                );
-                std::thread::sleep(wait);
-                attempt += 1;
-                continue;
-            }
-            break d;
-        };
-        if !register_shown && let Some(r) = outcome.register {
-            report.subjects.push(r);
-            register_shown = true;
-        }
-        let verdict = outcome.verdict;
-        let mut answer = outcome.answer;
-        answer.input = format!("{name}: {}", answer.input);
-        report.subjects.push(answer);
-        if verdict == Verdict::Accepted {
-            // The ledger first, the journal second (see `send_ledger`): a crash between
-            // them resends the part, and recording it again changes nothing.
-            let mut recorded = String::new();
-            if let Some(l) = ledger.as_mut() {
-                let sent = Sent {
-                    file: &name,
-                    bytes: &bytes,
-                    report: &prepared.report,
-                    path: prepared.path,
-                    correlation_id: &prepared.correlation_id,
-                };
-                match l.acknowledged(&sent, g.interface) {
-                    Ok(line) => recorded = format!("; {line}"),
-                    Err(e) => {
-                        progress
-                            .findings
-                            .push(ledger_failed(&prepared.correlation_id, &e));
-                        progress
-                            .summary
-                            .push((name, "acknowledged, not recorded: stopped".into()));
-                        stopped = true;
-                        break;
-                    }
-                }
-            }
-            journal.record(PartEntry {
-                file: name.clone(),
-                sha256: sha,
-                correlation_id: prepared.correlation_id.clone(),
-                body_sha256: Some(prepared.body_sha256.clone()),
-                state: PartState::Acknowledged,
-            });
-            journal.save(dir).map_err(journal_err)?;
-            let how = if resent {
-                "acknowledged on resend: it was in flight when an earlier run stopped"
-            } else {
-                "acknowledged"
-            };
-            progress.summary.push((
-                name,
-                format!("{how} ({}){recorded}", prepared.correlation_id),
-            ));
-        } else {
-            if resent {
-                progress.findings.push(
-                    Finding::fail(
-                        RuleId::SendSequential,
-                        format!(
-                            "{name} was in flight when an earlier run stopped and was sent again as the same request (X-Correlation-ID {}); the register did not answer 200, so it may or may not hold the first attempt",
-                            prepared.correlation_id
-                        ),
-                    )
-                    .with_remedy("Customs does not document how the register answers a repeated X-Correlation-ID. Ask Customs whether it stored that ID before sending anything else; do not move the journal away (that sends every part again under new IDs)."),
-                );
-            }
-            progress
-                .summary
-                .push((name, "not acknowledged: stopped".into()));
-            stopped = true;
-            break;
-        }
-    }
-    let done = journal
-        .parts
-        .iter()
-        .filter(|p| p.state == PartState::Acknowledged)
-        .count();
-    progress.findings.push(if stopped {
-        Finding::fail(
-            RuleId::SendSequential,
-            format!(
-                "stopped after {done} of {} parts acknowledged; run the same command again to resume",
-                parts.len()
-            ),
-        )
-    } else {
-        Finding::pass(
-            RuleId::SendSequential,
-            format!(
-                "all {} parts sent one at a time, each after the previous 200",
-                parts.len()
-            ),
-        )
-    });
-    report.subjects.insert(1, progress);
-    emit_report(&report, g)
 }
