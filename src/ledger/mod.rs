@@ -7,21 +7,26 @@
 //! all of its records, and the removal of its in-flight mark commit together or not at all. A
 //! message is recorded once: recording the same X-Correlation-ID again (a resumed send that got
 //! the replay's 200) changes nothing, which is what lets `send` write the ledger first and its
-//! journal second (see `commands::send`).
+//! journal second (see `commands::send_ledger`).
 
 pub mod hashing;
 pub mod path;
+mod read;
+mod types;
 
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::message::canonical::RecordHash;
 use crate::message::kind::Category;
 use crate::message::section::Section;
 use hashing::HashedRecord;
+pub use types::{
+    Acknowledged, BaseEntry, DisputeState, InFlight, LedgerRecord, MessageKind, Recorded,
+    SectionCount, Summary,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
@@ -51,144 +56,6 @@ pub enum LedgerError {
     },
     #[error("{}: {problem}; the file was not written by this tool or was edited", path.display())]
     Corrupt { path: PathBuf, problem: String },
-}
-
-/// A record's §4.3 state, as far as the register acknowledged reports of it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DisputeState {
-    Normal,
-    Disputed,
-    Incorrect,
-}
-
-impl DisputeState {
-    fn code(self) -> i64 {
-        match self {
-            DisputeState::Normal => 0,
-            DisputeState::Disputed => 1,
-            DisputeState::Incorrect => 2,
-        }
-    }
-    fn from_code(c: i64) -> Option<DisputeState> {
-        match c {
-            0 => Some(DisputeState::Normal),
-            1 => Some(DisputeState::Disputed),
-            2 => Some(DisputeState::Incorrect),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DisputeState::Normal => "normal",
-            DisputeState::Disputed => "disputed",
-            DisputeState::Incorrect => "incorrect",
-        }
-    }
-}
-
-/// What kind of acknowledged message a ledger entry came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MessageKind {
-    Update,
-    Disputable,
-    Incorrect,
-    /// Taken over from an earlier export (`ledger import`): acknowledged before the ledger.
-    Import,
-}
-
-impl MessageKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MessageKind::Update => "update",
-            MessageKind::Disputable => "disputable",
-            MessageKind::Incorrect => "incorrect",
-            MessageKind::Import => "import",
-        }
-    }
-    fn parse(s: &str) -> Option<MessageKind> {
-        [
-            MessageKind::Update,
-            MessageKind::Disputable,
-            MessageKind::Incorrect,
-            MessageKind::Import,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-}
-
-/// One message the register answered 200.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Acknowledged {
-    pub correlation_id: String,
-    pub kind: MessageKind,
-    /// The update endpoint's category (v3); `None` for disputes and v1.0.4.
-    pub category: Option<u8>,
-    /// When the 200 came (RFC 3339, UTC).
-    pub acknowledged_at: String,
-    /// The file it was sent from.
-    pub source: String,
-}
-
-/// A record as the ledger holds it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct LedgerRecord {
-    pub section: Section,
-    pub key: Uuid,
-    pub hash: RecordHash,
-    pub state: DisputeState,
-    /// The message that last carried the record (its value now).
-    pub last: Acknowledged,
-    /// The message that first carried it.
-    pub first: Acknowledged,
-}
-
-/// A record of the baseline a diff compares with: map, key, hash.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct BaseEntry {
-    pub section: u8,
-    pub key: [u8; 16],
-    pub hash: RecordHash,
-}
-
-/// A message sent and not yet answered 200 (or answered in a way that does not say whether
-/// it was stored): its records are not in the ledger.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct InFlight {
-    pub correlation_id: String,
-    pub file: String,
-    pub file_sha256: String,
-    pub body_sha256: String,
-    pub sent_at: String,
-}
-
-/// What recording an acknowledged message did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Recorded {
-    /// New: this many records written.
-    Written(usize),
-    /// The ledger already held this X-Correlation-ID: nothing changed.
-    AlreadyRecorded,
-}
-
-/// Counts for `ledger show`.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Summary {
-    /// Per map: (normal, disputed, incorrect).
-    pub records: Vec<SectionCount>,
-    pub messages: i64,
-    pub last_acknowledged_at: Option<String>,
-    pub in_flight: Vec<InFlight>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct SectionCount {
-    pub section: Section,
-    pub normal: i64,
-    pub disputed: i64,
-    pub incorrect: i64,
 }
 
 const SCHEMA: &str = "
@@ -581,193 +448,6 @@ impl Ledger {
         .map_err(&sql)?;
         tx.commit().map_err(&sql)?;
         Ok(Recorded::Written(usize::from(found.is_some())))
-    }
-
-    /// Every record's map, key and hash, sorted (the order of [`BaseEntry`]).
-    pub fn baseline(&self) -> Result<Vec<BaseEntry>, LedgerError> {
-        let count: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
-            .map_err(self.sql())?;
-        let mut out = Vec::with_capacity(count.max(0) as usize);
-        let mut stmt = self
-            .conn
-            .prepare("SELECT section, key, hash FROM records ORDER BY section, key")
-            .map_err(self.sql())?;
-        let mut rows = stmt.query([]).map_err(self.sql())?;
-        while let Some(r) = rows.next().map_err(self.sql())? {
-            let section: i64 = r.get(0).map_err(self.sql())?;
-            let key: Vec<u8> = r.get(1).map_err(self.sql())?;
-            let hash: Vec<u8> = r.get(2).map_err(self.sql())?;
-            let (Ok(section), Ok(key), Ok(hash)) = (
-                u8::try_from(section),
-                <[u8; 16]>::try_from(key.as_slice()),
-                <[u8; 32]>::try_from(hash.as_slice()),
-            ) else {
-                return Err(LedgerError::Corrupt {
-                    path: self.path.clone(),
-                    problem: "a record row of the wrong shape".into(),
-                });
-            };
-            out.push(BaseEntry {
-                section,
-                key,
-                hash: RecordHash(hash),
-            });
-        }
-        Ok(out)
-    }
-
-    /// The record `key` of `section`.
-    pub fn record(&self, section: Section, key: Uuid) -> Result<Option<LedgerRecord>, LedgerError> {
-        let mut found = Vec::new();
-        self.each_record(Some((section, key)), |r| {
-            found.push(r);
-            Ok(())
-        })?;
-        Ok(found.pop())
-    }
-
-    /// The legal person, account or safety deposit box with this key: the record §4.3 lets a
-    /// supplier report (a customership shares its legal person's key and cannot be reported).
-    pub fn disputable_record(&self, key: Uuid) -> Result<Option<LedgerRecord>, LedgerError> {
-        for section in [
-            Section::Accounts,
-            Section::SafetyDepositBoxes,
-            Section::LegalPersons,
-        ] {
-            if let Some(r) = self.record(section, key)? {
-                return Ok(Some(r));
-            }
-        }
-        Ok(None)
-    }
-
-    /// Whether any record (of any map) has this key.
-    pub fn knows_key(&self, key: Uuid) -> Result<Option<Section>, LedgerError> {
-        let s: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT section FROM records WHERE key = ?1 ORDER BY section LIMIT 1",
-                [&key.as_bytes()[..]],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(self.sql())?;
-        Ok(s.and_then(|s| Section::from_index(s as usize)))
-    }
-
-    /// Call `f` with every record (or only `one`), in key order.
-    pub fn each_record(
-        &self,
-        one: Option<(Section, Uuid)>,
-        mut f: impl FnMut(LedgerRecord) -> Result<(), LedgerError>,
-    ) -> Result<(), LedgerError> {
-        let base = "SELECT r.section, r.key, r.hash, r.state,
-                f.correlation_id, f.kind, f.category, f.acknowledged_at, f.source,
-                l.correlation_id, l.kind, l.category, l.acknowledged_at, l.source
-             FROM records r JOIN messages f ON f.id = r.first_message
-                            JOIN messages l ON l.id = r.last_message";
-        let sql_text = match one {
-            Some(_) => format!("{base} WHERE r.section = ?1 AND r.key = ?2"),
-            None => format!("{base} ORDER BY r.section, r.key"),
-        };
-        let mut stmt = self.conn.prepare(&sql_text).map_err(self.sql())?;
-        let mut rows = match one {
-            Some((s, k)) => stmt.query(params![s.index() as i64, &k.as_bytes()[..]]),
-            None => stmt.query([]),
-        }
-        .map_err(self.sql())?;
-        let corrupt = |problem: &str| LedgerError::Corrupt {
-            path: self.path.clone(),
-            problem: problem.to_owned(),
-        };
-        while let Some(r) = rows.next().map_err(self.sql())? {
-            let get_ack = |at: usize| -> Result<Acknowledged, LedgerError> {
-                let kind: String = r.get(at + 1).map_err(self.sql())?;
-                Ok(Acknowledged {
-                    correlation_id: r.get(at).map_err(self.sql())?,
-                    kind: MessageKind::parse(&kind)
-                        .ok_or_else(|| corrupt("unknown message kind"))?,
-                    category: r.get(at + 2).map_err(self.sql())?,
-                    acknowledged_at: r.get(at + 3).map_err(self.sql())?,
-                    source: r.get(at + 4).map_err(self.sql())?,
-                })
-            };
-            let section: i64 = r.get(0).map_err(self.sql())?;
-            let key: Vec<u8> = r.get(1).map_err(self.sql())?;
-            let hash: Vec<u8> = r.get(2).map_err(self.sql())?;
-            let state: i64 = r.get(3).map_err(self.sql())?;
-            let record = LedgerRecord {
-                section: Section::from_index(section as usize)
-                    .ok_or_else(|| corrupt("unknown record map"))?,
-                key: Uuid::from_slice(&key).map_err(|_| corrupt("a key that is not 16 bytes"))?,
-                hash: RecordHash(
-                    <[u8; 32]>::try_from(hash.as_slice())
-                        .map_err(|_| corrupt("a hash that is not 32 bytes"))?,
-                ),
-                state: DisputeState::from_code(state).ok_or_else(|| corrupt("unknown state"))?,
-                first: get_ack(4)?,
-                last: get_ack(9)?,
-            };
-            f(record)?;
-        }
-        Ok(())
-    }
-
-    /// Counts per map and state, messages, what is in flight.
-    pub fn summary(&self) -> Result<Summary, LedgerError> {
-        let mut records = Vec::new();
-        for section in Section::ALL {
-            let mut counts = [0i64; 3];
-            let mut stmt = self
-                .conn
-                .prepare_cached(
-                    "SELECT state, count(*) FROM records WHERE section = ?1 GROUP BY state",
-                )
-                .map_err(self.sql())?;
-            let mut rows = stmt.query([section.index() as i64]).map_err(self.sql())?;
-            while let Some(r) = rows.next().map_err(self.sql())? {
-                let state: i64 = r.get(0).map_err(self.sql())?;
-                let n: i64 = r.get(1).map_err(self.sql())?;
-                if let Some(slot) = usize::try_from(state).ok().and_then(|i| counts.get_mut(i)) {
-                    *slot = n;
-                }
-            }
-            records.push(SectionCount {
-                section,
-                normal: counts[0],
-                disputed: counts[1],
-                incorrect: counts[2],
-            });
-        }
-        let (messages, last): (i64, Option<String>) = self
-            .conn
-            .query_row(
-                "SELECT count(*), max(acknowledged_at) FROM messages",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .map_err(self.sql())?;
-        Ok(Summary {
-            records,
-            messages,
-            last_acknowledged_at: last,
-            in_flight: self.in_flight()?,
-        })
-    }
-
-    /// Whether the register acknowledged a message with this X-Correlation-ID.
-    pub fn has_message(&self, correlation_id: &str) -> Result<bool, LedgerError> {
-        self.conn
-            .query_row(
-                "SELECT 1 FROM messages WHERE correlation_id = ?1",
-                [correlation_id],
-                |_| Ok(()),
-            )
-            .optional()
-            .map(|o| o.is_some())
-            .map_err(self.sql())
     }
 }
 
