@@ -321,3 +321,53 @@ fn a_load_sent_without_a_ledger_is_recorded_from_its_journal() {
         assert_eq!(line["correlation_id"], carried[k].as_str(), "{k}");
     }
 }
+
+/// `--default-ledger` and `--business-id` find one ledger per supplier and interface in the
+/// data directory.
+#[test]
+fn the_default_ledger_is_one_file_per_supplier_and_interface() {
+    let sim = start_with(Interface::V3, |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir_path(&dir, n);
+    let data = d("data");
+    generate(&d("report.json"), "3", "8");
+    let o = send_dir_command(&sim, &d("report.json"))
+        .arg("--default-ledger")
+        .env("TILICHECK_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    assert!(data.join("ledgers/1234567-1-v3.sqlite").is_file());
+    let o = tilicheck()
+        .args(["message", "diff"])
+        .arg(d("report.json"))
+        .args(["--business-id", "1234567-1", "--out"])
+        .arg(d("delta.json"))
+        .env("TILICHECK_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", output_text(&o));
+    assert!(
+        records_of(&d("delta.json")).is_empty(),
+        "everything acknowledged"
+    );
+    // Another interface's default ledger is another file, and does not exist yet.
+    let o = tilicheck()
+        .args([
+            "ledger",
+            "show",
+            "--interface",
+            "v1.0.4",
+            "--business-id",
+            "1234567-1",
+        ])
+        .env("TILICHECK_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", output_text(&o));
+    assert!(
+        output_text(&o).contains("1234567-1-v1.0.4.sqlite"),
+        "{}",
+        output_text(&o)
+    );
+}
