@@ -40,7 +40,7 @@ pub fn run(a: &MessageDiffArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
                         "{} (X-Correlation-ID {}, sent {}) was not answered 200 when its send stopped: the ledger does not count its records as acknowledged, so any of them new or changed are in this delta again",
                         m.file, m.correlation_id, m.sent_at
                     ),
-                ).with_remedy("Harmless (the register stores the same values again), but settle it: send that file again with `send --ledger`, which reuses its X-Correlation-ID."));
+                ).with_remedy("Harmless (the register stores the same values again), but settle it: run that send again (the file, or the directory of parts it belongs to) with `send --ledger`, which reuses its X-Correlation-ID."));
             }
             let base = ledger.baseline().map_err(ledger_error)?;
             (

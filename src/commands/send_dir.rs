@@ -170,6 +170,16 @@ pub(super) fn run_dir(
             state: PartState::InFlight,
         });
         journal.save(dir).map_err(journal_err)?;
+        // In flight in the ledger too, so `ledger show` and `message diff` see an unfinished
+        // send; recording the 200 ends it in the same transaction.
+        if let Some(l) = ledger.as_mut() {
+            l.begin(
+                &input,
+                &sha,
+                &prepared.correlation_id,
+                &prepared.body_sha256,
+            )?;
+        }
         let mut attempt = 0u32;
         let outcome = loop {
             let d = send::deliver(
@@ -259,6 +269,11 @@ pub(super) fn run_dir(
                 progress
                     .findings
                     .push(resent_refused(&name, &prepared.correlation_id));
+            } else if verdict == Verdict::Rejected
+                && let Some(l) = ledger.as_mut()
+            {
+                // Refused at its first sending: the register did not store it.
+                l.forget(&prepared.correlation_id)?;
             }
             progress
                 .summary

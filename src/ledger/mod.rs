@@ -292,6 +292,9 @@ impl Ledger {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&sql)?;
         let Some(id) = insert_message(&tx, ack).map_err(&sql)? else {
+            // Recorded before (a resend answered as a replay): it is no longer in flight.
+            end_flight(&tx, &ack.correlation_id).map_err(&sql)?;
+            tx.commit().map_err(&sql)?;
             return Ok(Recorded::AlreadyRecorded);
         };
         let mut n = 0usize;
@@ -321,11 +324,7 @@ impl Ledger {
             params![n as i64, id],
         )
         .map_err(&sql)?;
-        tx.execute(
-            "DELETE FROM in_flight WHERE correlation_id = ?1",
-            [&ack.correlation_id],
-        )
-        .map_err(&sql)?;
+        end_flight(&tx, &ack.correlation_id).map_err(&sql)?;
         tx.commit().map_err(&sql)?;
         Ok(Recorded::Written(n))
     }
@@ -414,6 +413,9 @@ impl Ledger {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(&sql)?;
         let Some(id) = insert_message(&tx, ack).map_err(&sql)? else {
+            // Recorded before (a resend answered as a replay): it is no longer in flight.
+            end_flight(&tx, &ack.correlation_id).map_err(&sql)?;
+            tx.commit().map_err(&sql)?;
             return Ok(Recorded::AlreadyRecorded);
         };
         let found: Option<(i64, i64)> = tx
@@ -441,14 +443,18 @@ impl Ledger {
         .map_err(&sql)?;
         tx.execute("UPDATE messages SET records = 1 WHERE id = ?1", [id])
             .map_err(&sql)?;
-        tx.execute(
-            "DELETE FROM in_flight WHERE correlation_id = ?1",
-            [&ack.correlation_id],
-        )
-        .map_err(&sql)?;
+        end_flight(&tx, &ack.correlation_id).map_err(&sql)?;
         tx.commit().map_err(&sql)?;
         Ok(Recorded::Written(usize::from(found.is_some())))
     }
+}
+
+fn end_flight(tx: &Connection, correlation_id: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "DELETE FROM in_flight WHERE correlation_id = ?1",
+        [correlation_id],
+    )
+    .map(|_| ())
 }
 
 /// Insert the message row; `None` when the X-Correlation-ID is already recorded.
@@ -525,12 +531,22 @@ mod tests {
             l.in_flight().unwrap().is_empty(),
             "recording ends the flight"
         );
-        // The replay's 200: nothing changes, not even with other records.
+        // The replay's 200: nothing changes, not even with other records, and a resend
+        // marked in flight again is in flight no more.
+        l.begin(&InFlight {
+            correlation_id: "c1".into(),
+            file: "f".into(),
+            file_sha256: "x".into(),
+            body_sha256: "y".into(),
+            sent_at: "t2".into(),
+        })
+        .unwrap();
         assert_eq!(
             l.record_update(&ack("c1"), [(Section::Accounts, k, h2)])
                 .unwrap(),
             Recorded::AlreadyRecorded
         );
+        assert!(l.in_flight().unwrap().is_empty());
         assert_eq!(l.record(Section::Accounts, k).unwrap().unwrap().hash, h1);
         l.record_update(&ack("c2"), [(Section::Accounts, k, h2)])
             .unwrap();

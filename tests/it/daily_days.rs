@@ -147,6 +147,17 @@ fn check_day(day: &str, sim: &Sim, export: &Path, expected: &Expected, ledger: &
         state.keys().collect::<Vec<_>>(),
         "{day}: ledger and register hold the same records"
     );
+    let show = tilicheck()
+        .args(["ledger", "show", "--format", "json", "--ledger"])
+        .arg(ledger)
+        .output()
+        .unwrap();
+    let show: Value = serde_json::from_slice(&show.stdout).unwrap();
+    assert_eq!(
+        show["in_flight"],
+        serde_json::json!([]),
+        "{day}: nothing left in flight"
+    );
     for (k, line) in &lines {
         assert_eq!(line["sha256"], sim_hashes[k].as_str(), "{day}: {k}'s hash");
         assert_eq!(
