@@ -13,7 +13,8 @@
 //!   is recorded without a 200.
 //! - Recording is idempotent per X-Correlation-ID ([`crate::ledger::Recorded::AlreadyRecorded`]):
 //!   a crash after the ledger's transaction but before the journal's rename makes the next run
-//!   send the part again and record it again, which changes nothing.
+//!   send the part again and record it again, which changes nothing but ending the in-flight
+//!   mark that run set.
 
 use std::path::Path;
 
