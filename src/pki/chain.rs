@@ -151,13 +151,11 @@ pub fn build(input: &ChainInput<'_>) -> PathFacts {
         .supplied
         .iter()
         .map(|c| Candidate::new(c.clone(), LinkOrigin::Supplied))
-        .chain(
-            input
-                .trust
-                .intermediates
-                .iter()
-                .map(|c| Candidate::new(c.der.clone(), LinkOrigin::Bundled)),
-        )
+        .chain(input.trust.intermediates.iter().map(|c| Candidate {
+            der: c.der.clone(),
+            origin: LinkOrigin::Bundled,
+            subject: c.subject.clone(),
+        }))
         .collect();
     let (outcome, notes) = Search::new(input, candidates).run();
     let links = outcome.links;
@@ -192,7 +190,7 @@ fn link(der: &CertificateDer<'static>, origin: LinkOrigin) -> Option<Link> {
     let (_, cert) = X509Certificate::from_der(der).ok()?;
     Some(Link {
         der: der.clone(),
-        name: trust::display_name(der),
+        name: trust::display_name_of(&cert),
         subject: crate::pki::names::read(cert.subject()).display,
         origin,
         not_before: cert.validity().not_before.to_datetime(),
@@ -341,7 +339,7 @@ mod tests {
             .expect("leaf");
         let store = TrustStore {
             anchors: vec![trust::TrustedCert {
-                subject: trust::subject_der(root.der()),
+                subject: trust::subject_name(root.der()),
                 der: root.der().clone(),
                 name: "Stand-in DVV Root".into(),
                 origin: trust::Origin::Bundled,
@@ -400,7 +398,7 @@ mod search_tests {
     fn store(root: &rcgen::Certificate) -> TrustStore {
         TrustStore {
             anchors: vec![trust::TrustedCert {
-                subject: trust::subject_der(root.der()),
+                subject: trust::subject_name(root.der()),
                 der: root.der().clone(),
                 name: "Search Root".into(),
                 origin: trust::Origin::File("root.pem".into()),

@@ -21,9 +21,9 @@ const MAX_CANDIDATES: usize = 64;
 /// One file's certificates with their subject and issuer names, parsed once.
 pub struct IssuerPool {
     certs: Vec<CertificateDer<'static>>,
-    /// Raw issuer name of each certificate (empty when it does not parse).
+    /// Issuer name DER of each certificate (empty when it does not parse).
     issuers: Vec<Vec<u8>>,
-    /// Raw subject name → the certificates with that subject, in file order.
+    /// Subject name DER → the certificates with that subject, in file order.
     by_subject: HashMap<Vec<u8>, Vec<usize>>,
 }
 
@@ -32,7 +32,7 @@ impl IssuerPool {
         let mut issuers = Vec::with_capacity(certs.len());
         let mut by_subject: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
         for (i, der) in certs.iter().enumerate() {
-            match names(der) {
+            match issuer_and_subject(der) {
                 Some((issuer, subject)) => {
                     issuers.push(issuer.to_vec());
                     by_subject.entry(subject.to_vec()).or_default().push(i);
@@ -85,12 +85,13 @@ impl IssuerPool {
     }
 }
 
-/// The issuer and subject names (their DER contents) of a certificate, read by walking the
-/// outer structure only: building the pool runs on one thread, before the certificates are
-/// judged in parallel, so it must not parse each one whole.
-fn names(der: &[u8]) -> Option<(&[u8], &[u8])> {
+/// The issuer and subject names (their whole DER, tag and length included) of a certificate,
+/// read by walking the outer structure only: building the pool runs on one thread, before the
+/// certificates are judged in parallel, and path building asks for every candidate's subject,
+/// so neither may parse each certificate whole.
+pub fn issuer_and_subject(der: &[u8]) -> Option<(&[u8], &[u8])> {
     use der::asn1::AnyRef;
-    use der::{Decode, SliceReader, Tag, TagNumber, Tagged};
+    use der::{Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
     fn inside(any: AnyRef<'_>) -> Option<SliceReader<'_>> {
         (any.tag() == Tag::Sequence)
             .then(|| SliceReader::new(any.value()).ok())
@@ -98,10 +99,18 @@ fn names(der: &[u8]) -> Option<(&[u8], &[u8])> {
     }
     let mut outer = SliceReader::new(der).ok()?;
     let mut cert = inside(AnyRef::decode(&mut outer).ok()?)?;
-    let mut tbs = inside(AnyRef::decode(&mut cert).ok()?)?;
-    let mut next = || AnyRef::decode(&mut tbs).ok();
+    let tbs_any = AnyRef::decode(&mut cert).ok()?;
+    let tbs_bytes = tbs_any.value();
+    let mut tbs = inside(tbs_any)?;
+    // Each field with the bytes it was read from.
+    let mut next = || {
+        let start = usize::try_from(tbs.position()).ok()?;
+        let any = AnyRef::decode(&mut tbs).ok()?;
+        let end = usize::try_from(tbs.position()).ok()?;
+        Some((any.tag(), tbs_bytes.get(start..end)?))
+    };
     // [0] version, then the serial number (version 1 certificates have no version field).
-    if next()?.tag()
+    if next()?.0
         == (Tag::ContextSpecific {
             constructed: true,
             number: TagNumber::N0,
@@ -110,11 +119,10 @@ fn names(der: &[u8]) -> Option<(&[u8], &[u8])> {
         let _serial = next()?;
     }
     let _signature = next()?;
-    let issuer = next()?;
+    let (issuer_tag, issuer) = next()?;
     let _validity = next()?;
-    let subject = next()?;
-    (issuer.tag() == Tag::Sequence && subject.tag() == Tag::Sequence)
-        .then(|| (issuer.value(), subject.value()))
+    let (subject_tag, subject) = next()?;
+    (issuer_tag == Tag::Sequence && subject_tag == Tag::Sequence).then_some((issuer, subject))
 }
 
 #[cfg(test)]
@@ -149,11 +157,11 @@ mod tests {
     fn names_are_read_as_x509_parser_reads_them() {
         for der in fixture("supplier-chain.pem") {
             let (_, cert) = x509_parser::parse_x509_certificate(&der).unwrap();
-            let (issuer, subject) = names(&der).unwrap();
-            assert!(cert.issuer().as_raw().ends_with(issuer));
-            assert!(cert.subject().as_raw().ends_with(subject));
+            let (issuer, subject) = issuer_and_subject(&der).unwrap();
+            assert_eq!(cert.issuer().as_raw(), issuer);
+            assert_eq!(cert.subject().as_raw(), subject);
         }
-        assert_eq!(names(b"\x30\x00"), None);
+        assert_eq!(issuer_and_subject(b"\x30\x00"), None);
     }
 
     #[test]

@@ -13,6 +13,7 @@ use rustls_pki_types::pem::PemObject;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::pki::load;
+use crate::pki::path::name::Dn;
 use crate::secret::PasswordSource;
 
 /// Where a trusted certificate came from.
@@ -52,16 +53,15 @@ pub struct TrustedCert {
     /// The subject's common name, or the whole subject when it has none.
     pub name: String,
     pub origin: Origin,
-    /// The subject name's DER, so path building can match issuers without parsing each
-    /// candidate again.
-    pub subject: Vec<u8>,
+    /// The subject name in the form §7.1 compares (None when it does not parse), decoded
+    /// once so path building matches issuers without decoding every anchor at every step.
+    pub subject: Option<Dn>,
 }
 
-/// The DER of a certificate's subject name (empty when it does not parse).
-pub fn subject_der(der: &[u8]) -> Vec<u8> {
-    x509_parser::parse_x509_certificate(der)
-        .map(|(_, c)| c.subject().as_raw().to_vec())
-        .unwrap_or_default()
+/// A certificate's subject name in comparable form (None when it does not parse).
+pub fn subject_name(der: &[u8]) -> Option<Dn> {
+    let (_, subject) = crate::pki::issuer_pool::issuer_and_subject(der)?;
+    Dn::from_der(subject)
 }
 
 /// A root the DVV intermediates chain to that is not available to tilicheck.
@@ -155,7 +155,7 @@ impl TrustStore {
                 continue;
             }
             self.anchors.push(TrustedCert {
-                subject: subject_der(der),
+                subject: subject_name(der),
                 der: der.clone(),
                 name: display_name(der),
                 origin: Origin::TrustedList {
@@ -185,7 +185,7 @@ pub fn read_anchors(path: &Path) -> Result<Vec<TrustedCert>, TrustError> {
                 why: format!("{e:?}"),
             })?;
             Ok(TrustedCert {
-                subject: subject_der(&der),
+                subject: subject_name(&der),
                 name: display_name(&der),
                 der,
                 origin: Origin::File(path.to_path_buf()),
@@ -202,7 +202,7 @@ fn parse_bundled(files: &[&[u8]]) -> Vec<TrustedCert> {
         // rather than taking the tool down.
         .filter_map(Result::ok)
         .map(|der| TrustedCert {
-            subject: subject_der(&der),
+            subject: subject_name(&der),
             name: display_name(&der),
             der,
             origin: Origin::Bundled,
@@ -213,15 +213,19 @@ fn parse_bundled(files: &[&[u8]]) -> Vec<TrustedCert> {
 /// The common name of a certificate's subject, or its whole subject.
 pub fn display_name(der: &[u8]) -> String {
     match X509Certificate::from_der(der) {
-        Ok((_, cert)) => cert
-            .subject()
-            .iter_common_name()
-            .next()
-            .and_then(|cn| cn.as_str().ok())
-            .map(str::to_owned)
-            .unwrap_or_else(|| crate::pki::names::display(cert.subject())),
+        Ok((_, cert)) => display_name_of(&cert),
         Err(_) => "(unreadable certificate)".to_owned(),
     }
+}
+
+/// [`display_name`] of a certificate already parsed.
+pub fn display_name_of(cert: &X509Certificate<'_>) -> String {
+    cert.subject()
+        .iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| crate::pki::names::display(cert.subject()))
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ pub struct Candidate {
 
 impl Candidate {
     pub fn new(der: CertificateDer<'static>, origin: LinkOrigin) -> Candidate {
-        let subject = Dn::from_der(&trust::subject_der(&der));
+        let subject = trust::subject_name(&der);
         Candidate {
             der,
             origin,
@@ -166,9 +166,12 @@ impl<'a, 'b> Search<'a, 'b> {
         let mut anchors: Vec<&TrustedCert> = trust
             .anchors
             .iter()
-            .filter(|a| Dn::from_der(&a.subject).is_some_and(|s| s == issuer))
+            .filter(|a| a.subject.as_ref() == Some(&issuer))
             .collect();
-        anchors.sort_by_key(|a| !signs(&a.der, &current.der));
+        // Only a choice needs ordering (and each `signs` is a signature verification).
+        if anchors.len() > 1 {
+            anchors.sort_by_key(|a| !signs(&a.der, &current.der));
+        }
         for anchor in anchors {
             links.extend(link(&anchor.der, LinkOrigin::Anchor(anchor.origin.clone())));
             if self.complete(links, anchor) {
@@ -215,7 +218,9 @@ impl<'a, 'b> Search<'a, 'b> {
             .filter(|(_, c)| !links.iter().any(|l| l.der == c.der))
             .map(|(i, _)| i)
             .collect();
-        found.sort_by_key(|&i| !signs(&self.candidates[i].der, child));
+        if found.len() > 1 {
+            found.sort_by_key(|&i| !signs(&self.candidates[i].der, child));
+        }
         found
     }
 
