@@ -132,7 +132,7 @@ fn main() {
 
     let store = TrustStore {
         anchors: vec![TrustedCert {
-            subject: tilicheck::pki::trust::subject_der(root.der()),
+            subject: tilicheck::pki::trust::subject_name(root.der()),
             der: CertificateDer::from(root.der().to_vec()),
             name: "BENCH Root".into(),
             origin: Origin::File("bench-root.pem".into()),

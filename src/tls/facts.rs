@@ -31,6 +31,11 @@ impl Version {
         }
     }
 
+    /// The version a ServerHello's version field names.
+    pub fn from_wire(wire: u16) -> Option<Version> {
+        Version::ALL.into_iter().find(|v| v.wire() == wire)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Version::Ssl3 => "SSL 3.0",

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::tls::client_hello::{self, ALL_GROUPS, Offer};
 use crate::tls::facts::{
-    CertRequestFacts, Exchange, GroupFacts, KeyExchangeFacts, ProbeFacts, Version, VersionFacts,
+    CertRequestFacts, Exchange, KeyExchangeFacts, ProbeFacts, Version, VersionFacts,
 };
 use crate::tls::server_hello::{Flight, ReadError, Until, read_flight};
 use crate::tls::suites;
@@ -239,6 +239,17 @@ impl Found {
         }
     }
 
+    /// The key exchange of a suite learnt other than from its own flight.
+    pub(crate) fn record_exchange(&mut self, version: Version, suite: u16, exchange: Exchange) {
+        if self.exchange_of(version, suite).is_none() {
+            self.key_exchanges.push(KeyExchangeFacts {
+                version,
+                suite,
+                exchange,
+            });
+        }
+    }
+
     pub(crate) fn exchange_of(&self, version: Version, suite: u16) -> Option<Exchange> {
         self.key_exchanges
             .iter()
@@ -292,8 +303,8 @@ pub fn dn_text(der: &[u8]) -> String {
 
 /// Probe everything the raw hellos can learn. A first TLS 1.3 hello checks that a TLS server
 /// answers at all, and is the first round of both TLS 1.3 eliminations; then TLS 1.3 suites,
-/// TLS 1.3 groups, TLS 1.2 (suites, then curves), and each older version run on their own
-/// thread (at most six connections at a time).
+/// TLS 1.3 groups, TLS 1.2 (suites, then curves), and the older versions (one cascade of
+/// hellos, newest first) run on their own threads (at most four connections at a time).
 pub fn probe(target: &Target) -> Result<ProbeFacts, ProbeError> {
     let prober = Prober {
         target,
@@ -304,7 +315,6 @@ pub fn probe(target: &Target) -> Result<ProbeFacts, ProbeError> {
         &rounds::tls13_offer(&suites::tls13_suites(), ALL_GROUPS, target),
         Until::Hello,
     )?;
-    let legacy = [Version::Tls11, Version::Tls10, Version::Ssl3];
     let (mut results, groups, found) = std::thread::scope(|s| {
         let prober = &prober;
         let first = &first13;
@@ -317,10 +327,10 @@ pub fn probe(target: &Target) -> Result<ProbeFacts, ProbeError> {
                     suites,
                     groups
                         .join()
-                        .unwrap_or_else(|_| failed_groups(Version::Tls13)),
+                        .unwrap_or_else(|_| rounds::failed_groups(Version::Tls13)),
                 )
             });
-            let (suites, groups) = prober.order_tls13(suites, groups);
+            let (suites, groups) = prober.order_tls13(suites, groups, &mut found);
             (suites, groups, found)
         });
         let tls12 = s.spawn(move || {
@@ -330,17 +340,11 @@ pub fn probe(target: &Target) -> Result<ProbeFacts, ProbeError> {
             let (suites, groups) = prober.order_tls12(suites, groups);
             (suites, groups, found)
         });
-        let workers: Vec<_> = legacy
-            .iter()
-            .map(|v| {
-                s.spawn(move || {
-                    let mut found = Found::default();
-                    let mut facts = prober.suites(*v, &mut found);
-                    facts.server_order = prober.suite_order(&facts);
-                    (facts, found)
-                })
-            })
-            .collect();
+        let legacy = s.spawn(move || {
+            let mut found = Found::default();
+            let facts = prober.legacy(&mut found);
+            (facts, found)
+        });
         let mut results = Vec::new();
         let mut groups = Vec::new();
         let mut found = Found::default();
@@ -354,13 +358,13 @@ pub fn probe(target: &Target) -> Result<ProbeFacts, ProbeError> {
                 Err(_) => results.push(failed_version(v)),
             }
         }
-        for (w, v) in workers.into_iter().zip(legacy) {
-            match w.join() {
-                Ok((facts, f)) => {
-                    results.push(facts);
-                    found.merge(f);
-                }
-                Err(_) => results.push(failed_version(v)),
+        match legacy.join() {
+            Ok((facts, f)) => {
+                results.extend(facts);
+                found.merge(f);
+            }
+            Err(_) => {
+                results.extend([Version::Tls11, Version::Tls10, Version::Ssl3].map(failed_version))
             }
         }
         (results, groups, found)
@@ -383,13 +387,4 @@ fn failed_version(version: Version) -> VersionFacts {
         server_order: None,
         error: Some("the probe thread failed".to_owned()),
     }
-}
-
-fn failed_groups(version: Version) -> Option<GroupFacts> {
-    Some(GroupFacts {
-        version,
-        groups: Vec::new(),
-        server_order: None,
-        error: Some("the probe thread failed".to_owned()),
-    })
 }

@@ -390,6 +390,92 @@ fn no_client_certificate_request_fails_mutual() {
     assert_eq!(code, 1);
 }
 
+/// TLS 1.3 orders come from the eliminations' second rounds (the other list offered with its
+/// first choice last); s_server's flags are the oracle: -serverpref makes it follow its own
+/// -ciphersuites order, without it the client's; its HelloRetryRequest group is its own.
+#[test]
+fn tls13_orders_follow_serverpref() {
+    let orders = |extra: &[&str]| {
+        let mut opts = vec![
+            "-ciphersuites",
+            "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256",
+            "-groups",
+            "P-256:X25519",
+        ];
+        opts.extend_from_slice(extra);
+        let server = OpensslServer::start(&opts);
+        let facts = probe(&target(server.port)).expect("probe");
+        let tls13 = facts
+            .versions
+            .iter()
+            .find(|v| v.version == Version::Tls13)
+            .expect("TLS 1.3")
+            .clone();
+        let groups = facts.groups_of(Version::Tls13).expect("groups").clone();
+        // Every TLS 1.3 suite has its key exchange, the reordered round's included.
+        for suite in &tls13.suites {
+            assert_eq!(
+                facts.exchange_of(Version::Tls13, *suite),
+                Some(Exchange::Group(groups.groups[0])),
+                "{suite:04x}"
+            );
+        }
+        (
+            tls13.suites,
+            tls13.server_order,
+            groups.groups,
+            groups.server_order,
+        )
+    };
+    let (suites, order, groups, group_order) = orders(&["-serverpref"]);
+    assert_eq!(suites, vec![0x1302, 0x1301]);
+    assert_eq!(order, Some(true));
+    assert_eq!(groups, vec![0x0017, 0x001d]);
+    assert_eq!(group_order, Some(true));
+    let (suites, order, groups, group_order) = orders(&[]);
+    assert_eq!(suites, vec![0x1301, 0x1302]);
+    assert_eq!(order, Some(false));
+    assert_eq!(groups, vec![0x0017, 0x001d]);
+    assert_eq!(group_order, Some(true));
+}
+
+/// The older versions are asked newest first, each hello standing for the older ones too: a
+/// TLS 1.0 answer to the TLS 1.1 hello is TLS 1.0's first round, and a refusal of the TLS 1.1
+/// hello ends the cascade (one connection for a register that speaks none of them).
+#[test]
+fn legacy_cascade_finds_a_gap_and_stops_at_a_refusal() {
+    let server = OpensslServer::start(&[
+        "-no_tls1_1",
+        "-cipher",
+        "AES128-SHA:ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0",
+    ]);
+    let facts = probe(&target(server.port)).expect("probe");
+    assert!(suites(&facts, Version::Tls11).is_empty());
+    assert_eq!(suites(&facts, Version::Tls10), set(&[0x002f]));
+    assert!(suites(&facts, Version::Ssl3).is_empty());
+    for v in [Version::Tls11, Version::Tls10, Version::Ssl3] {
+        let facts = facts
+            .versions
+            .iter()
+            .find(|f| f.version == v)
+            .expect("version");
+        assert_eq!(facts.error, None, "{v}");
+    }
+    // The same facts as openssl's own client finds: TLS 1.0 answers, TLS 1.1 does not.
+    let connects = |flag: &str| {
+        std::process::Command::new("openssl")
+            .args(["s_client", "-connect", &server.endpoint(), flag])
+            .args(["-cipher", "AES128-SHA:@SECLEVEL=0"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("openssl s_client")
+            .status
+            .success()
+    };
+    assert!(connects("-tls1"));
+    assert!(!connects("-tls1_1"));
+}
+
 #[test]
 fn tls13_only() {
     let server = OpensslServer::start(&["-tls1_3"]);

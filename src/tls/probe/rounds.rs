@@ -4,8 +4,10 @@
 //!
 //! TLS 1.3 hellos carry no key share: the server answers with a HelloRetryRequest that names
 //! its suite and group, and never has to sign anything (a full ServerHello costs it a
-//! CertificateVerify signature). Suite and group choices are independent in TLS 1.3, so one
-//! hello swaps both pairs.
+//! CertificateVerify signature). Suite and group choices are independent in TLS 1.3, so each
+//! elimination's second round also asks the other list's order: that list is offered with its
+//! first choice last, and a server that picks it again follows its own order (one that follows
+//! ours picks the first it supports). The swap hello is sent only for what that left open.
 
 use crate::tls::client_hello::{ALL_GROUPS, Offer};
 use crate::tls::facts::{Exchange, GroupFacts, Version, VersionFacts, group_is_ffdhe, group_name};
@@ -59,6 +61,22 @@ impl Elimination<'_> {
     }
 }
 
+/// What an elimination found.
+struct Eliminated {
+    chosen: Vec<u16>,
+    error: Option<String>,
+    /// The server's pick from the other list in the round that asked its order, and the pick
+    /// that round made from the eliminated list.
+    answer: Option<(u16, u16)>,
+}
+
+/// `list` with `first` moved to the end.
+fn last_of(list: &[u16], first: u16) -> Vec<u16> {
+    let mut moved: Vec<u16> = list.iter().copied().filter(|x| *x != first).collect();
+    moved.push(first);
+    moved
+}
+
 fn name(pick: Pick, id: u16) -> String {
     match pick {
         Pick::Suite => Suite::name_of(id),
@@ -68,9 +86,19 @@ fn name(pick: Pick, id: u16) -> String {
 
 impl Prober<'_> {
     fn offer<'a>(&'a self, e: &'a Elimination<'a>, remaining: &'a [u16]) -> Offer<'a> {
+        self.offer_with(e, remaining, None)
+    }
+
+    /// The round's hello; `fixed` replaces the list the elimination keeps fixed.
+    fn offer_with<'a>(
+        &'a self,
+        e: &'a Elimination<'a>,
+        remaining: &'a [u16],
+        fixed: Option<&'a [u16]>,
+    ) -> Offer<'a> {
         let (suites, groups) = match e.vary {
-            Vary::Suites { groups } => (remaining, groups),
-            Vary::Groups { suites } => (suites, remaining),
+            Vary::Suites { groups } => (remaining, fixed.unwrap_or(groups)),
+            Vary::Groups { suites } => (fixed.unwrap_or(suites), remaining),
         };
         Offer {
             version: e.version,
@@ -86,22 +114,50 @@ impl Prober<'_> {
     fn eliminate(
         &self,
         e: &Elimination<'_>,
-        mut remaining: Vec<u16>,
-        mut chosen: Vec<u16>,
+        remaining: Vec<u16>,
+        chosen: Vec<u16>,
         first: Option<&Answer>,
         found: &mut Found,
     ) -> (Vec<u16>, Option<String>) {
+        let done = self.eliminate_asking(e, remaining, chosen, first, None, found);
+        (done.chosen, done.error)
+    }
+
+    /// [`Prober::eliminate`], its first round asked here also asking the other list's order:
+    /// `question` is that list with the server's first choice from it moved to the end. That
+    /// round's key exchange is not recorded for its suite: it was made from a reordered list.
+    fn eliminate_asking(
+        &self,
+        e: &Elimination<'_>,
+        mut remaining: Vec<u16>,
+        mut chosen: Vec<u16>,
+        first: Option<&Answer>,
+        question: Option<&[u16]>,
+        found: &mut Found,
+    ) -> Eliminated {
         let mut first = first.cloned();
+        let mut question = question;
+        let mut answer_to_question = None;
+        let done = |chosen, error, answer| Eliminated {
+            chosen,
+            error,
+            answer,
+        };
         // At most one round per offered item, plus the refusal.
         while !remaining.is_empty() {
+            let asking = if first.is_some() {
+                None
+            } else {
+                question.take()
+            };
             let answer = match first.take() {
                 Some(a) => Ok(a),
-                None => self.ask(&self.offer(e, &remaining), e.until()),
+                None => self.ask(&self.offer_with(e, &remaining, asking), e.until()),
             };
             let flight = match answer {
                 Ok(Answer::Chose(flight)) => flight,
                 Ok(Answer::Refused) => break,
-                Err(err) => return (chosen, Some(err.to_string())),
+                Err(err) => return done(chosen, Some(err.to_string()), answer_to_question),
             };
             let Some(hello) = flight.hello.as_ref() else {
                 break;
@@ -110,31 +166,42 @@ impl Prober<'_> {
             if hello.version != e.version.wire() {
                 break;
             }
-            found.record(e.version, &flight);
+            if asking.is_none() {
+                found.record(e.version, &flight);
+            }
             let id = match e.pick {
                 Pick::Suite => Some(hello.suite),
                 Pick::Group => hello.group,
                 Pick::Curve => flight.curve,
             };
             let Some(id) = id else {
-                return (
+                return done(
                     chosen,
                     Some("the server named no key-exchange group".to_owned()),
+                    answer_to_question,
                 );
             };
+            if asking.is_some() {
+                let other = match e.pick {
+                    Pick::Suite => hello.group,
+                    Pick::Group | Pick::Curve => Some(hello.suite),
+                };
+                answer_to_question = other.map(|o| (o, id));
+            }
             let Some(pos) = remaining.iter().position(|x| *x == id) else {
-                return (
+                return done(
                     chosen,
                     Some(format!(
                         "the server chose {}, which was not offered: its answers cannot be trusted",
                         name(e.pick, id)
                     )),
+                    answer_to_question,
                 );
             };
             remaining.remove(pos);
             chosen.push(id);
         }
-        (chosen, None)
+        done(chosen, None, answer_to_question)
     }
 
     /// The suites of TLS 1.2 or older, by elimination over every suite the registry knows.
@@ -153,35 +220,65 @@ impl Prober<'_> {
         }
     }
 
-    /// The TLS 1.3 suites; `first` is the hello that offered them all.
-    pub(super) fn suites_tls13(&self, first: &Answer, found: &mut Found) -> VersionFacts {
+    /// The TLS 1.3 suites; `first` is the hello that offered them all. The second round asks
+    /// the group order.
+    pub(super) fn suites_tls13(
+        &self,
+        first: &Answer,
+        found: &mut Found,
+    ) -> Tls13Round<VersionFacts> {
         let e = Elimination {
             version: Version::Tls13,
             vary: Vary::Suites { groups: ALL_GROUPS },
             pick: Pick::Suite,
         };
-        let (suites, error) =
-            self.eliminate(&e, suites::tls13_suites(), Vec::new(), Some(first), found);
-        VersionFacts {
-            version: Version::Tls13,
-            suites,
-            server_order: None,
-            error,
+        let moved = first_pick(first, Pick::Group).map(|g| (last_of(ALL_GROUPS, g), g));
+        let question = moved.as_ref().map(|(fixed, _)| fixed.as_slice());
+        let done = self.eliminate_asking(
+            &e,
+            suites::tls13_suites(),
+            Vec::new(),
+            Some(first),
+            question,
+            found,
+        );
+        Tls13Round {
+            facts: VersionFacts {
+                version: Version::Tls13,
+                suites: done.chosen,
+                server_order: None,
+                error: done.error,
+            },
+            other_first: moved.map(|(_, g)| g),
+            answer: done.answer,
         }
     }
 
-    /// The TLS 1.3 groups; `first` is the hello that offered them all.
-    pub(super) fn groups_tls13(&self, first: &Answer) -> Option<GroupFacts> {
+    /// The TLS 1.3 groups; `first` is the hello that offered them all. The second round asks
+    /// the suite order.
+    pub(super) fn groups_tls13(&self, first: &Answer) -> Tls13Round<Option<GroupFacts>> {
         let all = suites::tls13_suites();
         let e = Elimination {
             version: Version::Tls13,
             vary: Vary::Groups { suites: &all },
             pick: Pick::Group,
         };
+        let moved = first_pick(first, Pick::Suite).map(|s| (last_of(&all, s), s));
+        let question = moved.as_ref().map(|(fixed, _)| fixed.as_slice());
         let mut found = Found::default();
-        let (groups, error) =
-            self.eliminate(&e, ALL_GROUPS.to_vec(), Vec::new(), Some(first), &mut found);
-        group_facts(Version::Tls13, groups, error)
+        let done = self.eliminate_asking(
+            &e,
+            ALL_GROUPS.to_vec(),
+            Vec::new(),
+            Some(first),
+            question,
+            &mut found,
+        );
+        Tls13Round {
+            facts: group_facts(Version::Tls13, done.chosen, done.error),
+            other_first: moved.map(|(_, s)| s),
+            answer: done.answer,
+        }
     }
 
     /// TLS 1.2 curves, over the ECDHE suites the server accepted. The suite rounds offered
@@ -216,6 +313,73 @@ impl Prober<'_> {
         group_facts(Version::Tls12, groups, error)
     }
 
+    /// TLS 1.1, TLS 1.0 and SSL 3.0, newest first, each hello also asking about the older
+    /// ones: a server answers a hello with the newest version both speak (RFC 5246 E.1,
+    /// RFC 2246 E.1), so a refused TLS 1.1 hello means none of the three is spoken, and a TLS
+    /// 1.0 answer to it is the first round of TLS 1.0's elimination. A register that refuses
+    /// them all costs one connection, not three.
+    pub(super) fn legacy(&self, found: &mut Found) -> Vec<VersionFacts> {
+        const LEGACY: [Version; 3] = [Version::Tls11, Version::Tls10, Version::Ssl3];
+        let not_spoken = |version| VersionFacts {
+            version,
+            suites: Vec::new(),
+            server_order: None,
+            error: None,
+        };
+        let mut out = Vec::new();
+        let mut next = 0;
+        while let Some(&asked) = LEGACY.get(next) {
+            let e = Elimination {
+                version: asked,
+                vary: Vary::Suites { groups: ALL_GROUPS },
+                pick: Pick::Suite,
+            };
+            let first = match self.ask(&self.offer(&e, &suites::legacy_suites()), e.until()) {
+                Ok(answer) => answer,
+                Err(err) => {
+                    // Unknown for this version; the older ones are asked on their own.
+                    out.push(VersionFacts {
+                        error: Some(err.to_string()),
+                        ..not_spoken(asked)
+                    });
+                    next += 1;
+                    continue;
+                }
+            };
+            let spoken = match &first {
+                Answer::Chose(Flight {
+                    hello: Some(hello), ..
+                }) => Version::from_wire(hello.version).filter(|v| LEGACY[next..].contains(v)),
+                _ => None,
+            };
+            let Some(spoken) = spoken else {
+                // Refused, or answered with a version that is not older: none of them.
+                out.extend(LEGACY[next..].iter().map(|v| not_spoken(*v)));
+                break;
+            };
+            while LEGACY[next] != spoken {
+                out.push(not_spoken(LEGACY[next]));
+                next += 1;
+            }
+            let e = Elimination {
+                version: spoken,
+                ..e
+            };
+            let (chosen, error) =
+                self.eliminate(&e, suites::legacy_suites(), Vec::new(), Some(&first), found);
+            let mut facts = VersionFacts {
+                version: spoken,
+                suites: chosen,
+                server_order: None,
+                error,
+            };
+            facts.server_order = self.suite_order(&facts);
+            out.push(facts);
+            next += 1;
+        }
+        out
+    }
+
     /// Suite order of TLS 1.2 or older: the first two suites swapped.
     pub(super) fn suite_order(&self, facts: &VersionFacts) -> Option<bool> {
         let (first, second) = first_two(&facts.suites, &facts.error)?;
@@ -231,14 +395,39 @@ impl Prober<'_> {
         }
     }
 
-    /// TLS 1.3 suite and group order in one hello: both first pairs swapped.
+    /// TLS 1.3 suite and group order: from the eliminations' second rounds where they could
+    /// tell, else in one hello with both first pairs swapped.
     pub(super) fn order_tls13(
         &self,
-        mut suites: VersionFacts,
-        mut groups: Option<GroupFacts>,
+        suite_round: Tls13Round<VersionFacts>,
+        group_round: Tls13Round<Option<GroupFacts>>,
+        found: &mut Found,
     ) -> (VersionFacts, Vec<GroupFacts>) {
-        let suite_pair = first_two(&suites.suites, &suites.error);
-        let group_pair = groups.as_ref().and_then(|g| first_two(&g.groups, &g.error));
+        let mut suites = suite_round.facts;
+        let mut groups = group_round.facts;
+        let mut suite_pair = first_two(&suites.suites, &suites.error);
+        let mut group_pair = groups.as_ref().and_then(|g| first_two(&g.groups, &g.error));
+        // The group elimination's second round offered our suites with the first choice last.
+        if let (Some((s1, _)), Some(asked), Some((picked, _))) =
+            (suite_pair, group_round.other_first, group_round.answer)
+            && asked == s1
+        {
+            suites.server_order = Some(picked == s1);
+            suite_pair = None;
+        }
+        // The suite elimination's second round offered our groups with the first choice last.
+        if let (Some((g1, _)), Some(asked), Some((picked, suite))) =
+            (group_pair, suite_round.other_first, suite_round.answer)
+            && asked == g1
+            && let Some(g) = groups.as_mut()
+        {
+            g.server_order = Some(picked == g1);
+            group_pair = None;
+            // That round's suite was negotiated from a reordered list, so its group was not
+            // recorded; offered ours in our order the server takes g1 either way: its own
+            // first choice, or (a server following ours) the first of ours it supports.
+            found.record_exchange(Version::Tls13, suite, Exchange::Group(g1));
+        }
         if suite_pair.is_some() || group_pair.is_some() {
             let offer_suites = match suite_pair {
                 Some((a, b)) => vec![b, a],
@@ -321,6 +510,43 @@ fn ecdhe_suites(facts: &VersionFacts) -> Vec<u16> {
 
 fn found_exchange(found: &Found, suite: u16) -> Option<Exchange> {
     found.exchange_of(Version::Tls12, suite)
+}
+
+/// What a TLS 1.3 elimination found, with its answer to the other list's order question.
+pub(super) struct Tls13Round<T> {
+    facts: T,
+    /// The other list's first choice, offered last in the second round.
+    other_first: Option<u16>,
+    /// (pick from the other list, pick from this one) in that round.
+    answer: Option<(u16, u16)>,
+}
+
+/// The TLS 1.3 groups of a probe thread that failed.
+pub(super) fn failed_groups(version: Version) -> Tls13Round<Option<GroupFacts>> {
+    Tls13Round {
+        facts: Some(GroupFacts {
+            version,
+            groups: Vec::new(),
+            server_order: None,
+            error: Some("the probe thread failed".to_owned()),
+        }),
+        other_first: None,
+        answer: None,
+    }
+}
+
+/// The server's pick from one list in an answer.
+fn first_pick(answer: &Answer, pick: Pick) -> Option<u16> {
+    let Answer::Chose(Flight {
+        hello: Some(hello), ..
+    }) = answer
+    else {
+        return None;
+    };
+    match pick {
+        Pick::Suite => Some(hello.suite),
+        Pick::Group | Pick::Curve => hello.group,
+    }
 }
 
 /// The first two items of a complete list.
