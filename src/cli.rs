@@ -1,5 +1,7 @@
 //! The command line. Parsing only: the work is done in [`crate::commands`].
 
+pub mod vero;
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -78,7 +80,7 @@ pub enum Command {
     Ledger(LedgerCommand),
     /// The Vero API / Incomes Register certificate: check it, create it, renew it.
     #[command(subcommand)]
-    Vero(crate::vero::args::VeroCommand),
+    Vero(vero::VeroCommand),
     /// Run a local Account Register simulator (HTTPS with client certificates, on loopback).
     Serve(ServeArgs),
     /// Print a shell completion script, e.g. `tilicheck completions bash > /etc/bash_completion.d/tilicheck`.

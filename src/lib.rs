@@ -10,6 +10,7 @@ pub mod audit;
 pub mod checks;
 pub mod cli;
 pub mod commands;
+pub mod error;
 pub mod findings;
 pub mod identity;
 pub mod input_file;

@@ -30,32 +30,9 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use crate::cli::{Cli, Command, GlobalArgs};
+pub use crate::error::CommandError;
 use crate::findings::Report;
 use crate::render::{self, Format};
-
-/// Why a command could not do its job.
-#[derive(Debug, thiserror::Error)]
-pub enum CommandError {
-    /// The arguments do not make sense together (exit 2).
-    #[error("{0}")]
-    Usage(String),
-    /// An input could not be read, or output could not be written (exit 3).
-    #[error("{0}")]
-    Input(String),
-    /// The input breaks a rule the register enforces, so nothing was produced (exit 1).
-    #[error("{0}")]
-    Rejected(String),
-}
-
-impl CommandError {
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            CommandError::Usage(_) => 2,
-            CommandError::Input(_) => 3,
-            CommandError::Rejected(_) => 1,
-        }
-    }
-}
 
 /// Run the parsed command line; returns the exit code. With `--format json`, a command that
 /// cannot run still prints a JSON report (outcome "error") before the error reaches `main`.
@@ -94,7 +71,7 @@ fn reports_json(command: &Command) -> bool {
 /// The command's name as its report names it.
 fn command_name(command: &Command) -> &'static str {
     use crate::cli::MessageCommand as M;
-    use crate::vero::args::VeroCommand as V;
+    use crate::cli::vero::VeroCommand as V;
     match command {
         Command::Cert(_) => "cert",
         Command::RegisterCert(_) => "register-cert",

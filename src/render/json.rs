@@ -161,7 +161,7 @@ pub fn error_report(
     command: &'static str,
     interface: crate::profile::Interface,
     checked_at: time::OffsetDateTime,
-    error: &crate::commands::CommandError,
+    error: &crate::error::CommandError,
 ) -> String {
     let message = error.to_string();
     let doc = JsonReport {
@@ -179,9 +179,9 @@ pub fn error_report(
         findings: Vec::new(),
         error: Some(JsonError {
             kind: match error {
-                crate::commands::CommandError::Usage(_) => "usage",
-                crate::commands::CommandError::Input(_) => "input",
-                crate::commands::CommandError::Rejected(_) => "rejected",
+                crate::error::CommandError::Usage(_) => "usage",
+                crate::error::CommandError::Input(_) => "input",
+                crate::error::CommandError::Rejected(_) => "rejected",
             },
             message: &message,
         }),

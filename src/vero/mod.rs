@@ -1,7 +1,6 @@
 //! The Vero API certificate: Finnish time and working days for its go-live timing, and the
 //! Tax Administration's certificate service (client, messages and a local simulator).
 
-pub mod args;
 pub mod client;
 pub mod dsig;
 pub mod finnish_time;

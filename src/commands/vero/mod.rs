@@ -7,6 +7,7 @@ pub mod serve;
 use time::OffsetDateTime;
 
 use crate::checks::vero::{IssuerEvidence, VeroCheck};
+use crate::cli::vero::{CustomerArgs, VeroCertArgs};
 use crate::commands::CommandError;
 use crate::commands::cert::LoadedCert;
 use crate::findings::Report;
@@ -14,7 +15,6 @@ use crate::pki::facts::CertificateFacts;
 use crate::pki::load;
 use crate::profile::{Interface, VERO};
 use crate::secret::PasswordSource;
-use crate::vero::args::{CustomerArgs, VeroCertArgs};
 use crate::vero::dsig::issued_by;
 
 /// `vero cert`: load the certificate (and key) and judge it against the Vero profile.
@@ -78,10 +78,10 @@ pub fn id_attribute(c: &CustomerArgs) -> (crate::profile::vero::IdAttribute, boo
 
 /// Run a `vero` subcommand; returns the exit code.
 pub fn run(
-    cmd: &crate::vero::args::VeroCommand,
+    cmd: &crate::cli::vero::VeroCommand,
     g: &crate::cli::GlobalArgs,
 ) -> Result<u8, CommandError> {
-    use crate::vero::args::VeroCommand;
+    use crate::cli::vero::VeroCommand;
     let at = crate::commands::check_time(g);
     match cmd {
         VeroCommand::Cert(args) => {

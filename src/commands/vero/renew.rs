@@ -3,6 +3,7 @@
 
 use time::OffsetDateTime;
 
+use crate::cli::vero::VeroRenewArgs;
 use crate::commands::CommandError;
 use crate::findings::{Finding, Report, Subject};
 use crate::pki::facts::{self, CertificateFacts};
@@ -10,7 +11,6 @@ use crate::pki::load;
 use crate::profile::vero::IdAttribute;
 use crate::profile::{Interface, RuleId, VERO};
 use crate::time_arg::format_date;
-use crate::vero::args::VeroRenewArgs;
 use crate::vero::dsig::SigningKey;
 use crate::vero::journal::{self, Operation, Step};
 use crate::vero::soap::Customer;

@@ -1,8 +1,8 @@
 //! `vero serve-pki`: the DEMO certificate service on loopback until interrupted.
 
+use crate::cli::vero::ServePkiArgs;
 use crate::commands::CommandError;
 use crate::secret::PasswordSource;
-use crate::vero::args::ServePkiArgs;
 use crate::vero::simulator::{Simulator, SimulatorConfig, grant};
 
 pub fn run(args: &ServePkiArgs) -> Result<u8, CommandError> {
