@@ -1,50 +1,28 @@
 //! The command line. Parsing only: the work is done in [`crate::commands`].
 
+pub mod options;
 pub mod vero;
+
+pub use options::RunOptions;
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use time::OffsetDateTime;
 
 use crate::checks::identity::Purpose;
 use crate::identity::BusinessId;
-use crate::profile::Interface;
-use crate::render::{ColorChoice, Format};
 use crate::secret::PasswordSource;
-use crate::time_arg::parse_check_time;
+use options::{
+    AuditFormat, DocumentArgs, InterfaceArg, MessageFormat, OutputArg, ProfileArgs, ReportArgs,
+    ReportFormat, StrictArg,
+};
 
 /// Readiness checks for Finnish Customs' Bank and Payment Account Register and the Vero API.
 #[derive(Debug, Parser)]
 #[command(name = "tilicheck", version, about, long_about = None, max_term_width = 100)]
 pub struct Cli {
-    #[command(flatten)]
-    pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// Options every command takes.
-#[derive(Debug, Args)]
-pub struct GlobalArgs {
-    /// Output format.
-    #[arg(long, global = true, value_enum, default_value = "text")]
-    pub format: Format,
-    /// Write the report to FILE instead of standard output (written whole or not at all).
-    #[arg(long, short = 'o', global = true, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Colour text output.
-    #[arg(long, global = true, value_enum, default_value = "auto")]
-    pub color: ColorChoice,
-    /// Treat warnings as failures for the exit code.
-    #[arg(long, global = true)]
-    pub strict: bool,
-    /// Account Register interface version whose rules apply.
-    #[arg(long, global = true, value_enum, default_value = "v3")]
-    pub interface: Interface,
-    /// Check as of this time instead of now: YYYY-MM-DD (00:00 UTC) or RFC 3339.
-    #[arg(long, global = true, value_name = "DATE", value_parser = parse_check_time)]
-    pub at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,7 +40,7 @@ pub enum Command {
     /// Check EU trusted lists: the XAdES signature, who signed, freshness; the CA/QC services.
     TrustedList(TrustedListArgs),
     /// Print the rule catalogue and the profile values the rules rest on.
-    Rules,
+    Rules(RulesArgs),
     /// Certificate tools: generate the DEMO PKI.
     #[command(subcommand)]
     Pki(PkiCommand),
@@ -91,6 +69,10 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct TrustedListArgs {
+    #[command(flatten)]
+    pub report: ReportArgs<ReportFormat>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// Trusted lists (ETSI TS 119 612 XML): national lists and/or the EU LOTL. A LOTL among
     /// them vouches for the others' signers when --lotl is not given.
     #[arg(required = true, value_name = "FILE")]
@@ -105,8 +87,64 @@ pub struct TrustedListArgs {
     pub lotl_signers: Option<PathBuf>,
 }
 
+impl Command {
+    /// The options this run was given, defaults where the command has none.
+    pub fn options(&self) -> RunOptions {
+        use vero::VeroCommand as V;
+        let base = RunOptions::default();
+        match self {
+            Command::Cert(a) => base.report(&a.report).profile(&a.profile),
+            Command::RegisterCert(a) => base.report(&a.report).profile(&a.profile),
+            Command::Audit(a) => base.report(&a.report).profile(&a.profile),
+            Command::Csr(a) => base.report(&a.report).profile(&a.profile),
+            Command::Tls(a) => base.report(&a.report).profile(&a.profile),
+            Command::TrustedList(a) => base.report(&a.report).profile(&a.profile),
+            Command::Rules(a) => base.document(&a.document).interface(&a.interface),
+            Command::Pki(_) | Command::Man(_) => base,
+            Command::Demo(a) => base.report(&a.report).profile(&a.profile),
+            Command::Send(a) => base.report(&a.report).profile(&a.profile),
+            Command::Readiness(a) => base.report(&a.report).profile(&a.profile),
+            Command::Message(m) => match m {
+                MessageCommand::Validate(a) => base.report(&a.report).profile(&a.profile),
+                MessageCommand::Verify(a) => base.report(&a.report).profile(&a.profile),
+                MessageCommand::Diff(a) => base.report(&a.report).profile(&a.profile),
+                MessageCommand::Dispute(a) => base.report(&a.report).profile(&a.profile),
+                MessageCommand::Sign(a) => base
+                    .document(&a.document)
+                    .strict(&a.strict)
+                    .profile(&a.profile),
+                MessageCommand::Split(a) => base.document(&a.document).interface(&a.interface),
+                MessageCommand::Generate(a) => base.output(&a.output).interface(&a.interface),
+            },
+            Command::Ledger(l) => match l {
+                LedgerCommand::Show(a) => base.document(&a.document).interface(&a.interface),
+                LedgerCommand::Export(a) => base.output(&a.output).interface(&a.interface),
+                LedgerCommand::Import(a) => base.interface(&a.interface),
+            },
+            Command::Vero(v) => match v {
+                V::Cert(a) => base.report(&a.report).profile(&a.profile),
+                V::New(a) => base.report(&a.report).profile(&a.profile),
+                V::Renew(a) => base.report(&a.report).profile(&a.profile),
+                V::ServePki(_) => base,
+            },
+            Command::Serve(a) => base.profile(&a.profile),
+            Command::Completions(a) => base.output(&a.output),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub document: DocumentArgs,
+    #[command(flatten)]
+    pub interface: InterfaceArg,
+}
+
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
+    #[command(flatten)]
+    pub output: OutputArg,
     /// The shell to complete for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
@@ -143,6 +181,10 @@ impl PasswordArgs {
 
 #[derive(Debug, Args)]
 pub struct CertArgs {
+    #[command(flatten)]
+    pub report: ReportArgs<ReportFormat>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// The certificate: PEM, DER or PKCS#12 (a PEM with several certificates: the first is checked).
     pub cert: PathBuf,
     /// Intermediate CA certificates (PEM or DER).
@@ -168,6 +210,10 @@ pub struct CertArgs {
 
 #[derive(Debug, Args)]
 pub struct RegisterCertArgs {
+    #[command(flatten)]
+    pub report: ReportArgs<ReportFormat>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// The certificate the endpoint presented (PEM or DER; a PEM chain: the first is checked),
     /// or HOST[:PORT] (not an existing file) to fetch it from the endpoint over TLS.
     pub cert: PathBuf,
@@ -250,6 +296,10 @@ fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
+    #[command(flatten)]
+    pub report: ReportArgs<AuditFormat>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// Certificate files, directories (searched recursively for .pem .crt .cer .der .p12 .pfx) or glob patterns.
     #[arg(required_unless_present = "endpoints", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -298,6 +348,10 @@ pub enum IdForm {
 
 #[derive(Debug, Args)]
 pub struct CsrArgs {
+    #[command(flatten)]
+    pub report: ReportArgs<ReportFormat>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// Check this existing request (PEM or DER) instead of making one.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["dns", "org", "key_out", "out", "force"])]
     pub check: Option<PathBuf>,
@@ -343,6 +397,10 @@ pub struct NetArgs {
 
 #[derive(Debug, Args)]
 pub struct TlsArgs {
+    #[command(flatten)]
+    pub report: ReportArgs<ReportFormat>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// The endpoint: HOST, HOST:PORT or [IPv6]:PORT (port 443 when none is given).
     pub endpoint: String,
     /// Your client certificate (PEM, DER or PKCS#12), for the mutual-TLS handshake.
@@ -377,6 +435,10 @@ pub enum PkiCommand {
 
 #[derive(Debug, Args)]
 pub struct ReadinessArgs {
+    #[command(flatten)]
+    pub report: ReportArgs<ReportFormat>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     #[command(subcommand)]
     pub command: Option<ReadinessCommand>,
     /// The configuration (TOML; `tilicheck readiness init FILE` writes a template).
@@ -401,6 +463,10 @@ pub enum ReadinessCommand {
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
+    #[command(flatten)]
+    pub report: ReportArgs<ReportFormat>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// The report (JSON), or a directory of parts from `message split`: sent one at a time,
     /// each after the previous 200, with a journal in the directory so a rerun resumes.
     pub file: PathBuf,
@@ -473,6 +539,10 @@ pub enum LedgerCommand {
 
 #[derive(Debug, Args)]
 pub struct LedgerShowArgs {
+    #[command(flatten)]
+    pub document: DocumentArgs,
+    #[command(flatten)]
+    pub interface: InterfaceArg,
     /// Record keys (UUIDs) to show.
     #[arg(value_name = "KEY")]
     pub keys: Vec<uuid::Uuid>,
@@ -486,6 +556,10 @@ pub struct LedgerShowArgs {
 #[derive(Debug, Args)]
 pub struct LedgerExportArgs {
     #[command(flatten)]
+    pub output: OutputArg,
+    #[command(flatten)]
+    pub interface: InterfaceArg,
+    #[command(flatten)]
     pub ledger: LedgerArgs,
     /// The supplier whose default ledger to use.
     #[arg(long, value_name = "ID")]
@@ -494,6 +568,8 @@ pub struct LedgerExportArgs {
 
 #[derive(Debug, Args)]
 pub struct LedgerImportArgs {
+    #[command(flatten)]
+    pub interface: InterfaceArg,
     /// The full export the register holds (an update report of any size).
     pub export: PathBuf,
     /// The X-Correlation-ID of the message that carried every record of the export.
@@ -516,6 +592,10 @@ pub struct LedgerImportArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
+    #[command(flatten)]
+    pub report: ReportArgs<ReportFormat>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// Keep the generated DEMO PKI in DIR instead of a temporary directory.
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
@@ -547,6 +627,10 @@ pub enum MessageCommand {
 
 #[derive(Debug, Args)]
 pub struct MessageDiffArgs {
+    #[command(flatten)]
+    pub report: ReportArgs<MessageFormat>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// Today's full export (an update report of any size; read as a stream).
     #[arg(value_name = "NEW")]
     pub new: PathBuf,
@@ -565,6 +649,10 @@ pub struct MessageDiffArgs {
 
 #[derive(Debug, Args)]
 pub struct MessageDisputeArgs {
+    #[command(flatten)]
+    pub report: ReportArgs<MessageFormat>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// The records to report: UUIDs of legal persons, accounts or safety deposit boxes.
     #[arg(value_name = "KEY", required = true)]
     pub keys: Vec<uuid::Uuid>,
@@ -591,6 +679,10 @@ pub struct MessageDisputeArgs {
 
 #[derive(Debug, Args)]
 pub struct MessageSplitArgs {
+    #[command(flatten)]
+    pub document: DocumentArgs,
+    #[command(flatten)]
+    pub interface: InterfaceArg,
     /// The update report to split (any size; read as a stream).
     pub file: PathBuf,
     /// Directory for part-000001.json, part-000002.json, … (created if missing).
@@ -611,6 +703,10 @@ pub struct MessageKindArgs {
 
 #[derive(Debug, Args)]
 pub struct MessageValidateArgs {
+    #[command(flatten)]
+    pub report: ReportArgs<MessageFormat>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// The report (JSON, as it goes into the body token).
     pub file: PathBuf,
     #[command(flatten)]
@@ -622,6 +718,12 @@ pub struct MessageValidateArgs {
 
 #[derive(Debug, Args)]
 pub struct MessageSignArgs {
+    #[command(flatten)]
+    pub document: DocumentArgs,
+    #[command(flatten)]
+    pub strict: StrictArg,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// The report (JSON).
     pub file: PathBuf,
     /// The signing private key (PEM/DER PKCS#8 or PKCS#1, encrypted PKCS#8, or PKCS#12).
@@ -658,6 +760,10 @@ pub struct MessageSignArgs {
 
 #[derive(Debug, Args)]
 pub struct MessageVerifyArgs {
+    #[command(flatten)]
+    pub report: ReportArgs<MessageFormat>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// A request file (as written by `message sign --request`).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["authorization", "body"])]
     pub request: Option<PathBuf>,
@@ -685,6 +791,10 @@ pub struct MessageVerifyArgs {
 
 #[derive(Debug, Args)]
 pub struct MessageGenerateArgs {
+    #[command(flatten)]
+    pub output: OutputArg,
+    #[command(flatten)]
+    pub interface: InterfaceArg,
     /// How many accounts (each with its owner and customership).
     #[arg(long, value_name = "N")]
     pub records: usize,
@@ -702,6 +812,8 @@ pub struct MessageGenerateArgs {
 }
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// Key exchange: ECDHE only, finite-field DHE only (TLS 1.2 DHE_RSA suites, TLS 1.3
     /// ffdhe groups; a register reading §3.2's "ephemeral Diffie-Hellman" literally), or both.
     #[arg(long, value_enum, default_value = "both", value_name = "KX")]

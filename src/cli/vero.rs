@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 
 use crate::cli::PasswordArgs;
+use crate::cli::options::{ProfileArgs, ReportArgs, ReportFormat};
 use crate::profile::vero::{Environment, IdAttribute};
 
 #[derive(Debug, Subcommand)]
@@ -36,6 +37,10 @@ pub struct CustomerArgs {
 
 #[derive(Debug, Args)]
 pub struct VeroCertArgs {
+    #[command(flatten)]
+    pub report: ReportArgs<ReportFormat>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// The certificate: PEM, DER or PKCS#12.
     pub cert: PathBuf,
     /// Its private key (PEM/DER PKCS#8, encrypted PKCS#8, PKCS#1 or PKCS#12).
@@ -98,6 +103,10 @@ pub struct ServiceArgs {
 
 #[derive(Debug, Args)]
 pub struct VeroNewArgs {
+    #[command(flatten)]
+    pub report: ReportArgs<ReportFormat>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// The customer ID the certificate is for (business ID, foreign ID, VAT number, test ID).
     #[arg(long, value_name = "ID")]
     pub customer_id: String,
@@ -161,6 +170,10 @@ fn parse_day(s: &str) -> Result<time::Date, String> {
 
 #[derive(Debug, Args)]
 pub struct VeroRenewArgs {
+    #[command(flatten)]
+    pub report: ReportArgs<ReportFormat>,
+    #[command(flatten)]
+    pub profile: ProfileArgs,
     /// The current, still valid certificate (PEM, DER or PKCS#12).
     #[arg(long, value_name = "FILE")]
     pub cert: PathBuf,

@@ -8,14 +8,14 @@ use rustls_pki_types::CertificateDer;
 
 use crate::audit::{self, AuditOptions, Fetched};
 use crate::checks::identity::ExpectedIds;
-use crate::cli::{AuditArgs, GlobalArgs, NetArgs};
+use crate::cli::{AuditArgs, NetArgs, RunOptions};
 use crate::commands::tls;
 use crate::commands::trust::TrustContext;
 use crate::commands::{CommandError, write_output};
 use crate::render::audit::AuditContext;
 use crate::render::{self, Format, audit_html};
 
-pub fn run(args: &AuditArgs, g: &GlobalArgs, at: OffsetDateTime) -> Result<u8, CommandError> {
+pub fn run(args: &AuditArgs, g: &RunOptions, at: OffsetDateTime) -> Result<u8, CommandError> {
     if args.fail_days > args.warn_days {
         return Err(CommandError::Usage(format!(
             "--fail-days {} is larger than --warn-days {}",

@@ -1,6 +1,6 @@
 //! `tilicheck message diff NEW (--ledger FILE | --previous OLD) --out FILE`: the daily delta.
 
-use crate::cli::{GlobalArgs, MessageDiffArgs};
+use crate::cli::{MessageDiffArgs, RunOptions};
 use crate::commands::ledger::{ledger_error, ledger_path, open_existing};
 use crate::commands::{CommandError, check_time, emit_report};
 use crate::findings::{Finding, Report, Subject};
@@ -10,7 +10,7 @@ use crate::profile::RuleId;
 /// Vanished records named in the finding (the JSON report has the same; the rest are counted).
 const LISTED: usize = 20;
 
-pub fn run(a: &MessageDiffArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
+pub fn run(a: &MessageDiffArgs, g: &RunOptions) -> Result<u8, CommandError> {
     let profile = g.interface.profile();
     let diff_err = |e: DiffError| CommandError::Input(e.to_string());
     let mut subject = Subject::new("daily delta", a.new.display().to_string());

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::cli::{GlobalArgs, MessageDisputeArgs};
+use crate::cli::{MessageDisputeArgs, RunOptions};
 use crate::commands::ledger::{ledger_error, ledger_path, open_existing};
 use crate::commands::{CommandError, check_time, emit_report};
 use crate::findings::{Finding, Report, Status, Subject};
@@ -14,7 +14,7 @@ use crate::message::section::Section;
 use crate::profile::RuleId;
 use crate::profile::message::ReportedIn;
 
-pub fn run(a: &MessageDisputeArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
+pub fn run(a: &MessageDisputeArgs, g: &RunOptions) -> Result<u8, CommandError> {
     let profile = g.interface.profile();
     let rules = profile.message;
     let change = match (a.incorrect, a.cancel) {

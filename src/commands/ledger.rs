@@ -12,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use crate::cli::{
-    GlobalArgs, LedgerArgs, LedgerCommand, LedgerExportArgs, LedgerImportArgs, LedgerShowArgs,
+    LedgerArgs, LedgerCommand, LedgerExportArgs, LedgerImportArgs, LedgerShowArgs, RunOptions,
 };
 use crate::commands::{CommandError, write_output};
 use crate::identity::BusinessId;
@@ -22,13 +22,7 @@ use crate::message::finnish_ids::is_uuid_v4;
 use crate::profile::Interface;
 use crate::render::Format;
 
-pub fn run(cmd: &LedgerCommand, g: &GlobalArgs) -> Result<u8, CommandError> {
-    if !matches!(g.format, Format::Text | Format::Json) {
-        return Err(CommandError::Usage(format!(
-            "--format {}: ledger writes text or json (export always writes JSON Lines)",
-            g.format.name()
-        )));
-    }
+pub fn run(cmd: &LedgerCommand, g: &RunOptions) -> Result<u8, CommandError> {
     match cmd {
         LedgerCommand::Show(a) => show(a, g),
         LedgerCommand::Export(a) => export(a, g),
@@ -103,7 +97,7 @@ struct ShowDoc<'a> {
     summary: &'a crate::ledger::Summary,
 }
 
-fn show(a: &LedgerShowArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
+fn show(a: &LedgerShowArgs, g: &RunOptions) -> Result<u8, CommandError> {
     let path = ledger_path(&a.ledger, a.business_id.as_ref(), g.interface)?;
     let ledger = open_existing(&path, a.business_id.as_ref(), g.interface)?;
     if !a.keys.is_empty() {
@@ -226,7 +220,7 @@ struct ExportLine<'a> {
     first_acknowledged_at: &'a str,
 }
 
-fn export(a: &LedgerExportArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
+fn export(a: &LedgerExportArgs, g: &RunOptions) -> Result<u8, CommandError> {
     let path = ledger_path(&a.ledger, a.business_id.as_ref(), g.interface)?;
     let ledger = open_existing(&path, a.business_id.as_ref(), g.interface)?;
     let write_lines = |out: &mut dyn std::io::Write| -> Result<(), CommandError> {
@@ -334,7 +328,7 @@ fn parse_time(t: &str) -> Result<String, String> {
         })
 }
 
-fn import(a: &LedgerImportArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
+fn import(a: &LedgerImportArgs, g: &RunOptions) -> Result<u8, CommandError> {
     let profile = g.interface.profile();
     if let Some(cid) = &a.correlation_id
         && !is_uuid_v4(cid)

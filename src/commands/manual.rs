@@ -6,9 +6,9 @@ use std::path::Path;
 use clap::CommandFactory;
 
 use super::{CommandError, write_output};
-use crate::cli::{Cli, CompletionsArgs, GlobalArgs, ManArgs};
+use crate::cli::{Cli, CompletionsArgs, ManArgs, RunOptions};
 
-pub fn completions(args: &CompletionsArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
+pub fn completions(args: &CompletionsArgs, g: &RunOptions) -> Result<u8, CommandError> {
     let mut cmd = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "tilicheck", &mut script);

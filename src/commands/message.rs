@@ -9,8 +9,8 @@ use crate::checks::message::{
     MessageInput, TokenRole, message_subject, token_subject, unreadable_message,
 };
 use crate::cli::{
-    GlobalArgs, MessageCommand, MessageGenerateArgs, MessageKindArgs, MessageSignArgs,
-    MessageSplitArgs, MessageValidateArgs, MessageVerifyArgs, TrustArgs,
+    MessageCommand, MessageGenerateArgs, MessageKindArgs, MessageSignArgs, MessageSplitArgs,
+    MessageValidateArgs, MessageVerifyArgs, RunOptions, TrustArgs,
 };
 use crate::commands::cert::{LoadedCert, judged_subject, read_chain};
 use crate::commands::trust::TrustContext;
@@ -29,13 +29,7 @@ use crate::profile::{RegisterProfile, RuleId};
 use crate::render::Format;
 use crate::secret::PasswordSource;
 
-pub fn run(cmd: &MessageCommand, g: &GlobalArgs) -> Result<u8, CommandError> {
-    if matches!(g.format, Format::Csv | Format::Html | Format::Openmetrics) {
-        return Err(CommandError::Usage(format!(
-            "--format {} is available for audit; use text or json for message",
-            g.format.name()
-        )));
-    }
+pub fn run(cmd: &MessageCommand, g: &RunOptions) -> Result<u8, CommandError> {
     match cmd {
         MessageCommand::Validate(a) => emit_report(&validate(a, g)?, g),
         MessageCommand::Sign(a) => sign(a, g),
@@ -90,7 +84,7 @@ fn estimated_jwt_len(
     jws::compact_len(&body, signature_bytes)
 }
 
-fn validate(a: &MessageValidateArgs, g: &GlobalArgs) -> Result<Report, CommandError> {
+fn validate(a: &MessageValidateArgs, g: &RunOptions) -> Result<Report, CommandError> {
     let profile = g.interface.profile();
     let input = a.file.display().to_string();
     let read = read_report(&a.file, profile)?;
@@ -135,7 +129,7 @@ fn stops_signing(s: &Subject, strict: bool) -> bool {
     })
 }
 
-fn sign(a: &MessageSignArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
+fn sign(a: &MessageSignArgs, g: &RunOptions) -> Result<u8, CommandError> {
     let profile = g.interface.profile();
     let at = check_time(g);
     let input = a.file.display().to_string();
@@ -333,7 +327,7 @@ fn as_register_answer(subject: &mut Subject, profile: &RegisterProfile) {
 }
 
 /// Print why nothing was signed; the exit code is the report's (1 for a failure).
-fn refuse(report: &Report, g: &GlobalArgs) -> Result<u8, CommandError> {
+fn refuse(report: &Report, g: &RunOptions) -> Result<u8, CommandError> {
     let t = report.tally();
     if t.fail > 0 || t.error > 0 {
         eprintln!(
@@ -356,7 +350,7 @@ fn signing_subject(cert: &CertificateFacts) -> Option<String> {
         .cloned()
 }
 
-fn verify(a: &MessageVerifyArgs, g: &GlobalArgs) -> Result<Report, CommandError> {
+fn verify(a: &MessageVerifyArgs, g: &RunOptions) -> Result<Report, CommandError> {
     let profile = g.interface.profile();
     let at = check_time(g);
     let loaded = LoadedCert::load(&a.cert, None, &PasswordSource::None)?;
@@ -568,7 +562,7 @@ fn message_from_body(
     ))
 }
 
-fn generate(a: &MessageGenerateArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
+fn generate(a: &MessageGenerateArgs, g: &RunOptions) -> Result<u8, CommandError> {
     const MAX_RECORDS: usize = 10_000_000;
     if a.records > MAX_RECORDS {
         return Err(CommandError::Usage(format!(
@@ -621,7 +615,7 @@ fn certificate_business_id(cert: &Path) -> Result<BusinessId, CommandError> {
         })
 }
 
-fn split(a: &MessageSplitArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
+fn split(a: &MessageSplitArgs, g: &RunOptions) -> Result<u8, CommandError> {
     let profile = g.interface.profile();
     let summary = crate::message::split::split(&a.file, &a.out, profile).map_err(|e| {
         if e.is_rule_failure() {

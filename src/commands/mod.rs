@@ -29,7 +29,7 @@ use std::path::Path;
 
 use time::OffsetDateTime;
 
-use crate::cli::{Cli, Command, GlobalArgs};
+use crate::cli::{Cli, Command, RunOptions};
 pub use crate::error::CommandError;
 use crate::findings::Report;
 use crate::render::{self, Format};
@@ -39,7 +39,7 @@ use crate::render::{self, Format};
 pub fn run(cli: Cli) -> Result<u8, CommandError> {
     let result = dispatch(&cli);
     if let Err(e) = &result {
-        let g = &cli.global;
+        let g = &cli.command.options();
         if g.format == Format::Json && reports_json(&cli.command) {
             let doc = render::json::error_report(
                 command_name(&cli.command),
@@ -79,7 +79,7 @@ fn command_name(command: &Command) -> &'static str {
         Command::Csr(_) => "csr",
         Command::Tls(_) => "tls",
         Command::TrustedList(_) => "trusted-list",
-        Command::Rules => "rules",
+        Command::Rules(_) => "rules",
         Command::Pki(_) => "pki",
         Command::Demo(_) => "demo",
         Command::Send(_) => "send",
@@ -105,7 +105,7 @@ fn command_name(command: &Command) -> &'static str {
 }
 
 fn dispatch(cli: &Cli) -> Result<u8, CommandError> {
-    let g = &cli.global;
+    let g = &cli.command.options();
     match &cli.command {
         Command::Cert(args) => {
             let report = cert::run(args, g.interface, check_time(g))?;
@@ -135,7 +135,7 @@ fn dispatch(cli: &Cli) -> Result<u8, CommandError> {
             let report = trusted_list::run(args, g.interface, check_time(g))?;
             emit_report(&report, g)
         }
-        Command::Rules => {
+        Command::Rules(_) => {
             let text = match g.format {
                 Format::Json => rules::json(g.interface),
                 _ => rules::text(g.interface),
@@ -160,12 +160,12 @@ fn dispatch(cli: &Cli) -> Result<u8, CommandError> {
 }
 
 /// The check time: `--at`, or now.
-pub fn check_time(g: &GlobalArgs) -> OffsetDateTime {
+pub fn check_time(g: &RunOptions) -> OffsetDateTime {
     g.at.unwrap_or_else(OffsetDateTime::now_utc)
 }
 
 /// Render a report in the chosen format, write it, and return its exit code.
-pub fn emit_report(report: &Report, g: &GlobalArgs) -> Result<u8, CommandError> {
+pub fn emit_report(report: &Report, g: &RunOptions) -> Result<u8, CommandError> {
     let text = match g.format {
         Format::Text => {
             let to_terminal = g.output.is_none() && render::stdout_is_terminal();

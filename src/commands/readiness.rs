@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use crate::checks::identity::{ExpectedIds, Purpose};
 use crate::checks::tls::endpoint_subject;
-use crate::cli::{GlobalArgs, NetArgs, ReadinessArgs};
+use crate::cli::{NetArgs, ReadinessArgs, RunOptions};
 use crate::commands::cert::{LoadedCert, judged_subject};
 use crate::commands::send::{
     correlation_id, deliver_into, load_signer, minimal_message, parse_endpoint_url,
@@ -244,7 +244,7 @@ offline = false
 # NextUpdate (trusted_list = ["auto"]; with offline = true, the cache only).
 "#;
 
-pub fn run(args: &ReadinessArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
+pub fn run(args: &ReadinessArgs, g: &RunOptions) -> Result<u8, CommandError> {
     if let Some(crate::cli::ReadinessCommand::Init { file, force }) = &args.command {
         if file.exists() && !force {
             return Err(CommandError::Usage(format!(

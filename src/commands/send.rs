@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::checks::cert::CertCheck;
 use crate::checks::identity::{ExpectedIds, Purpose};
-use crate::cli::{GlobalArgs, SendArgs};
+use crate::cli::{RunOptions, SendArgs};
 use crate::commands::cert::LoadedCert;
 use crate::commands::send_ledger::{SendLedger, Sent};
 use crate::commands::tls::{load_identity, target};
@@ -152,7 +152,7 @@ fn kind_and_category(
     Ok(merged)
 }
 
-pub fn run(args: &SendArgs, g: &GlobalArgs) -> Result<u8, CommandError> {
+pub fn run(args: &SendArgs, g: &RunOptions) -> Result<u8, CommandError> {
     let profile = g.interface.profile();
     let at = check_time(g);
     let password = args.password.source();

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::cli::{GlobalArgs, SendArgs};
+use crate::cli::{RunOptions, SendArgs};
 use crate::commands::send::{
     TOTAL_TIMEOUT, correlation_id, expected_sender, has_fail, ledger_failed, resent_refused,
     signed_differently,
@@ -64,7 +64,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// journalled so an interrupted run resumes where it stopped.
 pub(super) fn run_dir(
     args: &SendArgs,
-    g: &GlobalArgs,
+    g: &RunOptions,
     cert_subject: Subject,
     s: &Setup,
 ) -> Result<u8, CommandError> {

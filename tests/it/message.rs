@@ -18,8 +18,8 @@ fn spec(name: &str) -> PathBuf {
 /// Run with `--format json`; the exit code and the parsed report.
 fn run_json(args: &[&str]) -> (i32, Value) {
     let out = tilicheck()
-        .args(["--format", "json", "--at", AT])
         .args(args)
+        .args(["--format", "json", "--at", AT])
         .output()
         .expect("runs");
     let code = out.status.code().expect("exit code");
@@ -64,10 +64,10 @@ fn only(v: &Value, subject: &str, id: &str, status: &str) {
 
 fn validate(interface: &str, file: &Path) -> (i32, Value) {
     run_json(&[
-        "--interface",
-        interface,
         "message",
         "validate",
+        "--interface",
+        interface,
         file.to_str().expect("utf-8 path"),
     ])
 }
@@ -177,7 +177,7 @@ fn v3_update_examples_pass_the_schema_and_show_their_data_defects() {
         );
         // The text report says so in words; --strict turns the warnings into failures.
         let text = tilicheck()
-            .args(["--at", AT, "message", "validate"])
+            .args(["message", "validate", "--at", AT])
             .arg(spec(name))
             .output()
             .expect("runs");
@@ -189,9 +189,9 @@ fn v3_update_examples_pass_the_schema_and_show_their_data_defects() {
             String::from_utf8_lossy(&text.stdout)
         );
         let (code, _) = run_json(&[
-            "--strict",
             "message",
             "validate",
+            "--strict",
             spec(name).to_str().expect("path"),
         ]);
         assert_eq!(code, 1, "{name} under --strict");
@@ -515,10 +515,10 @@ fn generated(dir: &Path, interface: &str) -> PathBuf {
     let p = dir.join("report.json");
     tilicheck()
         .args([
-            "--interface",
-            interface,
             "message",
             "generate",
+            "--interface",
+            interface,
             "--records",
             "30",
             "--seed",
@@ -539,12 +539,12 @@ fn sign_request(dir: &Path, interface: &str, report: &Path) -> PathBuf {
     let req = dir.join("request.http");
     tilicheck()
         .args([
+            "message",
+            "sign",
             "--interface",
             interface,
             "--at",
             AT,
-            "message",
-            "sign",
             report.to_str().expect("path"),
         ])
         .args([
@@ -660,7 +660,7 @@ fn official_v3_examples_are_signed_and_verify_with_their_warnings() {
         );
         // Under --strict the warnings count: nothing is signed, and the reason is given.
         let strict = tilicheck()
-            .args(["--strict", "--at", AT, "message", "sign"])
+            .args(["message", "sign", "--strict", "--at", AT])
             .arg(spec(name))
             .args(["--key", "supplier.key", "--cert", "supplier.pem"])
             .output()
@@ -687,10 +687,10 @@ fn sign_then_verify_round_trips_for_v104() {
         "{text}"
     );
     let (code, v) = run_json(&[
-        "--interface",
-        "v1.0.4",
         "message",
         "verify",
+        "--interface",
+        "v1.0.4",
         "--request",
         req.to_str().expect("path"),
         "--cert",
@@ -736,10 +736,10 @@ fn curl_output_carries_tokens_but_no_key_material() {
     let report = generated(dir.path(), "v3");
     let out = tilicheck()
         .args([
-            "--at",
-            AT,
             "message",
             "sign",
+            "--at",
+            AT,
             report.to_str().expect("path"),
         ])
         .args(["--key", "supplier.key", "--cert", "supplier.pem", "--curl"])
@@ -763,12 +763,12 @@ fn sign_refuses_a_certificate_unfit_for_signing_and_writes_nothing() {
     let req = dir.path().join("request.http");
     let out = tilicheck()
         .args([
+            "message",
+            "sign",
             "--format",
             "json",
             "--at",
             AT,
-            "message",
-            "sign",
             report.to_str().expect("path"),
         ])
         .args([
@@ -1026,10 +1026,10 @@ fn generate_is_deterministic_and_valid() {
         let p = dir.path().join("g104.json");
         tilicheck()
             .args([
-                "--interface",
-                "v1.0.4",
                 "message",
                 "generate",
+                "--interface",
+                "v1.0.4",
                 "--records",
                 "50",
                 "-o",

@@ -12,10 +12,10 @@ fn generate(dir: &Path, interface: &str, records: &str) -> PathBuf {
     let p = dir.join("load.json");
     tilicheck()
         .args([
-            "--interface",
-            interface,
             "message",
             "generate",
+            "--interface",
+            interface,
             "--records",
             records,
             "--seed",
@@ -119,12 +119,12 @@ fn a_full_load_splits_into_parts_that_fit_validate_and_keep_references_ordered()
         // Each part fits once signed, and validates on its own.
         let sign = tilicheck()
             .args([
+                "message",
+                "sign",
                 "--format",
                 "json",
                 "--at",
                 AT,
-                "message",
-                "sign",
                 f.to_str().expect("path"),
             ])
             .args(["--key", "supplier.key", "--cert", "supplier.pem"])
@@ -161,10 +161,10 @@ fn v104_string_form_is_sized_with_escaping() {
     let out = dir.path().join("parts");
     let run = tilicheck()
         .args([
-            "--interface",
-            "v1.0.4",
             "message",
             "split",
+            "--interface",
+            "v1.0.4",
             input.to_str().expect("path"),
         ])
         .args(["--out", out.to_str().expect("path")])

@@ -262,7 +262,7 @@ fn every_part_fits_as_signed(parts: &Path) -> usize {
     let b64 = |n: usize| (n * 4).div_ceil(3);
     for f in &files {
         let out = tilicheck()
-            .args(["--format", "json", "--at", AT, "message", "sign"])
+            .args(["message", "sign", "--format", "json", "--at", AT])
             .arg(f)
             .args(["--key", "supplier.key", "--cert", "supplier.pem"])
             .output()

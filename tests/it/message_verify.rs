@@ -67,9 +67,9 @@ fn joserfc_tokens(dir: &Path, key: &Path, cert: &Path) {
 fn verify(dir: &Path, cert: &Path, extra: &[&str]) -> (i32, Value) {
     let auth = format!("@{}", dir.join("auth.jwt").display());
     let out = tilicheck()
-        .args(["--format", "json", "--at", AT])
+        .args(["message", "verify", "--format", "json", "--at", AT])
         .args(extra)
-        .args(["message", "verify", "--authorization", &auth, "--body"])
+        .args(["--authorization", &auth, "--body"])
         .arg(dir.join("body.jwt"))
         .arg("--cert")
         .arg(cert)
@@ -176,7 +176,7 @@ fn certificates_sign_refuses_fail_verify_too() {
 
         // And `sign` refuses the same certificate with the same rule.
         let out = tilicheck()
-            .args(["--format", "json", "--at", AT, "message", "sign"])
+            .args(["message", "sign", "--format", "json", "--at", AT])
             .arg(official_example())
             .arg("--key")
             .arg(fixture(key))
@@ -233,7 +233,7 @@ fn joserfc_verifies_what_sign_made() {
     let dir = tempfile::tempdir().expect("tempdir");
     let req = dir.path().join("request.http");
     tilicheck()
-        .args(["--at", AT, "message", "sign"])
+        .args(["message", "sign", "--at", AT])
         .arg(official_example())
         .args([
             "--key",
@@ -266,7 +266,7 @@ fn verify_judges_the_issuer_and_revocation_with_the_trust_options() {
     let auth = format!("@{}", dir.path().join("auth.jwt").display());
     let out = tilicheck()
         .env_remove("TILICHECK_TRUST")
-        .args(["--format", "json", "--at", AT, "message", "verify"])
+        .args(["message", "verify", "--format", "json", "--at", AT])
         .args(["--authorization", &auth, "--body"])
         .arg(dir.path().join("body.jwt"))
         .args(["--cert", "supplier.pem"])
@@ -307,7 +307,7 @@ fn verify_judges_the_issuer_and_revocation_with_the_trust_options() {
         .current_dir(s.dir.path())
         .env_remove("TILICHECK_OFFLINE")
         .env_remove("TILICHECK_TRUST")
-        .args(["--format", "json", "message", "verify"])
+        .args(["message", "verify", "--format", "json"])
         .args(["--authorization", &auth, "--body"])
         .arg(dir.path().join("body.jwt"))
         .arg("--cert")

@@ -112,7 +112,7 @@ fn the_official_v3_examples_go_through_validate_sign_send_to_the_simulator() {
         let file = example(name);
         let text = run(
             tilicheck()
-                .args(["--at", AT, "message", "validate"])
+                .args(["message", "validate", "--at", AT])
                 .arg(&file),
             "validate",
         );
@@ -121,7 +121,7 @@ fn the_official_v3_examples_go_through_validate_sign_send_to_the_simulator() {
         let request = dir.path().join(format!("{name}.http"));
         run(
             tilicheck()
-                .args(["--at", AT, "message", "sign"])
+                .args(["message", "sign", "--at", AT])
                 .arg(&file)
                 .arg("--key")
                 .arg(&key)

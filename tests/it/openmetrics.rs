@@ -145,7 +145,7 @@ fn hostile_names_stay_inside_their_labels() {
 }
 
 #[test]
-fn openmetrics_is_offered_for_audit_only() {
+fn openmetrics_and_csv_are_offered_by_audit_only() {
     let out = tilicheck()
         .args(["cert", "--format", "openmetrics", "supplier.pem"])
         .output()
@@ -153,7 +153,21 @@ fn openmetrics_is_offered_for_audit_only() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("--format openmetrics is available for audit"),
+        err.contains("invalid value 'openmetrics' for '--format <FORMAT>'")
+            && err.contains("[possible values: text, json, html, junit]"),
         "{err}"
     );
+    // Each command's help lists only its own formats.
+    let help = |args: &[&str]| {
+        let out = tilicheck().args(args).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(help(&["audit", "--help"]).contains("- openmetrics:"));
+    assert!(help(&["audit", "--help"]).contains("- csv:"));
+    assert!(!help(&["cert", "--help"]).contains("openmetrics"));
+    assert!(!help(&["cert", "--help"]).contains("- csv"));
+    let serve = help(&["serve", "--help"]);
+    for absent in ["--format", "--output", "--strict ", "--color"] {
+        assert!(!serve.contains(absent), "serve offers {absent}: {serve}");
+    }
 }

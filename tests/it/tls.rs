@@ -49,8 +49,8 @@ pub fn set(ids: &[u16]) -> BTreeSet<u16> {
 /// Run `tilicheck --format json ARGS` and return (exit code, report).
 pub fn run_json(args: &[&str]) -> (i32, Value) {
     let out = tilicheck()
-        .args(["--format", "json", "--at", AT])
         .args(args)
+        .args(["--format", "json", "--at", AT])
         .output()
         .expect("runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -623,11 +623,11 @@ fn client_identity_from_pkcs12_with_a_password() {
     let out = tilicheck()
         .env("TILICHECK_TEST_P12", "demo-secret")
         .args([
+            "tls",
             "--format",
             "json",
             "--at",
             AT,
-            "tls",
             &format!("127.0.0.1:{}", addr.port()),
         ])
         .args([

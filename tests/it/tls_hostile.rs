@@ -231,9 +231,9 @@ fn hostile_endless_flight_is_capped() {
         });
         let out = tilicheck()
             .args([
+                "tls",
                 "--format",
                 "json",
-                "tls",
                 &addr.to_string(),
                 "--read-timeout",
                 "2",

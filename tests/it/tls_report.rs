@@ -186,7 +186,7 @@ fn endpoint_facts_are_typed_and_validate_against_the_schema() {
 
     // The text report shows the same facts.
     let text = crate::support::tilicheck()
-        .args(["--at", crate::support::AT, "tls", &server.endpoint()])
+        .args(["tls", "--at", crate::support::AT, &server.endpoint()])
         .output()
         .expect("runs");
     let text = String::from_utf8_lossy(&text.stdout);

@@ -79,7 +79,7 @@ pub fn id_attribute(c: &CustomerArgs) -> (crate::profile::vero::IdAttribute, boo
 /// Run a `vero` subcommand; returns the exit code.
 pub fn run(
     cmd: &crate::cli::vero::VeroCommand,
-    g: &crate::cli::GlobalArgs,
+    g: &crate::cli::RunOptions,
 ) -> Result<u8, CommandError> {
     use crate::cli::vero::VeroCommand;
     let at = crate::commands::check_time(g);

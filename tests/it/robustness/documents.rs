@@ -108,7 +108,7 @@ proptest! {
         let file = dir.path().join("mutant.json");
         std::fs::write(&file, &bytes).unwrap();
         let out = tilicheck()
-            .args(["--at", AT, "message", "validate"])
+            .args(["message", "validate", "--at", AT])
             .arg(&file)
             .timeout(Duration::from_secs(60))
             .output()

@@ -94,7 +94,7 @@ fn run_auto(
     let mut cmd = crate::support::tilicheck();
     cmd.env_remove("TILICHECK_TRUST")
         .env_remove("TILICHECK_OFFLINE")
-        .args(["--format", "json", "--at", at, "cert", "qwac-chain.pem"])
+        .args(["cert", "--format", "json", "--at", at, "qwac-chain.pem"])
         .args(["--purpose", "tls", "--revocation", "off"])
         .args(["--trusted-list", "auto", "--lotl-url", lotl_url])
         .arg("--lotl-signers")

@@ -64,7 +64,7 @@ pub fn xmlsec1_verifies(file: &Path, trusted_pem: Option<&Path>) -> (bool, Strin
 /// `tilicheck --format json trusted-list ARGS…` at `at`: exit code and report.
 pub fn check_lists(at: &str, args: &[&str]) -> (i32, serde_json::Value) {
     let out = crate::support::tilicheck()
-        .args(["--format", "json", "--at", at, "trusted-list"])
+        .args(["trusted-list", "--format", "json", "--at", at])
         .args(args)
         .output()
         .expect("runs");

@@ -89,7 +89,7 @@ impl Lists {
     fn run(&self, command: &str, cert: &str, extra: &[&str]) -> (i32, serde_json::Value) {
         let out = crate::support::tilicheck()
             .env_remove("TILICHECK_TRUST")
-            .args(["--format", "json", "--at", AT, command, cert])
+            .args([command, cert, "--format", "json", "--at", AT])
             .arg("--trusted-list")
             .arg(self.dir())
             .arg("--lotl-signers")
@@ -323,7 +323,7 @@ fn a_list_that_cannot_be_relied_on_gives_no_verdict_and_no_anchor() {
     let lists = Lists::new(vec![qwac_service(granted_since_2020())]);
     let out = crate::support::tilicheck()
         .env_remove("TILICHECK_TRUST")
-        .args(["--format", "json", "--at", AT, "cert", "qwac-chain.pem"])
+        .args(["cert", "--format", "json", "--at", AT, "qwac-chain.pem"])
         .arg("--trusted-list")
         .arg(lists.dir())
         .args(["--revocation", "off", "--purpose", "tls"])
@@ -344,11 +344,11 @@ fn a_list_past_its_next_update_gives_no_verdict() {
     let out = crate::support::tilicheck()
         .env_remove("TILICHECK_TRUST")
         .args([
+            "cert",
             "--format",
             "json",
             "--at",
             "2031-01-01",
-            "cert",
             "qwac-chain.pem",
         ])
         .arg("--trusted-list")
