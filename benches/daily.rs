@@ -266,6 +266,7 @@ fn day_cycle(dir: &Path, ledger: &Path, altered: u64) {
         content: Default::default(),
         limits: Limits::default(),
         verbose: false,
+        retain_days: None,
     };
     let running = Simulator::start(config).expect("simulator starts");
     let os = |s: &str| std::ffi::OsString::from(s);

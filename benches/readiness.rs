@@ -73,6 +73,7 @@ fn main() {
         content: Default::default(),
         limits: Limits::default(),
         verbose: false,
+        retain_days: None,
     })
     .expect("simulator starts");
     let f = |n: &str| fixture(n).display().to_string();

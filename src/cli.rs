@@ -834,6 +834,10 @@ pub struct ServeArgs {
     /// Where the database (and, by default, the DEMO PKI) is kept.
     #[arg(long, default_value = "tilicheck-serve", value_name = "DIR")]
     pub data_dir: PathBuf,
+    /// Remove the stored tokens of messages older than DAYS days (a day's segment file at a
+    /// time; the message log, records and their states stay). Default: keep everything.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub retain: Option<u32>,
     /// The server certificate chain (PEM, leaf first, or PKCS#12); default: the DEMO register certificate.
     #[arg(long, value_name = "FILE")]
     pub cert: Option<PathBuf>,

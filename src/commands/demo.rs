@@ -171,6 +171,7 @@ fn round_trip(
         content: Default::default(),
         limits: Limits::default(),
         verbose: false,
+        retain_days: None,
     })
     .map_err(|e| input_err(&e))?;
     let anchors = trust::read_anchors(&dir.join("root-ca.pem"))

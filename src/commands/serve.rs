@@ -72,6 +72,7 @@ pub fn run(
             ..Limits::default()
         },
         verbose: !args.quiet,
+        retain_days: args.retain,
     };
     let data_dir = config.data_dir.clone();
     let suppliers: Vec<String> = config

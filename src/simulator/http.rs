@@ -374,8 +374,9 @@ fn judge_and_store(
     log.findings = findings_json(&findings);
     log.content_warnings = content::warnings(&findings);
     let noted = warnings_note(&log.content_warnings);
+    let endpoint = log.endpoint.clone();
     let result = shared.store.write(Write::Accept {
-        log: log.clone(),
+        log,
         change,
         answer_for: Box::new(move |problem| {
             let a = Answer::problem(problem, rules, &cid_for_log);
@@ -386,14 +387,14 @@ fn judge_and_store(
         Ok(Applied::Stored) => {
             shared.say(format!(
                 "{} {} {cid}: 200 accepted from {}{noted}",
-                conn.peer, log.endpoint, judged.signer
+                conn.peer, endpoint, judged.signer
             ));
             ok
         }
         Ok(Applied::Replay(first)) => {
             shared.say(format!(
                 "{} {} {cid}: 200 again: the same message was accepted at {} (a replay; not stored twice)",
-                conn.peer, log.endpoint, first.received_at
+                conn.peer, endpoint, first.received_at
             ));
             ok
         }
@@ -402,7 +403,7 @@ fn judge_and_store(
             shared.say(format!(
                 "{} {} {cid}: {} {}",
                 conn.peer,
-                log.endpoint,
+                endpoint,
                 answer.status.as_u16(),
                 problem.message()
             ));

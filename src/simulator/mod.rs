@@ -121,6 +121,8 @@ pub struct Config {
     pub limits: Limits,
     /// Print a line per connection and request to standard error.
     pub verbose: bool,
+    /// Prune the tokens of messages older than this many days (`None`: keep everything).
+    pub retain_days: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -349,7 +351,7 @@ impl Simulator {
             config.key_exchange,
         )?;
         let store = Store::open(&config.data_dir)?;
-        let reader = Store::open(&config.data_dir)?;
+        let reader = Store::open_reader(&config.data_dir)?;
         let bind = |addr: SocketAddr| -> Result<std::net::TcpListener, SimError> {
             let l = std::net::TcpListener::bind(addr)
                 .map_err(|source| SimError::Bind { addr, source })?;
@@ -374,7 +376,8 @@ impl Simulator {
             interface: config.interface,
             registry: config.registry,
             judge: config.judge,
-            store: committer::Committer::start(store).map_err(SimError::Runtime)?,
+            store: committer::Committer::start(store, config.retain_days)
+                .map_err(SimError::Runtime)?,
             faults: FaultPlan::new(config.faults),
             sequential: config.sequential,
             content: config.content,

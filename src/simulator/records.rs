@@ -82,13 +82,12 @@ impl RecordState {
 }
 
 /// One record carried by an update: the whole record, which replaces the one held before
-/// (with its role list: §4.1 has role lists sent complete, so the list sent is the list).
+/// (with its role list: §4.1 has role lists sent complete, so the list sent is the list). Its
+/// value stays in the update's body token, where the store reads it from when asked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordVersion {
     pub record_type: RecordType,
     pub uuid: String,
-    /// The record as canonical JSON (sorted keys, no whitespace), as the register read it.
-    pub value: String,
 }
 
 /// What an accepted report asks of the register.
@@ -108,12 +107,27 @@ pub enum Change {
 }
 
 /// `value` as canonical JSON: keys sorted, no whitespace (numbers as serde_json read them).
-fn canonical_text(value: &Value) -> String {
+pub fn canonical_text(value: &Value) -> String {
     let text = value.to_string();
     crate::message::canonical::canonical(&text)
         .ok()
         .and_then(|c| String::from_utf8(c).ok())
         .unwrap_or(text)
+}
+
+/// The report an update's body token carries (a JSON string in v1.0.4, an object in v3).
+pub fn report_of_token(body_token: &str) -> Option<Value> {
+    let token = crate::message::jws::decode(body_token).ok()?;
+    match token.payload.get("reportUpdate")? {
+        Value::String(text) => crate::message::parse::parse_strict(text).ok(),
+        v => Some(v.clone()),
+    }
+}
+
+/// The record `uuid` of type `record_type` in an update's report.
+pub fn record_in(report: &Value, record_type: RecordType, uuid: &str) -> Option<Value> {
+    let map = RECORD_MAPS.iter().find(|(_, t)| *t == record_type)?.0;
+    report.get(map)?.get(uuid).cloned()
 }
 
 /// Read the change out of a validated report.
@@ -131,11 +145,10 @@ pub fn change_of(kind: ReportKind, report: &Value) -> Result<Change, Problem> {
             let mut records = Vec::new();
             for (map, record_type) in RECORD_MAPS {
                 if let Some(entries) = report.get(map).and_then(Value::as_object) {
-                    for (uuid, value) in entries {
+                    for uuid in entries.keys() {
                         records.push(RecordVersion {
                             record_type,
                             uuid: uuid.clone(),
-                            value: canonical_text(value),
                         });
                     }
                 }

@@ -1,6 +1,9 @@
-//! The register's memory: SQLite in the data directory (WAL, synchronous FULL). Every request
-//! is logged; an accepted one and the record changes it causes are one savepoint of a
-//! transaction that is committed before the 200 is sent (see [`super::committer`]).
+//! The register's memory, in the data directory: SQLite (WAL, synchronous FULL) holds the
+//! message log, the records with their versions and dispute states, and where each message's
+//! tokens are; the tokens themselves are appended to segment files (see [`segments`]), so each
+//! byte a client sent is written once. Every request is logged; an accepted one and the record
+//! changes it causes are one savepoint of a transaction that is committed before the 200 is
+//! sent (see [`super::committer`]), after the batch's tokens are fsynced.
 //!
 //! A correlation ID names one message. A request that repeats an accepted message's ID with
 //! the same endpoint and the same body is a replay (the client did not see the first answer):
@@ -8,19 +11,25 @@
 //! body is a conflict, answered 400.
 
 mod history;
+mod retention;
+pub mod segments;
+mod write;
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::answers::Problem;
 use super::content::{self, ContentWarning};
-use super::records::{Change, RecordState, RecordType, transition};
+use super::records::Change;
+use segments::{Appender, DirLock, Location, SegmentError, Tokens};
 
 pub use history::{CurrentRecord, RecordHistory, StateChange, Version};
+pub use retention::Pruned;
 
 /// The database file's name inside the data directory.
 pub const DB_FILE: &str = "register.sqlite";
@@ -41,6 +50,10 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("the database transaction did not commit: {0}")]
     Commit(String),
+    #[error(transparent)]
+    Segment(#[from] SegmentError),
+    #[error("this store was opened for reading only")]
+    ReadOnly,
 }
 
 const SCHEMA: &str = "
@@ -63,7 +76,22 @@ CREATE TABLE IF NOT EXISTS messages (
     -- For a replay: the seq of the accepted message it repeats.
     replay_of INTEGER,
     -- Data-quality findings the register is not known to refuse (a JSON array).
-    content_warnings TEXT NOT NULL DEFAULT '[]'
+    content_warnings TEXT NOT NULL DEFAULT '[]',
+    -- Where the tokens are (auth_token and body_token hold them in databases made before
+    -- segments): the segment's number and the entry's offset in it; NULL once pruned.
+    segment INTEGER,
+    segment_offset INTEGER,
+    -- The body's SHA-256: a replay is told from a conflict by it, after pruning too.
+    body_sha256 BLOB
+);
+-- Each segment file's committed length; bytes past it belong to no committed transaction.
+CREATE TABLE IF NOT EXISTS segments (
+    id INTEGER PRIMARY KEY,
+    length INTEGER NOT NULL,
+    -- When the first and the newest message with tokens in it arrived: a segment holds one
+    -- day at most, and retention removes whole segments.
+    first_at TEXT,
+    last_at TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS accepted_correlation_id ON messages(correlation_id) WHERE accepted = 1;
 CREATE TABLE IF NOT EXISTS records (
@@ -72,19 +100,28 @@ CREATE TABLE IF NOT EXISTS records (
     uuid TEXT NOT NULL,
     state TEXT NOT NULL,
     versions INTEGER NOT NULL,
+    -- The update that carried the value now held (its body token holds it as sent).
+    last_cid TEXT,
+    -- The value now as canonical JSON, only where that token cannot be read: pruned by
+    -- retention, or a database made before segments.
+    value TEXT,
     PRIMARY KEY (sender, record_type, uuid)
 ) WITHOUT ROWID;
+-- One row per record per update, in the order written: an update's rows go to the end of the
+-- table together, and to one place in the index by message. (Keyed by record, every update
+-- would rewrite one page per record it carries at each commit.)
 CREATE TABLE IF NOT EXISTS record_versions (
+    seq INTEGER PRIMARY KEY,
     sender TEXT NOT NULL,
     record_type TEXT NOT NULL,
     uuid TEXT NOT NULL,
     version INTEGER NOT NULL,
     -- The update that carried this version (its body token holds it as sent).
     correlation_id TEXT NOT NULL,
-    -- The record as canonical JSON: the version replaces the one before it, whole.
-    value TEXT,
-    PRIMARY KEY (sender, record_type, uuid, version)
-) WITHOUT ROWID;
+    -- NULL: the record is read from that update's body token; set in databases made before
+    -- segments.
+    value TEXT
+);
 CREATE TABLE IF NOT EXISTS state_changes (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     sender TEXT NOT NULL,
@@ -142,8 +179,15 @@ pub struct RecordRow {
     pub correlation_ids: Vec<String>,
 }
 
+/// Where a row's tokens are: segment and offset, or (before segments) the tokens themselves.
+type TokenColumns = (Option<i64>, Option<i64>, Option<String>, Option<String>);
+
 pub struct Store {
     conn: Connection,
+    dir: PathBuf,
+    /// The writer's segment being appended to; `None` in a reader.
+    appender: Option<Appender>,
+    _lock: Option<DirLock>,
 }
 
 /// The answer (status, body) to log for a report the register's state refuses.
@@ -176,6 +220,11 @@ pub enum Applied {
 /// What became of one write.
 pub type Outcome = Result<Applied, StoreError>;
 
+/// The date part of an RFC 3339 time.
+fn day_of(at: &str) -> &str {
+    at.get(..10).unwrap_or(at)
+}
+
 pub fn now_text() -> String {
     OffsetDateTime::now_utc()
         .format(&Rfc3339)
@@ -183,8 +232,22 @@ pub fn now_text() -> String {
 }
 
 impl Store {
-    /// Open (creating) the database in `dir`.
+    /// Open (creating) the database in `dir` as its one writer: take the data directory's
+    /// lock and recover the segments (see [`Store::recover`]).
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let mut store = Store::open_reader(dir)?;
+        segments::make_dir(dir).map_err(|source| SegmentError::Io {
+            path: segments::dir(dir),
+            source,
+        })?;
+        store._lock = Some(DirLock::take(dir)?);
+        store.recover()?;
+        Ok(store)
+    }
+
+    /// Open (creating) the database in `dir` to read it beside a running writer: no lock, no
+    /// recovery.
+    pub fn open_reader(dir: &Path) -> Result<Store, StoreError> {
         let path = dir.join(DB_FILE);
         // It holds signed reports with personal identity codes: owner-only (0600) before
         // SQLite writes a byte, and SQLite gives its -wal and -shm files the same mode.
@@ -208,8 +271,69 @@ impl Store {
             Ok(conn)
         };
         open()
-            .map(|conn| Store { conn })
+            .map(|conn| Store {
+                conn,
+                dir: dir.to_owned(),
+                appender: None,
+                _lock: None,
+            })
             .map_err(|source| StoreError::Open { path, source })
+    }
+
+    /// After a crash: every segment must hold at least its committed length (else its
+    /// acknowledged tokens are gone, and the store refuses to start rather than serve without
+    /// them); what lies past it, a batch that never committed, is cut off; a segment file the
+    /// database does not know (made by a rotation that never committed, or pruned before the
+    /// file was removed) is removed. Appending continues in the newest segment.
+    fn recover(&mut self) -> Result<(), StoreError> {
+        let known: Vec<(i64, u64)> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id, length FROM segments ORDER BY id")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let known = if known.is_empty() {
+            self.conn
+                .execute("INSERT INTO segments (id, length) VALUES (1, 0)", [])?;
+            vec![(1, 0)]
+        } else {
+            known
+        };
+        let ids: HashSet<i64> = known.iter().map(|(id, _)| *id).collect();
+        let seg_dir = segments::dir(&self.dir);
+        let listing = std::fs::read_dir(&seg_dir).map_err(|source| SegmentError::Io {
+            path: seg_dir.clone(),
+            source,
+        })?;
+        let mut removed = false;
+        for entry in listing.flatten() {
+            let name = entry.file_name();
+            if let Some(n) = name.to_str().and_then(segments::number_of)
+                && !ids.contains(&n)
+            {
+                let _ = std::fs::remove_file(entry.path());
+                removed = true;
+            }
+        }
+        if removed {
+            let _ = segments::sync_dir(&seg_dir);
+        }
+        let mut newest = None;
+        for (id, length) in known {
+            // Opening for appending checks the length and cuts a tail; only the newest stays open.
+            newest = Some(Appender::open(&self.dir, id, length)?);
+        }
+        if let Some(a) = newest.as_mut() {
+            let first_at: Option<String> = self.conn.query_row(
+                "SELECT first_at FROM segments WHERE id = ?1",
+                [a.segment],
+                |r| r.get(0),
+            )?;
+            a.first_day = first_at.map(|t| day_of(&t).to_owned());
+        }
+        self.appender = newest;
+        Ok(())
     }
 
     /// The database file's permissions, for tests and the banner.
@@ -217,38 +341,43 @@ impl Store {
         dir.join(DB_FILE)
     }
 
-    /// Write a batch in one transaction (one commit, one fsync), each job inside its own
-    /// savepoint so that one job's refusal or failure leaves the others intact. The outcomes
-    /// are in job order and hold only once the transaction has committed.
-    pub fn write_batch(&mut self, jobs: Vec<Write>) -> Vec<Outcome> {
-        let failed = |n: usize, why: String| -> Vec<Outcome> {
-            (0..n)
-                .map(|_| Err(StoreError::Commit(why.clone())))
-                .collect()
-        };
-        let n = jobs.len();
-        let mut tx = match self
+    /// A message's tokens, read from its segment (or, in a database made before segments, its
+    /// row); `None` for both when it had none or they were pruned.
+    pub fn tokens(&self, correlation_id: &str, accepted_only: bool) -> Result<Tokens, StoreError> {
+        let row: Option<TokenColumns> = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-        {
-            Ok(tx) => tx,
-            Err(e) => return failed(n, e.to_string()),
-        };
-        let outcomes: Vec<Outcome> = jobs
-            .into_iter()
-            .map(|job| write_one(&mut tx, job))
-            .collect();
-        match tx.commit() {
-            Ok(()) => outcomes,
-            Err(e) => failed(n, e.to_string()),
+            .prepare_cached(
+                "SELECT segment, segment_offset, auth_token, body_token FROM messages
+                 WHERE correlation_id = ?1 AND (accepted = 1 OR ?2 = 0) ORDER BY accepted DESC, seq LIMIT 1",
+            )?
+            .query_row(params![correlation_id, accepted_only], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()?;
+        match row {
+            None => Ok(Tokens::default()),
+            Some((Some(segment), Some(offset), _, _)) => self.read_tokens(Location {
+                segment,
+                offset: offset as u64,
+            }),
+            Some((_, _, auth, body)) => Ok(Tokens { auth, body }),
         }
+    }
+
+    fn read_tokens(&self, at: Location) -> Result<Tokens, StoreError> {
+        let path = segments::path(&self.dir, at.segment);
+        let file = std::fs::File::open(&path).map_err(|source| SegmentError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(segments::read_entry(&file, &path, at.offset)?.0)
     }
 
     /// The newest `limit` messages, newest first.
     pub fn messages(&self, limit: usize) -> Result<Vec<MessageLog>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT correlation_id, received_at, peer, endpoint, kind, tls_identity, signer, status,
-                    accepted, answer_body, findings, sequential_violation, auth_token, body_token,
+                    accepted, answer_body, findings, sequential_violation, NULL, NULL,
                     replay_of, (SELECT received_at FROM messages f WHERE f.seq = m.replay_of),
                     content_warnings
              FROM messages m ORDER BY seq DESC LIMIT ?1",
@@ -294,260 +423,108 @@ impl Store {
     /// Every record, with its state and the updates that reported it.
     pub fn records(&self, limit: usize) -> Result<Vec<RecordRow>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT r.sender, r.record_type, r.uuid, r.state, r.versions,
-                    (SELECT group_concat(correlation_id, ' ') FROM
-                       (SELECT correlation_id FROM record_versions v
-                        WHERE v.sender = r.sender AND v.record_type = r.record_type AND v.uuid = r.uuid
-                        ORDER BY version))
-             FROM records r ORDER BY r.sender, r.record_type, r.uuid LIMIT ?1",
+            "SELECT sender, record_type, uuid, state, versions FROM records
+             ORDER BY sender, record_type, uuid LIMIT ?1",
         )?;
-        let rows = stmt.query_map([limit as i64], |r| {
-            let ids: Option<String> = r.get(5)?;
-            Ok(RecordRow {
-                sender: r.get(0)?,
-                record_type: r.get(1)?,
-                uuid: r.get(2)?,
-                state: r.get(3)?,
-                versions: r.get(4)?,
-                correlation_ids: ids
-                    .unwrap_or_default()
-                    .split(' ')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-            })
+        let mut rows: Vec<RecordRow> = stmt
+            .query_map([limit as i64], |r| {
+                Ok(RecordRow {
+                    sender: r.get(0)?,
+                    record_type: r.get(1)?,
+                    uuid: r.get(2)?,
+                    state: r.get(3)?,
+                    versions: r.get(4)?,
+                    correlation_ids: Vec::new(),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        // The versions are kept in the order written, not by record: one pass over them.
+        let wanted: HashMap<(String, String, String), usize> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ((r.sender.clone(), r.record_type.clone(), r.uuid.clone()), i))
+            .collect();
+        let mut ids: Vec<Vec<(i64, String)>> = vec![Vec::new(); rows.len()];
+        let mut stmt = self.conn.prepare(
+            "SELECT sender, record_type, uuid, version, correlation_id FROM record_versions",
+        )?;
+        let versions = stmt.query_map([], |r| {
+            Ok((
+                (
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ),
+                r.get::<_, i64>(3)?,
+                r.get::<_, String>(4)?,
+            ))
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        for v in versions {
+            let (key, version, cid) = v?;
+            if let Some(&i) = wanted.get(&key) {
+                ids[i].push((version, cid));
+            }
+        }
+        for (row, mut ids) in rows.iter_mut().zip(ids) {
+            ids.sort_by_key(|(version, _)| *version);
+            row.correlation_ids = ids.into_iter().map(|(_, cid)| cid).collect();
+        }
+        Ok(rows)
     }
 
-    /// SQLite's own consistency check: "ok" when the file is sound.
+    /// SQLite's own consistency check, then the segments': each file exactly its committed
+    /// length, every entry in it whole and matching its digest, every message pointing at an
+    /// entry. "ok" when all is sound, else the first problem.
     pub fn integrity_check(&self) -> Result<String, StoreError> {
-        Ok(self
+        let sqlite: String = self
             .conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
-    }
-}
-
-fn write_one(tx: &mut rusqlite::Transaction<'_>, job: Write) -> Outcome {
-    let mut sp = tx.savepoint()?;
-    match job {
-        Write::Rejected { log } => {
-            insert_message(&sp, &log)?;
-            sp.commit()?;
-            Ok(Applied::Stored)
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if sqlite != "ok" {
+            return Ok(sqlite);
         }
-        Write::Accept {
-            log,
-            change,
-            answer_for,
-        } => {
-            let signer = log.signer.clone().unwrap_or_default();
-            match apply(&sp, &signer, &log, &change) {
-                Ok(()) => {
-                    insert_message(&sp, &log)?;
-                    sp.commit()?;
-                    Ok(Applied::Stored)
+        let mut stmt = self.conn.prepare("SELECT id, length FROM segments")?;
+        let known: Vec<(i64, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut entries: HashMap<i64, HashSet<u64>> = HashMap::new();
+        for (id, length) in known {
+            let path = segments::path(&self.dir, id);
+            let found = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            if found != length as u64 {
+                return Ok(format!(
+                    "{}: {found} bytes, committed {length}",
+                    path.display()
+                ));
+            }
+            match segments::walk(&path, length as u64) {
+                Ok(offsets) => {
+                    entries.insert(id, offsets.into_iter().collect());
                 }
-                Err(Refusal::Replay(first)) => {
-                    sp.rollback()?;
-                    let replay = MessageLog {
-                        accepted: false,
-                        replay_of: Some(first.clone()),
-                        ..log
-                    };
-                    insert_message(&sp, &replay)?;
-                    sp.commit()?;
-                    Ok(Applied::Replay(first))
-                }
-                Err(Refusal::Problem(problem)) => {
-                    sp.rollback()?;
-                    let (status, body) = answer_for(&problem);
-                    let rejected = MessageLog {
-                        accepted: false,
-                        status,
-                        answer_body: body,
-                        ..log
-                    };
-                    insert_message(&sp, &rejected)?;
-                    sp.commit()?;
-                    Ok(Applied::Refused(problem))
-                }
-                Err(Refusal::Sql(e)) => Err(e.into()),
+                Err(e) => return Ok(e.to_string()),
             }
         }
-    }
-}
-
-enum Refusal {
-    Replay(Replayed),
-    Problem(Problem),
-    Sql(rusqlite::Error),
-}
-
-impl From<rusqlite::Error> for Refusal {
-    fn from(e: rusqlite::Error) -> Self {
-        Refusal::Sql(e)
-    }
-}
-
-fn insert_message(conn: &Connection, m: &MessageLog) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO messages (correlation_id, received_at, peer, endpoint, kind, tls_identity,
-            signer, status, accepted, answer_body, findings, sequential_violation, auth_token, body_token,
-            replay_of, content_warnings)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-    )?
-    .execute(params![
-            m.correlation_id,
-            m.received_at,
-            m.peer,
-            m.endpoint,
-            m.kind,
-            m.tls_identity,
-            m.signer,
-            m.status,
-            m.accepted,
-            m.answer_body,
-            m.findings,
-            m.sequential_violation,
-            m.auth_token,
-            m.body_token,
-            m.replay_of.as_ref().map(|r| r.seq),
-            content::to_column(&m.content_warnings)
-        ])?;
-    Ok(())
-}
-
-/// Columns added after the first release, for databases made before them.
-fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {
-    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('messages')")?;
-    let names: Vec<String> = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    if !names.iter().any(|n| n == "replay_of") {
-        conn.execute_batch("ALTER TABLE messages ADD COLUMN replay_of INTEGER")?;
-    }
-    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('record_versions')")?;
-    let version_columns: Vec<String> = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    if !version_columns.iter().any(|n| n == "value") {
-        conn.execute_batch("ALTER TABLE record_versions ADD COLUMN value TEXT")?;
-    }
-    if !names.iter().any(|n| n == "content_warnings") {
-        conn.execute_batch(
-            "ALTER TABLE messages ADD COLUMN content_warnings TEXT NOT NULL DEFAULT '[]'",
+        let mut stmt = self.conn.prepare(
+            "SELECT correlation_id, segment, segment_offset FROM messages WHERE segment IS NOT NULL",
         )?;
-    }
-    Ok(())
-}
-
-/// An accepted message that already carries `log`'s correlation ID: a replay when it is the
-/// same request (endpoint and body byte for byte), else a conflict.
-fn earlier_use(tx: &Connection, log: &MessageLog) -> Result<(), Refusal> {
-    let cid = &log.correlation_id;
-    let earlier: Option<(i64, String, String, Option<String>)> = tx
-        .query_row(
-            "SELECT seq, received_at, endpoint, body_token FROM messages
-             WHERE correlation_id = ?1 AND accepted = 1",
-            [cid],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
-    let Some((seq, received_at, endpoint, body)) = earlier else {
-        return Ok(());
-    };
-    if endpoint == log.endpoint && body == log.body_token {
-        return Err(Refusal::Replay(Replayed { seq, received_at }));
-    }
-    let what = if endpoint == log.endpoint {
-        "with a different body".to_owned()
-    } else {
-        format!("at {endpoint}")
-    };
-    Err(Refusal::Problem(Problem::bad_request(format!(
-        "X-Correlation-ID {cid} conflicts with the message accepted at {received_at} under the same ID {what}: \
-         a new message needs a new UUIDv4, and a message sent again must be the same request byte for byte"
-    ))))
-}
-
-fn apply(tx: &Connection, sender: &str, log: &MessageLog, change: &Change) -> Result<(), Refusal> {
-    earlier_use(tx, log)?;
-    let correlation_id = log.correlation_id.as_str();
-    match change {
-        Change::Update(records) => {
-            for r in records {
-                let t = r.record_type.as_str();
-                // One statement creates the record or counts a new version, and says which.
-                let version: i64 = tx
-                    .prepare_cached(
-                        "INSERT INTO records (sender, record_type, uuid, state, versions) VALUES (?1, ?2, ?3, 'normal', 1)
-                         ON CONFLICT(sender, record_type, uuid) DO UPDATE SET versions = records.versions + 1
-                         RETURNING versions",
-                    )?
-                    .query_row(params![sender, t, r.uuid], |row| row.get(0))?;
-                tx.prepare_cached(
-                    "INSERT INTO record_versions (sender, record_type, uuid, version, correlation_id, value)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?
-                .execute(params![sender, t, r.uuid, version, correlation_id, r.value])?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (cid, segment, offset) = row?;
+            if !entries
+                .get(&segment)
+                .is_some_and(|e| e.contains(&(offset as u64)))
+            {
+                return Ok(format!(
+                    "message {cid} points at segment {segment} offset {offset}, where no entry starts"
+                ));
             }
-            Ok(())
         }
-        Change::Dispute {
-            referred,
-            correlation_id: reported_in,
-            ..
-        }
-        | Change::Incorrect {
-            referred,
-            correlation_id: reported_in,
-        } => {
-            let found: Option<(String, String)> = tx
-                .query_row(
-                    "SELECT record_type, state FROM records WHERE sender = ?1 AND uuid = ?2 AND record_type != 'customer'
-                     ORDER BY record_type LIMIT 1",
-                    params![sender, referred],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let Some((record_type, state)) = found else {
-                return Err(Refusal::Problem(Problem::UnknownRecord {
-                    message: format!(
-                        "no account, safety deposit box or legal person {referred} has been reported by {sender}"
-                    ),
-                }));
-            };
-            if let Some(cid) = reported_in {
-                let reported: Option<i64> = tx
-                    .query_row(
-                        "SELECT version FROM record_versions WHERE sender = ?1 AND record_type = ?2 AND uuid = ?3 AND correlation_id = ?4",
-                        params![sender, record_type, referred, cid],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if reported.is_none() {
-                    return Err(Refusal::Problem(Problem::UnknownRecord {
-                        message: format!(
-                            "record {referred} was not reported in the update with X-Correlation-ID {cid}"
-                        ),
-                    }));
-                }
-            }
-            let from = RecordState::parse(&state).unwrap_or(RecordState::Normal);
-            let to = transition(from, change).map_err(Refusal::Problem)?;
-            let record_type = RecordType::parse(&record_type).map_or("?", RecordType::as_str);
-            tx.execute(
-                "UPDATE records SET state = ?1 WHERE sender = ?2 AND record_type = ?3 AND uuid = ?4",
-                params![to.as_str(), sender, record_type, referred],
-            )?;
-            tx.execute(
-                "INSERT INTO state_changes (sender, record_type, uuid, from_state, to_state, correlation_id, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![sender, record_type, referred, from.as_str(), to.as_str(), correlation_id, now_text()],
-            )?;
-            Ok(())
-        }
+        Ok("ok".into())
     }
 }
 
@@ -572,5 +549,55 @@ fn owner_only_file(path: &Path) -> std::io::Result<()> {
     }
     #[cfg(not(unix))]
     let _ = path;
+    Ok(())
+}
+
+/// Columns added after the first release, for databases made before them.
+fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('messages')")?;
+    let names: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('record_versions')")?;
+    let version_columns: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if !version_columns.iter().any(|n| n == "value") {
+        conn.execute_batch("ALTER TABLE record_versions ADD COLUMN value TEXT")?;
+    }
+    for (column, ty) in [
+        ("replay_of", "INTEGER"),
+        ("content_warnings", "TEXT NOT NULL DEFAULT '[]'"),
+        ("segment", "INTEGER"),
+        ("segment_offset", "INTEGER"),
+        ("body_sha256", "BLOB"),
+    ] {
+        if !names.iter().any(|n| n == column) {
+            conn.execute_batch(&format!("ALTER TABLE messages ADD COLUMN {column} {ty}"))?;
+        }
+    }
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('records')")?;
+    let record_columns: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if !record_columns.iter().any(|n| n == "last_cid") {
+        // A database made before segments: its versions are keyed by record, so this is one
+        // lookup per record, once.
+        conn.execute_batch(
+            "BEGIN;
+             ALTER TABLE records ADD COLUMN last_cid TEXT;
+             ALTER TABLE records ADD COLUMN value TEXT;
+             UPDATE records SET
+               last_cid = (SELECT v.correlation_id FROM record_versions v WHERE v.sender = records.sender
+                           AND v.record_type = records.record_type AND v.uuid = records.uuid AND v.version = records.versions),
+               value = (SELECT v.value FROM record_versions v WHERE v.sender = records.sender
+                        AND v.record_type = records.record_type AND v.uuid = records.uuid AND v.version = records.versions);
+             COMMIT;",
+        )?;
+    }
+    // Whether an update carried a record (a dispute's correlationId), without a page per record.
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS record_versions_by_message ON record_versions(correlation_id, uuid)",
+    )?;
     Ok(())
 }

@@ -13,6 +13,7 @@ mod new_user;
 mod private;
 mod protocol;
 mod replay;
+mod retention;
 mod tls_offer;
 
 use std::io::{Read, Write};
@@ -121,6 +122,7 @@ pub fn config(interface: Interface, dir: &Path) -> Config {
         content: Default::default(),
         limits: test_limits(),
         verbose: false,
+        retain_days: None,
     }
 }
 

@@ -1,11 +1,14 @@
 //! What the register holds now, record by record, and how each record got there: the views
 //! behind the inspection API's `/api/state` and `/api/records/UUID`.
 
+use std::collections::HashMap;
+
 use rusqlite::params;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::{Store, StoreError};
+use crate::simulator::records::{RecordType, canonical_text, record_in, report_of_token};
 
 /// A record's value now: the last version an accepted update carried.
 #[derive(Clone, Debug, Serialize)]
@@ -48,25 +51,81 @@ pub struct RecordHistory {
     pub state_changes: Vec<StateChange>,
 }
 
-fn parse(text: Option<String>) -> Value {
-    text.and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or(Value::Null)
+/// Record values read out of the updates that carried them, each update's body parsed once.
+struct Values<'s> {
+    store: &'s Store,
+    reports: HashMap<String, Option<Value>>,
 }
 
-const CURRENT: &str = "SELECT r.sender, r.record_type, r.uuid, r.state, r.versions, v.correlation_id, v.value
-     FROM records r JOIN record_versions v
-       ON v.sender = r.sender AND v.record_type = r.record_type AND v.uuid = r.uuid AND v.version = r.versions";
+impl<'s> Values<'s> {
+    fn new(store: &'s Store) -> Self {
+        Values {
+            store,
+            reports: HashMap::new(),
+        }
+    }
 
-fn current_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CurrentRecord> {
-    Ok(CurrentRecord {
-        sender: r.get(0)?,
-        record_type: r.get(1)?,
-        uuid: r.get(2)?,
-        state: r.get(3)?,
-        versions: r.get(4)?,
-        correlation_id: r.get(5)?,
-        value: parse(r.get(6)?),
-    })
+    /// The value of one version: the column when it holds one (databases made before
+    /// segments, pruned tokens), else the record as the update `correlation_id` carried it,
+    /// as canonical JSON; null when neither is there any more.
+    fn of(
+        &mut self,
+        stored: Option<String>,
+        correlation_id: &str,
+        record_type: &str,
+        uuid: &str,
+    ) -> Value {
+        if let Some(text) = stored {
+            return serde_json::from_str(&text).unwrap_or(Value::Null);
+        }
+        let store = self.store;
+        let report = self
+            .reports
+            .entry(correlation_id.to_owned())
+            .or_insert_with(|| {
+                let body = store.tokens(correlation_id, true).ok()?.body?;
+                report_of_token(&body)
+            });
+        let Some(record_type) = RecordType::parse(record_type) else {
+            return Value::Null;
+        };
+        report
+            .as_ref()
+            .and_then(|r| record_in(r, record_type, uuid))
+            .map(|v| serde_json::from_str(&canonical_text(&v)).unwrap_or(v))
+            .unwrap_or(Value::Null)
+    }
+}
+
+const CURRENT: &str =
+    "SELECT r.sender, r.record_type, r.uuid, r.state, r.versions, coalesce(r.last_cid, ''), r.value
+     FROM records r";
+
+fn current_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(CurrentRecord, Option<String>)> {
+    Ok((
+        CurrentRecord {
+            sender: r.get(0)?,
+            record_type: r.get(1)?,
+            uuid: r.get(2)?,
+            state: r.get(3)?,
+            versions: r.get(4)?,
+            correlation_id: r.get(5)?,
+            value: Value::Null,
+        },
+        r.get(6)?,
+    ))
+}
+
+fn with_values(
+    values: &mut Values<'_>,
+    rows: Vec<(CurrentRecord, Option<String>)>,
+) -> Vec<CurrentRecord> {
+    rows.into_iter()
+        .map(|(mut c, stored)| {
+            c.value = values.of(stored, &c.correlation_id, &c.record_type, &c.uuid);
+            c
+        })
+        .collect()
 }
 
 impl Store {
@@ -75,19 +134,24 @@ impl Store {
         let mut stmt = self.conn.prepare(&format!(
             "{CURRENT} ORDER BY r.sender, r.record_type, r.uuid LIMIT ?1 OFFSET ?2"
         ))?;
-        let rows = stmt.query_map(params![limit as i64, offset as i64], current_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rows = stmt
+            .query_map(params![limit as i64, offset as i64], current_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(with_values(&mut Values::new(self), rows))
     }
 
     /// Every record (of any type and sender) with this UUID, with its versions and state
-    /// changes, oldest first.
+    /// changes, oldest first. The versions are kept in the order written, so this reads them
+    /// all: an inspection query, not one the writer makes.
     pub fn record_history(&self, uuid: &str) -> Result<Vec<RecordHistory>, StoreError> {
         let mut stmt = self.conn.prepare(&format!(
             "{CURRENT} WHERE r.uuid = ?1 ORDER BY r.sender, r.record_type"
         ))?;
-        let current: Vec<CurrentRecord> = stmt
+        let current = stmt
             .query_map([uuid], current_row)?
             .collect::<Result<_, _>>()?;
+        let mut values = Values::new(self);
+        let current = with_values(&mut values, current);
         let mut out = Vec::new();
         for c in current {
             let mut versions = self.conn.prepare_cached(
@@ -97,16 +161,30 @@ impl Store {
                  FROM record_versions v
                  WHERE v.sender = ?1 AND v.record_type = ?2 AND v.uuid = ?3 ORDER BY v.version",
             )?;
-            let history = versions
+            let rows: Vec<(Version, Option<String>)> = versions
                 .query_map(params![c.sender, c.record_type, c.uuid], |r| {
-                    Ok(Version {
-                        version: r.get(0)?,
-                        correlation_id: r.get(1)?,
-                        received_at: r.get(2)?,
-                        value: parse(r.get(3)?),
-                    })
+                    Ok((
+                        Version {
+                            version: r.get(0)?,
+                            correlation_id: r.get(1)?,
+                            received_at: r.get(2)?,
+                            value: Value::Null,
+                        },
+                        r.get(3)?,
+                    ))
                 })?
                 .collect::<Result<_, _>>()?;
+            let history = rows
+                .into_iter()
+                .map(|(mut v, stored)| {
+                    v.value = if v.version == c.versions {
+                        c.value.clone()
+                    } else {
+                        values.of(stored, &v.correlation_id, &c.record_type, &c.uuid)
+                    };
+                    v
+                })
+                .collect();
             let mut changes = self.conn.prepare_cached(
                 "SELECT from_state, to_state, correlation_id, at FROM state_changes
                  WHERE sender = ?1 AND record_type = ?2 AND uuid = ?3 ORDER BY seq",
