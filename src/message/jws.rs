@@ -154,7 +154,11 @@ pub fn decode(token: &str) -> Result<DecodedToken, JwsError> {
 }
 
 fn b64(part: &'static str, text: &str) -> Result<Vec<u8>, JwsError> {
-    if let Some(i) = text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')) {
+    // By byte: a token is tens of kilobytes, and every byte of the alphabet is ASCII.
+    if let Some(i) = text
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    {
         let c = text[i..].chars().next().unwrap_or('?');
         let reason = if c == '=' {
             format!("padding '=' at offset {i} (JWS uses unpadded base64url)")

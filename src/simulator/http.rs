@@ -222,7 +222,11 @@ async fn handle_inner(
         Ok(Ok(collected)) => collected.to_bytes(),
     };
     log.auth_token = authorization.clone();
-    log.body_token = Some(String::from_utf8_lossy(&body).into_owned());
+    // Valid UTF-8 (every JWS) is copied as it is; the lossy scan is for anything else.
+    log.body_token = Some(match std::str::from_utf8(&body) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(&body).into_owned(),
+    });
 
     let shared2 = shared.clone();
     let conn2 = conn.clone();

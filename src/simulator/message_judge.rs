@@ -82,10 +82,12 @@ impl SubmissionJudge for MessageJudge {
             ));
         };
         let auth = jws::decode(auth_text);
-        let body_text = String::from_utf8_lossy(s.body);
+        let body_text = match std::str::from_utf8(s.body) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(s.body),
+        };
         let body = jws::decode(&body_text);
-        let (auth_ok, body_ok): (Option<&DecodedToken>, Option<&DecodedToken>) =
-            (auth.as_ref().ok(), body.as_ref().ok());
+        let auth_ok: Option<&DecodedToken> = auth.as_ref().ok();
 
         // Which delivered certificate signed: prefer the one `sub` names (several may share a key).
         let signer: Option<&RegisteredSupplier> = auth_ok.and_then(|t| {
@@ -164,7 +166,7 @@ impl SubmissionJudge for MessageJudge {
             ));
         }
 
-        let Some(body) = body_ok else {
+        let Ok(mut body) = body else {
             return Err(reject(
                 Problem::bad_request("the body is not a compact JWS"),
                 Some(id),
@@ -183,8 +185,9 @@ impl SubmissionJudge for MessageJudge {
             findings.push(Finding::fail(RuleId::JwsClaims, detail.clone()));
             return Err(reject(Problem::bad_request(detail), Some(id), findings));
         }
-        let report = match body.payload.get(wanted) {
-            Some(Value::String(text)) => match crate::message::parse::parse_strict(text) {
+        // Taken out of the token, not copied: the report is the bulk of the message.
+        let report = match body.payload.remove(wanted) {
+            Some(Value::String(text)) => match crate::message::parse::parse_strict(&text) {
                 Ok(v) => v,
                 Err(e) => {
                     let detail = format!("{wanted} is a string but not JSON: {e}");
@@ -192,7 +195,7 @@ impl SubmissionJudge for MessageJudge {
                     return Err(reject(Problem::bad_request(detail), Some(id), findings));
                 }
             },
-            Some(v) => v.clone(),
+            Some(v) => v,
             None => Value::Null,
         };
         let (kind, category) = kind_of(s.kind);
