@@ -18,7 +18,7 @@ use rustls_pki_types::CertificateDer;
 use time::{Duration as TimeDelta, OffsetDateTime};
 
 use tilicheck::checks::chain::Expect;
-use tilicheck::commands::trust::{TrustContext, judge_path};
+use tilicheck::checks::trust::{TrustContext, judge_path};
 use tilicheck::findings::Status;
 use tilicheck::net::http;
 use tilicheck::pki::chain::Usage;

@@ -16,10 +16,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tilicheck::checks::tls::endpoint_subject;
-use tilicheck::commands::tls::endpoint_facts;
 use tilicheck::pki::load;
 use tilicheck::profile::Interface;
 use tilicheck::secret::PasswordSource;
+use tilicheck::tls::endpoint::endpoint_facts;
 use tilicheck::tls::handshake::ClientIdentity;
 use tilicheck::tls::probe::Target;
 

@@ -21,6 +21,14 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status a finding gets when a rule of this enforcement is broken.
+    pub fn violation(enforcement: Enforcement) -> Status {
+        match enforcement {
+            Enforcement::Enforced => Status::Fail,
+            Enforcement::DataQuality => Status::Warn,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",
@@ -75,7 +83,7 @@ impl Finding {
     /// `rule` is broken: a failure if the register enforces it, a warning if it is data
     /// quality the register is not known to check (the catalogue says which).
     pub fn violation(rule: RuleId, detail: impl Into<String>) -> Self {
-        Self::new(rule, rule.enforcement().violation(), detail)
+        Self::new(rule, Status::violation(rule.enforcement()), detail)
     }
     pub fn skip(rule: RuleId, detail: impl Into<String>) -> Self {
         Self::new(rule, Status::Skip, detail)

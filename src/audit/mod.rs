@@ -15,7 +15,7 @@ use rustls_pki_types::CertificateDer;
 use crate::checks::cert::{CertCheck, KeyEvidence, check_validity};
 use crate::checks::chain::Expect;
 use crate::checks::identity::{ExpectedIds, Purpose};
-use crate::commands::trust::{TrustContext, judge_path};
+use crate::checks::trust::{TrustContext, judge_path};
 use crate::findings::Status;
 use crate::pki::chain::Usage;
 use crate::pki::facts::CertificateFacts;

@@ -225,7 +225,13 @@ pub fn message_subject(input: &str, m: &MessageInput<'_>) -> Subject {
 
 /// Findings for `problems` that break `rule`: each fails or warns as the catalogue says.
 fn broken(out: &mut Vec<Finding>, rule: RuleId, problems: &[Problem], remedy: Option<&str>) {
-    listed(out, rule, rule.enforcement().violation(), problems, remedy);
+    listed(
+        out,
+        rule,
+        Status::violation(rule.enforcement()),
+        problems,
+        remedy,
+    );
 }
 
 fn listed(

@@ -10,6 +10,7 @@ pub mod message;
 pub mod qwac;
 pub mod register;
 pub mod tls;
+pub mod trust;
 pub mod trusted_list;
 pub mod vero;
 pub mod x509;

@@ -2,10 +2,14 @@
 //! judged here; validity reuses CERT-VALIDITY, and the issuer and revocation parts are the
 //! chain and revocation checks run on the same subject.
 
+use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 
 use crate::checks::cert::{check_validity, summary};
+use crate::checks::chain::Expect;
+use crate::checks::trust::{TrustContext, judge_path};
 use crate::findings::{Finding, Subject};
+use crate::pki::chain::Usage;
 use crate::pki::facts::CertificateFacts;
 use crate::profile::{RegisterProfile, RuleId};
 
@@ -59,5 +63,55 @@ pub fn register_subject(
         check_register_identity(facts, profile),
         check_validity(facts, at, profile),
     ];
+    s
+}
+
+/// The endpoint's certificate as the register's: REG-CERT, CERT-VALIDITY, and CERT-ISSUER /
+/// CERT-REVOCATION on the chain it presented (DVV only, validated for server authentication).
+pub fn register_certificate(
+    chain: &[Vec<u8>],
+    endpoint: &str,
+    ctx: &TrustContext,
+    profile: &RegisterProfile,
+) -> Subject {
+    let input = format!("certificate of {endpoint}");
+    let at = ctx.revocation.at;
+    let Some((leaf, rest)) = chain.split_first() else {
+        let mut s = Subject::new(ROLE, input);
+        s.findings.push(Finding::error(
+            RuleId::RegCert,
+            "no certificate from the endpoint was seen: every handshake ended before the server's Certificate message",
+        ));
+        return s;
+    };
+    let facts = match CertificateFacts::from_der(leaf) {
+        Ok(f) => f,
+        Err(e) => {
+            let mut s = Subject::new(ROLE, input);
+            s.findings.push(Finding::error(
+                RuleId::RegCert,
+                format!("the endpoint's certificate does not parse: {e}"),
+            ));
+            return s;
+        }
+    };
+    let mut s = register_subject(&facts, &input, at, profile);
+    s.summary.extend(crate::checks::cert::details(&facts));
+    let leaf = CertificateDer::from(leaf.clone());
+    let supplied: Vec<CertificateDer<'static>> = rest
+        .iter()
+        .map(|c| CertificateDer::from(c.clone()))
+        .collect();
+    let judged = judge_path(
+        &leaf,
+        &supplied,
+        &facts,
+        Expect::DvvOnly,
+        Usage::ServerAuth,
+        ctx,
+        profile,
+    );
+    s.summary.extend(judged.summary);
+    s.findings.extend(judged.findings);
     s
 }

@@ -9,11 +9,10 @@ use rustls_pki_types::CertificateDer;
 use crate::audit::{self, AuditOptions, Fetched};
 use crate::checks::identity::ExpectedIds;
 use crate::cli::{AuditArgs, NetArgs, RunOptions};
-use crate::commands::tls;
-use crate::commands::trust::TrustContext;
 use crate::commands::{CommandError, write_output};
 use crate::render::audit::AuditContext;
 use crate::render::{self, Format, audit_html};
+use crate::tls::endpoint;
 
 pub fn run(args: &AuditArgs, g: &RunOptions, at: OffsetDateTime) -> Result<u8, CommandError> {
     if args.fail_days > args.warn_days {
@@ -24,7 +23,7 @@ pub fn run(args: &AuditArgs, g: &RunOptions, at: OffsetDateTime) -> Result<u8, C
     }
     let password = args.password.source();
     let profile = g.interface.profile();
-    let trust = TrustContext::from_args(&args.trust, at, profile)?;
+    let trust = crate::commands::trust::context(&args.trust, at, profile)?;
     let options = AuditOptions {
         at,
         warn_days: args.warn_days,
@@ -94,7 +93,7 @@ fn fetch_endpoints(file: &Path, net: &NetArgs) -> Result<Vec<Fetched>, CommandEr
         .filter(|l| !l.is_empty())
         .collect();
     for e in &endpoints {
-        tls::parse_endpoint(e)
+        endpoint::parse_endpoint(e)
             .map_err(|err| CommandError::Usage(format!("{}: {err}", file.display())))?;
     }
     let mut out = Vec::with_capacity(endpoints.len());
@@ -118,8 +117,9 @@ fn fetch_endpoints(file: &Path, net: &NetArgs) -> Result<Vec<Fetched>, CommandEr
 }
 
 fn fetch_one(endpoint: &str, net: &NetArgs) -> Result<Vec<CertificateDer<'static>>, String> {
-    let (host, port) = tls::parse_endpoint(endpoint).map_err(|e| e.to_string())?;
-    let target = tls::target(&host, port, None, *net).map_err(|e| e.to_string())?;
-    let chain = tls::fetch_chain(&target).map_err(|e| e.to_string())?;
+    let (host, port) = endpoint::parse_endpoint(endpoint).map_err(|e| e.to_string())?;
+    let target = endpoint::target(&host, port, None, net.connect_timeout, net.read_timeout)
+        .map_err(|e| e.to_string())?;
+    let chain = endpoint::fetch_chain(&target).map_err(|e| e.to_string())?;
     Ok(chain.into_iter().map(CertificateDer::from).collect())
 }

@@ -8,9 +8,9 @@ use time::OffsetDateTime;
 use crate::checks::cert::{CertCheck, KeyEvidence};
 use crate::checks::chain::Expect;
 use crate::checks::identity::{ExpectedIds, Purpose};
+use crate::checks::trust::{TrustContext, judge_path};
 use crate::cli::CertArgs;
 use crate::commands::CommandError;
-use crate::commands::trust::{TrustContext, judge_path};
 use crate::findings::{Report, Subject};
 use crate::pki::chain::Usage;
 use crate::pki::facts::{self, CertificateFacts};
@@ -42,7 +42,7 @@ pub fn run(
     };
     let chain_summary =
         describe_chain(&input.facts, input.bundled_chain.iter().chain(chain.iter()));
-    let ctx = TrustContext::from_args(&args.trust, at, interface.profile())?;
+    let ctx = crate::commands::trust::context(&args.trust, at, interface.profile())?;
     let supplied: Vec<CertificateDer<'static>> = input
         .bundled_der
         .iter()

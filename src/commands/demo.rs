@@ -9,11 +9,11 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::checks::identity::{ExpectedIds, Purpose};
+use crate::checks::trust::TrustContext;
 use crate::cli::{DemoArgs, NetArgs};
 use crate::commands::CommandError;
 use crate::commands::cert::{LoadedCert, judged_subject};
 use crate::commands::readiness::{Inputs, endpoint_and_send};
-use crate::commands::trust::TrustContext;
 use crate::findings::Report;
 use crate::identity::BusinessId;
 use crate::pki::demo::{self, DemoOptions};

@@ -13,7 +13,6 @@ use crate::cli::{
     MessageValidateArgs, MessageVerifyArgs, RunOptions, TrustArgs,
 };
 use crate::commands::cert::{LoadedCert, judged_subject, read_chain};
-use crate::commands::trust::TrustContext;
 use crate::commands::{CommandError, check_time, emit_report, write_output};
 use crate::findings::{Finding, Report, Status, Subject};
 use crate::identity::BusinessId;
@@ -274,7 +273,7 @@ fn signing_certificate(
     at: time::OffsetDateTime,
     profile: &RegisterProfile,
 ) -> Result<Subject, CommandError> {
-    let ctx = TrustContext::from_args(trust, at, profile)?;
+    let ctx = crate::commands::trust::context(trust, at, profile)?;
     let mut supplied = cert.bundled_der.clone();
     supplied.extend(read_chain(chain, &PasswordSource::None)?);
     Ok(judged_subject(

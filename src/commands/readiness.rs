@@ -10,13 +10,12 @@ use time::OffsetDateTime;
 
 use crate::checks::identity::{ExpectedIds, Purpose};
 use crate::checks::tls::endpoint_subject;
+use crate::checks::trust::{ListRequest, TrustContext, trusted_list_source};
 use crate::cli::{NetArgs, ReadinessArgs, RunOptions};
 use crate::commands::cert::{LoadedCert, judged_subject};
 use crate::commands::send::{
     correlation_id, deliver_into, load_signer, minimal_message, parse_endpoint_url,
 };
-use crate::commands::tls::{endpoint_facts, load_identity, target};
-use crate::commands::trust::{ListRequest, TrustContext, trusted_list_source};
 use crate::commands::{CommandError, emit_report};
 use crate::findings::Report;
 use crate::identity::BusinessId;
@@ -27,6 +26,7 @@ use crate::pki::load;
 use crate::profile::Interface;
 use crate::secret::PasswordSource;
 use crate::send::{self, Message};
+use crate::tls::endpoint::{endpoint_facts, load_identity, target};
 
 /// Everything the readiness checks run on.
 pub struct Inputs<'a> {
@@ -99,7 +99,13 @@ pub fn endpoint_and_send(
         supplier: Some(i.supplier),
         service_centre: None,
     };
-    let target = target(&i.host, i.port, i.sni.clone(), i.net)?;
+    let target = target(
+        &i.host,
+        i.port,
+        i.sni.clone(),
+        i.net.connect_timeout,
+        i.net.read_timeout,
+    )?;
     let identity = load_identity(i.tls_cert, Some(i.tls_key), &i.password)?;
     let facts = endpoint_facts(&target, Some(&identity), &i.handshake_trust)?;
     report.subjects.push(endpoint_subject(&facts, profile));

@@ -4,9 +4,9 @@ use time::OffsetDateTime;
 
 use crate::checks::chain::Expect;
 use crate::checks::register::register_subject;
+use crate::checks::trust::judge_path;
 use crate::cli::RegisterCertArgs;
 use crate::commands::CommandError;
-use crate::commands::trust::{TrustContext, judge_path};
 use crate::findings::Report;
 use crate::pki::chain::Usage;
 use crate::pki::facts::CertificateFacts;
@@ -21,7 +21,7 @@ pub fn run(
 ) -> Result<Report, CommandError> {
     let path = &args.cert;
     let text = path.to_string_lossy();
-    if crate::commands::tls::looks_like_endpoint(&text, path) {
+    if crate::tls::endpoint::looks_like_endpoint(&text, path) {
         return from_endpoint(args, &text, interface, at);
     }
     let file = load::read_certificates(path, &PasswordSource::None)
@@ -41,7 +41,7 @@ pub fn run(
         );
     }
     let profile = interface.profile();
-    let ctx = TrustContext::from_args(&args.trust, at, profile)?;
+    let ctx = crate::commands::trust::context(&args.trust, at, profile)?;
     let mut subject = register_subject(&facts, &path.display().to_string(), at, profile);
     // The register's certificate is DVV's, validated as a server certificate.
     let judged = judge_path(
@@ -67,18 +67,27 @@ fn from_endpoint(
     interface: Interface,
     at: OffsetDateTime,
 ) -> Result<Report, CommandError> {
-    use crate::commands::tls;
+    use crate::tls::endpoint as tls;
     let (host, port) = tls::parse_endpoint(endpoint)?;
-    let target = tls::target(&host, port, args.sni.clone(), args.trust.net)?;
+    let net = args.trust.net;
+    let target = tls::target(
+        &host,
+        port,
+        args.sni.clone(),
+        net.connect_timeout,
+        net.read_timeout,
+    )?;
     let chain = tls::fetch_chain(&target)?;
     let profile = interface.profile();
-    let ctx = TrustContext::from_args(&args.trust, at, profile)?;
+    let ctx = crate::commands::trust::context(&args.trust, at, profile)?;
     let mut report = Report::new("register-cert", interface, at);
-    report.subjects.push(tls::register_certificate(
-        &chain,
-        &target.endpoint(),
-        &ctx,
-        profile,
-    ));
+    report
+        .subjects
+        .push(crate::checks::register::register_certificate(
+            &chain,
+            &target.endpoint(),
+            &ctx,
+            profile,
+        ));
     Ok(report)
 }

@@ -8,11 +8,10 @@ use time::OffsetDateTime;
 
 use crate::checks::cert::CertCheck;
 use crate::checks::identity::{ExpectedIds, Purpose};
+use crate::checks::trust::TrustContext;
 use crate::cli::{RunOptions, SendArgs};
 use crate::commands::cert::LoadedCert;
 use crate::commands::send_ledger::{SendLedger, Sent};
-use crate::commands::tls::{load_identity, target};
-use crate::commands::trust::TrustContext;
 use crate::commands::{CommandError, check_time, emit_report};
 use crate::findings::{Finding, Report, Subject};
 use crate::identity::BusinessId;
@@ -29,6 +28,7 @@ use crate::send::answer::Verdict;
 use crate::send::endpoint::Route;
 use crate::send::journal;
 use crate::send::{self, Message, Prepared, Signer};
+use crate::tls::endpoint::{load_identity, target};
 use crate::tls::handshake::ClientIdentity;
 
 /// The whole exchange may take this long (connect to last byte of the answer).
@@ -121,7 +121,7 @@ pub fn parse_endpoint_url(
     let (authority, path) = send::endpoint::split_url(url);
     let route = send::endpoint::route_of(path, interface)
         .map_err(|e| CommandError::Usage(format!("--endpoint {url}: {e}")))?;
-    let (host, port) = crate::commands::tls::parse_endpoint(authority)?;
+    let (host, port) = crate::tls::endpoint::parse_endpoint(authority)?;
     Ok((host, port, route))
 }
 
@@ -181,8 +181,14 @@ pub fn run(args: &SendArgs, g: &RunOptions) -> Result<u8, CommandError> {
             load_signer(sign_cert, sign_key, &password, expected, at, profile)?;
         let setup = super::send_dir::Setup {
             identity: load_identity(&args.cert, Some(&args.key), &password)?,
-            ctx: TrustContext::from_args(&args.trust, at, profile)?,
-            target: target(&host, port, None, args.trust.net)?,
+            ctx: crate::commands::trust::context(&args.trust, at, profile)?,
+            target: target(
+                &host,
+                port,
+                None,
+                args.trust.net.connect_timeout,
+                args.trust.net.read_timeout,
+            )?,
             signer,
             kind,
             category,
@@ -273,8 +279,9 @@ pub fn run(args: &SendArgs, g: &RunOptions) -> Result<u8, CommandError> {
         return emit_report(&report, g);
     }
     let identity = load_identity(&args.cert, Some(&args.key), &password)?;
-    let ctx = TrustContext::from_args(&args.trust, at, profile)?;
-    let target = target(&host, port, None, args.trust.net)?;
+    let ctx = crate::commands::trust::context(&args.trust, at, profile)?;
+    let net = args.trust.net;
+    let target = target(&host, port, None, net.connect_timeout, net.read_timeout)?;
     let Some(ledger) = ledger.as_mut() else {
         deliver_into(&mut report, &target, &identity, &ctx, profile, prepared);
         return emit_report(&report, g);

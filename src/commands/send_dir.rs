@@ -5,13 +5,13 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::checks::trust::TrustContext;
 use crate::cli::{RunOptions, SendArgs};
 use crate::commands::send::{
     TOTAL_TIMEOUT, correlation_id, expected_sender, has_fail, ledger_failed, resent_refused,
     signed_differently,
 };
 use crate::commands::send_ledger::{SendLedger, Sent};
-use crate::commands::trust::TrustContext;
 use crate::commands::{CommandError, check_time, emit_report};
 use crate::findings::{Finding, Report, Subject};
 use crate::message::kind::{Category, Kind};

@@ -1,29 +1,18 @@
 //! `tilicheck tls HOST[:PORT]`: what the endpoint negotiates, whether it demands and accepts
 //! the user's client certificate, and whether its certificate is the register's.
 
-use std::path::Path;
-
 use time::OffsetDateTime;
 
-use crate::checks::chain::Expect;
-use crate::checks::register::register_subject;
+use crate::checks::register::register_certificate;
 use crate::checks::tls::endpoint_subject;
-use crate::cli::{NetArgs, TlsArgs};
+use crate::cli::TlsArgs;
 use crate::commands::CommandError;
-use crate::commands::trust::{TrustContext, judge_path};
-use crate::findings::{Finding, Report, Subject};
-use crate::pki::chain::Usage;
-use crate::pki::facts::CertificateFacts;
+use crate::commands::trust;
+use crate::findings::Report;
 use crate::pki::load;
-use crate::profile::{Interface, RegisterProfile, RuleId};
+use crate::profile::Interface;
 use crate::secret::PasswordSource;
-use crate::tls::facts::{EndpointFacts, HandshakeOutcome};
-use crate::tls::handshake::{ClientIdentity, HandshakeError, Presenting, handshake};
-use crate::tls::probe::{Target, probe};
-use rustls::pki_types::CertificateDer;
-
-/// Port used when the endpoint names none.
-pub const DEFAULT_PORT: u16 = 443;
+use crate::tls::endpoint::{endpoint_facts, load_identity, parse_endpoint, target};
 
 pub fn run(
     args: &TlsArgs,
@@ -47,8 +36,15 @@ pub fn run(
         );
     }
     let profile = interface.profile();
-    let ctx = TrustContext::from_args(&args.trust, at, profile)?;
-    let target = target(&host, port, args.sni.clone(), args.trust.net)?;
+    let ctx = trust::context(&args.trust, at, profile)?;
+    let net = args.trust.net;
+    let target = target(
+        &host,
+        port,
+        args.sni.clone(),
+        net.connect_timeout,
+        net.read_timeout,
+    )?;
     let facts = endpoint_facts(&target, identity.as_ref(), &trust)?;
     let mut report = Report::new("tls", interface, at);
     report.subjects.push(endpoint_subject(&facts, profile));
@@ -63,239 +59,4 @@ pub fn run(
         .subjects
         .push(register_certificate(chain, &facts.endpoint, &ctx, profile));
     Ok(report)
-}
-
-/// Probe and handshakes: every fact about the endpoint. Besides the handshake with the
-/// user's certificate (or without one), one without a certificate and one with a foreign
-/// CA's classify client authentication; they run side by side, after the probe has shown a
-/// TLS server is there.
-pub fn endpoint_facts(
-    target: &Target,
-    identity: Option<&ClientIdentity>,
-    trust: &[rustls::pki_types::CertificateDer<'static>],
-) -> Result<EndpointFacts, CommandError> {
-    let probe = probe(target).map_err(|e| CommandError::Input(e.to_string()))?;
-    let foreign_id = crate::tls::foreign::identity().ok();
-    let main = match identity {
-        Some(id) => Presenting::Supplier(id),
-        None => Presenting::Nothing,
-    };
-    let (handshake, anonymous, foreign) = std::thread::scope(|s| {
-        let anonymous = identity
-            .is_some()
-            .then(|| s.spawn(|| handshake(target, Presenting::Nothing, &[])));
-        let foreign = foreign_id
-            .as_ref()
-            .map(|id| s.spawn(|| handshake(target, Presenting::Foreign(id), &[])));
-        let main = handshake(target, main, trust);
-        let join = |h: std::thread::ScopedJoinHandle<'_, _>| {
-            h.join().unwrap_or_else(|_| {
-                Err(HandshakeError::Config(
-                    "the handshake thread failed".to_owned(),
-                ))
-            })
-        };
-        (main, anonymous.map(join), foreign.map(join))
-    });
-    let handshake = handshake.map_err(|e| handshake_error(target, e))?;
-    // A trial that could not even start (a connection refused in between) leaves the
-    // classification unknown rather than stopping the report.
-    Ok(EndpointFacts {
-        endpoint: target.endpoint(),
-        name: target.sni.clone().unwrap_or_else(|| target.host.clone()),
-        probe,
-        handshake,
-        anonymous: anonymous.and_then(Result::ok),
-        foreign: foreign.and_then(Result::ok),
-    })
-}
-
-/// Resolve the endpoint with the user's timeouts.
-pub fn target(
-    host: &str,
-    port: u16,
-    sni: Option<String>,
-    net: NetArgs,
-) -> Result<Target, CommandError> {
-    Target::resolve(host, port, sni, net.connect_timeout, net.read_timeout)
-        .map_err(|e| CommandError::Input(e.to_string()))
-}
-
-/// The chain the endpoint presented (leaf first), fetched with a handshake that sends no
-/// certificate; when rustls cannot talk to the server (TLS 1.0, static RSA only), from the
-/// raw probe's flights.
-pub fn fetch_chain(target: &Target) -> Result<Vec<Vec<u8>>, CommandError> {
-    let facts =
-        handshake(target, Presenting::Nothing, &[]).map_err(|e| handshake_error(target, e))?;
-    if !facts.chain.is_empty() {
-        return Ok(facts.chain);
-    }
-    let probed = probe(target).map_err(|e| CommandError::Input(e.to_string()))?;
-    if !probed.chain.is_empty() {
-        return Ok(probed.chain);
-    }
-    Err({
-        let why = match facts.outcome {
-            HandshakeOutcome::FailedInHandshake { error, .. } => error,
-            _ => "no certificate in any handshake".to_owned(),
-        };
-        CommandError::Input(format!(
-            "{}: the server sent no certificate: {why}",
-            target.endpoint()
-        ))
-    })
-}
-
-fn handshake_error(target: &Target, e: HandshakeError) -> CommandError {
-    match e {
-        // Already names the endpoint.
-        HandshakeError::Connect(e) => CommandError::Input(e.to_string()),
-        other => CommandError::Input(format!("{}: {other}", target.endpoint())),
-    }
-}
-
-/// The endpoint's certificate as the register's: REG-CERT, CERT-VALIDITY, and CERT-ISSUER /
-/// CERT-REVOCATION on the chain it presented (DVV only, validated for server authentication).
-pub fn register_certificate(
-    chain: &[Vec<u8>],
-    endpoint: &str,
-    ctx: &TrustContext,
-    profile: &RegisterProfile,
-) -> Subject {
-    let input = format!("certificate of {endpoint}");
-    let at = ctx.revocation.at;
-    let Some((leaf, rest)) = chain.split_first() else {
-        let mut s = Subject::new(crate::checks::register::ROLE, input);
-        s.findings.push(Finding::error(
-            RuleId::RegCert,
-            "no certificate from the endpoint was seen: every handshake ended before the server's Certificate message",
-        ));
-        return s;
-    };
-    let facts = match CertificateFacts::from_der(leaf) {
-        Ok(f) => f,
-        Err(e) => {
-            let mut s = Subject::new(crate::checks::register::ROLE, input);
-            s.findings.push(Finding::error(
-                RuleId::RegCert,
-                format!("the endpoint's certificate does not parse: {e}"),
-            ));
-            return s;
-        }
-    };
-    let mut s = register_subject(&facts, &input, at, profile);
-    s.summary.extend(crate::checks::cert::details(&facts));
-    let leaf = CertificateDer::from(leaf.clone());
-    let supplied: Vec<CertificateDer<'static>> = rest
-        .iter()
-        .map(|c| CertificateDer::from(c.clone()))
-        .collect();
-    let judged = judge_path(
-        &leaf,
-        &supplied,
-        &facts,
-        Expect::DvvOnly,
-        Usage::ServerAuth,
-        ctx,
-        profile,
-    );
-    s.summary.extend(judged.summary);
-    s.findings.extend(judged.findings);
-    s
-}
-
-/// HOST, HOST:PORT, [IPv6] or [IPv6]:PORT; a bare IPv6 address is a host without a port.
-pub fn parse_endpoint(text: &str) -> Result<(String, u16), CommandError> {
-    let bad = |why: &str| CommandError::Usage(format!("{text}: not HOST[:PORT]: {why}"));
-    let (host, port) = if let Some(rest) = text.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or_else(|| bad("unclosed '['"))?;
-        match after.strip_prefix(':') {
-            Some(port) => (host, Some(port)),
-            None if after.is_empty() => (host, None),
-            None => return Err(bad("junk after ']'")),
-        }
-    } else if text.matches(':').count() == 1 {
-        let (h, p) = text.split_once(':').ok_or_else(|| bad("no port"))?;
-        (h, Some(p))
-    } else {
-        (text, None)
-    };
-    if host.is_empty() || host.chars().any(|c| c.is_whitespace() || c == '/') {
-        return Err(bad("empty or invalid host"));
-    }
-    let port = match port {
-        Some(p) => p
-            .parse::<u16>()
-            .ok()
-            .filter(|p| *p != 0)
-            .ok_or_else(|| bad("the port is not a number from 1 to 65535"))?,
-        None => DEFAULT_PORT,
-    };
-    Ok((host.to_owned(), port))
-}
-
-/// Does this argument look like an endpoint rather than a file name?
-pub fn looks_like_endpoint(text: &str, path: &Path) -> bool {
-    !path.exists()
-        && parse_endpoint(text).is_ok()
-        && !text.ends_with(".pem")
-        && !text.ends_with(".der")
-        && !text.ends_with(".crt")
-        && !text.ends_with(".cer")
-        && !text.ends_with(".p12")
-        && !text.ends_with(".pfx")
-}
-
-pub fn load_identity(
-    cert: &Path,
-    key: Option<&Path>,
-    password: &PasswordSource,
-) -> Result<ClientIdentity, CommandError> {
-    let input = |e: load::LoadError| CommandError::Input(e.to_string());
-    let file = load::read_certificates(cert, password).map_err(input)?;
-    let leaf = file
-        .certificates
-        .first()
-        .ok_or_else(|| CommandError::Input(format!("{}: holds no certificate", cert.display())))?;
-    let subject = CertificateFacts::from_der(leaf)
-        .map(|f| f.subject)
-        .map_err(|e| CommandError::Input(format!("{}: {e}", cert.display())))?;
-    let key = match (key, file.key) {
-        (Some(path), _) => load::read_private_key(path, password).map_err(input)?.der,
-        (None, Some(k)) => k.der,
-        (None, None) => {
-            return Err(CommandError::Usage(format!(
-                "{}: holds no private key; give it with --key",
-                cert.display()
-            )));
-        }
-    };
-    Ok(ClientIdentity {
-        chain: file.certificates,
-        key,
-        subject,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn endpoints_parse() {
-        assert_eq!(
-            parse_endpoint("example.test").unwrap(),
-            ("example.test".into(), 443)
-        );
-        assert_eq!(
-            parse_endpoint("example.test:8443").unwrap(),
-            ("example.test".into(), 8443)
-        );
-        assert_eq!(parse_endpoint("[::1]:8443").unwrap(), ("::1".into(), 8443));
-        assert_eq!(parse_endpoint("::1").unwrap(), ("::1".into(), 443));
-        assert!(parse_endpoint("example.test:0").is_err());
-        assert!(parse_endpoint("example.test:https").is_err());
-        assert!(parse_endpoint("[::1").is_err());
-        assert!(parse_endpoint(":443").is_err());
-    }
 }

@@ -54,14 +54,6 @@ pub enum Enforcement {
 }
 
 impl Enforcement {
-    /// The status a finding gets when the rule is broken.
-    pub fn violation(self) -> crate::findings::Status {
-        match self {
-            Enforcement::Enforced => crate::findings::Status::Fail,
-            Enforcement::DataQuality => crate::findings::Status::Warn,
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             Enforcement::Enforced => "enforced",

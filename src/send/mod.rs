@@ -12,8 +12,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::checks::message::{MessageInput, message_subject, unreadable_message};
-use crate::commands::tls::register_certificate;
-use crate::commands::trust::TrustContext;
+use crate::checks::register::register_certificate;
+use crate::checks::trust::TrustContext;
 use crate::findings::{Finding, Status, Subject};
 use crate::message::content::ExpectedSender;
 use crate::message::jws::{self, SigningKey};

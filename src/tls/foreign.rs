@@ -15,7 +15,7 @@ use rustls::SignatureScheme;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::{Duration, OffsetDateTime};
 
-use crate::tls::handshake::ClientIdentity;
+use crate::tls::client_identity::ClientIdentity;
 
 /// The subject the foreign certificate carries, as reports show it.
 pub const SUBJECT: &str = "CN=tilicheck foreign-CA test client, O=not a real organisation";

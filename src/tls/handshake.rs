@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::sign::CertifiedKey;
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
@@ -19,16 +19,10 @@ use crate::tls::facts::{
 };
 use crate::tls::probe::{ProbeError, Target, dn_text};
 
+pub use crate::tls::client_identity::ClientIdentity;
+
 /// Longest HTTP status line read before giving up.
 const MAX_STATUS_LINE: usize = 8192;
-
-/// The user's client certificate chain and key, loaded.
-pub struct ClientIdentity {
-    pub chain: Vec<CertificateDer<'static>>,
-    pub key: PrivateKeyDer<'static>,
-    /// The certificate's subject, for reports.
-    pub subject: String,
-}
 
 /// Why the handshake could not even start. A handshake that starts and fails is a fact
 /// ([`HandshakeOutcome::FailedInHandshake`]), not an error.

@@ -4,7 +4,9 @@
 pub mod client;
 pub mod client_auth;
 pub mod client_hello;
+pub mod client_identity;
 pub mod dh;
+pub mod endpoint;
 pub mod facts;
 pub mod foreign;
 pub mod handshake;

@@ -297,8 +297,8 @@ fn a_path_to_a_bundled_dvv_root_settles_the_qwac_question() {
 
 #[test]
 fn cert_issuer_proving_a_dvv_path_removes_the_qwac_warning() {
+    use tilicheck::checks::trust::TrustContext;
     use tilicheck::commands::cert::judged_subject;
-    use tilicheck::commands::trust::TrustContext;
     use tilicheck::pki::trust::{self, Origin, TrustStore};
 
     let at = parse_check_time(AT).expect("date");

@@ -15,6 +15,7 @@ pub mod model;
 pub mod parse;
 pub mod qualify;
 pub mod set;
+pub mod source;
 pub mod verify;
 
 use std::path::Path;
@@ -23,7 +24,8 @@ pub use auto::{AutoLists, AutoOptions};
 pub use lotl::LotlSigners;
 pub use model::ListFacts;
 pub use qualify::{Qualification, Verdict};
-pub use set::{ListSource, TrustedLists};
+pub use set::TrustedLists;
+pub use source::ListSource;
 pub use verify::{Anchors, CheckedList, Freshness, SignerCheck, VerifiedTrustedList, check};
 
 use crate::profile::limits::MAX_TRUSTED_LIST_BYTES;

@@ -195,22 +195,3 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>, TlError> {
     }
     Ok(files)
 }
-
-/// Where a run's trusted lists come from.
-#[derive(Clone, Debug)]
-pub enum ListSource {
-    /// Files the user gave, read and verified once.
-    Given(std::sync::Arc<TrustedLists>),
-    /// Fetched (or read from the cache) as certificates need them.
-    Auto(std::sync::Arc<super::auto::AutoLists>),
-}
-
-impl ListSource {
-    /// The lists to judge the certificate `der` with.
-    pub fn for_certificate(&self, der: &[u8]) -> std::sync::Arc<TrustedLists> {
-        match self {
-            ListSource::Given(lists) => lists.clone(),
-            ListSource::Auto(auto) => auto.for_certificate(der),
-        }
-    }
-}
