@@ -266,7 +266,7 @@ pub fn run(args: &SendArgs, g: &RunOptions) -> Result<u8, CommandError> {
         return emit_report(&report, g).map(|c| c.max(1));
     }
     if let Some(path) = &args.dry_run {
-        crate::atomic_file::replace(path, &prepared.request).map_err(|e| {
+        crate::atomic_file::replace(path, &prepared.request.to_wire()).map_err(|e| {
             CommandError::Input(format!("{}: cannot write request: {e}", path.display()))
         })?;
         eprintln!(

@@ -2,6 +2,7 @@
 //! reading of such a file back for `message verify`.
 
 use crate::message::jws::Tokens;
+use crate::net::http::{Method, Request};
 
 /// The register's host is not published; Customs gives it at onboarding.
 pub const DEFAULT_HOST: &str = "account-register.invalid";
@@ -15,18 +16,27 @@ pub struct RequestParts<'a> {
     pub tokens: &'a Tokens,
 }
 
-/// The complete request, CRLF line endings.
+/// The request `send` sends.
+pub fn request(p: &RequestParts<'_>) -> Request {
+    Request {
+        method: Method::Post,
+        target: p.path.to_owned(),
+        host: p.host.to_owned(),
+        headers: vec![
+            ("Content-Type", p.content_type.to_owned()),
+            (
+                "Authorization",
+                format!("Bearer {}", p.tokens.authorization),
+            ),
+            ("X-Correlation-ID", p.correlation_id.to_owned()),
+        ],
+        body: p.tokens.body.as_bytes().to_vec(),
+    }
+}
+
+/// The complete request as a file holds it, CRLF line endings.
 pub fn http_request(p: &RequestParts<'_>) -> String {
-    format!(
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: {ct}\r\nAuthorization: Bearer {auth}\r\nX-Correlation-ID: {cid}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n{body}",
-        path = p.path,
-        host = p.host,
-        ct = p.content_type,
-        auth = p.tokens.authorization,
-        cid = p.correlation_id,
-        len = p.tokens.body.len(),
-        body = p.tokens.body,
-    )
+    String::from_utf8_lossy(&request(p).to_wire()).into_owned()
 }
 
 /// An equivalent curl command. The TLS client certificate and key are placeholders: key

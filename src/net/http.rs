@@ -1,21 +1,34 @@
-//! A small, careful HTTP/1.1 client for CRL, OCSP, caIssuers and trusted-list downloads.
+//! The one HTTP client every outbound request uses: CRL, OCSP and caIssuers downloads,
+//! trusted lists, `send`, the Vero certificate service and the HTTP step of `tls`.
 //!
-//! Why not a full client: revocation and AIA fetches are plain `http://` requests to hosts the
-//! certificate names, so the peer may be hostile. Trusted lists are also fetched over
-//! `https://` ([`get_with`] and a [`Tls`] setting; `HTTPS_PROXY` honoured). This client bounds everything it does: the
-//! connect time, every read, the whole exchange, the size of the headers and of the body, and
-//! the number of redirects. It never asks for a compressed body and refuses one it did not ask
-//! for, so a gzip bomb cannot expand. A declared body larger than the cap is refused before a
-//! byte of it is read.
+//! hyper's HTTP/1.1 client speaks the protocol ([`exchange`]); tilicheck opens the connection
+//! itself ([`crate::net::connect`]: directly or through the environment's proxy) and runs the
+//! TLS handshake itself ([`crate::tls::client::drive`]: DHE, the server's own DH prime, the
+//! recording verifier, the facts reports show), then hands hyper the finished stream.
+//!
+//! Revocation and AIA fetches go to hosts a certificate names, so the peer may be hostile:
+//! everything is bounded (the connect time, every read, the whole exchange, the size of the
+//! headers and of the body, the number of redirects). No compressed body is asked for and one
+//! that comes anyway is refused, so a gzip bomb cannot expand. A declared body larger than the
+//! cap is refused before a byte of it is read.
 //!
 //! Name resolution uses the system resolver, which has no timeout of its own.
 
-mod transport;
+mod exchange;
+pub(crate) mod io;
+mod request;
+mod tls;
+mod url;
 
 use std::time::{Duration, Instant};
 
-pub use transport::Tls;
-use transport::Transport;
+pub use exchange::{Answer, BodyPolicy, Bounds, ExchangeError, exchange};
+pub use request::{Method, Request};
+pub use tls::Tls;
+pub use url::HttpUrl;
+
+use crate::net::connect::{self, ConnectError};
+use crate::net::proxy::{Proxies, Scheme};
 
 /// Bounds on one request (including its redirects).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,8 +101,10 @@ pub enum HttpError {
     TooManyRedirects { url: String, limit: u8 },
     #[error("{url}: TLS failed: {why}")]
     Tls { url: String, why: String },
-    #[error("{url}: through the proxy: {why}")]
+    #[error("{url}: {why}")]
     Proxy { url: String, why: String },
+    #[error("{url}: the request cannot be sent: {why}")]
+    Unsendable { url: String, why: String },
     #[error("{url}: a redirect from https to http ({to}) is not followed")]
     Downgrade { url: String, to: String },
 }
@@ -134,22 +149,74 @@ fn fetch(
     let deadline = Instant::now() + limits.total_timeout;
     let mut current = url.to_owned();
     for _ in 0..=limits.max_redirects {
-        match exchange(&current, body, limits, deadline, tls)? {
-            Answer::Done(r) => return Ok(r),
+        let parsed = HttpUrl::parse(&current)?;
+        let (method, headers, payload) = match body {
+            Some((ct, b)) => (
+                Method::Post,
+                vec![("Content-Type", ct.to_owned())],
+                b.to_vec(),
+            ),
+            None => (Method::Get, Vec::new(), Vec::new()),
+        };
+        let mut headers = headers;
+        headers.insert(0, ("User-Agent", "tilicheck".to_owned()));
+        headers.insert(1, ("Accept-Encoding", "identity".to_owned()));
+        let timing = Timing {
+            connect: limits.connect_timeout,
+            read: limits.total_timeout,
+            deadline,
+        };
+        let bounds = |deadline| Bounds {
+            deadline,
+            read_timeout: limits.total_timeout,
+            max_head: MAX_HEADER_BYTES,
+            body: BodyPolicy::Whole {
+                max: limits.max_body,
+                only_2xx: true,
+                identity_only: true,
+            },
+        };
+        let answer = send(
+            &parsed,
+            method,
+            headers,
+            payload,
+            &timing,
+            bounds(deadline),
+            tls,
+        )
+        .map_err(|f| f.named(&current, limits.total_timeout))?;
+        let status = answer.status;
+        if matches!(status, 301 | 302 | 303 | 307 | 308) {
             // A redirect of a POST is followed with the same method and body (307/308
             // semantics); OCSP responders behind redirects are rare either way.
-            Answer::Redirect(next) => {
-                if HttpUrl::parse(&current).is_ok_and(|c| c.https)
-                    && !next.to_ascii_lowercase().starts_with("https://")
-                {
-                    return Err(HttpError::Downgrade {
-                        url: current,
-                        to: next,
-                    });
-                }
-                current = next
+            let location = answer
+                .header("location")
+                .ok_or_else(|| HttpError::Malformed {
+                    url: current.clone(),
+                    why: format!("redirect {status} without a Location"),
+                })?;
+            let next = resolve_location(&parsed, location);
+            if parsed.https && !next.to_ascii_lowercase().starts_with("https://") {
+                return Err(HttpError::Downgrade {
+                    url: current,
+                    to: next,
+                });
             }
+            current = next;
+            continue;
         }
+        if !(200..300).contains(&status) {
+            return Err(HttpError::Status {
+                url: current,
+                code: status,
+            });
+        }
+        return Ok(Response {
+            content_type: answer.header("content-type").map(str::to_owned),
+            url: current,
+            body: answer.body,
+        });
     }
     Err(HttpError::TooManyRedirects {
         url: url.to_owned(),
@@ -157,188 +224,126 @@ fn fetch(
     })
 }
 
-/// The parts of an `http://` or `https://` URL.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HttpUrl {
-    pub https: bool,
-    pub host: String,
-    pub port: u16,
-    /// Path and query, starting with `/`.
-    pub target: String,
+/// How long one exchange may take.
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    pub connect: Duration,
+    pub read: Duration,
+    pub deadline: Instant,
 }
 
-impl HttpUrl {
-    pub fn parse(url: &str) -> Result<Self, HttpError> {
-        let bad = |why| HttpError::BadUrl {
-            url: url.to_owned(),
-            why,
-        };
-        let (https, rest) = match (url.get(..7), url.get(..8)) {
-            (Some(s), _) if s.eq_ignore_ascii_case("http://") => (false, &url[7..]),
-            (_, Some(s)) if s.eq_ignore_ascii_case("https://") => (true, &url[8..]),
-            _ => return Err(bad("only http:// and https:// are supported")),
-        };
-        let default_port = if https { 443 } else { 80 };
-        let (authority, target) = match rest.find(['/', '?']) {
-            Some(i) if rest.as_bytes()[i] == b'/' => (&rest[..i], rest[i..].to_owned()),
-            Some(i) => (&rest[..i], format!("/{}", &rest[i..])),
-            None => (rest, "/".to_owned()),
-        };
-        let target = match target.find('#') {
-            Some(i) => target[..i].to_owned(),
-            None => target,
-        };
-        if authority.contains('@') {
-            return Err(bad("credentials in the URL"));
-        }
-        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-            let end = v6.find(']').ok_or_else(|| bad("unclosed IPv6 bracket"))?;
-            let port = match &v6[end + 1..] {
-                "" => default_port,
-                p => p
-                    .strip_prefix(':')
-                    .and_then(|p| p.parse().ok())
-                    .ok_or_else(|| bad("bad port"))?,
-            };
-            (v6[..end].to_owned(), port)
-        } else {
-            match authority.rsplit_once(':') {
-                Some((h, p)) => (h.to_owned(), p.parse().map_err(|_| bad("bad port"))?),
-                None => (authority.to_owned(), default_port),
+/// Why one exchange with a URL failed, before it is worded for a caller.
+#[derive(Debug)]
+pub enum Failure {
+    BadUrl(&'static str),
+    Connect(ConnectError),
+    Tls(String),
+    Exchange(ExchangeError),
+}
+
+impl Failure {
+    /// The download client's error, naming `url`; `total` is the time the whole fetch had.
+    pub fn named(self, url: &str, total: Duration) -> HttpError {
+        let url = url.to_owned();
+        match self {
+            Failure::BadUrl(why) => HttpError::BadUrl { url, why },
+            Failure::Connect(ConnectError::Resolve { source, .. }) => {
+                HttpError::Resolve { url, source }
             }
-        };
-        if host.is_empty() {
-            return Err(bad("no host"));
+            Failure::Connect(ConnectError::Connect { source, .. }) => {
+                HttpError::Connect { url, source }
+            }
+            Failure::Connect(ConnectError::Timeout) => HttpError::Timeout { url, after: total },
+            Failure::Connect(e) => HttpError::Proxy {
+                url,
+                why: e.to_string(),
+            },
+            Failure::Tls(why) => HttpError::Tls { url, why },
+            Failure::Exchange(e) => match e {
+                ExchangeError::Timeout | ExchangeError::ReadTimeout => {
+                    HttpError::Timeout { url, after: total }
+                }
+                ExchangeError::Io(source) => match crate::tls::client::tls_error(&source) {
+                    Some(tls) => HttpError::Tls {
+                        url,
+                        why: tls.to_string(),
+                    },
+                    None => HttpError::Io { url, source },
+                },
+                ExchangeError::Request(why) => HttpError::Unsendable { url, why },
+                ExchangeError::HeadTooLarge(n) => HttpError::Malformed {
+                    url,
+                    why: format!("headers longer than {n} bytes"),
+                },
+                ExchangeError::Malformed(why) => HttpError::Malformed { url, why },
+                ExchangeError::Closed => HttpError::Malformed {
+                    url,
+                    why: "the server closed the connection without answering".to_owned(),
+                },
+                ExchangeError::Truncated { got, expected } => {
+                    HttpError::Truncated { url, got, expected }
+                }
+                ExchangeError::TooLarge { limit, declared } => HttpError::TooLarge {
+                    url,
+                    limit,
+                    declared,
+                },
+                ExchangeError::Encoded(encoding) => HttpError::Encoded { url, encoding },
+            },
         }
-        if target.bytes().any(|b| b.is_ascii_control() || b == b' ') {
-            return Err(bad("spaces or control characters in the path"));
-        }
-        Ok(HttpUrl {
-            https,
-            host,
-            port,
-            target,
-        })
-    }
-
-    /// The host as a CONNECT target or URL authority writes it (IPv6 in brackets).
-    fn host_for_connect(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        }
-    }
-
-    fn host_header(&self) -> String {
-        let host = self.host_for_connect();
-        if self.port == if self.https { 443 } else { 80 } {
-            host
-        } else {
-            format!("{host}:{}", self.port)
-        }
-    }
-
-    fn scheme(&self) -> &'static str {
-        if self.https { "https" } else { "http" }
     }
 }
 
-enum Answer {
-    Done(Response),
-    Redirect(String),
-}
-
-fn exchange(
-    url: &str,
-    body: Option<(&str, &[u8])>,
-    limits: &Limits,
-    deadline: Instant,
+/// One request to `url` and its answer, whatever its status (no redirect is followed):
+/// through the environment's proxy, over TLS verified by `tls` for https://.
+pub fn send(
+    url: &HttpUrl,
+    method: Method,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+    timing: &Timing,
+    bounds: Bounds,
     tls: Option<&Tls>,
-) -> Result<Answer, HttpError> {
-    let parsed = HttpUrl::parse(url)?;
-    let mut stream = transport::connect(url, &parsed, limits, deadline, tls)?;
-
-    let mut request = match body {
-        Some((ct, b)) => format!(
-            "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: tilicheck\r\nAccept-Encoding: identity\r\nConnection: close\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
-            parsed.target,
-            parsed.host_header(),
-            b.len()
-        )
-        .into_bytes(),
-        None => format!(
-            "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: tilicheck\r\nAccept-Encoding: identity\r\nConnection: close\r\n\r\n",
-            parsed.target,
-            parsed.host_header()
-        )
-        .into_bytes(),
+) -> Result<Answer, Failure> {
+    if url.https && tls.is_none() {
+        return Err(Failure::BadUrl("https:// is not fetched here"));
+    }
+    let scheme = if url.https { Scheme::Tls } else { Scheme::Http };
+    let timeouts = connect::Timeouts {
+        connect: timing.connect,
+        read: timing.read,
+        deadline: Some(timing.deadline),
     };
-    if let Some((_, b)) = body {
-        request.extend_from_slice(b);
-    }
-    let mut conn = Conn {
-        stream: stream.as_mut(),
-        deadline,
-        url,
-        limits,
-        buf: Vec::new(),
-        pos: 0,
-    };
-    conn.set_timeouts()?;
-    conn.stream.write_all(&request).map_err(|e| conn.io(e))?;
-
-    let head = conn.read_head()?;
-    let status = head.status;
-    if (300..400).contains(&status) && matches!(status, 301 | 302 | 303 | 307 | 308) {
-        let location = head
-            .header("location")
-            .ok_or_else(|| HttpError::Malformed {
-                url: url.to_owned(),
-                why: format!("redirect {status} without a Location"),
-            })?;
-        return Ok(Answer::Redirect(resolve_location(&parsed, location)));
-    }
-    if !(200..300).contains(&status) {
-        return Err(HttpError::Status {
-            url: url.to_owned(),
-            code: status,
-        });
-    }
-    if let Some(enc) = head.header("content-encoding")
-        && !enc.eq_ignore_ascii_case("identity")
-    {
-        return Err(HttpError::Encoded {
-            url: url.to_owned(),
-            encoding: enc.to_owned(),
-        });
-    }
-    let chunked = head
-        .header("transfer-encoding")
-        .is_some_and(|te| te.to_ascii_lowercase().contains("chunked"));
-    let body = if chunked {
-        conn.read_chunked()?
-    } else if let Some(len) = head.header("content-length") {
-        let len: u64 = len.trim().parse().map_err(|_| HttpError::Malformed {
-            url: url.to_owned(),
-            why: format!("Content-Length {len:?} is not a number"),
-        })?;
-        if len > limits.max_body {
-            return Err(HttpError::TooLarge {
-                url: url.to_owned(),
-                limit: limits.max_body,
-                declared: Some(len),
-            });
-        }
-        conn.read_exact_body(len)?
-    } else {
-        conn.read_to_close()?
-    };
-    Ok(Answer::Done(Response {
-        url: url.to_owned(),
-        content_type: head.header("content-type").map(str::to_owned),
+    let open = || connect::open(&url.host, url.port, scheme, Proxies::from_env(), &timeouts);
+    let opened = open().map_err(Failure::Connect)?;
+    let request = Request {
+        method,
+        target: url.target.clone(),
+        host: url.host_header(),
+        headers,
         body,
-    }))
+    };
+    // Plain HTTP through a proxy names the whole URL and carries the proxy's credentials.
+    let absolute = opened
+        .forward
+        .as_ref()
+        .map(|_| format!("http://{}{}", url.host_header(), url.target));
+    let extra: Vec<(&'static str, String)> = opened
+        .forward
+        .as_ref()
+        .and_then(|p| p.authorization())
+        .map(|a| vec![("Proxy-Authorization", a)])
+        .unwrap_or_default();
+    let (tcp, conn) = match tls {
+        Some(tls) if url.https => {
+            let (tcp, conn) = tls.handshake(&url.host, opened.tcp, || {
+                open().map(|o| o.tcp).map_err(Failure::Connect)
+            })?;
+            (tcp, Some(conn))
+        }
+        _ => (opened.tcp, None),
+    };
+    exchange(tcp, conn, &request, absolute.as_deref(), &extra, &bounds).map_err(Failure::Exchange)
 }
 
 /// A Location header, absolute or relative to the current URL. The next hop is parsed (and an
@@ -357,229 +362,6 @@ fn resolve_location(current: &HttpUrl, location: &str) -> String {
         };
         format!("{scheme}://{}{base}{location}", current.host_header())
     }
-}
-
-struct Head {
-    status: u16,
-    headers: Vec<(String, String)>,
-}
-
-impl Head {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A connection with a deadline: every read is bounded by the time left.
-struct Conn<'a> {
-    stream: &'a mut dyn Transport,
-    deadline: Instant,
-    url: &'a str,
-    limits: &'a Limits,
-    buf: Vec<u8>,
-    pos: usize,
-}
-
-impl Conn<'_> {
-    fn timeout(&self) -> HttpError {
-        HttpError::Timeout {
-            url: self.url.to_owned(),
-            after: self.limits.total_timeout,
-        }
-    }
-
-    fn io(&self, e: std::io::Error) -> HttpError {
-        if let Some(tls) = crate::tls::client::tls_error(&e) {
-            return HttpError::Tls {
-                url: self.url.to_owned(),
-                why: tls.to_string(),
-            };
-        }
-        match e.kind() {
-            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => self.timeout(),
-            _ => HttpError::Io {
-                url: self.url.to_owned(),
-                source: e,
-            },
-        }
-    }
-
-    fn malformed(&self, why: impl Into<String>) -> HttpError {
-        HttpError::Malformed {
-            url: self.url.to_owned(),
-            why: why.into(),
-        }
-    }
-
-    fn set_timeouts(&mut self) -> Result<(), HttpError> {
-        let left = self
-            .deadline
-            .checked_duration_since(Instant::now())
-            .filter(|d| !d.is_zero())
-            .ok_or_else(|| self.timeout())?;
-        let socket = self.stream.socket();
-        socket
-            .set_read_timeout(Some(left))
-            .and_then(|()| socket.set_write_timeout(Some(left)))
-            .map_err(|e| self.io(e))
-    }
-
-    /// Read more bytes into the buffer; Ok(0) at end of stream.
-    fn fill(&mut self) -> Result<usize, HttpError> {
-        self.set_timeouts()?;
-        let mut chunk = [0u8; 16 * 1024];
-        let n = self.stream.read(&mut chunk).map_err(|e| self.io(e))?;
-        self.buf.extend_from_slice(&chunk[..n]);
-        Ok(n)
-    }
-
-    fn read_head(&mut self) -> Result<Head, HttpError> {
-        let end = loop {
-            if let Some(i) = find(&self.buf, b"\r\n\r\n") {
-                break i;
-            }
-            if self.buf.len() > MAX_HEADER_BYTES {
-                return Err(self.malformed(format!("headers longer than {MAX_HEADER_BYTES} bytes")));
-            }
-            if self.fill()? == 0 {
-                return Err(if self.buf.is_empty() {
-                    self.malformed("the server closed the connection without answering")
-                } else {
-                    self.malformed("the connection closed inside the headers")
-                });
-            }
-        };
-        let text = std::str::from_utf8(&self.buf[..end])
-            .map_err(|_| self.malformed("headers are not text"))?
-            .to_owned();
-        self.pos = end + 4;
-        let mut lines = text.split("\r\n");
-        let status_line = lines.next().unwrap_or_default();
-        let mut parts = status_line.splitn(3, ' ');
-        let version = parts.next().unwrap_or_default();
-        if !version.starts_with("HTTP/1.") {
-            return Err(self.malformed(format!("status line {status_line:?}")));
-        }
-        let status: u16 = parts
-            .next()
-            .and_then(|c| c.parse().ok())
-            .filter(|c| (100..600).contains(c))
-            .ok_or_else(|| self.malformed(format!("status line {status_line:?}")))?;
-        let mut headers = Vec::new();
-        for line in lines {
-            let (name, value) = line
-                .split_once(':')
-                .ok_or_else(|| self.malformed(format!("header line {line:?}")))?;
-            headers.push((name.trim().to_owned(), value.trim().to_owned()));
-        }
-        Ok(Head { status, headers })
-    }
-
-    fn take(&mut self, n: usize) -> Vec<u8> {
-        let out = self.buf[self.pos..self.pos + n].to_vec();
-        self.pos += n;
-        out
-    }
-
-    fn available(&self) -> usize {
-        self.buf.len() - self.pos
-    }
-
-    /// Drop consumed bytes so the buffer holds only what is still to be read.
-    fn compact(&mut self) {
-        self.buf.drain(..self.pos);
-        self.pos = 0;
-    }
-
-    fn read_exact_body(&mut self, len: u64) -> Result<Vec<u8>, HttpError> {
-        // `len` is within the cap, which fits in memory by the user's choice.
-        let want = usize::try_from(len).map_err(|_| self.malformed("body too large"))?;
-        self.compact();
-        while self.available() < want {
-            if self.fill()? == 0 {
-                return Err(HttpError::Truncated {
-                    url: self.url.to_owned(),
-                    got: self.available() as u64,
-                    expected: len,
-                });
-            }
-        }
-        Ok(self.take(want))
-    }
-
-    fn read_to_close(&mut self) -> Result<Vec<u8>, HttpError> {
-        self.compact();
-        loop {
-            if self.available() as u64 > self.limits.max_body {
-                return Err(self.too_large());
-            }
-            if self.fill()? == 0 {
-                return Ok(self.take(self.available()));
-            }
-        }
-    }
-
-    fn too_large(&self) -> HttpError {
-        HttpError::TooLarge {
-            url: self.url.to_owned(),
-            limit: self.limits.max_body,
-            declared: None,
-        }
-    }
-
-    fn read_line(&mut self) -> Result<String, HttpError> {
-        loop {
-            if let Some(i) = find(&self.buf[self.pos..], b"\r\n") {
-                let line = String::from_utf8_lossy(&self.buf[self.pos..self.pos + i]).into_owned();
-                self.pos += i + 2;
-                return Ok(line);
-            }
-            if self.available() > 1024 {
-                return Err(self.malformed("chunk header line too long"));
-            }
-            if self.fill()? == 0 {
-                return Err(self.malformed("the connection closed inside a chunk header"));
-            }
-        }
-    }
-
-    fn read_chunked(&mut self) -> Result<Vec<u8>, HttpError> {
-        let mut body = Vec::new();
-        loop {
-            let line = self.read_line()?;
-            let size_hex = line.split(';').next().unwrap_or_default().trim();
-            let size = u64::from_str_radix(size_hex, 16)
-                .map_err(|_| self.malformed(format!("chunk size {size_hex:?}")))?;
-            if size == 0 {
-                return Ok(body);
-            }
-            if (body.len() as u64).saturating_add(size) > self.limits.max_body {
-                return Err(self.too_large());
-            }
-            let size = size as usize;
-            self.compact();
-            while self.available() < size + 2 {
-                if self.fill()? == 0 {
-                    return Err(HttpError::Truncated {
-                        url: self.url.to_owned(),
-                        got: (body.len() + self.available().min(size)) as u64,
-                        expected: (body.len() + size) as u64,
-                    });
-                }
-            }
-            body.extend_from_slice(&self.take(size));
-            if self.take(2) != b"\r\n" {
-                return Err(self.malformed("chunk not followed by CRLF"));
-            }
-        }
-    }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]

@@ -173,7 +173,7 @@ pub fn judge_failure(e: &SendError) -> (Verdict, Finding) {
             Verdict::Rejected,
             f(
                 e.to_string(),
-                "The proxy in HTTPS_PROXY did not open a tunnel to the register: ask its administrator to allow CONNECT to the register's host and port, or list the host in NO_PROXY.",
+                "The proxy (HTTPS_PROXY) did not open a tunnel to the register: ask its administrator to allow CONNECT to the register's host and port, or list the host in NO_PROXY; a 407 answer wants the credentials in the proxy URL.",
             ),
         ),
         SendError::Key(_) => (

@@ -1,19 +1,20 @@
-//! One signed request over mutual TLS, HTTP/1.1, with every limit a hostile or silent peer
-//! needs: connect and read timeouts, an overall deadline and a cap on the answer's size.
+//! One signed request over mutual TLS, HTTP/1.1 (the shared client, [`crate::net::http`]),
+//! with every limit a hostile or silent peer needs: connect and read timeouts, an overall
+//! deadline and a cap on the answer's size.
 //!
 //! The register's chain is recorded during the handshake and judged (REG-CERT, CERT-ISSUER)
 //! by the caller *before* the request is written: a message is never sent to a server that
 //! is not the register.
 
-use std::io::{Read, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
 
+use crate::net::http::{self, Request};
 use crate::tls::client::{self, Recording};
 use crate::tls::handshake::{ClientIdentity, Recorder, provider};
-use crate::tls::probe::Target;
+use crate::tls::probe::{ProbeError, Target};
 
 /// Largest answer (head and body) read; the register's answers are a few hundred bytes.
 pub const MAX_ANSWER_BYTES: usize = 256 * 1024;
@@ -42,7 +43,7 @@ pub enum SendError {
     Malformed(String),
     #[error("the client key cannot be used: {0}")]
     Key(String),
-    /// The HTTPS_PROXY proxy could not be used or refused the tunnel.
+    /// The environment's proxy could not be used or refused the tunnel.
     #[error("{0}")]
     Proxy(String),
 }
@@ -103,18 +104,11 @@ pub fn connect(target: &Target, identity: &ClientIdentity) -> Result<Session, Se
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let conn = rustls::ClientConnection::new(Arc::new(config), name.clone())
             .map_err(|e| SendError::Handshake(e.to_string()))?;
-        let tcp = match super::proxy::from_env(&target.host) {
-            Some(proxy) => super::proxy::tunnel(
-                &proxy,
-                &target.endpoint(),
-                target.connect_timeout,
-                target.read_timeout,
-            )
-            .map_err(|e| SendError::Proxy(e.to_string()))?,
-            None => target
-                .connect()
-                .map_err(|e| SendError::Connect(e.to_string()))?,
-        };
+        // Through the environment's proxy when it names one (a CONNECT tunnel).
+        let tcp = target.connect().map_err(|e| match e {
+            ProbeError::Proxy { .. } => SendError::Proxy(e.to_string()),
+            _ => SendError::Connect(e.to_string()),
+        })?;
         Ok(rustls::StreamOwned::new(conn, Recording::new(tcp)))
     };
     let tls = match client::drive(open)? {
@@ -141,44 +135,52 @@ pub fn connect(target: &Target, identity: &ClientIdentity) -> Result<Session, Se
 }
 
 impl Session {
-    /// Write `request` and read the whole answer, within `total` from the connect.
+    /// Send `request` and read the whole answer, within `total` from the connect.
     pub fn exchange(
-        mut self,
-        request: &[u8],
+        self,
+        request: &Request,
         read_timeout: Duration,
         total: Duration,
     ) -> Result<HttpAnswer, SendError> {
-        let io = |e: std::io::Error| classify(&e, read_timeout);
-        self.tls.write_all(request).map_err(io)?;
-        self.tls.flush().map_err(io)?;
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 16 * 1024];
-        loop {
-            if self.started.elapsed() > total {
-                return Err(SendError::Timeout(total));
-            }
-            if let Some(done) = complete(&buf) {
-                buf.truncate(done);
-                break;
-            }
-            match self.tls.read(&mut chunk) {
-                Ok(0) => break,
-                Ok(n) => {
-                    buf.extend_from_slice(&chunk[..n]);
-                    if buf.len() > MAX_ANSWER_BYTES {
-                        return Err(SendError::TooLarge);
-                    }
+        let bounds = http::Bounds {
+            deadline: self.started + total,
+            read_timeout,
+            max_head: MAX_ANSWER_BYTES,
+            body: http::BodyPolicy::Whole {
+                max: MAX_ANSWER_BYTES as u64,
+                only_2xx: false,
+                identity_only: false,
+            },
+        };
+        let rustls::StreamOwned { conn, sock } = self.tls;
+        let answer = http::exchange(sock.inner, Some(conn), request, None, &[], &bounds).map_err(
+            |e| match e {
+                http::ExchangeError::Timeout => SendError::Timeout(total),
+                http::ExchangeError::ReadTimeout => SendError::Timeout(read_timeout),
+                http::ExchangeError::Io(e) => classify(&e, read_timeout),
+                http::ExchangeError::TooLarge { .. } | http::ExchangeError::HeadTooLarge(_) => {
+                    SendError::TooLarge
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-                Err(e) => return Err(io(e)),
-            }
-        }
-        if buf.is_empty() {
-            return Err(SendError::Transport(
-                "the server closed the connection without an answer".into(),
-            ));
-        }
-        parse(&buf).map_err(SendError::Malformed)
+                http::ExchangeError::Closed => SendError::Transport(
+                    "the server closed the connection without an answer".into(),
+                ),
+                http::ExchangeError::Truncated { got, expected } => {
+                    SendError::Malformed(format!("the body ended after {got} of {expected} bytes"))
+                }
+                http::ExchangeError::Request(why) => {
+                    SendError::Transport(format!("the request cannot be sent: {why}"))
+                }
+                http::ExchangeError::Malformed(why) | http::ExchangeError::Encoded(why) => {
+                    SendError::Malformed(why)
+                }
+            },
+        )?;
+        Ok(HttpAnswer {
+            version: answer.version,
+            status: answer.status,
+            headers: answer.headers,
+            body: answer.body,
+        })
     }
 }
 
@@ -200,84 +202,5 @@ fn classify(e: &std::io::Error, read_timeout: Duration) -> SendError {
         }
         None if e.kind() == std::io::ErrorKind::InvalidData => SendError::Handshake(e.to_string()),
         None => SendError::Transport(e.to_string()),
-    }
-}
-
-/// Where the head ends, and its lines.
-fn split_head(buf: &[u8]) -> Option<(usize, Vec<String>)> {
-    let end = buf.windows(4).position(|w| w == b"\r\n\r\n")?;
-    let head = String::from_utf8_lossy(&buf[..end]);
-    Some((end + 4, head.split("\r\n").map(str::to_owned).collect()))
-}
-
-fn content_length(lines: &[String]) -> Option<usize> {
-    lines.iter().skip(1).find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        k.trim()
-            .eq_ignore_ascii_case("content-length")
-            .then(|| v.trim().parse().ok())?
-    })
-}
-
-/// The length of a complete answer, once it is all here.
-fn complete(buf: &[u8]) -> Option<usize> {
-    let (start, lines) = split_head(buf)?;
-    let len = content_length(&lines)?;
-    (buf.len() >= start + len).then_some(start + len)
-}
-
-/// Parse an HTTP/1.x answer with a Content-Length or read to the end of the stream.
-pub fn parse(buf: &[u8]) -> Result<HttpAnswer, String> {
-    let (start, lines) = split_head(buf).ok_or("the headers never ended")?;
-    let status_line = lines.first().ok_or("no status line")?;
-    let mut parts = status_line.splitn(3, ' ');
-    let version = parts.next().unwrap_or_default().to_owned();
-    let status = parts.next().and_then(|s| s.parse::<u16>().ok());
-    let Some(status) = status.filter(|_| version.starts_with("HTTP/")) else {
-        return Err(format!(
-            "status line '{}'",
-            status_line.chars().take(60).collect::<String>()
-        ));
-    };
-    let headers = lines
-        .iter()
-        .skip(1)
-        .filter_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            Some((k.trim().to_owned(), v.trim().to_owned()))
-        })
-        .collect::<Vec<_>>();
-    let raw = &buf[start..];
-    let body = match content_length(&lines) {
-        Some(len) if raw.len() < len => {
-            return Err(format!("the body ended after {} of {len} bytes", raw.len()));
-        }
-        Some(len) => raw[..len].to_vec(),
-        None => raw.to_vec(),
-    };
-    Ok(HttpAnswer {
-        version,
-        status,
-        headers,
-        body,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn answers_parse_and_truncation_is_an_error() {
-        let a = parse(
-            b"HTTP/1.1 400 Bad Request\r\nX-Correlation-ID: abc\r\nContent-Length: 2\r\n\r\n{}",
-        )
-        .unwrap();
-        assert_eq!(a.status, 400);
-        assert_eq!(a.header("x-correlation-id"), Some("abc"));
-        assert_eq!(a.body, b"{}");
-        assert!(parse(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab").is_err());
-        assert!(parse(b"SSH-2.0-OpenSSH\r\n\r\n").is_err());
-        assert!(parse(b"HTTP/1.1 200").is_err());
     }
 }

@@ -5,7 +5,6 @@ pub mod answer;
 pub mod client;
 pub mod endpoint;
 pub mod journal;
-pub mod proxy;
 
 use std::time::Duration;
 
@@ -51,7 +50,8 @@ pub struct Message<'a> {
 
 /// A signed request, ready to go.
 pub struct Prepared {
-    pub request: Vec<u8>,
+    /// What is sent (and what `--dry-run` writes, as bytes on the wire).
+    pub request: crate::net::http::Request,
     pub correlation_id: String,
     /// SHA-256 of the signed body token, hex: the same message sent again has the same one.
     pub body_sha256: String,
@@ -120,7 +120,7 @@ pub fn prepare(
         return Err(Box::new(message));
     }
     let path = c.endpoint(profile.message);
-    let request = request::http_request(&RequestParts {
+    let request = request::request(&RequestParts {
         host,
         path,
         content_type: profile.message.content_type.value,
@@ -128,7 +128,7 @@ pub fn prepare(
         tokens: &tokens,
     });
     Ok(Prepared {
-        request: request.into_bytes(),
+        request,
         correlation_id,
         body_sha256: journal::sha256_hex(tokens.body.as_bytes()),
         path,

@@ -3,7 +3,6 @@
 //! The server's chain is recorded and the handshake allowed to continue whatever it holds:
 //! judging the chain is the certificate checks' job, and a report needs the rest either way.
 
-use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -21,7 +20,7 @@ use crate::tls::probe::{ProbeError, Target, dn_text};
 
 pub use crate::tls::client_identity::ClientIdentity;
 
-/// Longest HTTP status line read before giving up.
+/// Longest HTTP header block read before giving up.
 const MAX_STATUS_LINE: usize = 8192;
 
 /// Why the handshake could not even start. A handshake that starts and fails is a fact
@@ -154,14 +153,14 @@ pub fn handshake(
     };
     let mut handshake_error = None;
     match driven {
-        Ok(mut tls) => {
+        Ok(tls) => {
             facts.version = tls.conn.protocol_version().and_then(client::version);
             facts.suite = tls
                 .conn
                 .negotiated_cipher_suite()
                 .map(|s| client::suite_name(s.suite()));
             facts.group = client::group_label(&tls.conn);
-            facts.outcome = http_exchange(&mut tls, target, &mut facts.http);
+            facts.outcome = http_exchange(tls, target, &mut facts.http);
         }
         Err(failure) => {
             handshake_error = Some(match failure.not_usable {
@@ -212,92 +211,79 @@ pub fn handshake(
     Ok(facts)
 }
 
+/// The statuses a certificate refusal can come as (nginx's 400 and 495/496, 403).
+const REFUSALS: [u16; 4] = [400, 403, 495, 496];
+
 /// Longest part of a refusing answer read to recognise it.
 const MAX_REFUSAL: usize = 4096;
 
-/// One `GET /` and its status line (with the start of the body when the status can be a
-/// certificate refusal). A TLS 1.3 server rejects a client certificate only after the client
-/// has finished, so the rejection shows here, as an alert on the first read.
+/// One `GET /` (the shared HTTP client) and its status line, with the start of the body when
+/// the status can be a certificate refusal. A TLS 1.3 server rejects a client certificate
+/// only after the client has finished, so the rejection shows here, as an alert on the first
+/// read.
 fn http_exchange(
-    tls: &mut client::Stream<std::net::TcpStream>,
+    tls: client::Stream<std::net::TcpStream>,
     target: &Target,
     http: &mut Option<HttpFacts>,
 ) -> HandshakeOutcome {
+    use crate::net::http::{self as h, ExchangeError};
     // The Host header names what the certificate should: the SNI name when there is one.
     let host = match &target.sni {
         Some(name) if target.port == 443 => name.clone(),
         Some(name) => format!("{name}:{}", target.port),
         None => target.endpoint(),
     };
-    let request = format!(
-        "GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: tilicheck\r\nConnection: close\r\n\r\n"
-    );
-    if let Err(e) = tls.write_all(request.as_bytes()).and_then(|()| tls.flush()) {
-        return rejected_or_failed(&e);
-    }
-    let mut got = Vec::new();
-    let mut chunk = [0u8; 2048];
-    while !got.contains(&b'\n') {
-        if got.len() > MAX_STATUS_LINE {
-            return HandshakeOutcome::HttpFailed(format!(
-                "no HTTP status line in the first {MAX_STATUS_LINE} bytes"
-            ));
-        }
-        match tls.read(&mut chunk) {
-            Ok(0) => {
-                return HandshakeOutcome::HttpFailed(
-                    "the server closed the connection without an HTTP answer".to_owned(),
-                );
-            }
-            Ok(n) => got.extend_from_slice(&chunk[..n]),
-            Err(e) => return rejected_or_failed(&e),
-        }
-    }
-    let line = got.split(|b| *b == b'\n').next().unwrap_or_default();
-    let line = String::from_utf8_lossy(line).trim_end().to_owned();
-    let mut parts = line.split(' ');
-    let (version, status) = match (
-        parts.next(),
-        parts.next().and_then(|s| s.parse::<u16>().ok()),
-    ) {
-        (Some(version), Some(status)) if version.starts_with("HTTP/") => {
-            (version.to_owned(), status)
-        }
-        _ => {
-            return HandshakeOutcome::HttpFailed(format!(
-                "not an HTTP status line: '{}'",
-                clip(&line)
-            ));
-        }
+    let request = h::Request {
+        method: h::Method::Get,
+        target: "/".to_owned(),
+        host,
+        headers: vec![("User-Agent", "tilicheck".to_owned())],
+        body: Vec::new(),
     };
-    let refusal = if matches!(status, 400 | 403 | 495 | 496) {
-        read_some(tls, &mut got, MAX_REFUSAL);
-        HttpCertRefusal::recognise(status, &String::from_utf8_lossy(&got))
+    let bounds = h::Bounds {
+        // Each read waits the read timeout; the whole answer a little more.
+        deadline: std::time::Instant::now() + target.read_timeout * 2,
+        read_timeout: target.read_timeout,
+        max_head: MAX_STATUS_LINE,
+        body: h::BodyPolicy::Prefix {
+            max: MAX_REFUSAL,
+            statuses: &REFUSALS,
+        },
+    };
+    let rustls::StreamOwned { conn, sock } = tls;
+    let answer = match h::exchange(sock.inner, Some(conn), &request, None, &[], &bounds) {
+        Ok(a) => a,
+        Err(ExchangeError::Io(e)) => return rejected_or_failed(&e),
+        Err(ExchangeError::Timeout | ExchangeError::ReadTimeout) => {
+            return HandshakeOutcome::HttpFailed("no answer within the read timeout".to_owned());
+        }
+        Err(ExchangeError::Closed) => {
+            return HandshakeOutcome::HttpFailed(
+                "the server closed the connection without an HTTP answer".to_owned(),
+            );
+        }
+        Err(ExchangeError::HeadTooLarge(n)) => {
+            return HandshakeOutcome::HttpFailed(format!(
+                "no end of the HTTP headers in the first {n} bytes"
+            ));
+        }
+        Err(ExchangeError::Malformed(why)) => {
+            return HandshakeOutcome::HttpFailed(format!("not an HTTP answer: {}", clip(&why)));
+        }
+        Err(other) => return HandshakeOutcome::HttpFailed(format!("{other:?}")),
+    };
+    let refusal = if REFUSALS.contains(&answer.status) {
+        HttpCertRefusal::recognise(answer.status, &String::from_utf8_lossy(&answer.body))
     } else {
         None
     };
     *http = Some(HttpFacts {
-        status_line: clip(&line),
-        version,
-        status,
+        status_line: clip(&answer.status_line()),
+        version: answer.version.clone(),
+        status: answer.status,
         refusal,
     });
     HandshakeOutcome::Completed
-}
-
-/// Read on until `cap` bytes, the end of the answer or an error: only to recognise a refusal.
-fn read_some(tls: &mut client::Stream<std::net::TcpStream>, got: &mut Vec<u8>, cap: usize) {
-    let mut chunk = [0u8; 2048];
-    while got.len() < cap {
-        match tls.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => got.extend_from_slice(&chunk[..n]),
-        }
-        // nginx sends its whole error page in one go; stop once the body's end is in.
-        if got.windows(7).any(|w| w.eq_ignore_ascii_case(b"</html>")) {
-            return;
-        }
-    }
 }
 
 fn clip(s: &str) -> String {

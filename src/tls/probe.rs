@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::net::proxy::{Proxies, Proxy, Scheme};
 use crate::tls::client_hello::{self, ALL_GROUPS, Offer};
 use crate::tls::facts::{
     CertRequestFacts, Exchange, KeyExchangeFacts, ProbeFacts, Version, VersionFacts,
@@ -24,8 +25,11 @@ pub struct Target {
     /// The host as the user wrote it (reports and SNI).
     pub host: String,
     pub port: u16,
-    /// Every address the name resolved to, tried in order.
+    /// Every address the name resolved to, tried in order (none through a proxy: the proxy
+    /// resolves the name).
     pub addrs: Vec<SocketAddr>,
+    /// The proxy every connection is tunnelled through (`HTTPS_PROXY`, `NO_PROXY`).
+    pub proxy: Option<Proxy>,
     /// The address that last accepted a connection: later connections go there first.
     preferred: Arc<AtomicUsize>,
     /// The name sent as SNI; None for an IP address without `--sni`.
@@ -42,6 +46,8 @@ pub enum ProbeError {
     #[error("{endpoint}: cannot connect: {problem}")]
     Connect { endpoint: String, problem: String },
     #[error("{endpoint}: {problem}")]
+    Proxy { endpoint: String, problem: String },
+    #[error("{endpoint}: {problem}")]
     Answer {
         endpoint: String,
         problem: ReadError,
@@ -49,7 +55,9 @@ pub enum ProbeError {
 }
 
 impl Target {
-    /// Resolve `host:port` once; every probe connection goes to the same address.
+    /// Resolve `host:port` once; every probe connection goes to the same address. When the
+    /// environment names a proxy for the host, nothing is resolved here: every connection is
+    /// a CONNECT tunnel through it.
     pub fn resolve(
         host: &str,
         port: u16,
@@ -57,6 +65,54 @@ impl Target {
         connect_timeout: Duration,
         read_timeout: Duration,
     ) -> Result<Target, ProbeError> {
+        Target::resolve_with(
+            host,
+            port,
+            sni,
+            connect_timeout,
+            read_timeout,
+            Proxies::from_env(),
+        )
+    }
+
+    /// The same with the given proxy settings.
+    pub fn resolve_with(
+        host: &str,
+        port: u16,
+        sni: Option<String>,
+        connect_timeout: Duration,
+        read_timeout: Duration,
+        proxies: &Proxies,
+    ) -> Result<Target, ProbeError> {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        let endpoint = if bare.contains(':') {
+            format!("[{bare}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        let proxy = proxies
+            .for_host(Scheme::Tls, host)
+            .map_err(|e| ProbeError::Proxy {
+                endpoint: endpoint.clone(),
+                problem: e.to_string(),
+            })?;
+        let sni = sni.or_else(|| {
+            bare.parse::<std::net::IpAddr>()
+                .is_err()
+                .then(|| host.to_owned())
+        });
+        if proxy.is_some() {
+            return Ok(Target {
+                host: host.to_owned(),
+                port,
+                addrs: Vec::new(),
+                proxy,
+                preferred: Arc::new(AtomicUsize::new(0)),
+                sni,
+                connect_timeout,
+                read_timeout,
+            });
+        }
         let addrs: Vec<SocketAddr> = (host, port)
             .to_socket_addrs()
             .map_err(|e| ProbeError::Resolve {
@@ -70,16 +126,11 @@ impl Target {
                 problem: "no addresses".to_owned(),
             });
         }
-        let sni = sni.or_else(|| {
-            let bare = host.trim_start_matches('[').trim_end_matches(']');
-            bare.parse::<std::net::IpAddr>()
-                .is_err()
-                .then(|| host.to_owned())
-        });
         Ok(Target {
             host: host.to_owned(),
             port,
             addrs,
+            proxy: None,
             preferred: Arc::new(AtomicUsize::new(0)),
             sni,
             connect_timeout,
@@ -95,8 +146,22 @@ impl Target {
         }
     }
 
-    /// A TCP connection with both timeouts set: the address that worked last, then the others.
+    /// A TCP connection with both timeouts set: through the proxy, or to the address that
+    /// worked last, then the others.
     pub fn connect(&self) -> Result<TcpStream, ProbeError> {
+        if let Some(proxy) = &self.proxy {
+            let t = crate::net::connect::Timeouts {
+                connect: self.connect_timeout,
+                read: self.read_timeout,
+                deadline: None,
+            };
+            return crate::net::connect::tunnel(proxy, &self.host, self.port, &t).map_err(|e| {
+                ProbeError::Proxy {
+                    endpoint: self.endpoint(),
+                    problem: e.to_string(),
+                }
+            });
+        }
         let first = self.preferred.load(Ordering::Relaxed) % self.addrs.len();
         let order = (0..self.addrs.len()).map(|i| (first + i) % self.addrs.len());
         let mut last = String::new();

@@ -24,6 +24,7 @@ mod openmetrics;
 mod path_rules;
 mod pkilint;
 mod pkits;
+mod proxy;
 mod readiness;
 mod readme_walkthrough;
 mod revocation;

@@ -209,6 +209,9 @@ pub(crate) fn part_count(parts: &Path) -> usize {
 
 pub(crate) fn send_dir_command(sim: &Sim, parts: &Path) -> std::process::Command {
     let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("tilicheck"));
+    for var in tilicheck::net::proxy::VARIABLES {
+        c.env_remove(var);
+    }
     c.arg("send")
         .arg(parts)
         .args([

@@ -28,7 +28,17 @@ pub fn tilicheck() -> assert_cmd::Command {
         // `demo` caches its DEMO keys in the user's cache directory: never the real one.
         .env("XDG_CACHE_HOME", test_cache_home())
         .timeout(std::time::Duration::from_secs(60));
+    without_proxies(&mut cmd);
     cmd
+}
+
+/// No proxy from the environment the tests run in: tilicheck honours proxies for loopback
+/// too (as curl does), so an inherited `HTTPS_PROXY` would carry the tests' traffic. Tests
+/// that mean a proxy set one after this.
+pub fn without_proxies(cmd: &mut assert_cmd::Command) {
+    for var in tilicheck::net::proxy::VARIABLES {
+        cmd.env_remove(var);
+    }
 }
 
 /// One cache directory for the whole test run (removed with the temporary directory).

@@ -1,6 +1,6 @@
 //! `--trusted-list auto`: the EU LOTL, and for each certificate the national list of its
-//! issuer's territory (the LOTL's pointer), fetched with the bounded HTTP client (https, or
-//! http where the pointer says so; `HTTPS_PROXY` honoured), verified like any list, and kept
+//! issuer's territory (the LOTL's pointer), fetched with the shared bounded HTTP client (https,
+//! or http where the pointer says so; the environment's proxy honoured), verified like any list, and kept
 //! on disk until their NextUpdate. `--offline` uses only the cache and says how old it is.
 //!
 //! Only lists that verified are written to the cache, and a cached list is verified again

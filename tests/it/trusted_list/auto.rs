@@ -326,6 +326,41 @@ fn auto_fetches_over_https_verifying_the_server_against_the_ca_bundle() {
 }
 
 #[test]
+fn auto_fetches_both_lists_through_https_proxy() {
+    let proxy = crate::proxy::Tinyproxy::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let served = dir.path().join("www");
+    std::fs::create_dir(&served).expect("mkdir");
+    let server = HttpsFiles::start(&served);
+    let lists = publish(&server.url("tl-fi.xml"));
+    write(&served, "lotl.xml", &lists.lotl);
+    write(&served, "tl-fi.xml", &lists.fi);
+    let signers = write(dir.path(), "lotl-signer.pem", &lists.lotl_signer_pem);
+    let proxy_url = proxy.url();
+    let (code, status, detail) = run_auto(
+        &server.url("lotl.xml"),
+        &signers,
+        &dir.path().join("cache"),
+        AT,
+        &[],
+        &[
+            ("SSL_CERT_FILE", &fixture("root-ca.pem")),
+            ("HTTPS_PROXY", Path::new(&proxy_url)),
+        ],
+    );
+    assert_eq!((code, status.as_str()), (0, "pass"), "{detail}");
+    crate::proxy::assert_no_password(&detail);
+    let connect = format!("CONNECT 127.0.0.1:{} HTTP/1.1", server.port);
+    let carried = proxy.requests();
+    // The LOTL, then the national list: each its own tunnel.
+    assert_eq!(
+        carried.iter().filter(|l| **l == connect).count(),
+        2,
+        "{carried:?}"
+    );
+}
+
+#[test]
 fn every_certificate_command_takes_trusted_list_auto() {
     for command in [
         &["cert", "supplier.pem"][..],

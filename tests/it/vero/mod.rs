@@ -6,7 +6,7 @@ mod dsig;
 mod https;
 mod renew;
 mod serve;
-mod service;
+pub mod service;
 
 use std::path::{Path, PathBuf};
 
