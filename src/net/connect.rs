@@ -110,7 +110,7 @@ pub fn direct(host: &str, port: u16, t: &Timeouts) -> Result<TcpStream, ConnectE
             source,
         })?
         .collect();
-    connect_any(host, &addrs, t)
+    connect_any(&authority(host, port), &addrs, t)
 }
 
 /// Connect to the first of `addrs` that answers.
@@ -263,4 +263,112 @@ async fn connect_request(
         ));
     }
     parts.io.into_std().map_err(|e| broken(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    /// A fake proxy that reads the CONNECT head and answers `answer`; returns its proxy
+    /// and, through the channel, the head it read.
+    fn proxy_answering(answer: &'static [u8]) -> (Proxy, std::sync::mpsc::Receiver<String>) {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            if let Ok((mut s, _)) = l.accept() {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).is_ok_and(|n| n == 1) {
+                    head.push(byte[0]);
+                }
+                let _ = tx.send(String::from_utf8_lossy(&head).into_owned());
+                let _ = s.write_all(answer);
+                std::thread::sleep(Duration::from_millis(300));
+            }
+        });
+        let proxies = Proxies::from_vars(|n| {
+            (n == "https_proxy").then(|| format!("http://u%3A1:p%40ss@127.0.0.1:{port}"))
+        });
+        let proxy = proxies.for_host(Scheme::Tls, "r.test").unwrap().unwrap();
+        (proxy, rx)
+    }
+
+    fn quick() -> Timeouts {
+        Timeouts {
+            connect: Duration::from_secs(2),
+            read: Duration::from_secs(2),
+            deadline: None,
+        }
+    }
+
+    #[test]
+    fn connect_carries_the_target_and_basic_credentials() {
+        let (proxy, head) = proxy_answering(b"HTTP/1.1 200 Connection established\r\n\r\n");
+        assert!(tunnel(&proxy, "r.test", 443, &quick()).is_ok());
+        let head = head.recv().unwrap().to_ascii_lowercase();
+        assert!(
+            head.starts_with("connect r.test:443 http/1.1\r\n"),
+            "{head}"
+        );
+        assert!(head.contains("host: r.test:443\r\n"), "{head}");
+        // base64("u:1:p@ss")
+        assert!(
+            head.contains("proxy-authorization: basic dtoxonbac3m="),
+            "{head}"
+        );
+        let (proxy, head) = proxy_answering(b"HTTP/1.1 200 OK\r\n\r\n");
+        assert!(tunnel(&proxy, "::1", 8443, &quick()).is_ok());
+        assert!(head.recv().unwrap().starts_with("CONNECT [::1]:8443 "));
+    }
+
+    #[test]
+    fn refusals_and_garbage_are_named_without_the_credentials() {
+        for (answer, needle) in [
+            (
+                &b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"[..],
+                "refused CONNECT r.test:443: 403 Forbidden",
+            ),
+            (
+                b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n",
+                "refused the credentials",
+            ),
+            (
+                b"SSH-2.0-x\r\n\r\n",
+                "did not answer CONNECT r.test:443 properly",
+            ),
+            (b"HTTP/1.1 200 OK\r\n\r\nEXTRA", "sent bytes of its own"),
+        ] {
+            let (proxy, _) = proxy_answering(answer);
+            let e = tunnel(&proxy, "r.test", 443, &quick()).expect_err(needle);
+            let text = e.to_string();
+            assert!(text.contains(needle), "{text}");
+            assert!(
+                text.contains("https_proxy") && !text.contains("p%40ss") && !text.contains("p@ss"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_silent_proxy_times_out() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let _held = l.accept();
+            std::thread::sleep(Duration::from_secs(3));
+        });
+        let proxies =
+            Proxies::from_vars(|n| (n == "all_proxy").then(|| format!("127.0.0.1:{port}")));
+        let proxy = proxies.for_host(Scheme::Tls, "r.test").unwrap().unwrap();
+        let t = Timeouts {
+            read: Duration::from_millis(300),
+            ..quick()
+        };
+        let e = tunnel(&proxy, "r.test", 443, &t).expect_err("silent");
+        assert!(e.to_string().contains("no answer to CONNECT"), "{e}");
+    }
 }

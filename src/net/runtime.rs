@@ -28,3 +28,18 @@ where
         run()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn runs_from_plain_code_and_from_inside_a_runtime() {
+        assert_eq!(super::block_on(async { 1 }).unwrap(), 1);
+        let outer = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        assert_eq!(
+            outer.block_on(async { super::block_on(async { 2 }).unwrap() }),
+            2
+        );
+    }
+}
