@@ -367,12 +367,12 @@ fn every_tls_probe_connection_is_a_connect_tunnel() {
     let run = |env: &[(&str, String)]| {
         let mut cmd = tilicheck();
         cmd.args([
+            "tls",
+            &endpoint,
             "--format",
             "json",
             "--at",
             crate::support::AT,
-            "tls",
-            &endpoint,
         ])
         .args(["--cert", "supplier-chain.pem", "--key", "supplier.key"]);
         for (k, v) in env {
