@@ -20,6 +20,15 @@ pub enum Status {
     Error,
 }
 
+impl Subject {
+    /// Does any finding fail or stand in error?
+    pub fn has_fail(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| matches!(f.status, Status::Fail | Status::Error))
+    }
+}
+
 impl Status {
     /// The status a finding gets when a rule of this enforcement is broken.
     pub fn violation(enforcement: Enforcement) -> Status {

@@ -396,11 +396,7 @@ fn audit_cert(
     let cert = AuditedCert {
         subject: facts.subject.clone(),
         common_name: facts.common_names.first().cloned().unwrap_or_default(),
-        identifier: facts
-            .subject_serial_numbers
-            .first()
-            .or(facts.organization_identifiers.first())
-            .cloned(),
+        identifier: facts.identifier().map(str::to_owned),
         issuer: facts.issuer.clone(),
         serial: facts.serial_hex.clone(),
         is_ca: facts.is_ca,

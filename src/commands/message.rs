@@ -22,7 +22,6 @@ use crate::message::jws::{self, SigningKey};
 use crate::message::kind::{self, Category, Classified, Kind};
 use crate::message::parse::{self, ParseError};
 use crate::message::request::{self, RequestParts};
-use crate::pki::facts::CertificateFacts;
 use crate::pki::load;
 use crate::profile::{RegisterProfile, RuleId};
 use crate::render::Format;
@@ -169,7 +168,7 @@ fn sign(a: &MessageSignArgs, g: &RunOptions) -> Result<u8, CommandError> {
         }
     };
     let c = classify(value, profile, &a.kind);
-    let sub = signing_subject(&cert.facts).ok_or_else(|| {
+    let sub = cert.facts.identifier().map(str::to_owned).ok_or_else(|| {
         CommandError::Input(format!(
             "{}: the certificate's subject has no serialNumber or organizationIdentifier to put in sub",
             a.cert.display()
@@ -338,15 +337,6 @@ fn refuse(report: &Report, g: &RunOptions) -> Result<u8, CommandError> {
         );
     }
     emit_report(report, g).map(|code| code.max(1))
-}
-
-/// `sub` is the certificate's subject serialNumber as written (an eIDAS certificate without
-/// one: its organizationIdentifier).
-fn signing_subject(cert: &CertificateFacts) -> Option<String> {
-    cert.subject_serial_numbers
-        .first()
-        .or_else(|| cert.organization_identifiers.first())
-        .cloned()
 }
 
 fn verify(a: &MessageVerifyArgs, g: &RunOptions) -> Result<Report, CommandError> {
@@ -598,12 +588,16 @@ fn generate(a: &MessageGenerateArgs, g: &RunOptions) -> Result<u8, CommandError>
 /// The business ID a signing certificate's identifier names.
 fn certificate_business_id(cert: &Path) -> Result<BusinessId, CommandError> {
     let loaded = LoadedCert::load(cert, None, &PasswordSource::None)?;
-    let written = signing_subject(&loaded.facts).ok_or_else(|| {
-        CommandError::Input(format!(
-            "{}: the certificate's subject has no serialNumber or organizationIdentifier",
-            cert.display()
-        ))
-    })?;
+    let written = loaded
+        .facts
+        .identifier()
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            CommandError::Input(format!(
+                "{}: the certificate's subject has no serialNumber or organizationIdentifier",
+                cert.display()
+            ))
+        })?;
     crate::identity::parse_written(&written)
         .map(|w| w.id)
         .map_err(|e| {

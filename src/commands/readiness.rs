@@ -13,9 +13,7 @@ use crate::checks::tls::endpoint_subject;
 use crate::checks::trust::{ListRequest, TrustContext, trusted_list_source};
 use crate::cli::{NetArgs, ReadinessArgs, RunOptions};
 use crate::commands::cert::{LoadedCert, judged_subject};
-use crate::commands::send::{
-    correlation_id, deliver_into, load_signer, minimal_message, parse_endpoint_url,
-};
+use crate::commands::send::{deliver_into, load_signer, minimal_message, parse_endpoint_url};
 use crate::commands::{CommandError, emit_report};
 use crate::findings::Report;
 use crate::identity::BusinessId;
@@ -25,6 +23,7 @@ use crate::message::parse;
 use crate::pki::load;
 use crate::profile::Interface;
 use crate::secret::PasswordSource;
+use crate::send::verdicts::correlation_id;
 use crate::send::{self, Message};
 use crate::tls::endpoint::{endpoint_facts, load_identity, target};
 

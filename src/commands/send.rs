@@ -2,7 +2,6 @@
 //! answer. The pieces `demo` (and readiness) reuse live here too.
 
 use std::path::Path;
-use std::time::Duration;
 
 use time::OffsetDateTime;
 
@@ -13,26 +12,23 @@ use crate::cli::{RunOptions, SendArgs};
 use crate::commands::cert::LoadedCert;
 use crate::commands::send_ledger::{SendLedger, Sent};
 use crate::commands::{CommandError, check_time, emit_report};
-use crate::findings::{Finding, Report, Subject};
+use crate::findings::{Report, Subject};
 use crate::identity::BusinessId;
-use crate::message::content::{ExpectedSender, SenderSource};
-use crate::message::finnish_ids::is_uuid_v4;
 use crate::message::jws::SigningKey;
 use crate::message::kind::{Category, Kind};
 use crate::message::parse;
-use crate::pki::facts::CertificateFacts;
 use crate::pki::load;
-use crate::profile::{RegisterProfile, RuleId};
+use crate::profile::RegisterProfile;
 use crate::secret::PasswordSource;
 use crate::send::answer::Verdict;
 use crate::send::endpoint::Route;
 use crate::send::journal;
-use crate::send::{self, Message, Prepared, Signer};
+use crate::send::verdicts::{
+    correlation_id, expected_sender, ledger_failed, resent_refused, signed_differently,
+};
+use crate::send::{self, Message, Prepared, Signer, TOTAL_TIMEOUT};
 use crate::tls::endpoint::{load_identity, target};
 use crate::tls::handshake::ClientIdentity;
-
-/// The whole exchange may take this long (connect to last byte of the answer).
-pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The signing certificate checked for signing, and the signer it gives.
 pub fn load_signer(
@@ -60,7 +56,7 @@ pub fn load_signer(
         load::read_private_key(key, password).map_err(|e| CommandError::Input(e.to_string()))?;
     let key_obj = SigningKey::from_private_key(&private.der)
         .map_err(|e| CommandError::Input(format!("{}: {e}", key.display())))?;
-    let sub = signing_subject(&loaded.facts).ok_or_else(|| {
+    let sub = loaded.facts.identifier().map(str::to_owned).ok_or_else(|| {
         CommandError::Input(format!(
             "{}: the certificate's subject has no serialNumber or organizationIdentifier to put in sub",
             cert.display()
@@ -69,41 +65,11 @@ pub fn load_signer(
     Ok((subject, Signer { key: key_obj, sub }))
 }
 
-/// `sub` is the certificate's subject serialNumber (or, without one, organizationIdentifier).
-fn signing_subject(cert: &CertificateFacts) -> Option<String> {
-    cert.subject_serial_numbers
-        .first()
-        .or_else(|| cert.organization_identifiers.first())
-        .cloned()
-}
-
-/// Whom the report's sender must be: `--business-id` when given, else the signing certificate's
-/// identifier (the register refuses a report whose sender is not its signer).
-pub(super) fn expected_sender<'a>(
-    given: Option<&'a BusinessId>,
-    signer: Option<&'a BusinessId>,
-) -> Option<ExpectedSender<'a>> {
-    given
-        .map(|id| ExpectedSender::new(id, SenderSource::BusinessIdOption))
-        .or_else(|| signer.map(|id| ExpectedSender::new(id, SenderSource::SigningCertificate)))
-}
-
 /// The smallest valid update report for `sender`: one customer, one account.
 pub fn minimal_message(profile: &RegisterProfile, sender: &BusinessId) -> String {
     let value =
         crate::message::generate::report(1, 1, Some(&sender.business_id_form()), profile.message);
     serde_json::to_string_pretty(&value).unwrap_or_default()
-}
-
-/// A fresh X-Correlation-ID, or the user's if it is a UUIDv4.
-pub fn correlation_id(given: Option<&str>) -> Result<String, CommandError> {
-    match given {
-        Some(id) if is_uuid_v4(id) => Ok(id.to_owned()),
-        Some(id) => Err(CommandError::Usage(format!(
-            "--correlation-id {id:?} is not a UUIDv4 (lower-case, hyphenated, version 4)"
-        ))),
-        None => Ok(uuid::Uuid::new_v4().hyphenated().to_string()),
-    }
 }
 
 /// `https://host[:port][/path]` or `host[:port]` → host, port and the endpoint the path names.
@@ -237,7 +203,7 @@ pub fn run(args: &SendArgs, g: &RunOptions) -> Result<u8, CommandError> {
     };
     let text = String::from_utf8(bytes.clone()).unwrap_or_default();
     let mut report = Report::new("send", g.interface, at);
-    let cert_failed = has_fail(&cert_subject);
+    let cert_failed = cert_subject.has_fail();
     report.subjects.push(cert_subject);
     let message = Message {
         input: &input,
@@ -341,37 +307,6 @@ pub fn run(args: &SendArgs, g: &RunOptions) -> Result<u8, CommandError> {
     emit_report(&report, g)
 }
 
-/// A message in flight earlier whose signed body differs now.
-pub(super) fn signed_differently(name: &str, cid: &str) -> Finding {
-    Finding::fail(
-        RuleId::SendSequential,
-        format!(
-            "{name} was in flight under X-Correlation-ID {cid} when an earlier run stopped, and signs differently now (another signing key or certificate?): the register may hold the first version, and another body under the same ID is not the same message"
-        ),
-    )
-    .with_remedy("Sign with the key and certificate the earlier run used, or ask Customs whether that X-Correlation-ID was stored before sending anything else.")
-}
-
-/// A message sent again after an earlier run stopped, that the register did not answer 200.
-pub(super) fn resent_refused(name: &str, cid: &str) -> Finding {
-    Finding::fail(
-        RuleId::SendSequential,
-        format!(
-            "{name} was in flight when an earlier run stopped and was sent again as the same request (X-Correlation-ID {cid}); the register did not answer 200, so it may or may not hold the first attempt"
-        ),
-    )
-    .with_remedy("Customs does not document how the register answers a repeated X-Correlation-ID. Ask Customs whether it stored that ID before sending anything else; do not move the journal away (that sends every part again under new IDs).")
-}
-
-/// The register answered 200, and the ledger could not record it.
-pub(super) fn ledger_failed(cid: &str, e: &CommandError) -> Finding {
-    Finding::error(
-        RuleId::SendAnswer,
-        format!("the register acknowledged X-Correlation-ID {cid}, but the ledger could not record it: {e}"),
-    )
-    .with_remedy("Fix the ledger's file (disk space, permissions) and run the same command again: it sends the same request, the register answers the replay 200, and the ledger records it then.")
-}
-
 /// Send a prepared message and put the message, register and answer subjects in `report`.
 pub fn deliver_into(
     report: &mut Report,
@@ -388,13 +323,4 @@ pub fn deliver_into(
     }
     report.subjects.push(d.answer);
     d.verdict
-}
-
-pub(super) fn has_fail(s: &Subject) -> bool {
-    s.findings.iter().any(|f| {
-        matches!(
-            f.status,
-            crate::findings::Status::Fail | crate::findings::Status::Error
-        )
-    })
 }

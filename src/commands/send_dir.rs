@@ -7,18 +7,18 @@ use std::time::Duration;
 
 use crate::checks::trust::TrustContext;
 use crate::cli::{RunOptions, SendArgs};
-use crate::commands::send::{
-    TOTAL_TIMEOUT, correlation_id, expected_sender, has_fail, ledger_failed, resent_refused,
-    signed_differently,
-};
 use crate::commands::send_ledger::{SendLedger, Sent};
 use crate::commands::{CommandError, check_time, emit_report};
 use crate::findings::{Finding, Report, Subject};
 use crate::message::kind::{Category, Kind};
 use crate::message::parse;
 use crate::profile::{RegisterProfile, RuleId};
+use crate::send::TOTAL_TIMEOUT;
 use crate::send::answer::Verdict;
 use crate::send::journal::{self, Journal, PartEntry, PartState};
+use crate::send::verdicts::{
+    correlation_id, expected_sender, ledger_failed, resent_refused, signed_differently,
+};
 use crate::send::{self, Message, Signer};
 use crate::tls::handshake::ClientIdentity;
 
@@ -71,7 +71,7 @@ pub(super) fn run_dir(
     let profile = g.interface.profile();
     let dir = args.file.as_path();
     let mut report = Report::new("send", g.interface, check_time(g));
-    let cert_failed = has_fail(&cert_subject);
+    let cert_failed = cert_subject.has_fail();
     report.subjects.push(cert_subject);
     if cert_failed {
         eprintln!("tilicheck: nothing sent: the signing certificate would be rejected");

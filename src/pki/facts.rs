@@ -144,6 +144,16 @@ fn ip_text(bytes: &[u8]) -> String {
 }
 
 impl CertificateFacts {
+    /// The identifier the subject carries: its serialNumber as written, or (an eIDAS
+    /// certificate without one) its organizationIdentifier. What a token's `sub` holds and what
+    /// the register knows a supplier by.
+    pub fn identifier(&self) -> Option<&str> {
+        self.subject_serial_numbers
+            .first()
+            .or(self.organization_identifiers.first())
+            .map(String::as_str)
+    }
+
     pub fn from_der(der: &[u8]) -> Result<Self, FactsError> {
         let (rest, cert) =
             X509Certificate::from_der(der).map_err(|e| FactsError::Malformed(e.to_string()))?;

@@ -5,6 +5,7 @@ pub mod answer;
 pub mod client;
 pub mod endpoint;
 pub mod journal;
+pub mod verdicts;
 
 use std::time::Duration;
 
@@ -23,6 +24,9 @@ use crate::profile::{RegisterProfile, RuleId};
 use crate::tls::handshake::ClientIdentity;
 use crate::tls::probe::Target;
 use answer::Verdict;
+
+/// The whole exchange may take this long (connect to last byte of the answer).
+pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The signing key and the `sub` its certificate gives.
 pub struct Signer {

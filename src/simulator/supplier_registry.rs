@@ -42,11 +42,7 @@ pub struct SupplierRegistry {
 
 /// The identifier a TLS client certificate carries.
 pub fn certificate_identity(facts: &CertificateFacts) -> Option<String> {
-    facts
-        .subject_serial_numbers
-        .first()
-        .or(facts.organization_identifiers.first())
-        .cloned()
+    facts.identifier().map(str::to_owned)
 }
 
 impl RegisteredSupplier {

@@ -6,13 +6,11 @@ use rustls_pki_types::CertificateDer;
 use crate::secret::PasswordSource;
 
 use super::identify::{der_holds, truncated_der, x509_reason};
-use super::key::{key_from_block, looks_like_der_key};
+use super::key::{KeyEncoding, borrowed_key, key_from_block, looks_like_der_key, public_key_of};
 use super::pem::{BlockKind, PemBlock, classify, scan_pem};
-use super::pkcs12::{
-    ber_pkcs12_problem, certificates_from_pkcs12, is_ber_pkcs12, open_pkcs12, pfx_outline,
-};
+use super::pkcs12::{ber_pkcs12_problem, is_ber_pkcs12, open_pkcs12, pfx_outline};
 use super::sniff::{Encoding, detect_encoding, looks_like_certificate};
-use super::{FileFormat, LoadProblem, PrivateKey, check_size};
+use super::{FileFormat, KeyOrigin, LoadProblem, PrivateKey, check_size};
 
 pub(super) type Loaded = (Vec<CertificateDer<'static>>, Option<PrivateKey>, FileFormat);
 
@@ -172,3 +170,67 @@ fn describe_non_certificates(blocks: &[PemBlock]) -> String {
 
 #[cfg(test)]
 mod tests;
+
+pub(super) fn certificates_from_pkcs12(
+    store: &p12_keystore::Pkcs12Archive,
+) -> Result<Loaded, LoadProblem> {
+    if store.certs.is_empty() {
+        return Err(LoadProblem::NotACertificate {
+            what: if store.keys.is_empty() {
+                "an empty PKCS#12 store".to_owned()
+            } else {
+                "only a private key (a PKCS#12 file without certificates)".to_owned()
+            },
+        });
+    }
+    let mut certificates = Vec::with_capacity(store.certs.len());
+    for (i, bag) in store.certs.iter().enumerate() {
+        let der = bag.cert.as_der();
+        let (cert, rest) = split_certificate(i + 1, der)?;
+        if !rest.is_empty() {
+            return Err(trailing_data(i + 1, rest.len()));
+        }
+        certificates.push(CertificateDer::from(cert.to_vec()));
+    }
+    let (key, public_key) = match store.keys.as_slice() {
+        [bag] => {
+            let key = borrowed_key(bag.key.as_der(), KeyEncoding::Pkcs8);
+            match public_key_of(&key) {
+                Ok(public_key) => (
+                    Some(PrivateKey {
+                        der: key.clone_key(),
+                        origin: KeyOrigin::Pkcs12,
+                    }),
+                    Some(public_key),
+                ),
+                Err(_) => (None, None),
+            }
+        }
+        _ => (None, None),
+    };
+    // The leaf is the certificate the key belongs to: by localKeyId, else by public key.
+    if let [key_bag] = store.keys.as_slice() {
+        let by_id = key_bag.local_key_id.as_ref().and_then(|id| {
+            store
+                .certs
+                .iter()
+                .position(|c| c.local_key_id.as_deref() == Some(id.as_ref()))
+        });
+        let by_public_key = || {
+            let public_key = public_key.as_deref()?;
+            certificates.iter().position(|c| {
+                x509_parser::parse_x509_certificate(c.as_ref()).is_ok_and(|(_, cert)| {
+                    cert.public_key().subject_public_key.data.as_ref() == public_key
+                })
+            })
+        };
+        if let Some(leaf) = by_id.or_else(by_public_key)
+            && leaf > 0
+            && leaf < certificates.len()
+        {
+            let cert = certificates.remove(leaf);
+            certificates.insert(0, cert);
+        }
+    }
+    Ok((certificates, key, FileFormat::Pkcs12))
+}

@@ -8,7 +8,7 @@ use rustls_pki_types::{PrivateKeyDer, PrivatePkcs1KeyDer, PrivatePkcs8KeyDer, Pr
 use crate::secret::{PasswordSource, SecretError};
 
 use super::pem::{BlockKind, KeyBlock, PemBlock, classify, scan_pem};
-use super::pkcs12::{ber_pkcs12_problem, is_ber_pkcs12, key_from_pkcs12, open_pkcs12, pfx_outline};
+use super::pkcs12::{ber_pkcs12_problem, is_ber_pkcs12, open_pkcs12, pfx_outline};
 use super::sniff::{Encoding, detect_encoding};
 use super::{KdfCost, KeyOrigin, LoadProblem, PasswordCheck, PrivateKey, check_size};
 use crate::profile::limits::{
@@ -446,3 +446,15 @@ struct EncryptedPkcs8Outline<'a> {
 
 #[cfg(test)]
 mod tests;
+
+pub(super) fn key_from_pkcs12(
+    store: &p12_keystore::Pkcs12Archive,
+) -> Result<PrivateKey, LoadProblem> {
+    match store.keys.as_slice() {
+        [] => Err(LoadProblem::NoKey {
+            holds: (!store.certs.is_empty()).then(|| "certificates".to_owned()),
+        }),
+        [bag] => usable_key(bag.key.as_der(), KeyEncoding::Pkcs8, KeyOrigin::Pkcs12),
+        more => Err(LoadProblem::TwoKeys { count: more.len() }),
+    }
+}

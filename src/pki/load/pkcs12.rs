@@ -1,15 +1,14 @@
 //! PKCS#12 (.p12/.pfx) stores: recognising one before asking for its password, opening it
-//! (with an empty password first), and taking out its certificates, leaf first, and its key.
+//! (with an empty password first); the certificate and key loaders take out its certificates,
+//! leaf first, and its key.
 
 use der::Decode;
 use der::asn1::{AnyRef, ObjectIdentifier};
-use rustls_pki_types::CertificateDer;
 
 use crate::secret::PasswordSource;
 
-use super::cert::{Loaded, describe_x509_error, split_certificate, trailing_data};
-use super::key::{KeyEncoding, borrowed_key, public_key_of, usable_key};
-use super::{FileFormat, KeyOrigin, LoadProblem, PasswordCheck, PrivateKey};
+use super::identify::x509_reason;
+use super::{LoadProblem, PasswordCheck};
 
 const OID_PKCS7_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
 const OID_PKCS7_SIGNED: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
@@ -146,89 +145,13 @@ fn pkcs12_problem(err: p12_keystore::error::Error, outline: Pkcs12Outline) -> Lo
         ),
         P12::X509Error(err) => bad(format!(
             "a certificate in it is not valid X.509: {}",
-            describe_x509_error(&err)
+            x509_reason(&err)
         )),
         P12::InvalidPrivateKey => bad("a private key in it is not valid PKCS#8".to_owned()),
         P12::DerError(_) => {
             bad("its structure is damaged (a part of it does not decode)".to_owned())
         }
         P12::InvalidLength | P12::InvalidData | P12::IoError(_) => bad(err.to_string()),
-    }
-}
-
-pub(super) fn certificates_from_pkcs12(
-    store: &p12_keystore::Pkcs12Archive,
-) -> Result<Loaded, LoadProblem> {
-    if store.certs.is_empty() {
-        return Err(LoadProblem::NotACertificate {
-            what: if store.keys.is_empty() {
-                "an empty PKCS#12 store".to_owned()
-            } else {
-                "only a private key (a PKCS#12 file without certificates)".to_owned()
-            },
-        });
-    }
-    let mut certificates = Vec::with_capacity(store.certs.len());
-    for (i, bag) in store.certs.iter().enumerate() {
-        let der = bag.cert.as_der();
-        let (cert, rest) = split_certificate(i + 1, der)?;
-        if !rest.is_empty() {
-            return Err(trailing_data(i + 1, rest.len()));
-        }
-        certificates.push(CertificateDer::from(cert.to_vec()));
-    }
-    let (key, public_key) = match store.keys.as_slice() {
-        [bag] => {
-            let key = borrowed_key(bag.key.as_der(), KeyEncoding::Pkcs8);
-            match public_key_of(&key) {
-                Ok(public_key) => (
-                    Some(PrivateKey {
-                        der: key.clone_key(),
-                        origin: KeyOrigin::Pkcs12,
-                    }),
-                    Some(public_key),
-                ),
-                Err(_) => (None, None),
-            }
-        }
-        _ => (None, None),
-    };
-    // The leaf is the certificate the key belongs to: by localKeyId, else by public key.
-    if let [key_bag] = store.keys.as_slice() {
-        let by_id = key_bag.local_key_id.as_ref().and_then(|id| {
-            store
-                .certs
-                .iter()
-                .position(|c| c.local_key_id.as_deref() == Some(id.as_ref()))
-        });
-        let by_public_key = || {
-            let public_key = public_key.as_deref()?;
-            certificates.iter().position(|c| {
-                x509_parser::parse_x509_certificate(c.as_ref()).is_ok_and(|(_, cert)| {
-                    cert.public_key().subject_public_key.data.as_ref() == public_key
-                })
-            })
-        };
-        if let Some(leaf) = by_id.or_else(by_public_key)
-            && leaf > 0
-            && leaf < certificates.len()
-        {
-            let cert = certificates.remove(leaf);
-            certificates.insert(0, cert);
-        }
-    }
-    Ok((certificates, key, FileFormat::Pkcs12))
-}
-
-pub(super) fn key_from_pkcs12(
-    store: &p12_keystore::Pkcs12Archive,
-) -> Result<PrivateKey, LoadProblem> {
-    match store.keys.as_slice() {
-        [] => Err(LoadProblem::NoKey {
-            holds: (!store.certs.is_empty()).then(|| "certificates".to_owned()),
-        }),
-        [bag] => usable_key(bag.key.as_der(), KeyEncoding::Pkcs8, KeyOrigin::Pkcs12),
-        more => Err(LoadProblem::TwoKeys { count: more.len() }),
     }
 }
 
