@@ -1,7 +1,14 @@
 //! The command line. Parsing only: the work is done in [`crate::commands`].
 
+mod common;
+mod ledger;
+mod message;
 pub mod options;
 pub mod vero;
+
+pub use common::*;
+pub use ledger::*;
+pub use message::*;
 
 pub use options::RunOptions;
 
@@ -11,10 +18,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::checks::identity::Purpose;
 use crate::identity::BusinessId;
-use crate::secret::PasswordSource;
 use options::{
-    AuditFormat, DocumentArgs, InterfaceArg, MessageFormat, OutputArg, ProfileArgs, ReportArgs,
-    ReportFormat, StrictArg,
+    AuditFormat, DocumentArgs, InterfaceArg, OutputArg, ProfileArgs, ReportArgs, ReportFormat,
 };
 
 /// Readiness checks for Finnish Customs' Bank and Payment Account Register and the Vero API.
@@ -158,27 +163,6 @@ pub struct ManArgs {
     pub dir: Option<PathBuf>,
 }
 
-/// Where a password comes from. Never from argv itself.
-#[derive(Debug, Args, Default)]
-pub struct PasswordArgs {
-    /// Read the password for an encrypted key or PKCS#12 file from this environment variable.
-    #[arg(long, value_name = "VAR", conflicts_with = "password_file")]
-    pub password_env: Option<String>,
-    /// Read the password from the first line of FILE.
-    #[arg(long, value_name = "FILE")]
-    pub password_file: Option<PathBuf>,
-}
-
-impl PasswordArgs {
-    pub fn source(&self) -> PasswordSource {
-        match (&self.password_env, &self.password_file) {
-            (Some(var), _) => PasswordSource::Env(var.clone()),
-            (None, Some(file)) => PasswordSource::File(file.clone()),
-            (None, None) => PasswordSource::None,
-        }
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct CertArgs {
     #[command(flatten)]
@@ -225,73 +209,6 @@ pub struct RegisterCertArgs {
     pub sni: Option<String>,
     #[command(flatten)]
     pub trust: TrustArgs,
-}
-
-/// Trust anchors, revocation and network limits: shared by every command that validates a
-/// certificate path.
-#[derive(Clone, Debug, Args)]
-pub struct TrustArgs {
-    /// Also trust the CA certificates in FILE as anchors (a test or DEMO root). Repeatable;
-    /// the environment variable takes a comma-separated list.
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "TILICHECK_TRUST",
-        value_delimiter = ','
-    )]
-    pub trust: Vec<PathBuf>,
-    /// Trust only the CA certificates in FILE, not the bundled DVV roots. Repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub trust_only: Vec<PathBuf>,
-    /// Revocation sources: OCSP with CRL fallback (auto), one of them, both, or off.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub revocation: crate::pki::revocation::Mode,
-    /// No network: revocation is reported as skipped (never as passed), no AIA downloads.
-    #[arg(long, env = "TILICHECK_OFFLINE")]
-    pub offline: bool,
-    /// EU trusted lists (ETSI TS 119 612 XML) to qualify a QWAC with: a file, a directory of
-    /// *.xml lists, or `auto` (fetch the LOTL and the issuer's national list, cached until
-    /// their NextUpdate; with --offline the cache only). Give the LOTL with files: a national
-    /// list counts only when the LOTL, verified against its pinned signers, names its signer.
-    /// Repeatable.
-    #[arg(long, value_name = "FILE|DIR|auto")]
-    pub trusted_list: Vec<PathBuf>,
-    /// Certificates allowed to sign the LOTL (PEM or DER), instead of the bundled ones
-    /// announced in the Official Journal.
-    #[arg(long, value_name = "FILE")]
-    pub lotl_signers: Option<PathBuf>,
-    /// Where `--trusted-list auto` fetches the LOTL.
-    #[arg(long, value_name = "URL", default_value = crate::pki::trusted_list::auto::LOTL_URL)]
-    pub lotl_url: String,
-    /// Directory for fetched trusted lists [default: $XDG_CACHE_HOME/tilicheck/trusted-lists or ~/.cache/tilicheck/trusted-lists].
-    #[arg(long, value_name = "DIR")]
-    pub trusted_list_cache: Option<PathBuf>,
-    /// A CRL (DER or PEM, one or more `X509 CRL` blocks) for the certificates it covers, used
-    /// before any download; with --offline the only source. Repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub crl: Vec<PathBuf>,
-    /// Directory for downloaded CRLs [default: $XDG_CACHE_HOME/tilicheck/crl or ~/.cache/tilicheck/crl].
-    #[arg(long, value_name = "DIR")]
-    pub crl_cache: Option<PathBuf>,
-    #[command(flatten)]
-    pub net: NetArgs,
-    /// Seconds one download may take in all (redirects included).
-    #[arg(long, value_name = "SECS", default_value = "20", value_parser = parse_seconds)]
-    pub net_timeout: std::time::Duration,
-    /// Largest CRL or OCSP answer accepted, in bytes.
-    #[arg(long, value_name = "BYTES", default_value = "52428800")]
-    pub max_download: u64,
-}
-
-/// Seconds, fractions allowed, from 0.01 to 600.
-fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
-    let secs: f64 = s
-        .parse()
-        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
-    if !(0.01..=600.0).contains(&secs) {
-        return Err(format!("{s} seconds is outside 0.01 to 600"));
-    }
-    Ok(std::time::Duration::from_secs_f64(secs))
 }
 
 #[derive(Debug, Args)]
@@ -382,17 +299,6 @@ pub struct CsrArgs {
     /// Overwrite existing key and request files.
     #[arg(long)]
     pub force: bool,
-}
-
-/// Network patience, for every command that connects (TLS endpoints, CRL, OCSP, caIssuers).
-#[derive(Clone, Copy, Debug, Args)]
-pub struct NetArgs {
-    /// Seconds to wait for a TCP connection (fractions allowed).
-    #[arg(long, value_name = "SECS", default_value = "3", value_parser = parse_seconds)]
-    pub connect_timeout: std::time::Duration,
-    /// Seconds to wait for each answer from a server.
-    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds)]
-    pub read_timeout: std::time::Duration,
 }
 
 #[derive(Debug, Args)]
@@ -516,80 +422,6 @@ pub struct SendArgs {
     pub password: PasswordArgs,
 }
 
-/// Which ledger: a file, or the default one of a supplier.
-#[derive(Debug, Args, Clone)]
-pub struct LedgerArgs {
-    /// The ledger file (SQLite) [default: in the user's data directory, one per supplier and
-    /// interface: $XDG_DATA_HOME/tilicheck/ledgers/ID-INTERFACE.sqlite, or under $TILICHECK_DATA_DIR].
-    #[arg(long, value_name = "FILE")]
-    pub ledger: Option<PathBuf>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum LedgerCommand {
-    /// Counts per record type and state, acknowledged messages, messages in flight; with
-    /// KEYs, those records: hash, state, and the messages that carried them.
-    Show(LedgerShowArgs),
-    /// Every record as JSON Lines (one object a line), to standard output or --output.
-    Export(LedgerExportArgs),
-    /// Take over records the register acknowledged before the ledger: a previous full
-    /// export and the X-Correlation-IDs that carried it.
-    Import(LedgerImportArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct LedgerShowArgs {
-    #[command(flatten)]
-    pub document: DocumentArgs,
-    #[command(flatten)]
-    pub interface: InterfaceArg,
-    /// Record keys (UUIDs) to show.
-    #[arg(value_name = "KEY")]
-    pub keys: Vec<uuid::Uuid>,
-    #[command(flatten)]
-    pub ledger: LedgerArgs,
-    /// The supplier whose default ledger to use.
-    #[arg(long, value_name = "ID")]
-    pub business_id: Option<BusinessId>,
-}
-
-#[derive(Debug, Args)]
-pub struct LedgerExportArgs {
-    #[command(flatten)]
-    pub output: OutputArg,
-    #[command(flatten)]
-    pub interface: InterfaceArg,
-    #[command(flatten)]
-    pub ledger: LedgerArgs,
-    /// The supplier whose default ledger to use.
-    #[arg(long, value_name = "ID")]
-    pub business_id: Option<BusinessId>,
-}
-
-#[derive(Debug, Args)]
-pub struct LedgerImportArgs {
-    #[command(flatten)]
-    pub interface: InterfaceArg,
-    /// The full export the register holds (an update report of any size).
-    pub export: PathBuf,
-    /// The X-Correlation-ID of the message that carried every record of the export.
-    #[arg(long, value_name = "UUID", required_unless_present = "correlation_ids")]
-    pub correlation_id: Option<String>,
-    /// Lines `KEY,X-CORRELATION-ID[,ACKNOWLEDGED-AT]`: the message that carried each record
-    /// (a key names every record with that UUID: a legal person and its customership). Records
-    /// the file does not name take --correlation-id.
-    #[arg(long, value_name = "FILE")]
-    pub correlation_ids: Option<PathBuf>,
-    /// When the register acknowledged them (RFC 3339) [default: now].
-    #[arg(long, value_name = "TIME")]
-    pub acknowledged_at: Option<String>,
-    /// The update endpoint's category they were sent to (v3): 1 or 2.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
-    pub category: Option<u8>,
-    #[command(flatten)]
-    pub ledger: LedgerArgs,
-}
-
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     #[command(flatten)]
@@ -605,211 +437,6 @@ pub struct DemoArgs {
     pub fresh_keys: bool,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum MessageCommand {
-    /// Validate a report: official schema, sender, record keys, size, content.
-    Validate(MessageValidateArgs),
-    /// Sign a report into the Authorization and body tokens (optionally a request file).
-    Sign(MessageSignArgs),
-    /// Verify a request file or the two tokens against the signing certificate.
-    Verify(MessageVerifyArgs),
-    /// Split a large update (a first full load) into messages that each fit the size limit.
-    Split(MessageSplitArgs),
-    /// Write a synthetic report (invented people, valid check digits) for testing.
-    Generate(MessageGenerateArgs),
-    /// Today's full export against the ledger (or yesterday's export): the update of new and
-    /// changed records to send, and the records that vanished.
-    Diff(MessageDiffArgs),
-    /// Build the §4.3 disputable or incorrect reports (or a dispute's cancellation) for
-    /// records the ledger holds, with the X-Correlation-ID that reported each.
-    Dispute(MessageDisputeArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct MessageDiffArgs {
-    #[command(flatten)]
-    pub report: ReportArgs<MessageFormat>,
-    #[command(flatten)]
-    pub profile: ProfileArgs,
-    /// Today's full export (an update report of any size; read as a stream).
-    #[arg(value_name = "NEW")]
-    pub new: PathBuf,
-    /// Compare with this earlier full export instead of the ledger.
-    #[arg(long, value_name = "OLD", conflicts_with = "ledger")]
-    pub previous: Option<PathBuf>,
-    #[command(flatten)]
-    pub ledger: LedgerArgs,
-    /// The supplier whose default ledger to compare with (without --ledger or --previous).
-    #[arg(long, value_name = "ID")]
-    pub business_id: Option<BusinessId>,
-    /// Where to write the update of new and changed records (written whole or not at all).
-    #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
-}
-
-#[derive(Debug, Args)]
-pub struct MessageDisputeArgs {
-    #[command(flatten)]
-    pub report: ReportArgs<MessageFormat>,
-    #[command(flatten)]
-    pub profile: ProfileArgs,
-    /// The records to report: UUIDs of legal persons, accounts or safety deposit boxes.
-    #[arg(value_name = "KEY", required = true)]
-    pub keys: Vec<uuid::Uuid>,
-    #[command(flatten)]
-    pub ledger: LedgerArgs,
-    /// The supplier whose default ledger to use (without --ledger).
-    #[arg(long, value_name = "ID")]
-    pub business_id: Option<BusinessId>,
-    /// Report the records as incorrect (final: §4.3 allows no later change) instead of disputable.
-    #[arg(long, conflicts_with = "cancel")]
-    pub incorrect: bool,
-    /// Cancel the records' dispute (disputed: false).
-    #[arg(long)]
-    pub cancel: bool,
-    /// For a record sent more than once, which update's X-Correlation-ID to name: the one
-    /// that last carried it (its value now; the default, an assumption) or the first.
-    #[arg(long, value_enum)]
-    pub reported_in: Option<crate::profile::message::ReportedIn>,
-    /// Directory for part-000001.json, … (one report per record; created if missing), which
-    /// `send DIR --ledger` sends one at a time.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-}
-
-#[derive(Debug, Args)]
-pub struct MessageSplitArgs {
-    #[command(flatten)]
-    pub document: DocumentArgs,
-    #[command(flatten)]
-    pub interface: InterfaceArg,
-    /// The update report to split (any size; read as a stream).
-    pub file: PathBuf,
-    /// Directory for part-000001.json, part-000002.json, … (created if missing).
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-}
-
-/// How a report is classified, when not from its content.
-#[derive(Debug, Args)]
-pub struct MessageKindArgs {
-    /// The kind of report (default: detected from its fields).
-    #[arg(long, value_enum)]
-    pub kind: Option<crate::message::kind::Kind>,
-    /// Data supplier category for updates (v3): 1 credit institution, 2 other.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
-    pub category: Option<u8>,
-}
-
-#[derive(Debug, Args)]
-pub struct MessageValidateArgs {
-    #[command(flatten)]
-    pub report: ReportArgs<MessageFormat>,
-    #[command(flatten)]
-    pub profile: ProfileArgs,
-    /// The report (JSON, as it goes into the body token).
-    pub file: PathBuf,
-    #[command(flatten)]
-    pub kind: MessageKindArgs,
-    /// The data supplier's business ID, to compare with senderBusinessId.
-    #[arg(long, value_name = "ID")]
-    pub business_id: Option<BusinessId>,
-}
-
-#[derive(Debug, Args)]
-pub struct MessageSignArgs {
-    #[command(flatten)]
-    pub document: DocumentArgs,
-    #[command(flatten)]
-    pub strict: StrictArg,
-    #[command(flatten)]
-    pub profile: ProfileArgs,
-    /// The report (JSON).
-    pub file: PathBuf,
-    /// The signing private key (PEM/DER PKCS#8 or PKCS#1, encrypted PKCS#8, or PKCS#12).
-    #[arg(long, value_name = "FILE")]
-    pub key: PathBuf,
-    /// The signing certificate delivered to Customs (a PEM may carry its chain after it).
-    #[arg(long, value_name = "FILE")]
-    pub cert: PathBuf,
-    /// Intermediate CA certificates of the signing certificate (PEM or DER).
-    #[arg(long, value_name = "FILE")]
-    pub chain: Option<PathBuf>,
-    #[command(flatten)]
-    pub kind: MessageKindArgs,
-    /// The data supplier's business ID (checked against the certificate and senderBusinessId).
-    #[arg(long, value_name = "ID")]
-    pub business_id: Option<BusinessId>,
-    /// Write a complete HTTP/1.1 request to FILE (written whole or not at all).
-    #[arg(long, value_name = "FILE")]
-    pub request: Option<PathBuf>,
-    /// Print an equivalent curl command.
-    #[arg(long)]
-    pub curl: bool,
-    /// X-Correlation-ID to use (default: a random UUIDv4).
-    #[arg(long, value_name = "UUID")]
-    pub correlation_id: Option<String>,
-    /// Host of the register for the request (Customs gives it at onboarding).
-    #[arg(long, value_name = "HOST", default_value = crate::message::request::DEFAULT_HOST)]
-    pub host: String,
-    #[command(flatten)]
-    pub password: PasswordArgs,
-    #[command(flatten)]
-    pub trust: TrustArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct MessageVerifyArgs {
-    #[command(flatten)]
-    pub report: ReportArgs<MessageFormat>,
-    #[command(flatten)]
-    pub profile: ProfileArgs,
-    /// A request file (as written by `message sign --request`).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["authorization", "body"])]
-    pub request: Option<PathBuf>,
-    /// The Authorization token (without "Bearer "), or @FILE to read it from FILE.
-    #[arg(long, value_name = "TOKEN", requires = "body")]
-    pub authorization: Option<String>,
-    /// A file holding the body token.
-    #[arg(long, value_name = "FILE", requires = "authorization")]
-    pub body: Option<PathBuf>,
-    /// The signing certificate delivered to Customs (a PEM may carry its chain after it).
-    #[arg(long, value_name = "FILE")]
-    pub cert: PathBuf,
-    /// Intermediate CA certificates of the signing certificate (PEM or DER).
-    #[arg(long, value_name = "FILE")]
-    pub chain: Option<PathBuf>,
-    /// The data supplier's business ID, to compare with senderBusinessId.
-    #[arg(long, value_name = "ID")]
-    pub business_id: Option<BusinessId>,
-    /// Data supplier category for updates (v3): 1 credit institution, 2 other.
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
-    pub category: Option<u8>,
-    #[command(flatten)]
-    pub trust: TrustArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct MessageGenerateArgs {
-    #[command(flatten)]
-    pub output: OutputArg,
-    #[command(flatten)]
-    pub interface: InterfaceArg,
-    /// How many accounts (each with its owner and customership).
-    #[arg(long, value_name = "N")]
-    pub records: usize,
-    /// Seed for the generator: the same seed gives the same report.
-    #[arg(long, value_name = "S", default_value_t = 1)]
-    pub seed: u64,
-    /// senderBusinessId to put in the report.
-    #[arg(long, value_name = "ID", conflicts_with = "cert")]
-    pub business_id: Option<BusinessId>,
-    /// Put the business ID of this signing certificate (its serialNumber or
-    /// organizationIdentifier) in senderBusinessId. Without it or --business-id the sender is
-    /// generated at random, and the register refuses a report not in its signer's name.
-    #[arg(long, value_name = "CERT")]
-    pub cert: Option<PathBuf>,
-}
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     #[command(flatten)]

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use crate::cli::PasswordArgs;
+use super::common::PasswordArgs;
 use crate::cli::options::{ProfileArgs, ReportArgs, ReportFormat};
 use crate::profile::vero::{Environment, IdAttribute};
 
