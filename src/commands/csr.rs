@@ -14,6 +14,7 @@ use crate::commands::CommandError;
 use crate::findings::Report;
 use crate::pki::csr::{CsrFacts, CsrKey, CsrSubject, RsaBits, make_request};
 use crate::pki::load::MAX_INPUT_BYTES;
+use crate::pki::load::pem::ToPem;
 use crate::profile::Interface;
 
 /// What `csr` did: a report for `--check`, or the files it wrote.
@@ -97,7 +98,7 @@ pub fn run(
     let request = make_request(&subject, key).map_err(|e| CommandError::Input(e.to_string()))?;
     drop(making);
     // The key first: a request without its key is worthless, a key without a request is not.
-    let key_pem = Zeroizing::new(request.key.serialize_pem());
+    let key_pem = Zeroizing::new(request.key.to_pem());
     crate::atomic_file::write(
         &key_out,
         key_pem.as_bytes(),

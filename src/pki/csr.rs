@@ -8,6 +8,7 @@ use x509_parser::prelude::{FromDer, X509CertificationRequest};
 use crate::pki::facts::{
     self, KeyFacts, OID_COMMON_NAME, OID_ORGANIZATION_IDENTIFIER, OID_SERIAL_NUMBER,
 };
+use crate::pki::load::pem::ToPem;
 
 /// The key a new request is made for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,7 +109,7 @@ pub fn make_request(subject: &CsrSubject, key: CsrKey) -> Result<NewRequest, Csr
     let csr = params
         .serialize_request(&key_pair)
         .map_err(|e| CsrError::Request(e.to_string()))?;
-    let csr_pem = csr.pem().map_err(|e| CsrError::Request(e.to_string()))?;
+    let csr_pem = csr.to_pem();
     Ok(NewRequest {
         key: key_pair,
         csr_pem,

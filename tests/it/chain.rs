@@ -6,6 +6,8 @@ use crate::netpki::{Ca, Reply, Urls, now, ok, write};
 use crate::revocation::{Setup, run_cert};
 use crate::support::tilicheck;
 
+use tilicheck::pki::load::pem::ToPem;
+
 #[test]
 fn a_good_path_passes_and_is_shown_subject_by_subject() {
     let s = Setup::new();
@@ -53,9 +55,11 @@ fn an_expired_intermediate_fails() {
     let leaf = write(
         s.dir.path(),
         "leaf.pem",
-        old.leaf("leaf", 0x1001, &Urls::default()).pem().as_bytes(),
+        old.leaf("leaf", 0x1001, &Urls::default())
+            .to_pem()
+            .as_bytes(),
     );
-    let chain = write(s.dir.path(), "old.pem", old.cert.pem().as_bytes());
+    let chain = write(s.dir.path(), "old.pem", old.cert.to_pem().as_bytes());
     let out = tilicheck()
         .current_dir(s.dir.path())
         .env_remove("TILICHECK_TRUST")
@@ -86,7 +90,11 @@ fn no_path_to_any_anchor_fails_and_says_which_issuer_is_missing() {
     let s = Setup::new();
     let leaf = s.leaf("leaf", 0x1001, &Urls::default());
     let stranger = Ca::root("TEST Unrelated Root");
-    let stranger_pem = write(s.dir.path(), "stranger.pem", stranger.cert.pem().as_bytes());
+    let stranger_pem = write(
+        s.dir.path(),
+        "stranger.pem",
+        stranger.cert.to_pem().as_bytes(),
+    );
     // Without the intermediate, and with an unrelated anchor.
     let out = tilicheck()
         .current_dir(s.dir.path())

@@ -7,6 +7,8 @@ use rcgen::{CertificateParams, DistinguishedName, DnType, DnValue, KeyPair};
 
 use crate::support::{AT, python, tilicheck};
 
+use tilicheck::pki::load::pem::ToPem;
+
 /// A common name that tries to forge a report line, move the cursor and colour the terminal.
 const FORGED_CN: &str = "ACME Oy\r\n  PASS   CERT-QWAC  forged line\x1b[2K\x1b[32m";
 /// An organisation a spreadsheet would run as a formula.
@@ -24,7 +26,7 @@ pub(crate) fn write_hostile_cert(dir: &Path, cn: &str) -> std::path::PathBuf {
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
     let cert = params.self_signed(&key).expect("self-signed");
     let path = dir.join("hostile.pem");
-    std::fs::write(&path, cert.pem()).expect("write cert");
+    std::fs::write(&path, cert.to_pem()).expect("write cert");
     path
 }
 

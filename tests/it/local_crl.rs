@@ -3,6 +3,8 @@
 //! paths: the same CRLs, the same check time, the same verdict.
 
 use std::path::{Path, PathBuf};
+use tilicheck::pki::load::{self, pem::ToPem};
+use tilicheck::secret::PasswordSource;
 
 use rcgen::{
     CertificateRevocationListParams, Issuer, KeyPair, RevocationReason, RevokedCertParams,
@@ -68,15 +70,7 @@ fn current(
 }
 
 fn pem(der: &[u8]) -> String {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut s = String::from("-----BEGIN X509 CRL-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        s.push_str(std::str::from_utf8(line).expect("ascii"));
-        s.push('\n');
-    }
-    s.push_str("-----END X509 CRL-----\n");
-    s
+    load::pem::encode("X509 CRL", der)
 }
 
 /// The signature is the CRL's last bytes: flip one.
@@ -117,9 +111,9 @@ impl Pki {
             SerialNumber::from_slice(c.raw_serial())
         };
         let leaf = ca.leaf("crl-test-leaf", LEAF_SERIAL, &Urls::default());
-        let root_pem = write(dir.path(), "root.pem", root.cert.pem().as_bytes());
-        let ca_pem = write(dir.path(), "ca.pem", ca.cert.pem().as_bytes());
-        let leaf_pem = write(dir.path(), "leaf.pem", leaf.pem().as_bytes());
+        let root_pem = write(dir.path(), "root.pem", root.cert.to_pem().as_bytes());
+        let ca_pem = write(dir.path(), "ca.pem", ca.cert.to_pem().as_bytes());
+        let leaf_pem = write(dir.path(), "leaf.pem", leaf.to_pem().as_bytes());
         Pki {
             dir,
             at,
@@ -344,10 +338,11 @@ fn a_crl_that_covers_nothing_leaves_the_status_unknown() {
 
 /// The DEMO service CA (its key is in the fixtures) revoking `serial` (keyCompromise).
 fn demo_service_ca_crl(dir: &Path, name: &str, serial: &[u8]) -> PathBuf {
-    let key_pem = std::fs::read_to_string(fixture("service-ca.key")).expect("key");
-    let key = KeyPair::from_pem(&key_pem).expect("DEMO CA key");
-    let cert_pem = std::fs::read_to_string(fixture("service-ca.pem")).expect("cert");
-    let issuer = Issuer::from_ca_cert_pem(&cert_pem, key).expect("DEMO CA");
+    let none = PasswordSource::None;
+    let key = load::read_private_key(&fixture("service-ca.key"), &none).expect("key");
+    let key = KeyPair::try_from(&key.der).expect("DEMO CA key");
+    let cert = load::read_certificates(&fixture("service-ca.pem"), &none).expect("cert");
+    let issuer = Issuer::from_ca_cert_der(&cert.certificates[0], key).expect("DEMO CA");
     let at = OffsetDateTime::parse(
         "2030-01-01T00:00:00Z",
         &time::format_description::well_known::Rfc3339,

@@ -11,6 +11,8 @@ use rcgen::{
 use crate::revocation::finding;
 use crate::support::tilicheck;
 
+use tilicheck::pki::load::pem::ToPem;
+
 /// How one certificate of the case departs from a good one.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Twist {
@@ -171,9 +173,9 @@ fn judge(twist: Twist) -> (String, String, bool, String) {
         std::fs::write(&p, pem).expect("write");
         p
     };
-    let root_pem = path("root.pem", root.pem());
-    let ca_pem = path("ca.pem", ca.pem());
-    let leaf_pem = path("leaf.pem", leaf.pem());
+    let root_pem = path("root.pem", root.to_pem());
+    let ca_pem = path("ca.pem", ca.to_pem());
+    let leaf_pem = path("leaf.pem", leaf.to_pem());
 
     let out = tilicheck()
         .current_dir(dir.path())

@@ -138,15 +138,7 @@ fn run(case: &Case, work: &Path) -> Outcome {
 }
 
 fn pem(label: &str, der: &[u8]) -> String {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut s = format!("-----BEGIN {label}-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        s.push_str(std::str::from_utf8(line).expect("ascii"));
-        s.push('\n');
-    }
-    s.push_str(&format!("-----END {label}-----\n"));
-    s
+    tilicheck::pki::load::pem::encode(label, der)
 }
 
 #[test]

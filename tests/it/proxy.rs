@@ -14,6 +14,8 @@ use crate::netpki::{OpensslOcsp, Urls, free_port, index_line, now, ok, write};
 use crate::revocation::{Finding, Setup, finding};
 use crate::support::{fixture, tilicheck};
 
+use tilicheck::pki::load::pem::ToPem;
+
 /// The proxy's password: never printed, logged or passed on a command line by tilicheck.
 pub const PASSWORD: &str = "pr0xy-s3cret-Vv7";
 const USER: &str = "tester";
@@ -223,7 +225,7 @@ fn ocsp_requests_go_through_the_proxy() {
             ..Urls::default()
         },
     );
-    let key = write(s.dir.path(), "ca.key", s.ca.key.serialize_pem().as_bytes());
+    let key = write(s.dir.path(), "ca.key", s.ca.key.to_pem().as_bytes());
     let _responder = OpensslOcsp::start(
         s.dir.path(),
         port,

@@ -14,6 +14,8 @@ use crate::netpki::{
 };
 use crate::support::tilicheck;
 
+use tilicheck::pki::load::pem::ToPem;
+
 /// A root, an intermediate whose CRL the root publishes, and a server for both.
 pub struct Setup {
     pub dir: TempDir,
@@ -44,8 +46,8 @@ impl Setup {
             "/root.crl",
             Reply::Raw(ok(&root_crl, "application/pkix-crl")),
         );
-        let root_pem = write(dir.path(), "root.pem", root.cert.pem().as_bytes());
-        let ca_pem = write(dir.path(), "ca.pem", ca.cert.pem().as_bytes());
+        let root_pem = write(dir.path(), "root.pem", root.cert.to_pem().as_bytes());
+        let ca_pem = write(dir.path(), "ca.pem", ca.cert.to_pem().as_bytes());
         Setup {
             dir,
             server,
@@ -62,7 +64,7 @@ impl Setup {
         write(
             self.dir.path(),
             &format!("{name}.pem"),
-            cert.pem().as_bytes(),
+            cert.to_pem().as_bytes(),
         )
     }
 
@@ -353,7 +355,7 @@ fn openssl_ocsp_good_revoked_and_unknown() {
     let good = ocsp_leaf(&s, "good", 0x1001, &url);
     let revoked = ocsp_leaf(&s, "revoked", 0x1002, &url);
     let unknown = ocsp_leaf(&s, "unknown", 0x1003, &url);
-    let key = write(s.dir.path(), "ca.key", s.ca.key.serialize_pem().as_bytes());
+    let key = write(s.dir.path(), "ca.key", s.ca.key.to_pem().as_bytes());
     let index = index_line(0x1001, false, "good") + &index_line(0x1002, true, "revoked");
     let _responder = OpensslOcsp::start(s.dir.path(), port, &index, &s.ca_pem, &key);
 
@@ -404,7 +406,7 @@ fn ocsp_from_a_responder_the_ca_did_not_issue_is_an_error() {
 #[test]
 fn ocsp_with_a_wrong_nonce_is_an_error() {
     let s = Setup::new();
-    let ca_key = KeyPair::from_pem(&s.ca.key.serialize_pem()).expect("key");
+    let ca_key = KeyPair::try_from(s.ca.key.serialize_der()).expect("key");
     s.server.route(
         "/ocsp",
         ocsp_responder(ca_key, Vec::new(), Some(vec![7; 16])),
@@ -418,7 +420,7 @@ fn ocsp_with_a_wrong_nonce_is_an_error() {
 fn ocsp_signed_by_the_ca_with_our_nonce_is_good() {
     // The canned responder itself is sound: the failures above are the defects they inject.
     let s = Setup::new();
-    let ca_key = KeyPair::from_pem(&s.ca.key.serialize_pem()).expect("key");
+    let ca_key = KeyPair::try_from(s.ca.key.serialize_der()).expect("key");
     s.server
         .route("/ocsp", ocsp_responder(ca_key, Vec::new(), None));
     let leaf = ocsp_leaf(&s, "leaf", 0x1001, &s.server.url("/ocsp"));
@@ -528,7 +530,7 @@ fn both_asks_ocsp_and_the_crl_while_auto_stops_at_a_good_ocsp_answer() {
             ..Urls::default()
         },
     );
-    let key = write(s.dir.path(), "ca.key", s.ca.key.serialize_pem().as_bytes());
+    let key = write(s.dir.path(), "ca.key", s.ca.key.to_pem().as_bytes());
     let _responder = OpensslOcsp::start(
         s.dir.path(),
         port,

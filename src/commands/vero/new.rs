@@ -15,6 +15,7 @@ use crate::commands::CommandError;
 use crate::findings::{Finding, Report, Status, Subject};
 use crate::pki::facts::CertificateFacts;
 use crate::pki::load;
+use crate::pki::load::pem::ToPem;
 use crate::profile::vero::Environment;
 use crate::profile::{Interface, RuleId, VERO};
 use crate::secret::{Password, PasswordSource};
@@ -141,7 +142,7 @@ pub(super) fn start(
         .map_err(|e| input(format!("{}: cannot create: {e}", dir.display())))?;
     let req = request::make(customer_id, customer_name, &VERO).map_err(|e| input(e.to_string()))?;
     let key_path = dir.join(journal::KEY_FILE);
-    let key_pem = Zeroizing::new(req.key.serialize_pem());
+    let key_pem = Zeroizing::new(req.key.to_pem());
     crate::atomic_file::write(
         &key_path,
         key_pem.as_bytes(),
@@ -422,13 +423,5 @@ pub(super) fn check_result(
 }
 
 pub(super) fn pem(label: &str, der: &[u8]) -> String {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(line));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
+    crate::pki::load::pem::encode(label, der)
 }

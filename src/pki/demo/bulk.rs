@@ -9,6 +9,8 @@ use time::{Duration, OffsetDateTime};
 use super::certs::{Id, ca_params, dn, rcgen_error, server_params};
 use super::{DEMO_SUPPLIER_HOST, DEMO_SUPPLIER_ID, DemoError, DemoOptions};
 
+use crate::pki::load::pem::ToPem;
+
 /// Certificates per sub-directory, so no directory grows unwieldy.
 const PER_DIRECTORY: usize = 500;
 
@@ -46,7 +48,7 @@ pub fn write_bulk(dir: &Path, options: BulkOptions) -> Result<usize, DemoError> 
     let ca_cert = ca.self_signed(&ca_key).map_err(rcgen_error(file))?;
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let ca_path = dir.join(file);
-    std::fs::write(&ca_path, ca_cert.pem()).map_err(io(&ca_path))?;
+    std::fs::write(&ca_path, ca_cert.to_pem()).map_err(io(&ca_path))?;
     let issuer = Issuer::from_params(&ca, &ca_key);
 
     let leaf = "bulk leaf";
@@ -69,7 +71,7 @@ pub fn write_bulk(dir: &Path, options: BulkOptions) -> Result<usize, DemoError> 
         p.not_after = options.first_expiry + Duration::days(offset);
         let cert = p.signed_by(&key, &issuer).map_err(rcgen_error(leaf))?;
         let path = sub.join(format!("cert-{i:05}.pem"));
-        std::fs::write(&path, cert.pem()).map_err(io(&path))?;
+        std::fs::write(&path, cert.to_pem()).map_err(io(&path))?;
     }
     Ok(options.count)
 }

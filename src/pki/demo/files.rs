@@ -5,6 +5,8 @@ use rcgen::{Certificate, KeyPair};
 
 use super::DemoFile;
 
+use crate::pki::load::pem::ToPem;
+
 // Descriptions, one line each (they also go into the README).
 pub(super) const ROOT_CA: &str = "DEMO root CA, imitates DVV Gov. Root CA - G3 RSA: self-signed, CA:TRUE, keyCertSign+cRLSign; RSA 3072 (the real one has 4096) to keep generation fast. Trust anchor for every certificate here.";
 pub(super) const ROOT_CA_KEY: &str = "Private key of the DEMO root CA (RSA 3072).";
@@ -86,18 +88,12 @@ impl Files {
         description: &'static str,
         cert: &Certificate,
     ) {
-        self.push(name, description, cert.pem(), false);
+        self.push(name, description, cert.to_pem(), false);
     }
 
     /// A certificate given as DER (one rcgen could not write), stored as PEM.
     pub(super) fn der_cert(&mut self, name: &'static str, description: &'static str, der: &[u8]) {
-        let b64 = crate::pki::base64::encode(der);
-        let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
-        for line in b64.as_bytes().chunks(64) {
-            pem.push_str(&String::from_utf8_lossy(line));
-            pem.push('\n');
-        }
-        pem.push_str("-----END CERTIFICATE-----\n");
+        let pem = crate::pki::load::pem::encode("CERTIFICATE", der);
         self.push(name, description, pem, false);
     }
 
@@ -107,12 +103,12 @@ impl Files {
         description: &'static str,
         certs: &[&Certificate],
     ) {
-        let pem = certs.iter().map(|c| c.pem()).collect::<String>();
+        let pem = certs.iter().map(|c| c.to_pem()).collect::<String>();
         self.push(name, description, pem, false);
     }
 
     pub(super) fn key(&mut self, name: &'static str, description: &'static str, key: &KeyPair) {
-        self.push(name, description, key.serialize_pem(), true);
+        self.push(name, description, key.to_pem(), true);
     }
 
     fn push(

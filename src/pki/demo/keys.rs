@@ -6,6 +6,7 @@ use rcgen::{KeyPair, RsaKeySize, SignatureAlgorithm};
 
 use super::DemoError;
 use crate::atomic_file::{self, Access, Existing};
+use crate::pki::load::pem::ToPem;
 
 /// Where a DEMO PKI's keys came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,12 +72,15 @@ impl Keys {
 
     fn read_cache(dir: &Path) -> Option<Self> {
         let mut read = JOBS.iter().map(|&(file, spec)| {
-            let pem = std::fs::read_to_string(dir.join(file)).ok()?;
+            let none = crate::secret::PasswordSource::None;
+            let der = crate::pki::load::read_private_key(&dir.join(file), &none)
+                .ok()?
+                .der;
             let alg = match spec {
                 KeySpec::Rsa(alg, _) => alg,
                 KeySpec::EcP256 => &rcgen::PKCS_ECDSA_P256_SHA256,
             };
-            let key = KeyPair::from_pem_and_sign_algo(&pem, alg).ok()?;
+            let key = KeyPair::from_der_and_sign_algo(&der, alg).ok()?;
             (modulus_bytes(&key) == spec.modulus_bytes()).then_some(key)
         });
         let mut next = || read.next().flatten();
@@ -120,7 +124,7 @@ impl Keys {
         ];
         for (&(file, _), key) in JOBS.iter().zip(keys) {
             let path = dir.join(file);
-            let pem = zeroize::Zeroizing::new(key.serialize_pem());
+            let pem = zeroize::Zeroizing::new(key.to_pem());
             atomic_file::write(&path, pem.as_bytes(), Access::OwnerOnly, Existing::Replace)
                 .map_err(io(&path))?;
         }

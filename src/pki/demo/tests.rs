@@ -566,7 +566,15 @@ fn bad_variants_differ_from_the_supplier_in_one_way_each() {
 
 fn spki_of_key(name: &str) -> Vec<u8> {
     use rcgen::PublicKeyData;
-    let key = KeyPair::from_pem(&pki().file(name).unwrap().contents).expect(name);
+    let pem = &pki().file(name).unwrap().contents;
+    let der = crate::pki::load::parse_private_key(
+        name,
+        pem.as_bytes(),
+        &crate::secret::PasswordSource::None,
+    )
+    .expect(name)
+    .der;
+    let key = KeyPair::try_from(&der).expect(name);
     key.subject_public_key_info()
 }
 

@@ -7,6 +7,7 @@ use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
 use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::OffsetDateTime;
 
+use crate::pki::load::pem::ToPem;
 use crate::pki::trusted_list::model::{
     CA_QC, EU_GENERIC_TYPE, EXT_PREFIX, LOTL_TYPE, STATUS_PREFIX, TSL_MIME, TSL_NS,
 };
@@ -86,7 +87,7 @@ impl Signer {
         Ok(Signer {
             key,
             cert_der: cert.der().to_vec(),
-            cert_pem: cert.pem(),
+            cert_pem: cert.to_pem(),
         })
     }
 }

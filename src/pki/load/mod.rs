@@ -30,7 +30,7 @@ mod cert;
 mod crl;
 mod identify;
 mod key;
-mod pem;
+pub mod pem;
 mod pkcs12;
 mod sniff;
 #[cfg(test)]

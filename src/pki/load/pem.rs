@@ -1,11 +1,15 @@
 //! The strict PEM scanner (RFC 7468, plus RFC 1421 headers for legacy keys), its base64
-//! decoder, and the sorting of PEM blocks by their labels.
+//! decoder, and the sorting of PEM blocks by their labels; `write` is the PEM writer.
 
 use std::collections::BTreeMap;
 
 use zeroize::Zeroizing;
 
 use super::LoadProblem;
+
+pub use write::{ToPem, encode};
+
+mod write;
 
 /// What exactly is wrong inside a PEM block. Lines and columns are 1-based.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -6,6 +6,7 @@ use std::process::Command;
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 
+use crate::pki::load::pem::ToPem;
 use crate::secret::PasswordSource;
 
 use super::{CertificateFile, LoadError, PrivateKey, read_certificates, read_private_key};
@@ -114,9 +115,9 @@ pub(super) fn no_password() -> PasswordSource {
 
 /// Writes leaf, its key and the CA, and exports them to `name` with extra `args`.
 pub(super) fn export_p12(kit: &Kit, chain: &Chain, name: &str, args: &[&str]) -> PathBuf {
-    kit.write("leaf.pem", chain.leaf.pem());
-    kit.write("leaf-key.pem", chain.leaf_key.serialize_pem());
-    kit.write("ca.pem", chain.ca.pem());
+    kit.write("leaf.pem", chain.leaf.to_pem());
+    kit.write("leaf-key.pem", chain.leaf_key.to_pem());
+    kit.write("ca.pem", chain.ca.to_pem());
     let mut all = vec![
         "pkcs12",
         "-export",

@@ -1,5 +1,6 @@
 use rcgen::KeyPair;
 
+use crate::pki::load::pem::ToPem;
 use crate::secret::PasswordSource;
 
 use super::test_support::{Kit, PASSWORD, certs, chain, export_p12, key, no_password, self_signed};
@@ -82,13 +83,13 @@ fn in_memory_input_over_the_cap_is_refused() {
 #[test]
 fn debug_of_private_key_shows_origin_only() {
     let pair = KeyPair::generate().unwrap();
-    let pem = pair.serialize_pem();
+    let pem = pair.to_pem();
     let loaded = parse_private_key("k.pem", pem.as_bytes(), &PasswordSource::None).unwrap();
     let debug = format!("{loaded:?}");
     assert_eq!(debug, "PrivateKey { origin: Pkcs8, .. }");
     let file = parse_certificates(
         "b.pem",
-        format!("{}{pem}", self_signed(&pair, "x.test").pem()).as_bytes(),
+        format!("{}{pem}", self_signed(&pair, "x.test").to_pem()).as_bytes(),
         &PasswordSource::None,
     )
     .unwrap();
@@ -99,7 +100,7 @@ fn debug_of_private_key_shows_origin_only() {
 fn messages_never_contain_the_password_or_key_material() {
     let kit = Kit::new();
     let chain = chain();
-    let key_pem = chain.leaf_key.serialize_pem();
+    let key_pem = chain.leaf_key.to_pem();
     kit.write("k.pem", &key_pem);
     kit.openssl(&[
         "pkcs8",

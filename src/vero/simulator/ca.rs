@@ -10,6 +10,7 @@ use rcgen::{
 use rustls_pki_types::CertificateDer;
 use time::{Duration, OffsetDateTime};
 
+use crate::pki::load::pem::ToPem;
 use crate::profile::VeroProfile;
 use crate::profile::vero::Environment;
 use crate::vero::finnish_time::add_years;
@@ -60,7 +61,7 @@ impl DemoCa {
         let params = ca_params(cn);
         let cert = params.self_signed(&key).map_err(ca_error("CA"))?;
         Ok(DemoCa {
-            cert_pem: cert.pem(),
+            cert_pem: cert.to_pem(),
             cert_der: cert.der().clone(),
             issuer: Issuer::new(params, key),
         })

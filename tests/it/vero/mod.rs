@@ -11,6 +11,7 @@ pub mod service;
 use std::path::{Path, PathBuf};
 
 use rcgen::{KeyPair, RsaKeySize};
+use tilicheck::pki::load::pem::ToPem;
 use tilicheck::profile::VERO;
 use tilicheck::profile::vero::Environment;
 use tilicheck::vero::simulator::ca::DemoCa;
@@ -38,20 +39,12 @@ pub fn customer_cert(
     )
     .expect("write ca");
     let key_path = dir.join(format!("{customer_id}-{}.key", env.as_str()));
-    std::fs::write(&key_path, key.serialize_pem()).expect("write key");
+    std::fs::write(&key_path, key.to_pem()).expect("write key");
     (cert, key_path)
 }
 
 pub fn pem_encode(label: &str, der: &[u8]) -> String {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).expect("ascii"));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
+    tilicheck::pki::load::pem::encode(label, der)
 }
 
 /// The JSON report of a run, and its exit code.

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use tilicheck::pki::load;
+use tilicheck::pki::load::pem::ToPem;
 use tilicheck::profile::VERO;
 use tilicheck::profile::vero::Environment;
 use tilicheck::secret::PasswordSource;
@@ -147,7 +148,7 @@ fn the_service_enforces_the_window_and_the_signature_itself() {
         &other,
         rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
             .expect("key")
-            .serialize_pem(),
+            .to_pem(),
     )
     .expect("write");
     match client.renew(&customer, &request, &signing_key(&other), &cert) {

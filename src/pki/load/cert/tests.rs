@@ -1,5 +1,6 @@
 use rcgen::KeyPair;
 
+use crate::pki::load::pem::ToPem;
 use crate::pki::load::test_support::{Kit, certs, chain, self_signed};
 use crate::pki::load::{FileFormat, KeyOrigin, LoadProblem, PrivateKey, parse_certificates};
 use crate::secret::PasswordSource;
@@ -9,7 +10,7 @@ fn pem_certificate_loads() {
     let kit = Kit::new();
     let key = KeyPair::generate().unwrap();
     let cert = self_signed(&key, "x.test");
-    let path = kit.write("cert.pem", cert.pem());
+    let path = kit.write("cert.pem", cert.to_pem());
     let file = certs(&path, &PasswordSource::None).unwrap();
     assert_eq!(file.format, FileFormat::Pem);
     assert_eq!(file.certificates, vec![cert.der().clone()]);
@@ -21,14 +22,14 @@ fn pem_certificate_loads() {
 fn pem_chain_of_two_loads_in_file_order() {
     let kit = Kit::new();
     let chain = chain();
-    let text = format!("{}{}", chain.leaf.pem(), chain.ca.pem());
+    let text = format!("{}{}", chain.leaf.to_pem(), chain.ca.to_pem());
     let file = certs(&kit.write("chain.pem", &text), &PasswordSource::None).unwrap();
     assert_eq!(
         file.certificates,
         vec![chain.leaf.der().clone(), chain.ca.der().clone()]
     );
     // Reversed stays reversed: ordering is the checks' business, not the loader's.
-    let text = format!("{}{}", chain.ca.pem(), chain.leaf.pem());
+    let text = format!("{}{}", chain.ca.to_pem(), chain.leaf.to_pem());
     let file = certs(&kit.write("rev.pem", &text), &PasswordSource::None).unwrap();
     assert_eq!(file.certificates[0], *chain.ca.der());
 }
@@ -39,8 +40,8 @@ fn pem_with_text_between_blocks_and_crlf_loads() {
     let chain = chain();
     let text = format!(
         "Bag Attributes\r\n    friendlyName: leaf\r\nsubject=CN=x.test\r\n\r\n{}\r\nsome note\r\n{}",
-        chain.leaf.pem().replace('\n', "\r\n"),
-        chain.ca.pem().replace('\n', "\r\n")
+        chain.leaf.to_pem().replace('\n', "\r\n"),
+        chain.ca.to_pem().replace('\n', "\r\n")
     );
     let file = certs(&kit.write("notes.pem", text), &PasswordSource::None).unwrap();
     assert_eq!(file.certificates.len(), 2);
@@ -51,7 +52,7 @@ fn pem_with_text_between_blocks_and_crlf_loads() {
 fn der_certificate_loads() {
     let kit = Kit::new();
     let chain = chain();
-    kit.write("leaf.pem", chain.leaf.pem());
+    kit.write("leaf.pem", chain.leaf.to_pem());
     kit.openssl(&[
         "x509", "-in", "leaf.pem", "-outform", "DER", "-out", "leaf.der",
     ]);
@@ -64,7 +65,7 @@ fn der_certificate_loads() {
 fn pem_bundle_with_one_key_sets_key_and_with_two_keys_does_not() {
     let kit = Kit::new();
     let chain = chain();
-    let one = format!("{}{}", chain.leaf.pem(), chain.leaf_key.serialize_pem());
+    let one = format!("{}{}", chain.leaf.to_pem(), chain.leaf_key.to_pem());
     let file = certs(&kit.write("one.pem", one), &PasswordSource::None).unwrap();
     assert!(matches!(
         file.key,
@@ -76,9 +77,9 @@ fn pem_bundle_with_one_key_sets_key_and_with_two_keys_does_not() {
     let other = KeyPair::generate().unwrap();
     let two = format!(
         "{}{}{}",
-        chain.leaf.pem(),
-        chain.leaf_key.serialize_pem(),
-        other.serialize_pem()
+        chain.leaf.to_pem(),
+        chain.leaf_key.to_pem(),
+        other.to_pem()
     );
     let file = certs(&kit.write("two.pem", two), &PasswordSource::None).unwrap();
     assert_eq!(file.certificates.len(), 1);
@@ -89,7 +90,7 @@ fn pem_bundle_with_one_key_sets_key_and_with_two_keys_does_not() {
 fn pem_bundle_with_encrypted_key_uses_a_given_password_but_never_prompts() {
     let kit = Kit::new();
     let chain = chain();
-    kit.write("k.pem", chain.leaf_key.serialize_pem());
+    kit.write("k.pem", chain.leaf_key.to_pem());
     kit.openssl(&[
         "pkcs8",
         "-topk8",
@@ -102,7 +103,7 @@ fn pem_bundle_with_encrypted_key_uses_a_given_password_but_never_prompts() {
         "-passout",
         "env:TILI_PW",
     ]);
-    let mut bundle = chain.leaf.pem().into_bytes();
+    let mut bundle = chain.leaf.to_pem().into_bytes();
     bundle.extend_from_slice(&kit.read("enc.pem"));
     let path = kit.write("bundle.pem", bundle);
     let file = certs(&path, &kit.password()).unwrap();
@@ -169,7 +170,7 @@ fn key_given_as_certificate() {
     let kit = Kit::new();
     let pair = KeyPair::generate().unwrap();
     for (name, bytes) in [
-        ("k.pem", pair.serialize_pem().into_bytes()),
+        ("k.pem", pair.to_pem().into_bytes()),
         ("k.der", pair.serialize_der()),
     ] {
         let err = certs(&kit.write(name, bytes), &PasswordSource::None).unwrap_err();
@@ -187,7 +188,7 @@ fn key_given_as_certificate() {
 #[test]
 fn csr_given_as_certificate() {
     let kit = Kit::new();
-    kit.write("k.pem", KeyPair::generate().unwrap().serialize_pem());
+    kit.write("k.pem", KeyPair::generate().unwrap().to_pem());
     kit.openssl(&[
         "req",
         "-new",

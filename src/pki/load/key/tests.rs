@@ -1,6 +1,7 @@
 use rcgen::KeyPair;
 use rustls_pki_types::PrivateKeyDer;
 
+use crate::pki::load::pem::ToPem;
 use crate::pki::load::test_support::{Kit, chain, key, no_password, rsa_key};
 use crate::pki::load::{KeyOrigin, LoadProblem, PasswordCheck, parse_private_key};
 use crate::secret::PasswordSource;
@@ -9,7 +10,7 @@ use crate::secret::PasswordSource;
 fn pkcs8_pem_and_der_load() {
     let kit = Kit::new();
     let pair = KeyPair::generate().unwrap();
-    let key_pem = key(&kit.write("k.pem", pair.serialize_pem()), &no_password()).unwrap();
+    let key_pem = key(&kit.write("k.pem", pair.to_pem()), &no_password()).unwrap();
     assert_eq!(key_pem.origin, KeyOrigin::Pkcs8);
     assert!(matches!(key_pem.der, PrivateKeyDer::Pkcs8(_)));
     let key_der = key(&kit.write("k.der", pair.serialize_der()), &no_password()).unwrap();
@@ -22,7 +23,7 @@ fn ed25519_and_p384_keys_load() {
     let kit = Kit::new();
     for alg in [&rcgen::PKCS_ED25519, &rcgen::PKCS_ECDSA_P384_SHA384] {
         let pair = KeyPair::generate_for(alg).unwrap();
-        let loaded = key(&kit.write("k.pem", pair.serialize_pem()), &no_password()).unwrap();
+        let loaded = key(&kit.write("k.pem", pair.to_pem()), &no_password()).unwrap();
         assert_eq!(loaded.origin, KeyOrigin::Pkcs8);
     }
 }
@@ -31,7 +32,7 @@ fn ed25519_and_p384_keys_load() {
 fn encrypted_pkcs8_pem_and_der_load() {
     let kit = Kit::new();
     let pair = KeyPair::generate().unwrap();
-    kit.write("k.pem", pair.serialize_pem());
+    kit.write("k.pem", pair.to_pem());
     for (out, form) in [("enc.pem", "PEM"), ("enc.der", "DER")] {
         kit.openssl(&[
             "pkcs8",
@@ -56,7 +57,7 @@ fn encrypted_pkcs8_pem_and_der_load() {
 #[test]
 fn encrypted_pkcs8_wrong_password_and_no_password() {
     let kit = Kit::new();
-    kit.write("k.pem", KeyPair::generate().unwrap().serialize_pem());
+    kit.write("k.pem", KeyPair::generate().unwrap().to_pem());
     kit.openssl(&[
         "pkcs8",
         "-topk8",
@@ -91,7 +92,7 @@ fn encrypted_pkcs8_wrong_password_and_no_password() {
 #[test]
 fn encrypted_pkcs8_with_unsupported_scheme_says_how_to_convert() {
     let kit = Kit::new();
-    kit.write("k.pem", KeyPair::generate().unwrap().serialize_pem());
+    kit.write("k.pem", KeyPair::generate().unwrap().to_pem());
     // (PBES2 with the hmacWithSHA1 PRF is read now: see tests/it/odd_inputs.rs.)
     let cases: [&[&str]; 1] = [&["-v1", "PBE-SHA1-3DES"]];
     for scheme in cases {
@@ -115,7 +116,7 @@ fn encrypted_pkcs8_with_unsupported_scheme_says_how_to_convert() {
 fn pkcs1_rsa_pem_and_der_load() {
     let kit = Kit::new();
     let pair = rsa_key();
-    kit.write("rsa.pem", pair.serialize_pem());
+    kit.write("rsa.pem", pair.to_pem());
     kit.openssl(&["rsa", "-in", "rsa.pem", "-traditional", "-out", "rsa1.pem"]);
     kit.openssl(&[
         "rsa",
@@ -142,7 +143,7 @@ fn pkcs1_rsa_pem_and_der_load() {
 #[test]
 fn sec1_ec_pem_with_parameters_and_der_load() {
     let kit = Kit::new();
-    kit.write("ec.pem", KeyPair::generate().unwrap().serialize_pem());
+    kit.write("ec.pem", KeyPair::generate().unwrap().to_pem());
     kit.openssl(&["ec", "-in", "ec.pem", "-out", "sec1.pem"]);
     kit.openssl(&["ec", "-in", "ec.pem", "-outform", "DER", "-out", "sec1.der"]);
     kit.openssl(&["ecparam", "-name", "prime256v1", "-out", "params.pem"]);
@@ -159,7 +160,7 @@ fn sec1_ec_pem_with_parameters_and_der_load() {
 #[test]
 fn legacy_encrypted_pem_is_refused_with_a_conversion_hint() {
     let kit = Kit::new();
-    kit.write("ec.pem", KeyPair::generate().unwrap().serialize_pem());
+    kit.write("ec.pem", KeyPair::generate().unwrap().to_pem());
     kit.openssl(&[
         "ec",
         "-in",
@@ -245,12 +246,12 @@ fn certificate_given_as_key() {
     let cases = [
         (
             "one.pem",
-            chain.leaf.pem().into_bytes(),
+            chain.leaf.to_pem().into_bytes(),
             "holds a certificate but no private key",
         ),
         (
             "two.pem",
-            format!("{}{}", chain.leaf.pem(), chain.ca.pem()).into_bytes(),
+            format!("{}{}", chain.leaf.to_pem(), chain.ca.to_pem()).into_bytes(),
             "holds certificates but no private key",
         ),
         (
@@ -274,8 +275,8 @@ fn two_keys_are_refused() {
     let kit = Kit::new();
     let text = format!(
         "{}{}",
-        KeyPair::generate().unwrap().serialize_pem(),
-        KeyPair::generate().unwrap().serialize_pem()
+        KeyPair::generate().unwrap().to_pem(),
+        KeyPair::generate().unwrap().to_pem()
     );
     let err = key(&kit.write("two.pem", text), &PasswordSource::None).unwrap_err();
     assert!(matches!(err.problem, LoadProblem::TwoKeys { count: 2 }));

@@ -1,5 +1,6 @@
 use rcgen::KeyPair;
 
+use crate::pki::load::pem::ToPem;
 use crate::pki::load::test_support::{Kit, certs, key, self_signed};
 use crate::pki::load::{FileFormat, LoadProblem, parse_certificates};
 use crate::secret::PasswordSource;
@@ -21,7 +22,7 @@ fn garbage_is_unrecognised() {
 #[test]
 fn utf16_pem_gets_a_hint() {
     let key = KeyPair::generate().unwrap();
-    let pem = self_signed(&key, "x.test").pem();
+    let pem = self_signed(&key, "x.test").to_pem();
     let mut utf16 = vec![0xff, 0xfe];
     utf16.extend(pem.encode_utf16().flat_map(u16::to_le_bytes));
     let err = parse_certificates("w.pem", &utf16, &PasswordSource::None).unwrap_err();
