@@ -281,6 +281,21 @@ pub fn token_subject(
     cert: &CertificateFacts,
     profile: &RegisterProfile,
 ) -> Subject {
+    let verifies = |t: &DecodedToken| verify_rs256(t, &cert.public_key_raw);
+    token_subject_with(role, input, token, cert, profile, &verifies)
+}
+
+/// `token_subject` with the signature verified by `verifies`, which must answer for `cert`'s
+/// own public key: a verifier that checks many tokens keeps that key parsed, or has already
+/// verified the token with it.
+pub fn token_subject_with(
+    role: TokenRole,
+    input: &str,
+    token: Result<&DecodedToken, &JwsError>,
+    cert: &CertificateFacts,
+    profile: &RegisterProfile,
+    verifies: &dyn Fn(&DecodedToken) -> bool,
+) -> Subject {
     let mut s = Subject::new(role.name(), input);
     let t = match token {
         Ok(t) => t,
@@ -332,7 +347,7 @@ pub fn token_subject(
             "the token carries no signature at all; the register rejects it",
         ),
         KeyFacts::Rsa { .. } => {
-            if verify_rs256(t, &cert.public_key_raw) {
+            if verifies(t) {
                 if alg == "RS256" {
                     Finding::pass(RuleId::JwsSig, "RS256 signature verifies with the certificate's public key")
                 } else {

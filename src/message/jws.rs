@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rustls_pki_types::PrivateKeyDer;
 use serde_json::{Map, Value, json};
 
@@ -196,13 +196,32 @@ fn decode_json(part: &'static str, text: &str) -> Result<Map<String, Value>, Jws
 /// certificate's subjectPublicKey). The header's `alg` is deliberately not consulted: the
 /// register accepts RS256 only, so `none` or HS256 can never verify here.
 pub fn verify_rs256(token: &DecodedToken, pkcs1_public_key: &[u8]) -> bool {
-    let key = DecodingKey::from_rsa_der(pkcs1_public_key);
-    let signature = URL_SAFE_NO_PAD.encode(&token.signature);
-    jsonwebtoken::crypto::verify(
-        &signature,
-        token.signing_input.as_bytes(),
-        &key,
-        Algorithm::RS256,
-    )
-    .unwrap_or(false)
+    VerifyingKey::from_pkcs1(pkcs1_public_key).is_some_and(|k| k.verify(token))
+}
+
+/// One certificate's RSA public key, parsed once for RS256 verification: a verifier that
+/// checks many tokens against the same certificate keeps this rather than the DER.
+#[derive(Clone, Debug)]
+pub struct VerifyingKey(aws_lc_rs::signature::ParsedPublicKey);
+
+impl VerifyingKey {
+    /// From a PKCS#1 RSAPublicKey (a certificate's subjectPublicKey). None when it is not one
+    /// or is outside 2048–8192 bits, which no RS256 signature could then verify with.
+    pub fn from_pkcs1(pkcs1_public_key: &[u8]) -> Option<Self> {
+        // The same parameters as jsonwebtoken's RS256 verifier, so the verdicts agree.
+        aws_lc_rs::signature::ParsedPublicKey::new(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            pkcs1_public_key,
+        )
+        .ok()
+        .map(VerifyingKey)
+    }
+
+    /// Whether `token`'s signature is a valid RS256 signature of its signing input by this key;
+    /// the header's `alg` is not consulted (see `verify_rs256`).
+    pub fn verify(&self, token: &DecodedToken) -> bool {
+        self.0
+            .verify_sig(token.signing_input.as_bytes(), &token.signature)
+            .is_ok()
+    }
 }

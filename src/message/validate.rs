@@ -13,14 +13,20 @@ pub struct SchemaError {
 
 /// Every violation of `schema` by `report`, in the validator's order.
 pub fn schema_errors(schema: SchemaId, report: &Value) -> Vec<SchemaError> {
-    let mut out: Vec<SchemaError> = schema
-        .validator()
-        .iter_errors(report)
-        .map(|e| SchemaError {
-            pointer: e.instance_path().to_string(),
-            message: e.to_string(),
-        })
-        .collect();
+    let validator = schema.validator();
+    // The yes/no walk first: it stops early and builds no error paths, and a valid report
+    // (the usual case) needs nothing more.
+    let mut out: Vec<SchemaError> = if validator.is_valid(report) {
+        Vec::new()
+    } else {
+        validator
+            .iter_errors(report)
+            .map(|e| SchemaError {
+                pointer: e.instance_path().to_string(),
+                message: e.to_string(),
+            })
+            .collect()
+    };
     // The official schemas have no "type": "object" at the root, so they accept `42` or
     // `[]`. The register cannot: say so.
     if !report.is_object() {

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::answers::Problem;
 use super::judge::{Judged, Rejection, ReportKind, Submission, SubmissionJudge};
 use super::supplier_registry::{RegisteredSupplier, SupplierRegistry};
-use crate::checks::message::{MessageInput, TokenRole, message_subject, token_subject};
+use crate::checks::message::{MessageInput, TokenRole, message_subject, token_subject_with};
 use crate::findings::{Finding, Status};
 use crate::message::content::{ExpectedSender, SenderSource};
 use crate::message::jws::{self, DecodedToken};
@@ -89,23 +89,18 @@ impl SubmissionJudge for MessageJudge {
         let body = jws::decode(&body_text);
         let auth_ok: Option<&DecodedToken> = auth.as_ref().ok();
 
-        // Which delivered certificate signed: prefer the one `sub` names (several may share a key).
+        // Which delivered certificate signed: prefer the one `sub` names (several may share a
+        // key), then the first in order that verifies. Each key was parsed once, at load.
         let signer: Option<&RegisteredSupplier> = auth_ok.and_then(|t| {
             let sub = t.payload.get("sub").and_then(Value::as_str);
-            let verifying: Vec<&RegisteredSupplier> = registry
-                .suppliers
-                .iter()
-                .filter(|sup| {
-                    sup.rsa_public_key
-                        .as_deref()
-                        .is_some_and(|k| jws::verify_rs256(t, k))
-                })
-                .collect();
-            verifying
-                .iter()
-                .find(|sup| Some(sup.written_id.as_str()) == sub)
-                .or(verifying.first())
-                .copied()
+            let verifies =
+                |sup: &&RegisteredSupplier| sup.rsa_key.as_ref().is_some_and(|k| k.verify(t));
+            let named = |sup: &&RegisteredSupplier| Some(sup.written_id.as_str()) == sub;
+            let suppliers = || registry.suppliers.iter();
+            suppliers()
+                .filter(named)
+                .find(verifies)
+                .or_else(|| suppliers().filter(|s| !named(s)).find(verifies))
         });
         let Some(signer) = signer else {
             let detail = match &auth {
@@ -127,23 +122,30 @@ impl SubmissionJudge for MessageJudge {
             return Err(reject(Problem::bad_request(detail), Some(id), vec![f]));
         }
         let mut findings = Vec::new();
+        // The signer was found by verifying the Authorization token with its key: that is
+        // the verdict JWS-SIG would reach again. The body token is verified once, here.
+        let verified_with_signer = |_: &DecodedToken| true;
+        let with_signer_key =
+            |t: &DecodedToken| signer.rsa_key.as_ref().is_some_and(|k| k.verify(t));
         findings.extend(
-            token_subject(
+            token_subject_with(
                 TokenRole::Authorization,
                 "Authorization",
                 auth.as_ref(),
                 &signer.facts,
                 profile,
+                &verified_with_signer,
             )
             .findings,
         );
         findings.extend(
-            token_subject(
+            token_subject_with(
                 TokenRole::Body,
                 "body",
                 body.as_ref(),
                 &signer.facts,
                 profile,
+                &with_signer_key,
             )
             .findings,
         );

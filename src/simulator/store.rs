@@ -266,6 +266,9 @@ impl Store {
             conn.pragma_update(None, "wal_autocheckpoint", 8000)?;
             // 32 MiB of page cache: the records' indexes stay in memory instead of being read back.
             conn.pragma_update(None, "cache_size", -32768)?;
+            // Each job's savepoint journal in memory, not spilled to a temporary file: it only
+            // rolls one job back inside its transaction, and crash recovery never reads it.
+            conn.pragma_update(None, "temp_store", "MEMORY")?;
             conn.execute_batch(SCHEMA)?;
             add_missing_columns(&conn)?;
             Ok(conn)

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::identity::{BusinessId, parse_written};
+use crate::message::jws::VerifyingKey;
 use crate::pki::facts::{CertificateFacts, KeyFacts};
 
 /// One registered signing certificate.
@@ -15,8 +16,9 @@ pub struct RegisteredSupplier {
     pub id: Option<BusinessId>,
     /// Subject DN, for messages.
     pub subject: String,
-    /// The RSA public key (PKCS#1 RSAPublicKey DER), or None for a non-RSA key (cannot sign RS256).
-    pub rsa_public_key: Option<Vec<u8>>,
+    /// The certificate's RSA public key, parsed once for RS256; None for a non-RSA key or one
+    /// outside 2048–8192 bits (no RS256 token can verify with it).
+    pub rsa_key: Option<VerifyingKey>,
     pub sha256_fingerprint: String,
     /// Everything read from the certificate, for the token checks.
     pub facts: CertificateFacts,
@@ -53,15 +55,15 @@ impl RegisteredSupplier {
         })?;
         let written_id = certificate_identity(&facts)
             .ok_or_else(|| RegistryError::NoIdentifier(label.to_owned()))?;
-        let rsa_public_key = match facts.key {
-            KeyFacts::Rsa { .. } => Some(facts.public_key_raw.clone()),
+        let rsa_key = match facts.key {
+            KeyFacts::Rsa { .. } => VerifyingKey::from_pkcs1(&facts.public_key_raw),
             _ => None,
         };
         Ok(RegisteredSupplier {
             id: parse_written(&written_id).ok().map(|w| w.id),
             written_id,
             subject: facts.subject.clone(),
-            rsa_public_key,
+            rsa_key,
             sha256_fingerprint: facts.sha256_fingerprint.clone(),
             facts,
         })

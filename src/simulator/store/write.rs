@@ -120,7 +120,7 @@ fn write_one(tx: &mut rusqlite::Transaction<'_>, job: Write, pending: &mut Pendi
     let mut sp = tx.savepoint()?;
     match job {
         Write::Rejected { log } => {
-            insert_message(&sp, &log, pending)?;
+            insert_message(&sp, &log, None, pending)?;
             sp.commit()?;
             Ok(Applied::Stored)
         }
@@ -133,7 +133,7 @@ fn write_one(tx: &mut rusqlite::Transaction<'_>, job: Write, pending: &mut Pendi
             let digest = log.body_token.as_deref().map(body_digest);
             match apply(&sp, &signer, &log, digest.as_deref(), &change) {
                 Ok(()) => {
-                    insert_message(&sp, &log, pending)?;
+                    insert_message(&sp, &log, digest.as_deref(), pending)?;
                     sp.commit()?;
                     Ok(Applied::Stored)
                 }
@@ -144,7 +144,7 @@ fn write_one(tx: &mut rusqlite::Transaction<'_>, job: Write, pending: &mut Pendi
                         replay_of: Some(first.clone()),
                         ..log
                     };
-                    insert_message(&sp, &replay, pending)?;
+                    insert_message(&sp, &replay, None, pending)?;
                     sp.commit()?;
                     Ok(Applied::Replay(first))
                 }
@@ -157,7 +157,7 @@ fn write_one(tx: &mut rusqlite::Transaction<'_>, job: Write, pending: &mut Pendi
                         answer_body: body,
                         ..log
                     };
-                    insert_message(&sp, &rejected, pending)?;
+                    insert_message(&sp, &rejected, None, pending)?;
                     sp.commit()?;
                     Ok(Applied::Refused(problem))
                 }
@@ -185,10 +185,12 @@ pub(super) fn body_digest(body: &str) -> Vec<u8> {
         .to_vec()
 }
 
-/// Log one request; its tokens, if it has any, go to the batch's segment bytes.
+/// Log one request; its tokens, if it has any, go to the batch's segment bytes. `digest` is
+/// the body token's SHA-256 when the caller has it already (a 50 kB body is worth hashing once).
 fn insert_message(
     conn: &Connection,
     m: &MessageLog,
+    digest: Option<&[u8]>,
     pending: &mut Pending,
 ) -> rusqlite::Result<()> {
     let has_tokens = m.auth_token.is_some() || m.body_token.is_some();
@@ -198,10 +200,10 @@ fn insert_message(
     } else {
         (None, None)
     };
-    let digest = if m.accepted {
-        m.body_token.as_deref().map(body_digest)
-    } else {
-        None
+    let digest = match (m.accepted, digest) {
+        (true, Some(known)) => Some(known.to_vec()),
+        (true, None) => m.body_token.as_deref().map(body_digest),
+        (false, _) => None,
     };
     conn.prepare_cached(
         "INSERT INTO messages (correlation_id, received_at, peer, endpoint, kind, tls_identity,
