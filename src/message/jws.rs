@@ -154,22 +154,21 @@ pub fn decode(token: &str) -> Result<DecodedToken, JwsError> {
 }
 
 fn b64(part: &'static str, text: &str) -> Result<Vec<u8>, JwsError> {
-    // By byte: a token is tens of kilobytes, and every byte of the alphabet is ASCII.
-    if let Some(i) = text
-        .bytes()
-        .position(|b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-    {
-        let c = text[i..].chars().next().unwrap_or('?');
-        let reason = if c == '=' {
-            format!("padding '=' at offset {i} (JWS uses unpadded base64url)")
-        } else {
-            format!("illegal character {c:?} at offset {i}")
+    // Decoded first: the decoder refuses every byte outside the base64url alphabet and any
+    // padding, so the scan for the offending byte is needed only to explain a refusal.
+    URL_SAFE_NO_PAD.decode(text).map_err(|e| {
+        // By byte: a token is tens of kilobytes, and every byte of the alphabet is ASCII.
+        let reason = match text
+            .bytes()
+            .position(|b| !(b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        {
+            Some(i) => match text[i..].chars().next().unwrap_or('?') {
+                '=' => format!("padding '=' at offset {i} (JWS uses unpadded base64url)"),
+                c => format!("illegal character {c:?} at offset {i}"),
+            },
+            None => e.to_string(),
         };
-        return Err(JwsError::Base64 { part, reason });
-    }
-    URL_SAFE_NO_PAD.decode(text).map_err(|e| JwsError::Base64 {
-        part,
-        reason: e.to_string(),
+        JwsError::Base64 { part, reason }
     })
 }
 

@@ -288,25 +288,37 @@ fn apply(
     let correlation_id = log.correlation_id.as_str();
     match change {
         Change::Update(records) => {
-            for r in records {
-                let t = r.record_type.as_str();
-                // One statement creates the record or counts a new version, and says which.
-                let version: i64 = tx
-                    .prepare_cached(
-                        "INSERT INTO records (sender, record_type, uuid, state, versions, last_cid)
-                         VALUES (?1, ?2, ?3, 'normal', 1, ?4)
-                         ON CONFLICT(sender, record_type, uuid) DO UPDATE SET versions = records.versions + 1,
-                           last_cid = excluded.last_cid, value = NULL
-                         RETURNING versions",
-                    )?
-                    .query_row(params![sender, t, r.uuid, correlation_id], |row| row.get(0))?;
-                // No value: the record is read from the message's body token when asked for.
-                tx.prepare_cached(
-                    "INSERT INTO record_versions (sender, record_type, uuid, version, correlation_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![sender, t, r.uuid, version, correlation_id])?;
-            }
+            // Two statements for the whole update, not two per record: the records go in as
+            // one JSON array of [type, uuid] (unique within a report: each is a key of its
+            // type's map). No value: a record is read from the message's body token when asked for.
+            let pairs: Vec<[&str; 2]> = records
+                .iter()
+                .map(|r| [r.record_type.as_str(), r.uuid.as_str()])
+                .collect();
+            let pairs = serde_json::to_string(&pairs)
+                .map_err(|e| Refusal::Sql(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
+            // Creates each record or counts a new version. (`WHERE true` tells the parser
+            // the ON CONFLICT belongs to the INSERT, not to a join.)
+            tx.prepare_cached(
+                "INSERT INTO records (sender, record_type, uuid, state, versions, last_cid)
+                 SELECT ?1, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), 'normal', 1, ?2
+                 FROM json_each(?3) AS j WHERE true
+                 ON CONFLICT(sender, record_type, uuid) DO UPDATE SET versions = records.versions + 1,
+                   last_cid = excluded.last_cid, value = NULL",
+            )?
+            .execute(params![sender, correlation_id, pairs])?;
+            // Each record's new version, in the report's order. CROSS JOIN keeps the report's
+            // records as the outer loop: one primary-key lookup each, never a scan of records.
+            tx.prepare_cached(
+                "INSERT INTO record_versions (sender, record_type, uuid, version, correlation_id)
+                 SELECT r.sender, r.record_type, r.uuid, r.versions, ?2
+                 FROM json_each(?3) AS j
+                 CROSS JOIN records AS r ON r.sender = ?1
+                   AND r.record_type = json_extract(j.value, '$[0]')
+                   AND r.uuid = json_extract(j.value, '$[1]')
+                 ORDER BY j.key",
+            )?
+            .execute(params![sender, correlation_id, pairs])?;
             Ok(())
         }
         Change::Dispute {
