@@ -170,24 +170,50 @@ fn written_bytes() -> u64 {
         .unwrap_or(0)
 }
 
-/// CPU seconds of the simulator's database writer thread, read from /proc (Linux).
-fn writer_cpu() -> Option<f64> {
+/// CPU seconds of each of the simulator's database writer threads by thread ID, read from /proc
+/// (Linux). By ID: an earlier case's writer may still be winding down under the same name.
+fn writer_cpu() -> Option<std::collections::HashMap<String, f64>> {
     let tick = 100.0; // USER_HZ on Linux
+    let mut out = std::collections::HashMap::new();
     for task in std::fs::read_dir("/proc/self/task").ok()? {
         let path = task.ok()?.path();
         let comm = std::fs::read_to_string(path.join("comm")).unwrap_or_default();
         if comm.trim() != "tilicheck-store" {
             continue;
         }
-        let stat = std::fs::read_to_string(path.join("stat")).ok()?;
+        let Ok(stat) = std::fs::read_to_string(path.join("stat")) else {
+            continue;
+        };
         // Fields after the parenthesised name: state is field 3; utime 14, stime 15.
-        let rest = &stat[stat.rfind(')')? + 2..];
+        let Some(rest) = stat.rfind(')').and_then(|i| stat.get(i + 2..)) else {
+            continue;
+        };
         let fields: Vec<&str> = rest.split(' ').collect();
-        let utime: f64 = fields.get(11)?.parse().ok()?;
-        let stime: f64 = fields.get(12)?.parse().ok()?;
-        return Some((utime + stime) / tick);
+        let cpu = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+        if let (Some(utime), Some(stime)) = (cpu(11), cpu(12)) {
+            let tid = path.file_name()?.to_string_lossy().into_owned();
+            out.insert(tid, (utime + stime) / tick);
+        }
     }
-    None
+    Some(out)
+}
+
+/// The writer threads' CPU seconds between two readings (a thread new since the first counts
+/// from zero).
+fn writer_delta(
+    before: &Option<std::collections::HashMap<String, f64>>,
+    after: Option<std::collections::HashMap<String, f64>>,
+) -> Option<f64> {
+    let (before, after) = (before.as_ref()?, after?);
+    if after.is_empty() {
+        return None;
+    }
+    Some(
+        after
+            .iter()
+            .map(|(tid, t)| t - before.get(tid).copied().unwrap_or(0.0))
+            .sum(),
+    )
 }
 
 struct Figures {
@@ -278,7 +304,7 @@ fn run(clients: usize, seconds: u64, auth: &str, body: &str) -> Figures {
     let elapsed = start.elapsed().as_secs_f64().max(seconds as f64);
     // The server's CPU: the process's, less what the clients spent (this thread only waited).
     let server_cpu = process_cpu() - cpu_before - client_cpu;
-    let writer = writer_cpu().zip(writer_before).map(|(a, b)| a - b);
+    let writer = writer_delta(&writer_before, writer_cpu());
     running.shutdown();
     let written = written_bytes().saturating_sub(written_before);
     let stored_bytes = dir_bytes(dir.path());
