@@ -10,6 +10,7 @@ pub mod dispute;
 pub mod ledger;
 pub mod manual;
 pub mod message;
+mod message_verify;
 pub mod pki;
 pub mod progress;
 pub mod readiness;
