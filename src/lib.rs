@@ -25,6 +25,7 @@ pub mod send;
 pub mod simulator;
 pub mod time_arg;
 pub mod tls;
+pub mod user_dirs;
 pub mod vero;
 pub mod xml;
 

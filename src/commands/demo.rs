@@ -122,7 +122,7 @@ pub fn run(
 /// Where `demo` keeps its DEMO keys between runs: `$XDG_CACHE_HOME/tilicheck/demo-keys` (or
 /// the platform's cache directory). None when the platform has none: keys are then made fresh.
 fn demo_key_cache() -> Option<PathBuf> {
-    dirs::cache_dir().map(|d| d.join("tilicheck").join("demo-keys"))
+    crate::user_dirs::cache_dir().map(|d| d.join("demo-keys"))
 }
 
 /// Start the simulator with the DEMO PKI, check its endpoint with `tls`, send the minimal

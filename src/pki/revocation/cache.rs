@@ -45,13 +45,5 @@ impl CrlCache {
 
 /// The default cache directory: `$XDG_CACHE_HOME/tilicheck/crl`, else `~/.cache/tilicheck/crl`.
 pub fn default_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|h| PathBuf::from(h).join(".cache"))
-        })?;
-    Some(base.join("tilicheck").join("crl"))
+    crate::user_dirs::cache_dir().map(|d| d.join("crl"))
 }

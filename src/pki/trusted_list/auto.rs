@@ -40,8 +40,7 @@ pub struct AutoOptions {
 /// The default cache directory: `$XDG_CACHE_HOME/tilicheck/trusted-lists`, else
 /// `~/.cache/tilicheck/trusted-lists`.
 pub fn default_cache_dir() -> Option<PathBuf> {
-    crate::pki::revocation::cache::default_dir()
-        .and_then(|crl| crl.parent().map(|p| p.join("trusted-lists")))
+    crate::user_dirs::cache_dir().map(|d| d.join("trusted-lists"))
 }
 
 /// The lists `auto` has fetched so far, growing as certificates of new territories come.
