@@ -54,22 +54,14 @@ impl Tinyproxy {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("tinyproxy is installed (.ci/run installs it)");
-            for _ in 0..100 {
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Tinyproxy {
-                        child,
-                        port,
-                        log,
-                        _dir: dir,
-                    };
-                }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
+            if crate::support::await_listening(&mut child, port) {
+                return Tinyproxy {
+                    child,
+                    port,
+                    log,
+                    _dir: dir,
+                };
             }
-            let _ = child.kill();
-            let _ = child.wait();
         }
         panic!("tinyproxy did not start");
     }

@@ -101,3 +101,20 @@ pub fn python_json<S: AsRef<std::ffi::OsStr>>(
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{what} printed no JSON document: {e}"))
 }
+
+/// Wait until a server the test spawned accepts on loopback `port` (at most 100 tries, 20 ms
+/// apart). False when it exits first or never listens; it is then killed and reaped.
+pub fn await_listening(child: &mut std::process::Child, port: u16) -> bool {
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    false
+}

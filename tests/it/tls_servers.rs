@@ -61,17 +61,9 @@ impl OpensslServer {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("openssl is installed");
-            for _ in 0..100 {
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return OpensslServer { child, port };
-                }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
+            if crate::support::await_listening(&mut child, port) {
+                return OpensslServer { child, port };
             }
-            let _ = child.kill();
-            let _ = child.wait();
         }
         panic!("openssl s_server {options:?} did not start");
     }
@@ -290,21 +282,13 @@ impl Nginx {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("nginx runs");
-            for _ in 0..100 {
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Nginx {
-                        child,
-                        port,
-                        _dir: dir,
-                    };
-                }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
+            if crate::support::await_listening(&mut child, port) {
+                return Nginx {
+                    child,
+                    port,
+                    _dir: dir,
+                };
             }
-            let _ = child.kill();
-            let _ = child.wait();
         }
         panic!("nginx (ssl_verify_client {verify_client}) did not start");
     }

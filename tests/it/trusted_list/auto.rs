@@ -5,7 +5,6 @@
 use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use tilicheck::pki::demo::trusted_lists::ServiceSpec;
 
@@ -257,17 +256,9 @@ impl HttpsFiles {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("openssl is installed");
-            for _ in 0..100 {
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return HttpsFiles { child, port };
-                }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
+            if crate::support::await_listening(&mut child, port) {
+                return HttpsFiles { child, port };
             }
-            let _ = child.kill();
-            let _ = child.wait();
         }
         panic!("openssl s_server -WWW did not start");
     }
