@@ -11,6 +11,7 @@
 //! body is a conflict, answered 400.
 
 mod history;
+mod migrate;
 mod retention;
 pub mod segments;
 mod write;
@@ -95,6 +96,8 @@ CREATE TABLE IF NOT EXISTS segments (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS accepted_correlation_id ON messages(correlation_id) WHERE accepted = 1;
 CREATE TABLE IF NOT EXISTS records (
+    -- The record's number: each version names its record by it, not by three strings.
+    id INTEGER PRIMARY KEY,
     sender TEXT NOT NULL,
     record_type TEXT NOT NULL,
     uuid TEXT NOT NULL,
@@ -105,19 +108,20 @@ CREATE TABLE IF NOT EXISTS records (
     -- The value now as canonical JSON, only where that token cannot be read: pruned by
     -- retention, or a database made before segments.
     value TEXT,
-    PRIMARY KEY (sender, record_type, uuid)
-) WITHOUT ROWID;
+    UNIQUE (sender, record_type, uuid)
+);
 -- One row per record per update, in the order written: an update's rows go to the end of the
--- table together, and to one place in the index by message. (Keyed by record, every update
--- would rewrite one page per record it carries at each commit.)
+-- table together, and to the end of the index by message (both keys only grow). A row holds
+-- three small integers: what the record and the update are is said once, in `records` and
+-- `messages`.
 CREATE TABLE IF NOT EXISTS record_versions (
     seq INTEGER PRIMARY KEY,
-    sender TEXT NOT NULL,
-    record_type TEXT NOT NULL,
-    uuid TEXT NOT NULL,
+    -- records.id
+    record INTEGER NOT NULL,
     version INTEGER NOT NULL,
-    -- The update that carried this version (its body token holds it as sent).
-    correlation_id TEXT NOT NULL,
+    -- messages.seq of the accepted update that carried this version (its body token holds it
+    -- as sent).
+    message INTEGER NOT NULL,
     -- NULL: the record is read from that update's body token; set in databases made before
     -- segments.
     value TEXT
@@ -270,7 +274,7 @@ impl Store {
             // rolls one job back inside its transaction, and crash recovery never reads it.
             conn.pragma_update(None, "temp_store", "MEMORY")?;
             conn.execute_batch(SCHEMA)?;
-            add_missing_columns(&conn)?;
+            migrate::bring_up_to_date(&conn)?;
             Ok(conn)
         };
         open()
@@ -426,45 +430,47 @@ impl Store {
     /// Every record, with its state and the updates that reported it.
     pub fn records(&self, limit: usize) -> Result<Vec<RecordRow>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT sender, record_type, uuid, state, versions FROM records
+            "SELECT id, sender, record_type, uuid, state, versions FROM records
              ORDER BY sender, record_type, uuid LIMIT ?1",
         )?;
-        let mut rows: Vec<RecordRow> = stmt
+        let (numbers, mut rows): (Vec<i64>, Vec<RecordRow>) = stmt
             .query_map([limit as i64], |r| {
-                Ok(RecordRow {
-                    sender: r.get(0)?,
-                    record_type: r.get(1)?,
-                    uuid: r.get(2)?,
-                    state: r.get(3)?,
-                    versions: r.get(4)?,
-                    correlation_ids: Vec::new(),
-                })
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    RecordRow {
+                        sender: r.get(1)?,
+                        record_type: r.get(2)?,
+                        uuid: r.get(3)?,
+                        state: r.get(4)?,
+                        versions: r.get(5)?,
+                        correlation_ids: Vec::new(),
+                    },
+                ))
             })?
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .unzip();
         // The versions are kept in the order written, not by record: one pass over them.
-        let wanted: HashMap<(String, String, String), usize> = rows
-            .iter()
+        let wanted: HashMap<i64, usize> = numbers
+            .into_iter()
             .enumerate()
-            .map(|(i, r)| ((r.sender.clone(), r.record_type.clone(), r.uuid.clone()), i))
+            .map(|(i, n)| (n, i))
             .collect();
         let mut ids: Vec<Vec<(i64, String)>> = vec![Vec::new(); rows.len()];
         let mut stmt = self.conn.prepare(
-            "SELECT sender, record_type, uuid, version, correlation_id FROM record_versions",
+            "SELECT v.record, v.version, m.correlation_id
+             FROM record_versions v JOIN messages m ON m.seq = v.message",
         )?;
         let versions = stmt.query_map([], |r| {
             Ok((
-                (
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ),
-                r.get::<_, i64>(3)?,
-                r.get::<_, String>(4)?,
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
             ))
         })?;
         for v in versions {
-            let (key, version, cid) = v?;
-            if let Some(&i) = wanted.get(&key) {
+            let (record, version, cid) = v?;
+            if let Some(&i) = wanted.get(&record) {
                 ids[i].push((version, cid));
             }
         }
@@ -552,55 +558,5 @@ fn owner_only_file(path: &Path) -> std::io::Result<()> {
     }
     #[cfg(not(unix))]
     let _ = path;
-    Ok(())
-}
-
-/// Columns added after the first release, for databases made before them.
-fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {
-    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('messages')")?;
-    let names: Vec<String> = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('record_versions')")?;
-    let version_columns: Vec<String> = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    if !version_columns.iter().any(|n| n == "value") {
-        conn.execute_batch("ALTER TABLE record_versions ADD COLUMN value TEXT")?;
-    }
-    for (column, ty) in [
-        ("replay_of", "INTEGER"),
-        ("content_warnings", "TEXT NOT NULL DEFAULT '[]'"),
-        ("segment", "INTEGER"),
-        ("segment_offset", "INTEGER"),
-        ("body_sha256", "BLOB"),
-    ] {
-        if !names.iter().any(|n| n == column) {
-            conn.execute_batch(&format!("ALTER TABLE messages ADD COLUMN {column} {ty}"))?;
-        }
-    }
-    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('records')")?;
-    let record_columns: Vec<String> = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    if !record_columns.iter().any(|n| n == "last_cid") {
-        // A database made before segments: its versions are keyed by record, so this is one
-        // lookup per record, once.
-        conn.execute_batch(
-            "BEGIN;
-             ALTER TABLE records ADD COLUMN last_cid TEXT;
-             ALTER TABLE records ADD COLUMN value TEXT;
-             UPDATE records SET
-               last_cid = (SELECT v.correlation_id FROM record_versions v WHERE v.sender = records.sender
-                           AND v.record_type = records.record_type AND v.uuid = records.uuid AND v.version = records.versions),
-               value = (SELECT v.value FROM record_versions v WHERE v.sender = records.sender
-                        AND v.record_type = records.record_type AND v.uuid = records.uuid AND v.version = records.versions);
-             COMMIT;",
-        )?;
-    }
-    // Whether an update carried a record (a dispute's correlationId), without a page per record.
-    conn.execute_batch(
-        "CREATE INDEX IF NOT EXISTS record_versions_by_message ON record_versions(correlation_id, uuid)",
-    )?;
     Ok(())
 }

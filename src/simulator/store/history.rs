@@ -155,11 +155,10 @@ impl Store {
         let mut out = Vec::new();
         for c in current {
             let mut versions = self.conn.prepare_cached(
-                "SELECT v.version, v.correlation_id,
-                        (SELECT m.received_at FROM messages m WHERE m.correlation_id = v.correlation_id AND m.accepted = 1),
-                        v.value
-                 FROM record_versions v
-                 WHERE v.sender = ?1 AND v.record_type = ?2 AND v.uuid = ?3 ORDER BY v.version",
+                "SELECT v.version, m.correlation_id, m.received_at, v.value
+                 FROM record_versions v JOIN messages m ON m.seq = v.message
+                 WHERE v.record = (SELECT id FROM records WHERE sender = ?1 AND record_type = ?2 AND uuid = ?3)
+                 ORDER BY v.version",
             )?;
             let rows: Vec<(Version, Option<String>)> = versions
                 .query_map(params![c.sender, c.record_type, c.uuid], |r| {

@@ -8,7 +8,7 @@ use super::{
     Applied, Change, MessageLog, Outcome, Problem, Replayed, Store, StoreError, Write, content,
     day_of, now_text,
 };
-use crate::simulator::records::{RecordState, RecordType, transition};
+use crate::simulator::records::{RECORD_MAPS, RecordState, RecordType, transition};
 
 /// The tokens a batch appends, and where its first byte goes.
 struct Pending {
@@ -16,6 +16,27 @@ struct Pending {
     base: u64,
     bytes: Vec<u8>,
     newest_at: Option<String>,
+}
+
+/// How far a batch's pending tokens had got, to go back to when a job is rolled back.
+#[derive(Clone)]
+struct Mark {
+    len: usize,
+    newest_at: Option<String>,
+}
+
+impl Pending {
+    fn mark(&self) -> Mark {
+        Mark {
+            len: self.bytes.len(),
+            newest_at: self.newest_at.clone(),
+        }
+    }
+
+    fn reset(&mut self, mark: Mark) {
+        self.bytes.truncate(mark.len);
+        self.newest_at = mark.newest_at;
+    }
 }
 
 impl Store {
@@ -131,14 +152,28 @@ fn write_one(tx: &mut rusqlite::Transaction<'_>, job: Write, pending: &mut Pendi
         } => {
             let signer = log.signer.clone().unwrap_or_default();
             let digest = log.body_token.as_deref().map(body_digest);
-            match apply(&sp, &signer, &log, digest.as_deref(), &change) {
+            // The message is logged first: its versions name it by its seq.
+            let applied = match earlier_use(&sp, &log, digest.as_deref()) {
                 Ok(()) => {
-                    insert_message(&sp, &log, digest.as_deref(), pending)?;
+                    let mark = pending.mark();
+                    let seq = insert_message(&sp, &log, digest.as_deref(), pending)?;
+                    match apply(&sp, &signer, &log.correlation_id, seq, &change) {
+                        Ok(()) => Ok(()),
+                        Err(refusal) => {
+                            sp.rollback()?;
+                            pending.reset(mark);
+                            Err(refusal)
+                        }
+                    }
+                }
+                Err(refusal) => Err(refusal),
+            };
+            match applied {
+                Ok(()) => {
                     sp.commit()?;
                     Ok(Applied::Stored)
                 }
                 Err(Refusal::Replay(first)) => {
-                    sp.rollback()?;
                     let replay = MessageLog {
                         accepted: false,
                         replay_of: Some(first.clone()),
@@ -149,7 +184,6 @@ fn write_one(tx: &mut rusqlite::Transaction<'_>, job: Write, pending: &mut Pendi
                     Ok(Applied::Replay(first))
                 }
                 Err(Refusal::Problem(problem)) => {
-                    sp.rollback()?;
                     let (status, body) = answer_for(&problem);
                     let rejected = MessageLog {
                         accepted: false,
@@ -185,14 +219,15 @@ pub(super) fn body_digest(body: &str) -> Vec<u8> {
         .to_vec()
 }
 
-/// Log one request; its tokens, if it has any, go to the batch's segment bytes. `digest` is
-/// the body token's SHA-256 when the caller has it already (a 50 kB body is worth hashing once).
+/// Log one request and give its seq; its tokens, if it has any, go to the batch's segment
+/// bytes. `digest` is the body token's SHA-256 when the caller has it already (a 50 kB body is
+/// worth hashing once).
 fn insert_message(
     conn: &Connection,
     m: &MessageLog,
     digest: Option<&[u8]>,
     pending: &mut Pending,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<i64> {
     let has_tokens = m.auth_token.is_some() || m.body_token.is_some();
     let offset = pending.base + pending.bytes.len() as u64;
     let (segment, offset) = if has_tokens {
@@ -238,7 +273,7 @@ fn insert_message(
             .extend_from_slice(&segments::entry(auth, body));
         pending.newest_at = Some(m.received_at.clone());
     }
-    Ok(())
+    Ok(conn.last_insert_rowid())
 }
 
 /// An accepted message's seq, time, endpoint, body digest, and (databases made before
@@ -277,15 +312,14 @@ fn earlier_use(tx: &Connection, log: &MessageLog, digest: Option<&[u8]>) -> Resu
     ))))
 }
 
+/// Apply an accepted update's change to the records; `message` is the update's seq.
 fn apply(
     tx: &Connection,
     sender: &str,
-    log: &MessageLog,
-    digest: Option<&[u8]>,
+    correlation_id: &str,
+    message: i64,
     change: &Change,
 ) -> Result<(), Refusal> {
-    earlier_use(tx, log, digest)?;
-    let correlation_id = log.correlation_id.as_str();
     match change {
         Change::Update(records) => {
             // Two statements for the whole update, not two per record: the records go in as
@@ -308,17 +342,17 @@ fn apply(
             )?
             .execute(params![sender, correlation_id, pairs])?;
             // Each record's new version, in the report's order. CROSS JOIN keeps the report's
-            // records as the outer loop: one primary-key lookup each, never a scan of records.
+            // records as the outer loop: one lookup each, never a scan of records.
             tx.prepare_cached(
-                "INSERT INTO record_versions (sender, record_type, uuid, version, correlation_id)
-                 SELECT r.sender, r.record_type, r.uuid, r.versions, ?2
+                "INSERT INTO record_versions (record, version, message)
+                 SELECT r.id, r.versions, ?2
                  FROM json_each(?3) AS j
                  CROSS JOIN records AS r ON r.sender = ?1
                    AND r.record_type = json_extract(j.value, '$[0]')
                    AND r.uuid = json_extract(j.value, '$[1]')
                  ORDER BY j.key",
             )?
-            .execute(params![sender, correlation_id, pairs])?;
+            .execute(params![sender, message, pairs])?;
             Ok(())
         }
         Change::Dispute {
@@ -330,15 +364,30 @@ fn apply(
             referred,
             correlation_id: reported_in,
         } => {
-            let found: Option<(String, String)> = tx
-                .query_row(
-                    "SELECT record_type, state FROM records WHERE sender = ?1 AND uuid = ?2 AND record_type != 'customer'
-                     ORDER BY record_type LIMIT 1",
-                    params![sender, referred],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let Some((record_type, state)) = found else {
+            // Each type that can be disputed looked up by name (in name order, as before):
+            // one index lookup each, not a scan of the sender's records.
+            let mut disputable: Vec<RecordType> = RECORD_MAPS
+                .iter()
+                .map(|(_, t)| *t)
+                .filter(|t| t.can_be_disputed())
+                .collect();
+            disputable.sort_by_key(|t| t.as_str());
+            let mut found: Option<(i64, String, String)> = None;
+            for t in disputable {
+                found = tx
+                    .prepare_cached(
+                        "SELECT id, record_type, state FROM records
+                         WHERE sender = ?1 AND record_type = ?2 AND uuid = ?3",
+                    )?
+                    .query_row(params![sender, t.as_str(), referred], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })
+                    .optional()?;
+                if found.is_some() {
+                    break;
+                }
+            }
+            let Some((record, record_type, state)) = found else {
                 return Err(Refusal::Problem(Problem::UnknownRecord {
                     message: format!(
                         "no account, safety deposit box or legal person {referred} has been reported by {sender}"
@@ -348,8 +397,9 @@ fn apply(
             if let Some(cid) = reported_in {
                 let reported: Option<i64> = tx
                     .query_row(
-                        "SELECT version FROM record_versions WHERE correlation_id = ?4 AND uuid = ?3 AND sender = ?1 AND record_type = ?2",
-                        params![sender, record_type, referred, cid],
+                        "SELECT v.version FROM messages m JOIN record_versions v ON v.message = m.seq
+                         WHERE m.correlation_id = ?1 AND m.accepted = 1 AND v.record = ?2",
+                        params![cid, record],
                         |r| r.get(0),
                     )
                     .optional()?;
@@ -365,8 +415,8 @@ fn apply(
             let to = transition(from, change).map_err(Refusal::Problem)?;
             let record_type = RecordType::parse(&record_type).map_or("?", RecordType::as_str);
             tx.execute(
-                "UPDATE records SET state = ?1 WHERE sender = ?2 AND record_type = ?3 AND uuid = ?4",
-                params![to.as_str(), sender, record_type, referred],
+                "UPDATE records SET state = ?1 WHERE id = ?2",
+                params![to.as_str(), record],
             )?;
             tx.execute(
                 "INSERT INTO state_changes (sender, record_type, uuid, from_state, to_state, correlation_id, at)
