@@ -8,7 +8,7 @@ use crate::error::CommandError;
 use crate::pki::facts::CertificateFacts;
 use crate::pki::load;
 use crate::secret::PasswordSource;
-use crate::tls::facts::{EndpointFacts, HandshakeOutcome};
+use crate::tls::facts::{EndpointFacts, HandshakeOutcome, ProxyFacts};
 use crate::tls::handshake::{ClientIdentity, HandshakeError, Presenting, handshake};
 use crate::tls::probe::{Target, probe};
 
@@ -57,6 +57,11 @@ pub fn endpoint_facts(
         handshake,
         anonymous: anonymous.and_then(Result::ok),
         foreign: foreign.and_then(Result::ok),
+        // Display leaves the proxy's credentials out.
+        proxy: target.proxy.as_ref().map(|p| ProxyFacts {
+            url: p.to_string(),
+            variable: p.variable,
+        }),
     })
 }
 

@@ -366,6 +366,15 @@ pub struct EndpointFacts {
     pub anonymous: Option<HandshakeFacts>,
     /// With a certificate from a foreign CA; None when none could be made.
     pub foreign: Option<HandshakeFacts>,
+    /// The HTTP proxy every connection was tunnelled through; None: straight to the endpoint.
+    pub proxy: Option<ProxyFacts>,
+}
+
+/// A proxy as a report may name it: its URL without credentials, and the variable that set it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProxyFacts {
+    pub url: String,
+    pub variable: &'static str,
 }
 
 impl EndpointFacts {

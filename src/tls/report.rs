@@ -209,6 +209,16 @@ pub struct ConnectionsView {
     pub probe: usize,
     pub handshakes: usize,
     pub total: usize,
+    /// The HTTP proxy each connection was a CONNECT tunnel through; null: direct.
+    pub proxy: Option<ProxyView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProxyView {
+    /// "http://host:port", never with credentials.
+    pub url: String,
+    /// The environment variable it came from: "HTTPS_PROXY", "https_proxy", "all_proxy", ….
+    pub variable: &'static str,
 }
 
 impl EndpointView {
@@ -308,6 +318,10 @@ impl EndpointView {
                 probe: p.connections,
                 handshakes: e.connections() - p.connections,
                 total: e.connections(),
+                proxy: e.proxy.as_ref().map(|p| ProxyView {
+                    url: p.url.clone(),
+                    variable: p.variable,
+                }),
             },
         }
     }

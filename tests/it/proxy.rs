@@ -382,10 +382,21 @@ fn every_tls_probe_connection_is_a_connect_tunnel() {
             serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {text}"));
         (connections(&report), report, text)
     };
-    let (direct, _, _) = run(&[]);
+    let (direct, report, _) = run(&[]);
     assert!(proxy.requests().is_empty());
+    assert_eq!(connections_proxy(&report), serde_json::Value::Null);
     let (tunnelled, report, text) = run(&[("HTTPS_PROXY", proxy.url())]);
     assert_no_password(&text);
+    // The report says which proxy carried it, without its credentials.
+    assert_eq!(
+        connections_proxy(&report),
+        serde_json::json!({"url": proxy.url_without_credentials(), "variable": "HTTPS_PROXY"})
+    );
+    let line = format!(
+        "each tunnelled through the proxy {} (HTTPS_PROXY)",
+        proxy.url_without_credentials()
+    );
+    assert!(report.to_string().contains(&line), "{report:#}");
     let connect = format!("CONNECT {endpoint} HTTP/1.1");
     let carried = proxy.requests();
     assert!(carried.iter().all(|l| *l == connect), "{carried:?}");
@@ -397,6 +408,16 @@ fn every_tls_probe_connection_is_a_connect_tunnel() {
     assert_eq!(tunnelled, direct, "the proxy changes no connection count");
     // The probe saw the same server through the tunnel: the HTTP step answered too.
     assert!(report.to_string().contains("\"HTTP/1.1\""), "{report:#}");
+}
+
+/// `connections.proxy` of the endpoint in a `tls` report.
+fn connections_proxy(report: &serde_json::Value) -> serde_json::Value {
+    report["subjects"]
+        .as_array()
+        .and_then(|s| s.iter().find_map(|s| s.pointer("/endpoint/connections")))
+        .and_then(|c| c.get("proxy"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no connections.proxy in {report:#}"))
 }
 
 /// `connections.total` of the endpoint in a `tls` report.

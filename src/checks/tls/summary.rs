@@ -108,13 +108,18 @@ pub(super) fn summary(e: &EndpointFacts, view: &EndpointView) -> Vec<(String, St
             },
         ));
     }
-    out.push((
-        "Connections".into(),
-        format!(
-            "{} ({} probe, {} handshakes)",
-            view.connections.total, view.connections.probe, view.connections.handshakes
-        ),
-    ));
+    let c = &view.connections;
+    let mut connections = format!(
+        "{} ({} probe, {} handshakes)",
+        c.total, c.probe, c.handshakes
+    );
+    if let Some(proxy) = &c.proxy {
+        connections.push_str(&format!(
+            ", each tunnelled through the proxy {} ({})",
+            proxy.url, proxy.variable
+        ));
+    }
+    out.push(("Connections".into(), connections));
     out
 }
 

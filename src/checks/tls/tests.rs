@@ -93,6 +93,7 @@ fn endpoint(anonymous: HandshakeFacts, foreign: HandshakeFacts) -> EndpointFacts
         handshake: handshake(HandshakeOutcome::Completed, Some("HTTP/1.1"), true),
         anonymous: Some(anonymous),
         foreign: Some(foreign),
+        proxy: None,
     }
 }
 

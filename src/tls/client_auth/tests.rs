@@ -42,6 +42,7 @@ fn endpoint(anonymous: HandshakeFacts) -> EndpointFacts {
         handshake: anonymous,
         anonymous: None,
         foreign: None,
+        proxy: None,
     }
 }
 
