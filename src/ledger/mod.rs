@@ -276,57 +276,56 @@ impl Ledger {
         rows.collect::<Result<_, _>>().map_err(self.sql())
     }
 
+    /// One write transaction (IMMEDIATE: the writer lock is taken before anything is read),
+    /// committed when `job` succeeds, rolled back when it fails; errors name the ledger.
+    fn write<T>(
+        &mut self,
+        job: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, LedgerError> {
+        let run = |conn: &mut Connection| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let done = job(&tx)?;
+            tx.commit()?;
+            Ok(done)
+        };
+        run(&mut self.conn).map_err(|source| LedgerError::Sql {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
     /// Record an acknowledged update and the records it carried, in one transaction.
     pub fn record_update(
         &mut self,
         ack: &Acknowledged,
         records: impl IntoIterator<Item = (Section, Uuid, RecordHash)>,
     ) -> Result<Recorded, LedgerError> {
-        let path = self.path.clone();
-        let sql = move |source| LedgerError::Sql {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&sql)?;
-        let Some(id) = insert_message(&tx, ack).map_err(&sql)? else {
-            // Recorded before (a resend answered as a replay): it is no longer in flight.
-            end_flight(&tx, &ack.correlation_id).map_err(&sql)?;
-            tx.commit().map_err(&sql)?;
-            return Ok(Recorded::AlreadyRecorded);
-        };
-        let mut n = 0usize;
-        {
-            let mut upsert = tx
-                .prepare_cached(
-                    "INSERT INTO records (section, key, hash, first_message, last_message, state)
-                     VALUES (?1, ?2, ?3, ?4, ?4, 0)
-                     ON CONFLICT(section, key) DO UPDATE SET hash = excluded.hash,
-                         last_message = excluded.last_message",
-                )
-                .map_err(&sql)?;
-            for (section, key, hash) in records {
-                upsert
-                    .execute(params![
+        self.write(|tx| {
+            let Some(id) = insert_message(tx, ack)? else {
+                // Recorded before (a resend answered as a replay): it is no longer in flight.
+                end_flight(tx, &ack.correlation_id)?;
+                return Ok(Recorded::AlreadyRecorded);
+            };
+            let mut n = 0usize;
+            {
+                let mut upsert = tx.prepare_cached(UPSERT_RECORD)?;
+                for (section, key, hash) in records {
+                    upsert.execute(params![
                         section.index() as i64,
                         &key.as_bytes()[..],
                         &hash.0[..],
                         id
-                    ])
-                    .map_err(&sql)?;
-                n += 1;
+                    ])?;
+                    n += 1;
+                }
             }
-        }
-        tx.execute(
-            "UPDATE messages SET records = ?1 WHERE id = ?2",
-            params![n as i64, id],
-        )
-        .map_err(&sql)?;
-        end_flight(&tx, &ack.correlation_id).map_err(&sql)?;
-        tx.commit().map_err(&sql)?;
-        Ok(Recorded::Written(n))
+            tx.execute(
+                "UPDATE messages SET records = ?1 WHERE id = ?2",
+                params![n as i64, id],
+            )?;
+            end_flight(tx, &ack.correlation_id)?;
+            Ok(Recorded::Written(n))
+        })
     }
 
     /// Take over records acknowledged before the ledger existed (`ledger import`): each
@@ -338,61 +337,41 @@ impl Ledger {
         acks: &[Acknowledged],
         records: &[(HashedRecord, usize)],
     ) -> Result<usize, LedgerError> {
-        let path = self.path.clone();
-        let sql = move |source| LedgerError::Sql {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&sql)?;
-        let mut ids = Vec::with_capacity(acks.len());
-        for ack in acks {
-            let id = match insert_message(&tx, ack).map_err(&sql)? {
-                Some(id) => id,
-                None => tx
-                    .query_row(
+        self.write(|tx| {
+            let mut ids = Vec::with_capacity(acks.len());
+            for ack in acks {
+                let id = match insert_message(tx, ack)? {
+                    Some(id) => id,
+                    None => tx.query_row(
                         "SELECT id FROM messages WHERE correlation_id = ?1",
                         [&ack.correlation_id],
                         |r| r.get(0),
-                    )
-                    .map_err(&sql)?,
-            };
-            ids.push(id);
-        }
-        let mut counts = vec![0i64; acks.len()];
-        {
-            let mut upsert = tx
-                .prepare_cached(
-                    "INSERT INTO records (section, key, hash, first_message, last_message, state)
-                     VALUES (?1, ?2, ?3, ?4, ?4, 0)
-                     ON CONFLICT(section, key) DO UPDATE SET hash = excluded.hash,
-                         last_message = excluded.last_message",
-                )
-                .map_err(&sql)?;
-            for (r, i) in records {
-                let Some(id) = ids.get(*i) else { continue };
-                upsert
-                    .execute(params![
+                    )?,
+                };
+                ids.push(id);
+            }
+            let mut counts = vec![0i64; acks.len()];
+            {
+                let mut upsert = tx.prepare_cached(UPSERT_RECORD)?;
+                for (r, i) in records {
+                    let Some(id) = ids.get(*i) else { continue };
+                    upsert.execute(params![
                         r.section.index() as i64,
                         &r.key.as_bytes()[..],
                         &r.hash.0[..],
                         id
-                    ])
-                    .map_err(&sql)?;
-                counts[*i] += 1;
+                    ])?;
+                    counts[*i] += 1;
+                }
             }
-        }
-        for (id, n) in ids.iter().zip(&counts) {
-            tx.execute(
-                "UPDATE messages SET records = records + ?1 WHERE id = ?2",
-                params![n, id],
-            )
-            .map_err(&sql)?;
-        }
-        tx.commit().map_err(&sql)?;
-        Ok(records.len())
+            for (id, n) in ids.iter().zip(&counts) {
+                tx.execute(
+                    "UPDATE messages SET records = records + ?1 WHERE id = ?2",
+                    params![n, id],
+                )?;
+            }
+            Ok(records.len())
+        })
     }
 
     /// Record an acknowledged disputable or incorrect report of the record `key` (a legal
@@ -403,51 +382,45 @@ impl Ledger {
         key: Uuid,
         to: DisputeState,
     ) -> Result<Recorded, LedgerError> {
-        let path = self.path.clone();
-        let sql = move |source| LedgerError::Sql {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(&sql)?;
-        let Some(id) = insert_message(&tx, ack).map_err(&sql)? else {
-            // Recorded before (a resend answered as a replay): it is no longer in flight.
-            end_flight(&tx, &ack.correlation_id).map_err(&sql)?;
-            tx.commit().map_err(&sql)?;
-            return Ok(Recorded::AlreadyRecorded);
-        };
-        let found: Option<(i64, i64)> = tx
-            .query_row(
-                "SELECT section, state FROM records WHERE key = ?1 AND section != 1
-                 ORDER BY section LIMIT 1",
-                [&key.as_bytes()[..]],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(&sql)?;
-        // The register acknowledged it, so the ledger follows even for a record it does not
-        // hold (the change is kept in state_changes either way).
-        let (section, from) = found.unwrap_or((-1, 0));
-        tx.execute(
-            "UPDATE records SET state = ?1 WHERE section = ?2 AND key = ?3",
-            params![to.code(), section, &key.as_bytes()[..]],
-        )
-        .map_err(&sql)?;
-        tx.execute(
-            "INSERT INTO state_changes (section, key, from_state, to_state, message)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![section, &key.as_bytes()[..], from, to.code(), id],
-        )
-        .map_err(&sql)?;
-        tx.execute("UPDATE messages SET records = 1 WHERE id = ?1", [id])
-            .map_err(&sql)?;
-        end_flight(&tx, &ack.correlation_id).map_err(&sql)?;
-        tx.commit().map_err(&sql)?;
-        Ok(Recorded::Written(usize::from(found.is_some())))
+        self.write(|tx| {
+            let Some(id) = insert_message(tx, ack)? else {
+                // Recorded before (a resend answered as a replay): it is no longer in flight.
+                end_flight(tx, &ack.correlation_id)?;
+                return Ok(Recorded::AlreadyRecorded);
+            };
+            let found: Option<(i64, i64)> = tx
+                .query_row(
+                    "SELECT section, state FROM records WHERE key = ?1 AND section != 1
+                     ORDER BY section LIMIT 1",
+                    [&key.as_bytes()[..]],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            // The register acknowledged it, so the ledger follows even for a record it does
+            // not hold (the change is kept in state_changes either way).
+            let (section, from) = found.unwrap_or((-1, 0));
+            tx.execute(
+                "UPDATE records SET state = ?1 WHERE section = ?2 AND key = ?3",
+                params![to.code(), section, &key.as_bytes()[..]],
+            )?;
+            tx.execute(
+                "INSERT INTO state_changes (section, key, from_state, to_state, message)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![section, &key.as_bytes()[..], from, to.code(), id],
+            )?;
+            tx.execute("UPDATE messages SET records = 1 WHERE id = ?1", [id])?;
+            end_flight(tx, &ack.correlation_id)?;
+            Ok(Recorded::Written(usize::from(found.is_some())))
+        })
     }
 }
+
+/// A record as an acknowledged message left it: inserted, or its value replaced.
+const UPSERT_RECORD: &str =
+    "INSERT INTO records (section, key, hash, first_message, last_message, state)
+     VALUES (?1, ?2, ?3, ?4, ?4, 0)
+     ON CONFLICT(section, key) DO UPDATE SET hash = excluded.hash,
+         last_message = excluded.last_message";
 
 fn end_flight(tx: &Connection, correlation_id: &str) -> rusqlite::Result<()> {
     tx.execute(
@@ -483,140 +456,4 @@ pub fn category_number(c: Option<Category>) -> Option<u8> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ack(cid: &str) -> Acknowledged {
-        Acknowledged {
-            correlation_id: cid.into(),
-            kind: MessageKind::Update,
-            category: Some(2),
-            acknowledged_at: "2026-01-01T06:00:00Z".into(),
-            source: "part-000001.json".into(),
-        }
-    }
-
-    const OWNER: Owner<'static> = Owner {
-        supplier: Some("1234567-1"),
-        interface: "v3",
-    };
-
-    #[test]
-    fn a_message_is_recorded_once_and_later_values_replace_earlier() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("l.sqlite");
-        assert!(matches!(
-            Ledger::open(&path, OWNER, false),
-            Err(LedgerError::Missing { .. })
-        ));
-        let mut l = Ledger::open(&path, OWNER, true).unwrap();
-        let k = Uuid::from_u128(7);
-        let h1 = RecordHash::of_json("{\"a\":1}").unwrap();
-        let h2 = RecordHash::of_json("{\"a\":2}").unwrap();
-        l.begin(&InFlight {
-            correlation_id: "c1".into(),
-            file: "f".into(),
-            file_sha256: "x".into(),
-            body_sha256: "y".into(),
-            sent_at: "t".into(),
-        })
-        .unwrap();
-        assert_eq!(l.in_flight().unwrap().len(), 1);
-        assert_eq!(
-            l.record_update(&ack("c1"), [(Section::Accounts, k, h1)])
-                .unwrap(),
-            Recorded::Written(1)
-        );
-        assert!(
-            l.in_flight().unwrap().is_empty(),
-            "recording ends the flight"
-        );
-        // The replay's 200: nothing changes, not even with other records, and a resend
-        // marked in flight again is in flight no more.
-        l.begin(&InFlight {
-            correlation_id: "c1".into(),
-            file: "f".into(),
-            file_sha256: "x".into(),
-            body_sha256: "y".into(),
-            sent_at: "t2".into(),
-        })
-        .unwrap();
-        assert_eq!(
-            l.record_update(&ack("c1"), [(Section::Accounts, k, h2)])
-                .unwrap(),
-            Recorded::AlreadyRecorded
-        );
-        assert!(l.in_flight().unwrap().is_empty());
-        assert_eq!(l.record(Section::Accounts, k).unwrap().unwrap().hash, h1);
-        l.record_update(&ack("c2"), [(Section::Accounts, k, h2)])
-            .unwrap();
-        let r = l.record(Section::Accounts, k).unwrap().unwrap();
-        assert_eq!(
-            (
-                r.hash,
-                r.first.correlation_id.as_str(),
-                r.last.correlation_id.as_str()
-            ),
-            (h2, "c1", "c2")
-        );
-        assert_eq!(l.record(Section::Customers, k).unwrap(), None);
-        assert_eq!(l.baseline().unwrap().len(), 1);
-
-        let dispute = Acknowledged {
-            kind: MessageKind::Disputable,
-            category: None,
-            ..ack("c3")
-        };
-        l.record_state(&dispute, k, DisputeState::Disputed).unwrap();
-        assert_eq!(
-            l.disputable_record(k).unwrap().unwrap().state,
-            DisputeState::Disputed
-        );
-        let s = l.summary().unwrap();
-        assert_eq!(s.messages, 3);
-        assert_eq!(s.records[Section::Accounts.index()].disputed, 1);
-    }
-
-    #[test]
-    fn another_suppliers_or_interfaces_ledger_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("l.sqlite");
-        Ledger::open(&path, OWNER, true).unwrap();
-        let other = Owner {
-            supplier: Some("7654321-2"),
-            ..OWNER
-        };
-        assert!(matches!(
-            Ledger::open(&path, other, false),
-            Err(LedgerError::Other {
-                what: "supplier",
-                ..
-            })
-        ));
-        let v1 = Owner {
-            interface: "v1.0.4",
-            ..OWNER
-        };
-        assert!(matches!(
-            Ledger::open(&path, v1, false),
-            Err(LedgerError::Other {
-                what: "interface",
-                ..
-            })
-        ));
-        // A command that does not know the supplier may open it.
-        let unknown = Owner {
-            supplier: None,
-            ..OWNER
-        };
-        assert!(Ledger::open(&path, unknown, false).is_ok());
-    }
-
-    #[test]
-    fn garbage_is_an_error_not_a_panic() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("l.sqlite");
-        std::fs::write(&path, b"this is not a database, just some text long enough").unwrap();
-        assert!(Ledger::open(&path, OWNER, false).is_err());
-    }
-}
+mod tests;

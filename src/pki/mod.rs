@@ -12,6 +12,7 @@ pub mod names;
 pub mod path;
 pub mod qc;
 pub mod revocation;
+pub mod tlv;
 pub mod trust;
 pub mod trusted_list;
 pub mod xmldsig;

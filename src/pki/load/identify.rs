@@ -37,21 +37,8 @@ pub(super) fn der_holds(bytes: &[u8]) -> Option<&'static str> {
 /// When `bytes` starts a DER structure whose announced length runs past the end of the
 /// data: (announced total, present).
 pub(super) fn truncated_der(bytes: &[u8]) -> Option<(usize, usize)> {
-    if bytes.first() != Some(&0x30) {
+    let (0x30, header, length) = crate::pki::tlv::header(bytes)? else {
         return None;
-    }
-    let first = *bytes.get(1)?;
-    let (header, length) = match first {
-        0..=0x7f => (2, usize::from(first)),
-        0x81..=0x84 => {
-            let count = usize::from(first & 0x7f);
-            let length = bytes
-                .get(2..2 + count)?
-                .iter()
-                .fold(0usize, |n, &b| (n << 8) | usize::from(b));
-            (2 + count, length)
-        }
-        _ => return None,
     };
     let total = header.checked_add(length)?;
     (total > bytes.len()).then_some((total, bytes.len()))

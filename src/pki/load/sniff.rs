@@ -48,20 +48,8 @@ fn der_contents(bytes: &[u8], tag: u8) -> Option<&[u8]> {
 
 /// (header size, content length) of a DER element with `tag` (definite lengths only).
 fn der_header(bytes: &[u8], tag: u8) -> Option<(usize, usize)> {
-    if *bytes.first()? != tag {
-        return None;
-    }
-    let first = *bytes.get(1)?;
-    match first {
-        0..=0x7f => Some((2, usize::from(first))),
-        0x81..=0x84 => {
-            let count = usize::from(first & 0x7f);
-            let length = bytes
-                .get(2..2 + count)?
-                .iter()
-                .fold(0usize, |n, &b| (n << 8) | usize::from(b));
-            Some((2 + count, length))
-        }
+    match crate::pki::tlv::header(bytes)? {
+        (t, header, length) if t == tag => Some((header, length)),
         _ => None,
     }
 }

@@ -4,6 +4,8 @@
 
 use x509_parser::der_parser::oid::Oid;
 
+use crate::pki::tlv::read as tlv;
+
 /// The signed parts of a certificate.
 #[derive(Clone, Copy, Debug)]
 pub struct Signed<'a> {
@@ -31,31 +33,6 @@ pub enum SignatureError {
     Unsupported(String),
     #[error("has a signature that does not verify with its issuer's key")]
     Invalid,
-}
-
-/// One DER TLV: its tag byte, the whole encoding, the contents, and what follows it.
-type Tlv<'a> = (u8, &'a [u8], &'a [u8], &'a [u8]);
-
-fn tlv(input: &[u8]) -> Option<Tlv<'_>> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-        (len, &rest[n..])
-    };
-    if rest.len() < len {
-        return None;
-    }
-    let header = input.len() - rest.len();
-    Some((tag, &input[..header + len], &rest[..len], &rest[len..]))
 }
 
 /// Cut a signed structure into its parts.
