@@ -118,8 +118,7 @@ fn fetch_endpoints(file: &Path, net: &NetArgs) -> Result<Vec<Fetched>, CommandEr
 
 fn fetch_one(endpoint: &str, net: &NetArgs) -> Result<Vec<CertificateDer<'static>>, String> {
     let (host, port) = endpoint::parse_endpoint(endpoint).map_err(|e| e.to_string())?;
-    let target = endpoint::target(&host, port, None, net.connect_timeout, net.read_timeout)
-        .map_err(|e| e.to_string())?;
+    let target = super::resolve(&host, port, None, net).map_err(|e| e.to_string())?;
     let chain = endpoint::fetch_chain(&target).map_err(|e| e.to_string())?;
     Ok(chain.into_iter().map(CertificateDer::from).collect())
 }

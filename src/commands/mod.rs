@@ -161,6 +161,18 @@ fn dispatch(cli: &Cli) -> Result<u8, CommandError> {
 }
 
 /// The check time: `--at`, or now.
+/// The endpoint resolved (or its proxy found) with the user's --connect-timeout and
+/// --read-timeout.
+pub fn resolve(
+    host: &str,
+    port: u16,
+    sni: Option<String>,
+    net: &crate::cli::NetArgs,
+) -> Result<crate::tls::probe::Target, CommandError> {
+    crate::tls::probe::Target::resolve(host, port, sni, net.connect_timeout, net.read_timeout)
+        .map_err(|e| CommandError::Input(e.to_string()))
+}
+
 pub fn check_time(g: &RunOptions) -> OffsetDateTime {
     g.at.unwrap_or_else(OffsetDateTime::now_utc)
 }

@@ -25,7 +25,7 @@ use crate::profile::Interface;
 use crate::secret::PasswordSource;
 use crate::send::verdicts::correlation_id;
 use crate::send::{self, Message};
-use crate::tls::endpoint::{endpoint_facts, load_identity, target};
+use crate::tls::endpoint::{endpoint_facts, load_identity};
 
 /// Everything the readiness checks run on.
 pub struct Inputs<'a> {
@@ -98,13 +98,7 @@ pub fn endpoint_and_send(
         supplier: Some(i.supplier),
         service_centre: None,
     };
-    let target = target(
-        &i.host,
-        i.port,
-        i.sni.clone(),
-        i.net.connect_timeout,
-        i.net.read_timeout,
-    )?;
+    let target = super::resolve(&i.host, i.port, i.sni.clone(), &i.net)?;
     let identity = load_identity(i.tls_cert, Some(i.tls_key), &i.password)?;
     let facts = endpoint_facts(&target, Some(&identity), &i.handshake_trust)?;
     report.subjects.push(endpoint_subject(&facts, profile));

@@ -69,14 +69,7 @@ fn from_endpoint(
 ) -> Result<Report, CommandError> {
     use crate::tls::endpoint as tls;
     let (host, port) = tls::parse_endpoint(endpoint)?;
-    let net = args.trust.net;
-    let target = tls::target(
-        &host,
-        port,
-        args.sni.clone(),
-        net.connect_timeout,
-        net.read_timeout,
-    )?;
+    let target = super::resolve(&host, port, args.sni.clone(), &args.trust.net)?;
     let chain = tls::fetch_chain(&target)?;
     let profile = interface.profile();
     let ctx = crate::commands::trust::context(&args.trust, at, profile)?;

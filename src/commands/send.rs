@@ -27,7 +27,7 @@ use crate::send::verdicts::{
     correlation_id, expected_sender, ledger_failed, resent_refused, signed_differently,
 };
 use crate::send::{self, Message, Prepared, Signer, TOTAL_TIMEOUT};
-use crate::tls::endpoint::{load_identity, target};
+use crate::tls::endpoint::load_identity;
 use crate::tls::handshake::ClientIdentity;
 
 /// The signing certificate checked for signing, and the signer it gives.
@@ -148,13 +148,7 @@ pub fn run(args: &SendArgs, g: &RunOptions) -> Result<u8, CommandError> {
         let setup = super::send_dir::Setup {
             identity: load_identity(&args.cert, Some(&args.key), &password)?,
             ctx: crate::commands::trust::context(&args.trust, at, profile)?,
-            target: target(
-                &host,
-                port,
-                None,
-                args.trust.net.connect_timeout,
-                args.trust.net.read_timeout,
-            )?,
+            target: super::resolve(&host, port, None, &args.trust.net)?,
             signer,
             kind,
             category,
@@ -246,8 +240,7 @@ pub fn run(args: &SendArgs, g: &RunOptions) -> Result<u8, CommandError> {
     }
     let identity = load_identity(&args.cert, Some(&args.key), &password)?;
     let ctx = crate::commands::trust::context(&args.trust, at, profile)?;
-    let net = args.trust.net;
-    let target = target(&host, port, None, net.connect_timeout, net.read_timeout)?;
+    let target = super::resolve(&host, port, None, &args.trust.net)?;
     let Some(ledger) = ledger.as_mut() else {
         deliver_into(&mut report, &target, &identity, &ctx, profile, prepared);
         return emit_report(&report, g);

@@ -12,7 +12,7 @@ use crate::findings::Report;
 use crate::pki::load;
 use crate::profile::Interface;
 use crate::secret::PasswordSource;
-use crate::tls::endpoint::{endpoint_facts, load_identity, parse_endpoint, target};
+use crate::tls::endpoint::{endpoint_facts, load_identity, parse_endpoint};
 
 pub fn run(
     args: &TlsArgs,
@@ -37,14 +37,7 @@ pub fn run(
     }
     let profile = interface.profile();
     let ctx = trust::context(&args.trust, at, profile)?;
-    let net = args.trust.net;
-    let target = target(
-        &host,
-        port,
-        args.sni.clone(),
-        net.connect_timeout,
-        net.read_timeout,
-    )?;
+    let target = super::resolve(&host, port, args.sni.clone(), &args.trust.net)?;
     let facts = endpoint_facts(&target, identity.as_ref(), &trust)?;
     let mut report = Report::new("tls", interface, at);
     report.subjects.push(endpoint_subject(&facts, profile));

@@ -2,7 +2,6 @@
 //! timeouts, probed and shaken hands with; and the client identity a handshake presents.
 
 use std::path::Path;
-use std::time::Duration;
 
 use crate::error::CommandError;
 use crate::pki::facts::CertificateFacts;
@@ -63,18 +62,6 @@ pub fn endpoint_facts(
             variable: p.variable,
         }),
     })
-}
-
-/// Resolve the endpoint with the user's timeouts.
-pub fn target(
-    host: &str,
-    port: u16,
-    sni: Option<String>,
-    connect_timeout: Duration,
-    read_timeout: Duration,
-) -> Result<Target, CommandError> {
-    Target::resolve(host, port, sni, connect_timeout, read_timeout)
-        .map_err(|e| CommandError::Input(e.to_string()))
 }
 
 /// The chain the endpoint presented (leaf first), fetched with a handshake that sends no

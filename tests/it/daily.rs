@@ -12,11 +12,8 @@ use crate::ledger::{exported, generate, python_hashes};
 use crate::message_diff::{next_day, records_of};
 use crate::send::{journal, send_dir_command};
 use crate::simulator::{Sim, start_with};
+use crate::support::output_text;
 use crate::support::tilicheck;
-
-fn output_text(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
-}
 
 /// `send PATH --ledger LEDGER` to the simulator.
 pub fn send_with_ledger(sim: &Sim, path: &Path, ledger: &Path) -> std::process::Output {

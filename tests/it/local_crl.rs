@@ -15,6 +15,7 @@ use time::{Duration as TimeDelta, OffsetDateTime};
 
 use crate::netpki::{Ca, Urls, now, write};
 use crate::revocation::{Finding, finding};
+use crate::support::output_text;
 use crate::support::{fixture, tilicheck};
 
 /// One revoked entry: serial, reason.
@@ -180,11 +181,7 @@ fn openssl_verify(p: &Pki, crls: &[Vec<u8>]) -> Result<(), String> {
         .arg(&p.leaf_pem)
         .output()
         .expect("openssl is installed");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = output_text(&out);
     if out.status.success() && text.contains(": OK") {
         Ok(())
     } else {

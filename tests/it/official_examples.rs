@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::simulator::ServeProcess;
-use crate::support::{AT, fixture, openssl, python_json, tilicheck};
+use crate::support::{AT, fixture, openssl, output_text, python_json, tilicheck};
 
 const EXAMPLE_SENDER: &str = "8428746-6";
 
@@ -86,11 +86,7 @@ fn example(name: &str) -> PathBuf {
 
 fn run(cmd: &mut assert_cmd::Command, what: &str) -> String {
     let out = cmd.output().expect("runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{what}:\n{text}");
     text
 }

@@ -9,7 +9,7 @@ use rcgen::{
 };
 
 use crate::revocation::finding;
-use crate::support::tilicheck;
+use crate::support::{output_text, tilicheck};
 
 use tilicheck::pki::load::pem::ToPem;
 
@@ -207,11 +207,7 @@ fn judge(twist: Twist) -> (String, String, bool, String) {
         .arg(&leaf_pem)
         .output()
         .expect("openssl is installed");
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&oracle.stdout),
-        String::from_utf8_lossy(&oracle.stderr)
-    );
+    let said = output_text(&oracle);
     (issuer.status, issuer.detail, oracle.status.success(), said)
 }
 

@@ -12,7 +12,7 @@ use time::Duration as TimeDelta;
 
 use crate::netpki::{OpensslOcsp, Urls, free_port, index_line, now, ok, write};
 use crate::revocation::{Finding, Setup, finding};
-use crate::support::{fixture, tilicheck};
+use crate::support::{fixture, output_text, tilicheck};
 
 use tilicheck::pki::load::pem::ToPem;
 
@@ -269,11 +269,7 @@ fn send_tunnels_to_the_register_through_https_proxy() {
         .args(["--offline", "--color", "never", "--correlation-id", cid])
         .output()
         .expect("runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("accepted: 200 OK"), "{text}");
     let connect = format!("CONNECT 127.0.0.1:{} HTTP/1.1", sim.addr().port());
@@ -304,11 +300,7 @@ fn send_tunnels_to_the_register_through_https_proxy() {
         .args(["--offline", "--color", "never"])
         .output()
         .expect("runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = output_text(&out);
     assert_ne!(out.status.code(), Some(0), "{text}");
     assert!(
         text.contains("407") && text.contains(&format!("127.0.0.1:{}", proxy.port)),
@@ -327,11 +319,7 @@ fn the_vero_service_is_reached_through_the_proxy() {
         .args(["--format", "json"])
         .output()
         .expect("runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = output_text(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     let port = svc
         .sim
@@ -373,11 +361,7 @@ fn every_tls_probe_connection_is_a_connect_tunnel() {
             cmd.env(k, v);
         }
         let out = cmd.output().expect("runs");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let text = output_text(&out);
         let report: serde_json::Value =
             serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {text}"));
         (connections(&report), report, text)

@@ -6,7 +6,7 @@
 use std::process::Command;
 
 use crate::simulator::ServeProcess;
-use crate::support::python_json;
+use crate::support::{output_text, python_json};
 
 /// The shell commands of the README's "Try the send path" and "Send a first full load" sections.
 fn walkthrough() -> Vec<String> {
@@ -58,11 +58,7 @@ fn the_readme_serve_and_send_walkthrough_works_as_written() {
             .env("NO_COLOR", "1")
             .output()
             .expect("sh runs");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let text = output_text(&out);
         assert_eq!(out.status.code(), Some(0), "{line}\n{text}");
         outputs.push((line.clone(), text));
     }

@@ -7,7 +7,7 @@ use tilicheck::profile::Interface;
 use tilicheck::simulator::supplier_registry::SupplierRegistry;
 
 use crate::simulator::{Sim, start, start_with};
-use crate::support::{fixture, tilicheck};
+use crate::support::{fixture, output_text, tilicheck};
 
 const CID: &str = "0b7c2f5e-3d1a-4c8e-9f6b-2a4d8e1c7b90";
 
@@ -49,11 +49,7 @@ fn send(sim: &Sim, file: &Path, extra: &[&str]) -> (Option<i32>, String) {
         .args(extra)
         .output()
         .expect("runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = output_text(&out);
     (out.status.code(), text)
 }
 

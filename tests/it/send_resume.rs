@@ -11,6 +11,7 @@ use tilicheck::profile::Interface;
 
 use crate::send::{acknowledged, journal, part_count, send_dir_command, split_parts};
 use crate::simulator::{Sim, start_with};
+use crate::support::output_text;
 
 /// What the simulator's database says about a split load, read by Python's sqlite3: per
 /// correlation ID the accepted messages, and per record the versions stored.
@@ -96,10 +97,6 @@ fn assert_stored_exactly_once(sim: &Sim, parts: &Path) {
     );
     let twice: Vec<_> = s.records.iter().filter(|(_, v)| *v != 1).collect();
     assert!(twice.is_empty(), "records stored more than once: {twice:?}");
-}
-
-fn output_text(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
 }
 
 #[test]

@@ -118,3 +118,9 @@ pub fn await_listening(child: &mut std::process::Child, port: u16) -> bool {
     let _ = child.wait();
     false
 }
+
+/// What a command printed, standard output then standard error, for assertion messages and
+/// for checks that do not care which stream a line went to.
+pub fn output_text(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::support::tilicheck;
+use crate::support::{output_text, tilicheck};
 
 #[test]
 fn the_hostile_corpus_is_answered_as_it_must_be() {
@@ -38,11 +38,7 @@ fn the_hostile_corpus_is_answered_as_it_must_be() {
             .timeout(Duration::from_secs(60))
             .output()
             .unwrap();
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let all = output_text(&out);
         let code = out.status.code().map(|c| c.to_string()).unwrap_or_default();
         assert!(
             codes.split(',').any(|c| c == code),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use proptest::prelude::*;
 
 use super::{config, mutated, within};
-use crate::support::{AT, fixture, tilicheck};
+use crate::support::{AT, fixture, output_text, tilicheck};
 
 const GUARD: Duration = Duration::from_secs(20);
 
@@ -113,7 +113,7 @@ proptest! {
             .timeout(Duration::from_secs(60))
             .output()
             .unwrap();
-        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let all = output_text(&out);
         prop_assert!(matches!(out.status.code(), Some(0 | 1 | 3)), "{all}");
         prop_assert!(all.contains("mutant.json"), "{all}");
         prop_assert!(!all.contains("panicked"), "{all}");

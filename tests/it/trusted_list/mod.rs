@@ -18,6 +18,8 @@ use tilicheck::pki::demo::trusted_lists::{
 use time::OffsetDateTime;
 use time::macros::datetime;
 
+use crate::support::output_text;
+
 /// The check time for the real lists: every one of them is current then.
 pub const REAL_AT: &str = "2026-09-01";
 
@@ -51,14 +53,7 @@ pub fn xmlsec1_verifies(file: &Path, trusted_pem: Option<&Path>) -> (bool, Strin
         .arg(file)
         .output()
         .expect("xmlsec1 is installed (Debian package xmlsec1; .ci/run installs it)");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    (out.status.success(), output_text(&out))
 }
 
 /// `tilicheck --format json trusted-list ARGS…` at `at`: exit code and report.

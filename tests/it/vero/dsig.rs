@@ -6,7 +6,7 @@ use std::process::Command;
 
 use tilicheck::vero::dsig::{DsigError, verify_enveloped};
 
-use crate::support::openssl;
+use crate::support::{openssl, output_text};
 
 fn xmlsec1(args: &[&str], dir: &Path) -> (bool, String) {
     let out = Command::new("xmlsec1")
@@ -14,14 +14,7 @@ fn xmlsec1(args: &[&str], dir: &Path) -> (bool, String) {
         .current_dir(dir)
         .output()
         .expect("xmlsec1 is installed (Debian package xmlsec1; .ci/run installs it)");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    (out.status.success(), output_text(&out))
 }
 
 /// Verify `xml` with xmlsec1 against the signer certificate `cert_pem`.
