@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::identity::BusinessId;
 use crate::profile::Interface;
-
-/// The environment variable that overrides the data directory (tests, containers).
-pub const DATA_DIR_ENV: &str = "TILICHECK_DATA_DIR";
+use crate::user_dirs::{DATA_DIR_ENV, data_dir};
 
 /// The ledger file for `supplier` and `interface` under `data_dir`.
 pub fn ledger_file(data_dir: &Path, supplier: &BusinessId, interface: Interface) -> PathBuf {
@@ -18,15 +16,6 @@ pub fn ledger_file(data_dir: &Path, supplier: &BusinessId, interface: Interface)
         supplier.business_id_form(),
         interface.as_str()
     ))
-}
-
-/// tilicheck's data directory: `$TILICHECK_DATA_DIR`, else the platform's user data
-/// directory with `tilicheck` under it.
-pub fn data_dir() -> Option<PathBuf> {
-    match std::env::var_os(DATA_DIR_ENV) {
-        Some(d) if !d.is_empty() => Some(PathBuf::from(d)),
-        _ => dirs::data_dir().map(|d| d.join("tilicheck")),
-    }
 }
 
 /// The ledger to use: the one given, else the default for `supplier` (which must be known).
