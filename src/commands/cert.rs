@@ -9,9 +9,10 @@ use crate::checks::cert::{CertCheck, KeyEvidence};
 use crate::checks::chain::Expect;
 use crate::checks::identity::{ExpectedIds, Purpose};
 use crate::checks::trust::{TrustContext, judge_path};
-use crate::cli::CertArgs;
+use crate::cli::{CertArgs, TrustArgs};
 use crate::commands::CommandError;
 use crate::findings::{Report, Subject};
+use crate::identity::BusinessId;
 use crate::pki::chain::Usage;
 use crate::pki::facts::{self, CertificateFacts};
 use crate::pki::load::{self, PrivateKey};
@@ -213,5 +214,35 @@ fn describe_chain<'a>(
         } else {
             " (the leaf's issuer is not among them)"
         }
+    ))
+}
+
+/// The signing certificate judged as the register would: the `cert` rules for signing
+/// (validity at the check time, key, key usage, identifier and check digit), then CERT-ISSUER
+/// and CERT-REVOCATION with the trust and offline options. `sign` and `verify` both use it.
+pub fn signing_certificate(
+    cert: &LoadedCert,
+    path: &Path,
+    chain: Option<&Path>,
+    supplier: Option<BusinessId>,
+    trust: &TrustArgs,
+    at: time::OffsetDateTime,
+    profile: &RegisterProfile,
+) -> Result<Subject, CommandError> {
+    let ctx = crate::commands::trust::context(trust, at, profile)?;
+    let mut supplied = cert.bundled_der.clone();
+    supplied.extend(read_chain(chain, &PasswordSource::None)?);
+    Ok(judged_subject(
+        cert,
+        &supplied,
+        &path.display().to_string(),
+        Purpose::Signing,
+        ExpectedIds {
+            supplier,
+            service_centre: None,
+        },
+        &ctx,
+        profile,
+        Vec::new(),
     ))
 }

@@ -4,13 +4,12 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::checks::identity::{ExpectedIds, Purpose};
 use crate::checks::message::{MessageInput, message_subject, unreadable_message};
 use crate::cli::{
     MessageCommand, MessageGenerateArgs, MessageKindArgs, MessageSignArgs, MessageSplitArgs,
-    MessageValidateArgs, RunOptions, TrustArgs,
+    MessageValidateArgs, RunOptions,
 };
-use crate::commands::cert::{LoadedCert, judged_subject, read_chain};
+use crate::commands::cert::{LoadedCert, signing_certificate};
 use crate::commands::{CommandError, check_time, emit_report, write_output};
 use crate::findings::{Report, Status, Subject};
 use crate::identity::BusinessId;
@@ -256,70 +255,6 @@ fn sign(a: &MessageSignArgs, g: &RunOptions) -> Result<u8, CommandError> {
         write_output(g.output.as_deref(), &out)?;
     }
     Ok(0)
-}
-
-/// The signing certificate judged as the register would: the `cert` rules for signing
-/// (validity at the check time, key, key usage, identifier and check digit), then CERT-ISSUER
-/// and CERT-REVOCATION with the trust and offline options. `sign` and `verify` both use it.
-pub(super) fn signing_certificate(
-    cert: &LoadedCert,
-    path: &Path,
-    chain: Option<&Path>,
-    supplier: Option<BusinessId>,
-    trust: &TrustArgs,
-    at: time::OffsetDateTime,
-    profile: &RegisterProfile,
-) -> Result<Subject, CommandError> {
-    let ctx = crate::commands::trust::context(trust, at, profile)?;
-    let mut supplied = cert.bundled_der.clone();
-    supplied.extend(read_chain(chain, &PasswordSource::None)?);
-    Ok(judged_subject(
-        cert,
-        &supplied,
-        &path.display().to_string(),
-        Purpose::Signing,
-        ExpectedIds {
-            supplier,
-            service_centre: None,
-        },
-        &ctx,
-        profile,
-        Vec::new(),
-    ))
-}
-
-/// In `verify`, a certificate failure is told as what the register answers to tokens signed
-/// with that certificate.
-pub(super) fn as_register_answer(subject: &mut Subject, profile: &RegisterProfile) {
-    let status = &profile.interface.serve_rules().auth_failure_status;
-    let failed: Vec<&'static str> = subject
-        .findings
-        .iter()
-        .filter(|f| f.status == Status::Fail)
-        .map(|f| f.rule.as_str())
-        .collect();
-    if failed.is_empty() {
-        return;
-    }
-    let answer = format!(
-        "{}: the register does not accept tokens signed with a certificate that fails {}",
-        status.value,
-        failed.join(", ")
-    );
-    for f in subject
-        .findings
-        .iter_mut()
-        .filter(|f| f.status == Status::Fail)
-    {
-        f.detail = format!(
-            "{}; the register would answer {} to tokens signed with this certificate",
-            f.detail, status.value
-        );
-        if f.assumption.is_none() {
-            f.assumption = status.assumption();
-        }
-    }
-    subject.summary.push(("Register's answer".into(), answer));
 }
 
 /// Print why nothing was signed; the exit code is the report's (1 for a failure).

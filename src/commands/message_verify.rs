@@ -9,14 +9,13 @@ use crate::checks::message::{
     MessageInput, TokenRole, message_subject, token_subject, unreadable_message,
 };
 use crate::cli::{MessageVerifyArgs, RunOptions};
-use crate::commands::cert::LoadedCert;
-use crate::commands::message::{as_register_answer, category, signing_certificate};
+use crate::commands::cert::{LoadedCert, signing_certificate};
 use crate::commands::{CommandError, check_time};
-use crate::findings::{Finding, Report, Subject};
+use crate::findings::{Finding, Report, Status, Subject};
 use crate::message::content::{ExpectedSender, SenderSource};
 use crate::message::finnish_ids::is_uuid_v4;
 use crate::message::jws::{self};
-use crate::message::kind::{self, Kind};
+use crate::message::kind::{self, Category, Kind};
 use crate::message::parse::{self};
 use crate::message::request::{self};
 use crate::profile::{RegisterProfile, RuleId};
@@ -172,7 +171,12 @@ fn endpoint_finding(
         .get(kind.claim())
         .cloned()
         .unwrap_or(Value::Null);
-    let c = kind::classify(&report, profile.message, Some(kind), category(a.category));
+    let c = kind::classify(
+        &report,
+        profile.message,
+        Some(kind),
+        a.category.and_then(Category::from_number),
+    );
     let expected = c.endpoint(profile.message);
     if path.ends_with(expected) {
         Finding::pass(
@@ -213,7 +217,12 @@ fn message_from_body(
         },
         other => ("", other),
     };
-    let c = kind::classify(value, profile.message, Some(kind), category(a.category));
+    let c = kind::classify(
+        value,
+        profile.message,
+        Some(kind),
+        a.category.and_then(Category::from_number),
+    );
     Some(message_subject(
         &name,
         &MessageInput {
@@ -232,4 +241,38 @@ fn message_from_body(
             profile,
         },
     ))
+}
+
+/// In `verify`, a certificate failure is told as what the register answers to tokens signed
+/// with that certificate.
+fn as_register_answer(subject: &mut Subject, profile: &RegisterProfile) {
+    let status = &profile.interface.serve_rules().auth_failure_status;
+    let failed: Vec<&'static str> = subject
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .map(|f| f.rule.as_str())
+        .collect();
+    if failed.is_empty() {
+        return;
+    }
+    let answer = format!(
+        "{}: the register does not accept tokens signed with a certificate that fails {}",
+        status.value,
+        failed.join(", ")
+    );
+    for f in subject
+        .findings
+        .iter_mut()
+        .filter(|f| f.status == Status::Fail)
+    {
+        f.detail = format!(
+            "{}; the register would answer {} to tokens signed with this certificate",
+            f.detail, status.value
+        );
+        if f.assumption.is_none() {
+            f.assumption = status.assumption();
+        }
+    }
+    subject.summary.push(("Register's answer".into(), answer));
 }
