@@ -3,8 +3,6 @@
 
 use std::sync::OnceLock;
 
-use serde::Serialize;
-
 macro_rules! spec_file {
     ($path:literal) => {
         include_str!(concat!(
@@ -15,42 +13,11 @@ macro_rules! spec_file {
     };
 }
 
-/// One official schema.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SchemaId {
-    /// v1.0.4 `information_update.json` (commit 5c37873f, 2020-05-05).
-    V104Update,
-    /// v3 `information_update-v3-credit_institution.json` (category 1).
-    V3Cat1,
-    /// v3 `information_update-v3-other.json` (category 2).
-    V3Cat2,
-    /// v3 `report_disputable.json`.
-    V3Disputable,
-    /// v3 `report_incorrect.json`.
-    V3Incorrect,
-}
+// The schemas are named in the profile (which one validates what); their text and validators
+// are here.
+pub use crate::profile::message::SchemaId;
 
 impl SchemaId {
-    pub const ALL: [SchemaId; 5] = [
-        SchemaId::V104Update,
-        SchemaId::V3Cat1,
-        SchemaId::V3Cat2,
-        SchemaId::V3Disputable,
-        SchemaId::V3Incorrect,
-    ];
-
-    /// The official file name, as reports name it.
-    pub fn file_name(self) -> &'static str {
-        match self {
-            SchemaId::V104Update => "information_update.json (v1.0.4)",
-            SchemaId::V3Cat1 => "information_update-v3-credit_institution.json",
-            SchemaId::V3Cat2 => "information_update-v3-other.json",
-            SchemaId::V3Disputable => "report_disputable.json",
-            SchemaId::V3Incorrect => "report_incorrect.json",
-        }
-    }
-
     /// The schema text exactly as published.
     pub fn text(self) -> &'static str {
         match self {

@@ -5,7 +5,6 @@
 use serde::Serialize;
 
 use super::Sourced;
-use crate::message::schemas::SchemaId;
 
 /// What the two JWS of a request carry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -169,3 +168,40 @@ pub static V1_0_4_MESSAGES: MessageRules = MessageRules {
         "v1.0.4 leaves sub undefined; the rule of doc 1.0.13 (sub = the certificate's serialNumber) is applied",
     ),
 };
+
+/// One official schema, by name (its bundled text and compiled validator: `message::schemas`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SchemaId {
+    /// v1.0.4 `information_update.json` (commit 5c37873f, 2020-05-05).
+    V104Update,
+    /// v3 `information_update-v3-credit_institution.json` (category 1).
+    V3Cat1,
+    /// v3 `information_update-v3-other.json` (category 2).
+    V3Cat2,
+    /// v3 `report_disputable.json`.
+    V3Disputable,
+    /// v3 `report_incorrect.json`.
+    V3Incorrect,
+}
+
+impl SchemaId {
+    pub const ALL: [SchemaId; 5] = [
+        SchemaId::V104Update,
+        SchemaId::V3Cat1,
+        SchemaId::V3Cat2,
+        SchemaId::V3Disputable,
+        SchemaId::V3Incorrect,
+    ];
+
+    /// The official file name, as reports name it.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            SchemaId::V104Update => "information_update.json (v1.0.4)",
+            SchemaId::V3Cat1 => "information_update-v3-credit_institution.json",
+            SchemaId::V3Cat2 => "information_update-v3-other.json",
+            SchemaId::V3Disputable => "report_disputable.json",
+            SchemaId::V3Incorrect => "report_incorrect.json",
+        }
+    }
+}
