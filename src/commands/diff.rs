@@ -4,7 +4,7 @@ use crate::cli::{MessageDiffArgs, RunOptions};
 use crate::commands::ledger::{ledger_error, ledger_path, open_existing};
 use crate::commands::{CommandError, check_time, emit_report};
 use crate::findings::{Finding, Report, Subject};
-use crate::message::diff::{self, DiffError, DiffSummary};
+use crate::ledger::diff::{self, DiffError, DiffSummary};
 use crate::profile::RuleId;
 
 /// Vanished records named in the finding (the JSON report has the same; the rest are counted).

@@ -9,6 +9,7 @@
 //! the replay's 200) changes nothing, which is what lets `send` write the ledger first and its
 //! journal second (see `commands::send_ledger`).
 
+pub mod diff;
 pub mod hashing;
 pub mod path;
 mod read;
@@ -401,12 +402,18 @@ impl Ledger {
             let (section, from) = found.unwrap_or((-1, 0));
             tx.execute(
                 "UPDATE records SET state = ?1 WHERE section = ?2 AND key = ?3",
-                params![to.code(), section, &key.as_bytes()[..]],
+                params![types::state_code(to), section, &key.as_bytes()[..]],
             )?;
             tx.execute(
                 "INSERT INTO state_changes (section, key, from_state, to_state, message)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![section, &key.as_bytes()[..], from, to.code(), id],
+                params![
+                    section,
+                    &key.as_bytes()[..],
+                    from,
+                    types::state_code(to),
+                    id
+                ],
             )?;
             tx.execute("UPDATE messages SET records = 1 WHERE id = ?1", [id])?;
             end_flight(tx, &ack.correlation_id)?;

@@ -4,8 +4,7 @@ use rusqlite::{OptionalExtension, params};
 use uuid::Uuid;
 
 use super::{
-    Acknowledged, BaseEntry, DisputeState, Ledger, LedgerError, LedgerRecord, MessageKind,
-    SectionCount, Summary,
+    Acknowledged, BaseEntry, Ledger, LedgerError, LedgerRecord, MessageKind, SectionCount, Summary,
 };
 use crate::message::canonical::RecordHash;
 use crate::message::section::Section;
@@ -134,7 +133,8 @@ impl Ledger {
                     <[u8; 32]>::try_from(hash.as_slice())
                         .map_err(|_| corrupt("a hash that is not 32 bytes"))?,
                 ),
-                state: DisputeState::from_code(state).ok_or_else(|| corrupt("unknown state"))?,
+                state: super::types::state_from_code(state)
+                    .ok_or_else(|| corrupt("unknown state"))?,
                 first: get_ack(4)?,
                 last: get_ack(9)?,
             };

@@ -4,39 +4,24 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::message::canonical::RecordHash;
+pub use crate::message::dispute::DisputeState;
 use crate::message::section::Section;
 
-/// A record's §4.3 state, as far as the register acknowledged reports of it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DisputeState {
-    Normal,
-    Disputed,
-    Incorrect,
+/// How the ledger stores a record's state.
+pub(super) fn state_code(s: DisputeState) -> i64 {
+    match s {
+        DisputeState::Normal => 0,
+        DisputeState::Disputed => 1,
+        DisputeState::Incorrect => 2,
+    }
 }
 
-impl DisputeState {
-    pub(super) fn code(self) -> i64 {
-        match self {
-            DisputeState::Normal => 0,
-            DisputeState::Disputed => 1,
-            DisputeState::Incorrect => 2,
-        }
-    }
-    pub(super) fn from_code(c: i64) -> Option<DisputeState> {
-        match c {
-            0 => Some(DisputeState::Normal),
-            1 => Some(DisputeState::Disputed),
-            2 => Some(DisputeState::Incorrect),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DisputeState::Normal => "normal",
-            DisputeState::Disputed => "disputed",
-            DisputeState::Incorrect => "incorrect",
-        }
+pub(super) fn state_from_code(c: i64) -> Option<DisputeState> {
+    match c {
+        0 => Some(DisputeState::Normal),
+        1 => Some(DisputeState::Disputed),
+        2 => Some(DisputeState::Incorrect),
+        _ => None,
     }
 }
 

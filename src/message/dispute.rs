@@ -8,11 +8,30 @@
 //!     └─────incorrect────▶ incorrect ◀──incorrect──┘   (final: "can no longer be changed")
 //! ```
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::ledger::DisputeState;
 use crate::message::kind::Kind;
 use crate::profile::message::MessageRules;
+
+/// A record's §4.3 state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DisputeState {
+    Normal,
+    Disputed,
+    Incorrect,
+}
+
+impl DisputeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisputeState::Normal => "normal",
+            DisputeState::Disputed => "disputed",
+            DisputeState::Incorrect => "incorrect",
+        }
+    }
+}
 
 /// What a report asks of a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

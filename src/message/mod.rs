@@ -3,7 +3,6 @@
 
 pub mod canonical;
 pub mod content;
-pub mod diff;
 pub mod dispute;
 pub mod finnish_ids;
 pub mod generate;

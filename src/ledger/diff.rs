@@ -22,8 +22,8 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::ledger::BaseEntry;
-use crate::ledger::hashing::{record_cap, record_hash};
+use super::BaseEntry;
+use super::hashing::{record_cap, record_hash};
 use crate::message::section::Section;
 use crate::message::split::SECTIONS;
 use crate::message::split::stream::{self, Record, RecordSink, StreamError};
