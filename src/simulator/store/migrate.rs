@@ -48,7 +48,12 @@ pub(super) fn bring_up_to_date(conn: &Connection) -> rusqlite::Result<()> {
              COMMIT;",
         )?;
     }
-    number_the_records(conn)?;
+    if number_the_records(conn)? {
+        // The text-named tables' pages are free now (most of the file, on a database that has
+        // seen many updates): given back once. A failure (no disk space for the copy) leaves
+        // a whole, current database that only keeps its size, so the start goes on.
+        let _ = conn.execute_batch("VACUUM");
+    }
     // Whether an update carried a record (a dispute's correlationId), without a page per record.
     conn.execute_batch(
         "CREATE INDEX IF NOT EXISTS record_versions_by_message ON record_versions(message, record)",
@@ -59,14 +64,14 @@ pub(super) fn bring_up_to_date(conn: &Connection) -> rusqlite::Result<()> {
 /// A database whose versions name their record and update by text (sender, type, UUID and
 /// correlation ID in every row, and again in the index: some 200 bytes per record per
 /// update) is rewritten once to the numbered form, in one transaction: a crash leaves the
-/// old form, and the next start does it again.
-fn number_the_records(conn: &Connection) -> rusqlite::Result<()> {
+/// old form, and the next start does it again. True when it rewrote the database.
+fn number_the_records(conn: &Connection) -> rusqlite::Result<bool> {
     let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('record_versions')")?;
     let columns: Vec<String> = stmt
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     if !columns.iter().any(|n| n == "sender") {
-        return Ok(());
+        return Ok(false);
     }
     let tx = conn.unchecked_transaction()?;
     tx.execute_batch(
@@ -103,7 +108,8 @@ fn number_the_records(conn: &Connection) -> rusqlite::Result<()> {
         ));
     }
     tx.execute_batch("DROP TABLE record_versions_by_text; DROP TABLE records_by_text;")?;
-    tx.commit()
+    tx.commit()?;
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -186,6 +192,11 @@ mod tests {
                 "{name}"
             );
             assert_eq!(store.integrity_check().expect("check"), "ok", "{name}");
+            let free: i64 = store
+                .conn
+                .query_row("PRAGMA freelist_count", [], |r| r.get(0))
+                .expect("freelist");
+            assert_eq!(free, 0, "{name}: the old tables' pages are given back");
             let records = store.records(10).expect("records");
             let listed: Vec<(&str, &str, i64, Vec<&str>)> = records
                 .iter()
