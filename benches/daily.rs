@@ -21,21 +21,15 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tilicheck::message::generate;
-use tilicheck::pki::load::{read_certificates, read_private_key};
 use tilicheck::profile::Interface;
-use tilicheck::secret::PasswordSource;
-use tilicheck::simulator::supplier_registry::SupplierRegistry;
-use tilicheck::simulator::{Config, Limits, SequentialPolicy, Simulator};
+use tilicheck::simulator::Simulator;
+
+mod support;
+use support::fixture;
 
 const SUPPLIER: &str = "1234567-1";
 /// Accounts per generated chunk (each with its owner and customership: 3 records).
 const CHUNK: usize = 1000;
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/pki")
-        .join(name)
-}
 
 /// Change one record in a hundred, in a way each map's record can change.
 fn change(section: &str, record: &mut Value) {
@@ -241,33 +235,8 @@ fn main() {
 
 /// diff, split and send the day's changes to the simulator, recording them in the ledger.
 fn day_cycle(dir: &Path, ledger: &Path, altered: u64) {
-    let none = PasswordSource::None;
     let sim_dir = tempfile::tempdir().expect("tempdir");
-    let config = Config {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        allow_remote: false,
-        inspect: None,
-        data_dir: sim_dir.path().to_owned(),
-        interface: Interface::V3,
-        server_chain: read_certificates(&fixture("register-chain.pem"), &none)
-            .expect("chain")
-            .certificates,
-        server_key: read_private_key(&fixture("register.key"), &none)
-            .expect("key")
-            .der,
-        trust: read_certificates(&fixture("root-ca.pem"), &none)
-            .expect("root")
-            .certificates,
-        key_exchange: Default::default(),
-        registry: SupplierRegistry::load(&[fixture("supplier.pem")], vec![]).expect("registry"),
-        judge: tilicheck::simulator::setup::default_judge(),
-        faults: Default::default(),
-        sequential: SequentialPolicy::Warn,
-        content: Default::default(),
-        limits: Limits::default(),
-        verbose: false,
-        retain_days: None,
-    };
+    let config = support::simulator_config(sim_dir.path());
     let running = Simulator::start(config).expect("simulator starts");
     let os = |s: &str| std::ffi::OsString::from(s);
     let d = |n: &str| dir.join(n);

@@ -8,21 +8,13 @@
 //!
 //! Target: readiness ≤ 2 s.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use tilicheck::pki::load;
-use tilicheck::profile::Interface;
-use tilicheck::secret::PasswordSource;
-use tilicheck::simulator::supplier_registry::SupplierRegistry;
-use tilicheck::simulator::{Config, Limits, SequentialPolicy, Simulator};
+use tilicheck::simulator::Simulator;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/pki")
-        .join(name)
-}
+mod support;
+use support::fixture;
 
 fn time_runs(label: &str, runs: usize, mut make: impl FnMut() -> Command) {
     let mut times = Vec::new();
@@ -47,35 +39,9 @@ fn time_runs(label: &str, runs: usize, mut make: impl FnMut() -> Command) {
 }
 
 fn main() {
-    let none = PasswordSource::None;
-    let certs = |n: &str| {
-        load::read_certificates(&fixture(n), &none)
-            .expect("fixture")
-            .certificates
-    };
     let data = tempfile::tempdir().expect("tempdir");
-    let running = Simulator::start(Config {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        allow_remote: false,
-        inspect: None,
-        data_dir: data.path().to_owned(),
-        interface: Interface::V3,
-        server_chain: certs("register-chain.pem"),
-        server_key: load::read_private_key(&fixture("register.key"), &none)
-            .expect("key")
-            .der,
-        trust: certs("root-ca.pem"),
-        key_exchange: Default::default(),
-        registry: SupplierRegistry::load(&[fixture("supplier.pem")], vec![]).expect("registry"),
-        judge: tilicheck::simulator::setup::default_judge(),
-        faults: Default::default(),
-        sequential: SequentialPolicy::Warn,
-        content: Default::default(),
-        limits: Limits::default(),
-        verbose: false,
-        retain_days: None,
-    })
-    .expect("simulator starts");
+    let running =
+        Simulator::start(support::simulator_config(data.path())).expect("simulator starts");
     let f = |n: &str| fixture(n).display().to_string();
     let config = data.path().join("tilicheck.toml");
     std::fs::write(

@@ -11,7 +11,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,16 +21,12 @@ use serde_json::{Value, json};
 use tilicheck::pki::load::{read_certificates, read_private_key};
 use tilicheck::profile::Interface;
 use tilicheck::secret::PasswordSource;
-use tilicheck::simulator::supplier_registry::SupplierRegistry;
-use tilicheck::simulator::{Config, Limits, SequentialPolicy, Simulator};
+use tilicheck::simulator::Simulator;
+
+mod support;
+use support::fixture;
 
 const SUPPLIER: &str = "1234567-1";
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/pki")
-        .join(name)
-}
 
 fn sign(key: &aws_lc_rs::signature::RsaKeyPair, payload: &Value) -> String {
     let input = format!(
@@ -230,33 +226,7 @@ struct Figures {
 
 fn run(clients: usize, seconds: u64, auth: &str, body: &str) -> Figures {
     let dir = tempfile::tempdir().expect("tempdir");
-    let none = PasswordSource::None;
-    let config = Config {
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        allow_remote: false,
-        inspect: None,
-        data_dir: dir.path().to_owned(),
-        interface: Interface::V3,
-        server_chain: read_certificates(&fixture("register-chain.pem"), &none)
-            .expect("chain")
-            .certificates,
-        server_key: read_private_key(&fixture("register.key"), &none)
-            .expect("key")
-            .der,
-        trust: read_certificates(&fixture("root-ca.pem"), &none)
-            .expect("root")
-            .certificates,
-        key_exchange: Default::default(),
-        registry: SupplierRegistry::load(&[fixture("supplier.pem")], vec![]).expect("registry"),
-        judge: tilicheck::simulator::setup::default_judge(),
-        faults: Default::default(),
-        // The clients all use the supplier's certificate: concurrent sends are flagged, not refused.
-        sequential: SequentialPolicy::Warn,
-        content: Default::default(),
-        limits: Limits::default(),
-        verbose: false,
-        retain_days: None,
-    };
+    let config = support::simulator_config(dir.path());
     let running = Simulator::start(config).expect("simulator starts");
     let addr: SocketAddr = running.addr;
     let tls = client_config();
