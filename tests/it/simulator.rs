@@ -13,6 +13,7 @@ mod interface;
 mod new_user;
 mod private;
 mod protocol;
+mod refusals;
 mod replay;
 mod retention;
 mod tls_offer;
