@@ -364,29 +364,19 @@ fn apply(
             referred,
             correlation_id: reported_in,
         } => {
-            // Each type that can be disputed looked up by name (in name order, as before):
-            // one index lookup each, not a scan of the sender's records.
-            let mut disputable: Vec<RecordType> = RECORD_MAPS
-                .iter()
-                .map(|(_, t)| *t)
-                .filter(|t| t.can_be_disputed())
-                .collect();
-            disputable.sort_by_key(|t| t.as_str());
-            let mut found: Option<(i64, String, String)> = None;
-            for t in disputable {
-                found = tx
-                    .prepare_cached(
-                        "SELECT id, record_type, state FROM records
-                         WHERE sender = ?1 AND record_type = ?2 AND uuid = ?3",
-                    )?
-                    .query_row(params![sender, t.as_str(), referred], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                    })
-                    .optional()?;
-                if found.is_some() {
-                    break;
-                }
-            }
+            // The record among the types that can be disputed, each looked up by the unique
+            // index (IN over its middle column), not a scan of the sender's records.
+            let found: Option<(i64, String, String)> = tx
+                .prepare_cached(
+                    "SELECT id, record_type, state FROM records
+                     WHERE sender = ?1 AND uuid = ?2
+                       AND record_type IN (SELECT value FROM json_each(?3))
+                     ORDER BY record_type LIMIT 1",
+                )?
+                .query_row(params![sender, referred, disputable_types()], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?;
             let Some((record, record_type, state)) = found else {
                 return Err(Refusal::Problem(Problem::UnknownRecord {
                     message: format!(
@@ -426,4 +416,18 @@ fn apply(
             Ok(())
         }
     }
+}
+
+/// The record types a disputable or incorrect report may name, as a JSON array of their names.
+fn disputable_types() -> &'static str {
+    static TYPES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let names: Vec<&str> = RECORD_MAPS
+            .iter()
+            .map(|(_, t)| *t)
+            .filter(|t| t.can_be_disputed())
+            .map(RecordType::as_str)
+            .collect();
+        serde_json::to_string(&names).unwrap_or_default()
+    });
+    &TYPES
 }
